@@ -1,0 +1,35 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/field"
+
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+)
+
+// Customer is the tenant's client a project is for.
+type Customer struct {
+	ent.Schema
+}
+
+// Mixin of the Customer.
+func (Customer) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("cus_"), TenantMixin{}, TimeMixin{}}
+}
+
+// Fields of the Customer.
+func (Customer) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").NotEmpty().MaxLen(200),
+		field.String("company").Optional().Nillable().MaxLen(200),
+		field.String("email").Optional().Nillable().MaxLen(320),
+		field.String("phone").Optional().Nillable().MaxLen(50),
+	}
+}
+
+// Annotations of the Customer.
+func (Customer) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipOrderField)}
+}

@@ -1,0 +1,70 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+)
+
+// Status is one column of a workflow, configurable by the tenant's admins.
+type Status struct {
+	ent.Schema
+}
+
+// Mixin of the Status.
+func (Status) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("sts_"), TenantMixin{}, TimeMixin{}}
+}
+
+// Fields of the Status.
+func (Status) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("workflow_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
+		field.String("key").NotEmpty().MaxLen(63).Immutable(),
+		field.String("name").NotEmpty().MaxLen(100),
+		field.Int("position"),
+		field.Bool("enabled").Default(true),
+		field.Bool("mandatory").Default(false).Immutable(),
+		field.String("color").Default("#9e9e9e").MaxLen(32),
+		field.Int("wip_limit").
+			Optional().
+			Nillable().
+			NonNegative().
+			Comment("Maximum number of active projects in the column; null: no limit."),
+		field.String("advance_to").
+			Optional().
+			Comment(`Key of the status the "next status" button leads to; empty: none.`).
+			Annotations(entgql.Skip()),
+	}
+}
+
+// Edges of the Status.
+func (Status) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("workflow", Workflow.Type).
+			Ref("statuses").
+			Field("workflow_id").
+			Unique().
+			Required().
+			Immutable(),
+	}
+}
+
+// Indexes of the Status.
+func (Status) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("workflow_id", "key").Unique()}
+}
+
+// Annotations of the Status.
+func (Status) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entsql.Table("statuses"),
+		entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField),
+	}
+}

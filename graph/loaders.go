@@ -1,0 +1,52 @@
+package graph
+
+import (
+	"context"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+)
+
+// requestMemo caches, for one GraphQL operation, aggregates that many
+// fields share (projectCount of every status), so they cost one query per
+// operation instead of one per field.
+type requestMemo struct {
+	mu           sync.Mutex
+	statusCounts map[pulid.ID]*memoEntry[map[pulid.ID]int]
+}
+
+type memoEntry[T any] struct {
+	once sync.Once
+	val  T
+	err  error
+}
+
+type memoKey struct{}
+
+// WithRequestMemo gives each operation its memo (srv.AroundOperations).
+func WithRequestMemo(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	return next(context.WithValue(ctx, memoKey{}, &requestMemo{}))
+}
+
+// statusCounts returns the per-status project counts of a tenant, computing
+// them once per operation.
+func (r *Resolver) statusCounts(ctx context.Context, tenantID pulid.ID) (map[pulid.ID]int, error) {
+	m, ok := ctx.Value(memoKey{}).(*requestMemo)
+	if !ok {
+		return r.Engine.ProjectCounts(ctx, tenantID)
+	}
+	m.mu.Lock()
+	if m.statusCounts == nil {
+		m.statusCounts = map[pulid.ID]*memoEntry[map[pulid.ID]int]{}
+	}
+	e, ok := m.statusCounts[tenantID]
+	if !ok {
+		e = &memoEntry[map[pulid.ID]int]{}
+		m.statusCounts[tenantID] = e
+	}
+	m.mu.Unlock()
+	e.once.Do(func() { e.val, e.err = r.Engine.ProjectCounts(ctx, tenantID) })
+	return e.val, e.err
+}

@@ -1,0 +1,17 @@
+// Package graph is the GraphQL adapter: thin resolvers over the domain
+// services, the error presenter and the request limits.
+package graph
+
+import (
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/workflow"
+)
+
+// Resolver is the root resolver; it holds the domain services.
+type Resolver struct {
+	Client  *ent.Client
+	Tenancy *tenancy.Service
+	// Engine is the workflow engine (sdk/workflow).
+	Engine *workflow.Service
+}

@@ -1,0 +1,77 @@
+package sdk
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/lanes-dev/lanes/sdk/workflow"
+	"github.com/lanes-dev/lanes/tenant/auth"
+)
+
+// Config configures an embedded Lanes. The zero value runs on an SQLite
+// database in ./data with production defaults for every limit.
+type Config struct {
+	// DatabaseURL: postgres://... for PostgreSQL (pgx v5), sqlite:<path> or
+	// file:<path> for SQLite; empty: SQLite file lanes.db in DataDir.
+	DatabaseURL string
+	// DataDir holds the default SQLite database (default "./data").
+	DataDir string
+	// MaxOpenConns bounds the database pool (default 20).
+	MaxOpenConns int
+
+	// PlatformKey, when set, is stored as a platform API key at startup
+	// (LANES_PLATFORM_KEY), so a fresh server can be driven by scripts.
+	PlatformKey string
+	// JWT configures member tokens (LANES_JWT_SECRET / LANES_JWT_PUBLIC_KEYS).
+	JWT auth.JWTConfig
+
+	// Dev enables the GraphQL playground and introspection (--demo, LANES_DEV=1).
+	Dev bool
+	// CORSOrigins lists browser origins allowed to call the API ("*": any).
+	CORSOrigins []string
+
+	// MaxBodyBytes limits a GraphQL request body (default 1 MiB); larger: 413.
+	MaxBodyBytes int64
+	// MaxQueryDepth and MaxQueryComplexity bound an operation
+	// (defaults 12 and 2000); beyond: QUERY_TOO_COMPLEX.
+	MaxQueryDepth      int
+	MaxQueryComplexity int
+	// RequestTimeout bounds one HTTP request (default 30s).
+	RequestTimeout time.Duration
+	// RateLimit is requests per second per credential (default 100) with
+	// RateBurst (default 200); a negative RateLimit disables limiting.
+	RateLimit float64
+	RateBurst int
+
+	// Templates adds workflow templates to the built-in ones (or replaces
+	// one with the same key).
+	Templates []workflow.Template
+
+	// Logger receives the server's logs (default slog.Default()).
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.MaxQueryDepth <= 0 {
+		c.MaxQueryDepth = 12
+	}
+	if c.MaxQueryComplexity <= 0 {
+		c.MaxQueryComplexity = 2000
+	}
+	if c.RequestTimeout <= 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = 100
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = 200
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}

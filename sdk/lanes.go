@@ -1,0 +1,125 @@
+// Package sdk is the public Go API of Lanes: Open a Lanes on a database,
+// serve its GraphQL API with Handler, or call the domain services directly
+// as an embedding platform.
+package sdk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/store"
+	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/workflow"
+	"github.com/lanes-dev/lanes/tenant"
+	"github.com/lanes-dev/lanes/tenant/auth"
+)
+
+// Lanes is an open Lanes instance.
+type Lanes struct {
+	// Tenants manages tenants and members.
+	Tenants *tenancy.Service
+	// Workflows is the workflow engine: statuses, projects, the board.
+	Workflows *workflow.Service
+
+	cfg     Config
+	db      *store.DB
+	authn   *auth.Authenticator
+	authz   *policies.Authorizer
+	handler http.Handler
+}
+
+// Open opens (and migrates) the database and wires the services.
+func Open(ctx context.Context, cfg Config) (*Lanes, error) {
+	cfg = cfg.withDefaults()
+	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxOpenConns: cfg.MaxOpenConns})
+	if err != nil {
+		return nil, err
+	}
+	l, err := wire(ctx, cfg, db)
+	if err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return l, nil
+}
+
+func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	templates, err := workflow.BuiltinTemplates()
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range cfg.Templates {
+		if err := t.Validate(); err != nil {
+			return nil, err
+		}
+		templates[t.Key] = t
+	}
+	authz, err := policies.NewAuthorizer()
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(db.Client, cfg.JWT)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.PlatformKey != "" {
+		if err := auth.EnsureAPIKey(ctx, db.Client, "bootstrap (LANES_PLATFORM_KEY)", cfg.PlatformKey); err != nil {
+			return nil, err
+		}
+	}
+	engine := workflow.NewService(db.Client, authz, templates)
+	l := &Lanes{
+		Tenants:   tenancy.NewService(db.Client, authz, engine),
+		Workflows: engine,
+		cfg:       cfg,
+		db:        db,
+		authn:     authn,
+		authz:     authz,
+	}
+	l.handler = l.newHandler()
+	return l, nil
+}
+
+// Handler serves the GraphQL API (POST/GET/WebSocket at /graphql), the
+// playground at / in development mode, and /healthz and /readyz.
+func (l *Lanes) Handler() http.Handler { return l.handler }
+
+// Client is the ent client, for embedders that need raw data access. Its
+// privacy rules apply: use a context from AsPlatform or AsMember.
+func (l *Lanes) Client() *ent.Client { return l.db.Client }
+
+// Dialect is "sqlite3" or "postgres".
+func (l *Lanes) Dialect() string { return l.db.Dialect }
+
+// Close releases the database.
+func (l *Lanes) Close() error { return l.db.Close() }
+
+// AsPlatform returns a context acting as the platform: inside the tenant
+// named by slug or ID (as its OWNER), or outside any tenant when tenantRef
+// is empty (to create tenants).
+func (l *Lanes) AsPlatform(ctx context.Context, tenantRef string) (context.Context, error) {
+	if tenantRef == "" {
+		return tenant.NewContext(ctx, tenant.Actor{Kind: tenant.KindPlatform, Credential: "sdk"}), nil
+	}
+	a, err := l.authn.PlatformActor(ctx, tenantRef, "sdk")
+	if err != nil {
+		return nil, fmt.Errorf("act as platform in %s: %w", tenantRef, err)
+	}
+	return tenant.NewContext(ctx, a), nil
+}
+
+// AsMember returns a context acting as the member with the external ID in
+// the tenant named by slug or ID, with the member's stored role.
+func (l *Lanes) AsMember(ctx context.Context, tenantRef, externalID string) (context.Context, error) {
+	a, err := l.authn.MemberActor(ctx, tenantRef, externalID)
+	if err != nil {
+		return nil, fmt.Errorf("act as member %s in %s: %w", externalID, tenantRef, err)
+	}
+	return tenant.NewContext(ctx, a), nil
+}

@@ -1,0 +1,182 @@
+// Package store opens the Lanes database (embedded SQLite by default,
+// PostgreSQL through pgx v5) and migrates its schema.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"entgo.io/ent/dialect/sql/schema"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver (pure Go)
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/migrate"
+	_ "github.com/lanes-dev/lanes/ent/runtime" // schema hooks, policies and interceptors
+)
+
+// Options say which database to open.
+type Options struct {
+	// URL is postgres://... or postgresql://... for PostgreSQL, or
+	// sqlite:<path> / file:<path> for SQLite. Empty: SQLite file lanes.db in
+	// DataDir.
+	URL string
+	// DataDir holds the default SQLite database; created when missing.
+	DataDir string
+	// MaxOpenConns bounds the connection pool (0: a sensible default).
+	MaxOpenConns int
+	// WrapDriver, when set, wraps the ent driver (statement counting,
+	// tracing).
+	WrapDriver func(dialect.Driver) dialect.Driver
+}
+
+// DB is an open Lanes database.
+type DB struct {
+	Client  *ent.Client
+	SQL     *sql.DB
+	Dialect string
+}
+
+// Open opens the database the options name. It does not migrate.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	driverName, dsn, dia, err := resolve(opts)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dia, err)
+	}
+	configurePool(db, dia, opts.MaxOpenConns)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
+	}
+	var drv dialect.Driver = entsql.OpenDB(dia, db)
+	if opts.WrapDriver != nil {
+		drv = opts.WrapDriver(drv)
+	}
+	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+}
+
+func resolve(opts Options) (driverName, dsn, dia string, err error) {
+	u := strings.TrimSpace(opts.URL)
+	switch {
+	case u == "":
+		dir := opts.DataDir
+		if dir == "" {
+			dir = "data"
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return "", "", "", fmt.Errorf("store: create data dir %s: %w", dir, err)
+		}
+		return "sqlite", sqliteDSN(filepath.Join(dir, "lanes.db")), dialect.SQLite, nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		return "pgx", u, dialect.Postgres, nil
+	case strings.HasPrefix(u, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
+		if path == "" {
+			return "", "", "", errors.New("store: sqlite URL without a path")
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return "", "", "", fmt.Errorf("store: create directory of %s: %w", path, err)
+		}
+		return "sqlite", sqliteDSN(path), dialect.SQLite, nil
+	case strings.HasPrefix(u, "file:"):
+		return "sqlite", withSQLitePragmas(u), dialect.SQLite, nil
+	}
+	return "", "", "", fmt.Errorf("store: unsupported database URL %q (want postgres://..., sqlite:<path> or file:<path>)", redact(u))
+}
+
+// sqliteDSN turns a file path into a modernc DSN with Lanes' pragmas.
+func sqliteDSN(path string) string {
+	return withSQLitePragmas("file:" + path)
+}
+
+// withSQLitePragmas adds what Lanes needs from SQLite unless the DSN says
+// otherwise: foreign keys on, WAL (readers never block the writer), a busy
+// timeout instead of immediate SQLITE_BUSY, and BEGIN IMMEDIATE so a
+// transaction takes the write lock up front instead of failing to upgrade.
+func withSQLitePragmas(dsn string) string {
+	base, rawQuery, _ := strings.Cut(dsn, "?")
+	q, _ := url.ParseQuery(rawQuery)
+	have := strings.Join(q["_pragma"], ",")
+	for _, p := range []struct{ name, value string }{
+		{"foreign_keys", "foreign_keys(1)"},
+		{"journal_mode", "journal_mode(WAL)"},
+		{"busy_timeout", "busy_timeout(10000)"},
+		{"synchronous", "synchronous(NORMAL)"},
+	} {
+		if !strings.Contains(have, p.name) {
+			q.Add("_pragma", p.value)
+		}
+	}
+	if q.Get("_txlock") == "" {
+		q.Set("_txlock", "immediate")
+	}
+	return base + "?" + q.Encode()
+}
+
+func configurePool(db *sql.DB, dia string, maxOpen int) {
+	if maxOpen <= 0 {
+		maxOpen = 20
+	}
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if dia == dialect.Postgres {
+		db.SetConnMaxLifetime(30 * time.Minute)
+	}
+}
+
+// redact hides a password in a URL for error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Migrate brings the schema up to date. On PostgreSQL an advisory lock
+// serialises replicas that start at the same time.
+func (d *DB) Migrate(ctx context.Context) error {
+	if d.Dialect == dialect.Postgres {
+		conn, err := d.SQL.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: migration lock: %w", err)
+		}
+		defer conn.Close()
+		const lockKey = 0x4c414e4553 // "LANES"
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", lockKey); err != nil {
+			return fmt.Errorf("store: migration lock: %w", err)
+		}
+		defer func() {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
+		}()
+	}
+	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true), schema.WithDiffHook(tenantForeignKeys)); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers (readiness).
+func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+
+// Close closes the client and the pool.
+func (d *DB) Close() error { return d.Client.Close() }

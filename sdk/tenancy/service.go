@@ -1,0 +1,227 @@
+// Package tenancy manages tenants and their members: createTenant (the
+// platform's), addMember, and who the caller is (viewer).
+package tenancy
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/tenant"
+	"github.com/lanes-dev/lanes/tenant/role"
+)
+
+// Errors of the tenancy service.
+var (
+	ErrSlugTaken      = errcode.New(errcode.Conflict, "a tenant with this slug already exists")
+	ErrMemberExists   = errcode.New(errcode.Conflict, "a member with this externalId already exists in the tenant")
+	ErrPlatformOnly   = errcode.New(errcode.Forbidden, "only the platform (API key) may create tenants")
+	ErrTenantNotFound = errcode.New(errcode.NotFound, "tenant not found")
+)
+
+// DefaultTemplates are installed by createTenant when the input names none.
+var DefaultTemplates = []string{"website", "leads"}
+
+// TemplateInstaller installs workflow templates into the tenant of ctx
+// (the workflow service).
+type TemplateInstaller interface {
+	HasTemplate(key string) bool
+	InstallTemplates(ctx context.Context, c *ent.Client, keys []string) ([]*ent.Workflow, error)
+}
+
+// Service is the tenancy domain service.
+type Service struct {
+	client    *ent.Client
+	authz     *policies.Authorizer
+	templates TemplateInstaller
+}
+
+// NewService returns the tenancy service.
+func NewService(client *ent.Client, authz *policies.Authorizer, templates TemplateInstaller) *Service {
+	return &Service{client: client, authz: authz, templates: templates}
+}
+
+// CreateTenantInput is the input of CreateTenant (GraphQL CreateTenantInput).
+type CreateTenantInput struct {
+	Slug string
+	Name string
+	// Templates to install; nil: DefaultTemplates; empty: none.
+	Templates []string
+}
+
+// slugPattern: lower-case letters, digits and inner hyphens; never an
+// underscore, so a slug can't be mistaken for an ID ("ten_...").
+var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
+
+func (in *CreateTenantInput) normalize() error {
+	in.Slug = strings.TrimSpace(in.Slug)
+	in.Name = strings.TrimSpace(in.Name)
+	if !slugPattern.MatchString(in.Slug) {
+		return errcode.Invalid("slug", "slug must be 1-63 lower-case letters, digits or inner hyphens")
+	}
+	if in.Name == "" || len(in.Name) > 200 {
+		return errcode.Invalid("name", "name must be 1-200 characters")
+	}
+	if in.Templates == nil {
+		in.Templates = DefaultTemplates
+	}
+	for i, t := range in.Templates {
+		if slices.Contains(in.Templates[:i], t) {
+			return errcode.Invalid("templates", fmt.Sprintf("template %q is listed twice", t))
+		}
+	}
+	return nil
+}
+
+// CreateTenant creates a tenant and installs its workflow templates, in one
+// transaction. Only the platform may call it.
+func (s *Service) CreateTenant(ctx context.Context, in CreateTenantInput) (*ent.Tenant, error) {
+	a, err := tenant.Require(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if a.Kind != tenant.KindPlatform {
+		return nil, ErrPlatformOnly
+	}
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	for _, key := range in.Templates {
+		if !s.templates.HasTemplate(key) {
+			return nil, errcode.Invalid("templates", fmt.Sprintf("unknown workflow template %q", key))
+		}
+	}
+	var created *ent.Tenant
+	err = entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		t, err := c.Tenant.Create().SetSlug(in.Slug).SetName(in.Name).Save(ctx)
+		if ent.IsConstraintError(err) {
+			return ErrSlugTaken.With("slug", in.Slug)
+		}
+		if err != nil {
+			return fmt.Errorf("create tenant %s: %w", in.Slug, err)
+		}
+		inTenant, err := tenant.Within(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.templates.InstallTemplates(inTenant, c, in.Templates); err != nil {
+			return err
+		}
+		created = t
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created.Unwrap(), nil
+}
+
+// Tenant returns the tenant the caller acts in.
+func (s *Service) Tenant(ctx context.Context) (*ent.Tenant, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.client.Tenant.Get(ctx, a.TenantID)
+	if ent.IsNotFound(err) {
+		return nil, ErrTenantNotFound
+	}
+	return t, err
+}
+
+// AddMemberInput is the input of AddMember (GraphQL AddMemberInput).
+type AddMemberInput struct {
+	ExternalID string `json:"externalId"`
+	Name       string
+	Email      *string
+	Role       role.Role
+}
+
+func (in *AddMemberInput) normalize() error {
+	in.ExternalID = strings.TrimSpace(in.ExternalID)
+	in.Name = strings.TrimSpace(in.Name)
+	if in.ExternalID == "" || len(in.ExternalID) > 200 {
+		return errcode.Invalid("externalId", "externalId must be 1-200 characters")
+	}
+	if in.Name == "" || len(in.Name) > 200 {
+		return errcode.Invalid("name", "name must be 1-200 characters")
+	}
+	if in.Email != nil {
+		email, err := NormalizeEmail(*in.Email)
+		if err != nil {
+			return err
+		}
+		in.Email = &email
+	}
+	if !in.Role.Valid() {
+		return errcode.Invalid("role", "role must be OWNER, ADMIN, MEMBER or VIEWER")
+	}
+	return nil
+}
+
+// NormalizeEmail validates an e-mail address and returns it trimmed.
+func NormalizeEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || len(s) > 320 {
+		return "", errcode.Invalid("email", "email is not a valid address")
+	}
+	return s, nil
+}
+
+// AddMember adds a member to the caller's tenant. OWNERs and ADMINs (and the
+// platform) may; only OWNERs and the platform may add another OWNER.
+func (s *Service) AddMember(ctx context.Context, in AddMemberInput) (*ent.Member, error) {
+	a, err := tenant.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authz.Require(a, policies.ManageMembers); err != nil {
+		return nil, err
+	}
+	if err := in.normalize(); err != nil {
+		return nil, err
+	}
+	if in.Role == role.Owner {
+		if err := s.authz.Require(a, policies.GrantOwner); err != nil {
+			return nil, err
+		}
+	}
+	m, err := s.client.Member.Create().
+		SetExternalID(in.ExternalID).
+		SetName(in.Name).
+		SetNillableEmail(in.Email).
+		SetRole(in.Role).
+		Save(ctx)
+	if ent.IsConstraintError(err) {
+		return nil, ErrMemberExists.With("externalId", in.ExternalID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("add member %s: %w", in.ExternalID, err)
+	}
+	return m, nil
+}
+
+// Member returns a member of the caller's tenant.
+func (s *Service) Member(ctx context.Context, id pulid.ID) (*ent.Member, error) {
+	if _, err := tenant.RequireTenant(ctx); err != nil {
+		return nil, err
+	}
+	return s.client.Member.Get(ctx, id)
+}
+
+// Customer returns a customer of the caller's tenant.
+func (s *Service) Customer(ctx context.Context, id pulid.ID) (*ent.Customer, error) {
+	if _, err := tenant.RequireTenant(ctx); err != nil {
+		return nil, err
+	}
+	return s.client.Customer.Get(ctx, id)
+}

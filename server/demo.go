@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/lanes-dev/lanes/sdk"
+	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/tenant/auth"
+	"github.com/lanes-dev/lanes/tenant/role"
+)
+
+const demoTenant = "demo"
+
+// demoCredentials are what --demo prints.
+type demoCredentials struct {
+	platformKey string
+	jwtSecret   []byte
+	memberToken string
+}
+
+// prepareDemo turns on development mode and makes sure there is a platform
+// key and a JWT secret, generating them when the environment gives none.
+func prepareDemo(cfg *sdk.Config) *demoCredentials {
+	cfg.Dev = true
+	if cfg.PlatformKey == "" {
+		cfg.PlatformKey = auth.NewSecret("lk_")
+	}
+	if len(cfg.JWT.Secret) == 0 && len(cfg.JWT.PublicKeysPEM) == 0 {
+		cfg.JWT.Secret = []byte(auth.NewSecret(""))
+	}
+	return &demoCredentials{platformKey: cfg.PlatformKey, jwtSecret: cfg.JWT.Secret}
+}
+
+// seedDemo creates the demo tenant with both workflows and three members
+// (OWNER alice, MEMBER bob, VIEWER vera); it is idempotent.
+func seedDemo(ctx context.Context, lanes *sdk.Lanes, creds *demoCredentials) error {
+	platform, err := lanes.AsPlatform(ctx, "")
+	if err != nil {
+		return err
+	}
+	_, err = lanes.Tenants.CreateTenant(platform, tenancy.CreateTenantInput{Slug: demoTenant, Name: "Demo Agency"})
+	if err != nil && !errors.Is(err, tenancy.ErrSlugTaken) {
+		return err
+	}
+	inTenant, err := lanes.AsPlatform(ctx, demoTenant)
+	if err != nil {
+		return err
+	}
+	for _, m := range []tenancy.AddMemberInput{
+		{ExternalID: "alice", Name: "Alice Owner", Role: role.Owner},
+		{ExternalID: "bob", Name: "Bob Designer", Role: role.Member},
+		{ExternalID: "vera", Name: "Vera Viewer", Role: role.Viewer},
+	} {
+		if _, err := lanes.Tenants.AddMember(inTenant, m); err != nil && !errors.Is(err, tenancy.ErrMemberExists) {
+			return err
+		}
+	}
+	if len(creds.jwtSecret) > 0 {
+		creds.memberToken, err = auth.MintHS256(creds.jwtSecret, demoTenant, "alice", 24*time.Hour)
+	}
+	return err
+}
+
+func (d *demoCredentials) print(w io.Writer, addr string) {
+	base := "http://localhost" + addr
+	if !strings.HasPrefix(addr, ":") {
+		base = "http://" + addr
+	}
+	fmt.Fprintf(w, "\nLanes demo is running.\n\n")
+	fmt.Fprintf(w, "  Playground:    %s/\n", base)
+	fmt.Fprintf(w, "  GraphQL:       %s/graphql\n", base)
+	fmt.Fprintf(w, "  Platform key:  %s   (X-Api-Key; add X-Tenant: %s to act in the demo tenant)\n", d.platformKey, demoTenant)
+	if d.memberToken != "" {
+		fmt.Fprintf(w, "  Member token:  %s\n                 (alice, OWNER of %q, valid 24h; Authorization: Bearer ...)\n", d.memberToken, demoTenant)
+	}
+	fmt.Fprintf(w, "\nTry:\n")
+	fmt.Fprintf(w, "  curl -s %s/graphql -H 'Content-Type: application/json' -H 'X-Api-Key: %s' -H 'X-Tenant: %s' \\\n    -d '{\"query\":\"{ viewer { kind role tenant { slug name } } }\"}'\n", base, d.platformKey, demoTenant)
+	if d.memberToken != "" {
+		fmt.Fprintf(w, "  curl -s %s/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer %s' \\\n    -d '{\"query\":\"{ workflows { key name mode statuses { key name } } }\"}'\n", base, d.memberToken)
+	}
+	fmt.Fprintln(w)
+}
+
+// runToken prints a member JWT signed with LANES_JWT_SECRET (development).
+func runToken(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("lanes token", flag.ContinueOnError)
+	tenantRef := fs.String("tenant", "", "tenant slug or ID (the tid claim)")
+	sub := fs.String("sub", "", "member external ID (the sub claim)")
+	ttl := fs.Duration("ttl", time.Hour, "token lifetime")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	secret := os.Getenv("LANES_JWT_SECRET")
+	if *tenantRef == "" || *sub == "" || secret == "" {
+		return errors.New("usage: LANES_JWT_SECRET=... lanes token -tenant <slug> -sub <externalId> [-ttl 1h]")
+	}
+	token, err := auth.MintHS256([]byte(secret), *tenantRef, *sub, *ttl)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(out, token)
+	return err
+}

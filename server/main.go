@@ -1,0 +1,92 @@
+// Command server runs Lanes: the GraphQL API over the embedded SQLite
+// database by default, or PostgreSQL with LANES_DATABASE_URL.
+//
+//	go run ./server                 serve (flags or LANES_* environment)
+//	go run ./server --demo          serve with a seeded demo tenant
+//	go run ./server token -tenant acme -sub alice
+//	                                print a member JWT signed with LANES_JWT_SECRET
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lanes-dev/lanes/sdk"
+)
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	slog.SetDefault(logger)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "token" {
+		err = runToken(os.Args[2:], os.Stdout)
+	} else {
+		err = runServer(os.Args[1:], logger)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "lanes:", err)
+		os.Exit(1)
+	}
+}
+
+func runServer(args []string, logger *slog.Logger) error {
+	opts, err := parseOptions(args)
+	if err != nil {
+		return err
+	}
+	opts.cfg.Logger = logger
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var demo *demoCredentials
+	if opts.demo {
+		demo = prepareDemo(&opts.cfg)
+	}
+	lanes, err := sdk.Open(ctx, opts.cfg)
+	if err != nil {
+		return err
+	}
+	defer lanes.Close()
+	if demo != nil {
+		if err := seedDemo(ctx, lanes, demo); err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+	}
+
+	srv := &http.Server{
+		Addr:              opts.addr,
+		Handler:           lanes.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("lanes listening", "addr", opts.addr, "database", lanes.Dialect(), "dev", opts.cfg.Dev)
+	if demo != nil {
+		demo.print(os.Stdout, opts.addr)
+	}
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", opts.shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), opts.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
