@@ -5,6 +5,7 @@ package sdk
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -123,3 +124,7 @@ func (l *Lanes) AsMember(ctx context.Context, tenantRef, externalID string) (con
 	}
 	return tenant.NewContext(ctx, a), nil
 }
+
+// DB is the database pool, for embedders' own read-only SQL (reports,
+// health checks). It bypasses tenant isolation: scope every query yourself.
+func (l *Lanes) DB() *sql.DB { return l.db.SQL }

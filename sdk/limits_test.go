@@ -1,0 +1,107 @@
+package sdk_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/lanes-dev/lanes/sdk"
+	"github.com/lanes-dev/lanes/sdk/lanestest"
+	"github.com/lanes-dev/lanes/sdk/sdktest"
+)
+
+func TestRequestLimits(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL, func(c *sdk.Config) {
+			c.MaxBodyBytes = 4096
+			c.MaxQueryDepth = 6
+			c.MaxQueryComplexity = 300
+		})
+		s.CreateTenant(t, "acme")
+		member := s.AddMember(t, "acme", "alice", "MEMBER")
+
+		t.Run("oversized body is 413", func(t *testing.T) {
+			big := `{"query":"{ viewer { kind } }","variables":{"pad":"` + strings.Repeat("x", 5000) + `"}}`
+			res := member.Raw(t, []byte(big))
+			require.Equal(t, http.StatusRequestEntityTooLarge, res.Status)
+			require.Equal(t, []string{"VALIDATION"}, res.Codes())
+		})
+		t.Run("oversized chunked body is 413", func(t *testing.T) {
+			body := strings.NewReader(`{"query":"{ viewer { kind } }","variables":{"pad":"` + strings.Repeat("x", 5000) + `"}}`)
+			req, err := http.NewRequest(http.MethodPost, member.URL, body)
+			require.NoError(t, err)
+			req.ContentLength = -1 // unknown length: sent chunked
+			req.Header = member.Headers.Clone()
+			req.Header.Set("Content-Type", "application/json")
+			res, err := http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+		})
+		t.Run("deep query is QUERY_TOO_COMPLEX", func(t *testing.T) {
+			deep := `{ workflows { statuses { workflow { statuses { workflow { statuses { workflow { key } } } } } } } }`
+			res := member.Do(t, deep, nil)
+			require.Equal(t, []string{"QUERY_TOO_COMPLEX"}, res.Codes())
+			require.Equal(t, "null", string(res.Data))
+		})
+		t.Run("deep query through fragments is QUERY_TOO_COMPLEX", func(t *testing.T) {
+			deep := `query { workflows { ...W } }
+fragment W on Workflow { statuses { workflow { statuses { workflow { ...S } } } } }
+fragment S on Workflow { statuses { workflow { key } } }`
+			res := member.Do(t, deep, nil)
+			require.Equal(t, []string{"QUERY_TOO_COMPLEX"}, res.Codes())
+		})
+		t.Run("large pages are QUERY_TOO_COMPLEX", func(t *testing.T) {
+			res := member.Do(t, `{ projects(first: 1000) { edges { node { id title customer { name } } } } }`, nil)
+			require.Equal(t, []string{"QUERY_TOO_COMPLEX"}, res.Codes())
+		})
+		t.Run("operations of the contract pass", func(t *testing.T) {
+			res := sdktest.Op(t, member, "Workflows", nil)
+			require.Empty(t, res.Errors)
+		})
+		t.Run("introspection is off outside development mode", func(t *testing.T) {
+			res := member.Do(t, `{ __schema { types { name } } }`, nil)
+			require.NotEmpty(t, res.Errors)
+		})
+	})
+}
+
+func TestRateLimit(t *testing.T) {
+	s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) {
+		c.RateLimit = 1
+		c.RateBurst = 3
+	})
+	s.CreateTenant(t, "acme") // uses one token of the platform key
+	member := s.AddMember(t, "acme", "alice", "MEMBER")
+	for i := 0; i < 3; i++ {
+		require.Empty(t, sdktest.Op(t, member, "Viewer", nil).Errors, "request %d", i)
+	}
+	res := sdktest.Op(t, member, "Viewer", nil)
+	require.Equal(t, http.StatusTooManyRequests, res.Status)
+	require.Equal(t, []string{"RATE_LIMITED"}, res.Codes())
+	// Another credential has its own bucket.
+	s.AddMember(t, "acme", "bob", "MEMBER")
+	require.Empty(t, sdktest.Op(t, s.Member(t, "acme", "bob"), "Viewer", nil).Errors)
+}
+
+func TestHealthAndPlayground(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.Dev = dev })
+		for _, path := range []string{"/healthz", "/readyz", "/"} {
+			res, err := http.Get(s.HTTP.URL + path)
+			require.NoError(t, err)
+			res.Body.Close()
+			require.Equal(t, http.StatusOK, res.StatusCode, path)
+			if path == "/" {
+				ct := res.Header.Get("Content-Type")
+				require.Equal(t, dev, strings.HasPrefix(ct, "text/html"), "playground only in dev mode, got %s", ct)
+			}
+		}
+		if dev {
+			res := s.Platform.Do(t, `{ __schema { queryType { name } } }`, nil)
+			require.Empty(t, res.Errors)
+		}
+	}
+}
