@@ -53,8 +53,6 @@ func TestRolePolicies(t *testing.T) {
 	}
 }
 
-
-
 func TestRequireRefusesCustomersAndOutsiders(t *testing.T) {
 	a, err := NewAuthorizer()
 	require.NoError(t, err)
