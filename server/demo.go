@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/lanes-dev/lanes/sdk"
@@ -69,9 +69,9 @@ func seedDemo(ctx context.Context, lanes *sdk.Lanes, creds *demoCredentials) err
 }
 
 func (d *demoCredentials) print(w io.Writer, addr string) {
-	base := "http://localhost" + addr
-	if !strings.HasPrefix(addr, ":") {
-		base = "http://" + addr
+	base := "http://" + addr
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "" || host == "::" || host == "0.0.0.0") {
+		base = "http://localhost:" + port
 	}
 	fmt.Fprintf(w, "\nLanes demo is running.\n\n")
 	fmt.Fprintf(w, "  Playground:    %s/\n", base)

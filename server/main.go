@@ -11,7 +11,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -24,11 +26,13 @@ import (
 func main() {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	slog.SetDefault(logger)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var err error
 	if len(os.Args) > 1 && os.Args[1] == "token" {
 		err = runToken(os.Args[2:], os.Stdout)
 	} else {
-		err = runServer(os.Args[1:], logger)
+		err = runServer(ctx, os.Args[1:], os.Stdout, logger)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lanes:", err)
@@ -36,14 +40,14 @@ func main() {
 	}
 }
 
-func runServer(args []string, logger *slog.Logger) error {
+// runServer serves until ctx ends (SIGINT/SIGTERM), then shuts down
+// gracefully: no new connections, in-flight requests get the grace period.
+func runServer(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
 	opts, err := parseOptions(args)
 	if err != nil {
 		return err
 	}
 	opts.cfg.Logger = logger
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 
 	var demo *demoCredentials
 	if opts.demo {
@@ -60,18 +64,22 @@ func runServer(args []string, logger *slog.Logger) error {
 		}
 	}
 
+	ln, err := net.Listen("tcp", opts.addr)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
-		Addr:              opts.addr,
 		Handler:           lanes.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("lanes listening", "addr", opts.addr, "database", lanes.Dialect(), "dev", opts.cfg.Dev)
+	go func() { errc <- srv.Serve(ln) }()
+	addr := ln.Addr().String()
+	logger.Info("lanes listening", "addr", addr, "database", lanes.Dialect(), "dev", opts.cfg.Dev)
 	if demo != nil {
-		demo.print(os.Stdout, opts.addr)
+		demo.print(stdout, addr)
 	}
 
 	select {

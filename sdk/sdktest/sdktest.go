@@ -110,3 +110,6 @@ func (s *Server) AddMember(t testing.TB, tenantSlug, externalID, role string) la
 	}
 	return s.Member(t, tenantSlug, externalID)
 }
+
+// OpSource returns the source of a named operation of operations.graphql.
+func OpSource(name string) string { return contract.MustOperation(name) }
