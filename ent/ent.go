@@ -13,12 +13,14 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/lanes-dev/lanes/ent/apikey"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
 
@@ -81,12 +83,14 @@ func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			apikey.Table:       apikey.ValidColumn,
+			automation.Table:   automation.ValidColumn,
 			customer.Table:     customer.ValidColumn,
 			member.Table:       member.ValidColumn,
 			project.Table:      project.ValidColumn,
 			status.Table:       status.ValidColumn,
 			statuschange.Table: statuschange.ValidColumn,
 			tenant.Table:       tenant.ValidColumn,
+			todo.Table:         todo.ValidColumn,
 			workflow.Table:     workflow.ValidColumn,
 		})
 	})

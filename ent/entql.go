@@ -4,6 +4,7 @@ package ent
 
 import (
 	"github.com/lanes-dev/lanes/ent/apikey"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/predicate"
@@ -11,6 +12,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 
 	"entgo.io/ent/dialect/sql"
@@ -21,7 +23,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 8)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -42,6 +44,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[1] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   automation.Table,
+			Columns: automation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: automation.FieldID,
+			},
+		},
+		Type: "Automation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			automation.FieldTenantID:   {Type: field.TypeString, Column: automation.FieldTenantID},
+			automation.FieldCreatedAt:  {Type: field.TypeTime, Column: automation.FieldCreatedAt},
+			automation.FieldUpdatedAt:  {Type: field.TypeTime, Column: automation.FieldUpdatedAt},
+			automation.FieldWorkflowID: {Type: field.TypeString, Column: automation.FieldWorkflowID},
+			automation.FieldStatusID:   {Type: field.TypeString, Column: automation.FieldStatusID},
+			automation.FieldTrigger:    {Type: field.TypeEnum, Column: automation.FieldTrigger},
+			automation.FieldTodos:      {Type: field.TypeJSON, Column: automation.FieldTodos},
+		},
+	}
+	graph.Nodes[2] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   customer.Table,
 			Columns: customer.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -60,7 +82,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			customer.FieldPhone:     {Type: field.TypeString, Column: customer.FieldPhone},
 		},
 	}
-	graph.Nodes[2] = &sqlgraph.Node{
+	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -80,7 +102,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldRole:       {Type: field.TypeEnum, Column: member.FieldRole},
 		},
 	}
-	graph.Nodes[3] = &sqlgraph.Node{
+	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -91,20 +113,24 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Project",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			project.FieldTenantID:      {Type: field.TypeString, Column: project.FieldTenantID},
-			project.FieldCreatedAt:     {Type: field.TypeTime, Column: project.FieldCreatedAt},
-			project.FieldUpdatedAt:     {Type: field.TypeTime, Column: project.FieldUpdatedAt},
-			project.FieldWorkflowID:    {Type: field.TypeString, Column: project.FieldWorkflowID},
-			project.FieldStatusID:      {Type: field.TypeString, Column: project.FieldStatusID},
-			project.FieldCustomerID:    {Type: field.TypeString, Column: project.FieldCustomerID},
-			project.FieldTitle:         {Type: field.TypeString, Column: project.FieldTitle},
-			project.FieldRank:          {Type: field.TypeString, Column: project.FieldRank},
-			project.FieldVersion:       {Type: field.TypeInt, Column: project.FieldVersion},
-			project.FieldArchived:      {Type: field.TypeBool, Column: project.FieldArchived},
-			project.FieldArchiveReason: {Type: field.TypeEnum, Column: project.FieldArchiveReason},
+			project.FieldTenantID:          {Type: field.TypeString, Column: project.FieldTenantID},
+			project.FieldCreatedAt:         {Type: field.TypeTime, Column: project.FieldCreatedAt},
+			project.FieldUpdatedAt:         {Type: field.TypeTime, Column: project.FieldUpdatedAt},
+			project.FieldWorkflowID:        {Type: field.TypeString, Column: project.FieldWorkflowID},
+			project.FieldStatusID:          {Type: field.TypeString, Column: project.FieldStatusID},
+			project.FieldCustomerID:        {Type: field.TypeString, Column: project.FieldCustomerID},
+			project.FieldTitle:             {Type: field.TypeString, Column: project.FieldTitle},
+			project.FieldRank:              {Type: field.TypeString, Column: project.FieldRank},
+			project.FieldVersion:           {Type: field.TypeInt, Column: project.FieldVersion},
+			project.FieldArchived:          {Type: field.TypeBool, Column: project.FieldArchived},
+			project.FieldArchiveNote:       {Type: field.TypeString, Column: project.FieldArchiveNote},
+			project.FieldProgressKey:       {Type: field.TypeString, Column: project.FieldProgressKey},
+			project.FieldProgressNote:      {Type: field.TypeString, Column: project.FieldProgressNote},
+			project.FieldProgressUpdatedAt: {Type: field.TypeTime, Column: project.FieldProgressUpdatedAt},
+			project.FieldArchiveReason:     {Type: field.TypeEnum, Column: project.FieldArchiveReason},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   status.Table,
 			Columns: status.Columns,
@@ -126,10 +152,11 @@ var schemaGraph = func() *sqlgraph.Schema {
 			status.FieldMandatory:  {Type: field.TypeBool, Column: status.FieldMandatory},
 			status.FieldColor:      {Type: field.TypeString, Column: status.FieldColor},
 			status.FieldWipLimit:   {Type: field.TypeInt, Column: status.FieldWipLimit},
+			status.FieldArchives:   {Type: field.TypeBool, Column: status.FieldArchives},
 			status.FieldAdvanceTo:  {Type: field.TypeString, Column: status.FieldAdvanceTo},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statuschange.Table,
 			Columns: statuschange.Columns,
@@ -151,7 +178,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statuschange.FieldNote:         {Type: field.TypeString, Column: statuschange.FieldNote},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -169,7 +196,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldTimeZone:  {Type: field.TypeString, Column: tenant.FieldTimeZone},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   todo.Table,
+			Columns: todo.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: todo.FieldID,
+			},
+		},
+		Type: "Todo",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			todo.FieldTenantID:     {Type: field.TypeString, Column: todo.FieldTenantID},
+			todo.FieldCreatedAt:    {Type: field.TypeTime, Column: todo.FieldCreatedAt},
+			todo.FieldUpdatedAt:    {Type: field.TypeTime, Column: todo.FieldUpdatedAt},
+			todo.FieldProjectID:    {Type: field.TypeString, Column: todo.FieldProjectID},
+			todo.FieldStatusID:     {Type: field.TypeString, Column: todo.FieldStatusID},
+			todo.FieldAutomationID: {Type: field.TypeString, Column: todo.FieldAutomationID},
+			todo.FieldTitle:        {Type: field.TypeString, Column: todo.FieldTitle},
+			todo.FieldBlocking:     {Type: field.TypeBool, Column: todo.FieldBlocking},
+			todo.FieldDone:         {Type: field.TypeBool, Column: todo.FieldDone},
+			todo.FieldDoneAt:       {Type: field.TypeTime, Column: todo.FieldDoneAt},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -192,6 +242,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 			workflow.FieldProgress:    {Type: field.TypeJSON, Column: workflow.FieldProgress},
 		},
 	}
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   automation.TenantTable,
+			Columns: []string{automation.TenantColumn},
+			Bidi:    false,
+		},
+		"Automation",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"workflow",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   automation.WorkflowTable,
+			Columns: []string{automation.WorkflowColumn},
+			Bidi:    false,
+		},
+		"Automation",
+		"Workflow",
+	)
+	graph.MustAddE(
+		"status",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   automation.StatusTable,
+			Columns: []string{automation.StatusColumn},
+			Bidi:    false,
+		},
+		"Automation",
+		"Status",
+	)
 	graph.MustAddE(
 		"tenant",
 		&sqlgraph.EdgeSpec{
@@ -277,6 +363,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"StatusChange",
 	)
 	graph.MustAddE(
+		"todos",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+		},
+		"Project",
+		"Todo",
+	)
+	graph.MustAddE(
 		"tenant",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -347,6 +445,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StatusChange",
 		"Status",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.TenantTable,
+			Columns: []string{todo.TenantColumn},
+			Bidi:    false,
+		},
+		"Todo",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   todo.ProjectTable,
+			Columns: []string{todo.ProjectColumn},
+			Bidi:    false,
+		},
+		"Todo",
+		"Project",
+	)
+	graph.MustAddE(
+		"status",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.StatusTable,
+			Columns: []string{todo.StatusColumn},
+			Bidi:    false,
+		},
+		"Todo",
+		"Status",
+	)
+	graph.MustAddE(
+		"automation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AutomationTable,
+			Columns: []string{todo.AutomationColumn},
+			Bidi:    false,
+		},
+		"Todo",
+		"Automation",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -459,6 +605,123 @@ func (f *APIKeyFilter) WhereRevokedAt(p entql.TimeP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *AutomationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the AutomationQuery builder.
+func (_q *AutomationQuery) Filter() *AutomationFilter {
+	return &AutomationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *AutomationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the AutomationMutation builder.
+func (m *AutomationMutation) Filter() *AutomationFilter {
+	return &AutomationFilter{config: m.config, predicateAdder: m}
+}
+
+// AutomationFilter provides a generic filtering capability at runtime for AutomationQuery.
+type AutomationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *AutomationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *AutomationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(automation.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *AutomationFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(automation.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *AutomationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(automation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *AutomationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(automation.FieldUpdatedAt))
+}
+
+// WhereWorkflowID applies the entql string predicate on the workflow_id field.
+func (f *AutomationFilter) WhereWorkflowID(p entql.StringP) {
+	f.Where(p.Field(automation.FieldWorkflowID))
+}
+
+// WhereStatusID applies the entql string predicate on the status_id field.
+func (f *AutomationFilter) WhereStatusID(p entql.StringP) {
+	f.Where(p.Field(automation.FieldStatusID))
+}
+
+// WhereTrigger applies the entql string predicate on the trigger field.
+func (f *AutomationFilter) WhereTrigger(p entql.StringP) {
+	f.Where(p.Field(automation.FieldTrigger))
+}
+
+// WhereTodos applies the entql json.RawMessage predicate on the todos field.
+func (f *AutomationFilter) WhereTodos(p entql.BytesP) {
+	f.Where(p.Field(automation.FieldTodos))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *AutomationFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *AutomationFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWorkflow applies a predicate to check if query has an edge workflow.
+func (f *AutomationFilter) WhereHasWorkflow() {
+	f.Where(entql.HasEdge("workflow"))
+}
+
+// WhereHasWorkflowWith applies a predicate to check if query has an edge workflow with a given conditions (other predicates).
+func (f *AutomationFilter) WhereHasWorkflowWith(preds ...predicate.Workflow) {
+	f.Where(entql.HasEdgeWith("workflow", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasStatus applies a predicate to check if query has an edge status.
+func (f *AutomationFilter) WhereHasStatus() {
+	f.Where(entql.HasEdge("status"))
+}
+
+// WhereHasStatusWith applies a predicate to check if query has an edge status with a given conditions (other predicates).
+func (f *AutomationFilter) WhereHasStatusWith(preds ...predicate.Status) {
+	f.Where(entql.HasEdgeWith("status", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *CustomerQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -487,7 +750,7 @@ type CustomerFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *CustomerFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[1].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -576,7 +839,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[2].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -665,7 +928,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -724,6 +987,26 @@ func (f *ProjectFilter) WhereVersion(p entql.IntP) {
 // WhereArchived applies the entql bool predicate on the archived field.
 func (f *ProjectFilter) WhereArchived(p entql.BoolP) {
 	f.Where(p.Field(project.FieldArchived))
+}
+
+// WhereArchiveNote applies the entql string predicate on the archive_note field.
+func (f *ProjectFilter) WhereArchiveNote(p entql.StringP) {
+	f.Where(p.Field(project.FieldArchiveNote))
+}
+
+// WhereProgressKey applies the entql string predicate on the progress_key field.
+func (f *ProjectFilter) WhereProgressKey(p entql.StringP) {
+	f.Where(p.Field(project.FieldProgressKey))
+}
+
+// WhereProgressNote applies the entql string predicate on the progress_note field.
+func (f *ProjectFilter) WhereProgressNote(p entql.StringP) {
+	f.Where(p.Field(project.FieldProgressNote))
+}
+
+// WhereProgressUpdatedAt applies the entql time.Time predicate on the progress_updated_at field.
+func (f *ProjectFilter) WhereProgressUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(project.FieldProgressUpdatedAt))
 }
 
 // WhereArchiveReason applies the entql string predicate on the archive_reason field.
@@ -801,6 +1084,20 @@ func (f *ProjectFilter) WhereHasHistoryWith(preds ...predicate.StatusChange) {
 	})))
 }
 
+// WhereHasTodos applies a predicate to check if query has an edge todos.
+func (f *ProjectFilter) WhereHasTodos() {
+	f.Where(entql.HasEdge("todos"))
+}
+
+// WhereHasTodosWith applies a predicate to check if query has an edge todos with a given conditions (other predicates).
+func (f *ProjectFilter) WhereHasTodosWith(preds ...predicate.Todo) {
+	f.Where(entql.HasEdgeWith("todos", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *StatusQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -830,7 +1127,7 @@ type StatusFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -896,6 +1193,11 @@ func (f *StatusFilter) WhereWipLimit(p entql.IntP) {
 	f.Where(p.Field(status.FieldWipLimit))
 }
 
+// WhereArchives applies the entql bool predicate on the archives field.
+func (f *StatusFilter) WhereArchives(p entql.BoolP) {
+	f.Where(p.Field(status.FieldArchives))
+}
+
 // WhereAdvanceTo applies the entql string predicate on the advance_to field.
 func (f *StatusFilter) WhereAdvanceTo(p entql.StringP) {
 	f.Where(p.Field(status.FieldAdvanceTo))
@@ -958,7 +1260,7 @@ type StatusChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1099,7 +1401,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1136,6 +1438,152 @@ func (f *TenantFilter) WhereTimeZone(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *TodoQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TodoQuery builder.
+func (_q *TodoQuery) Filter() *TodoFilter {
+	return &TodoFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TodoMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TodoMutation builder.
+func (m *TodoMutation) Filter() *TodoFilter {
+	return &TodoFilter{config: m.config, predicateAdder: m}
+}
+
+// TodoFilter provides a generic filtering capability at runtime for TodoQuery.
+type TodoFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TodoFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TodoFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(todo.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *TodoFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(todo.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TodoFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(todo.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TodoFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(todo.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *TodoFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(todo.FieldProjectID))
+}
+
+// WhereStatusID applies the entql string predicate on the status_id field.
+func (f *TodoFilter) WhereStatusID(p entql.StringP) {
+	f.Where(p.Field(todo.FieldStatusID))
+}
+
+// WhereAutomationID applies the entql string predicate on the automation_id field.
+func (f *TodoFilter) WhereAutomationID(p entql.StringP) {
+	f.Where(p.Field(todo.FieldAutomationID))
+}
+
+// WhereTitle applies the entql string predicate on the title field.
+func (f *TodoFilter) WhereTitle(p entql.StringP) {
+	f.Where(p.Field(todo.FieldTitle))
+}
+
+// WhereBlocking applies the entql bool predicate on the blocking field.
+func (f *TodoFilter) WhereBlocking(p entql.BoolP) {
+	f.Where(p.Field(todo.FieldBlocking))
+}
+
+// WhereDone applies the entql bool predicate on the done field.
+func (f *TodoFilter) WhereDone(p entql.BoolP) {
+	f.Where(p.Field(todo.FieldDone))
+}
+
+// WhereDoneAt applies the entql time.Time predicate on the done_at field.
+func (f *TodoFilter) WhereDoneAt(p entql.TimeP) {
+	f.Where(p.Field(todo.FieldDoneAt))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *TodoFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *TodoFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *TodoFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *TodoFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasStatus applies a predicate to check if query has an edge status.
+func (f *TodoFilter) WhereHasStatus() {
+	f.Where(entql.HasEdge("status"))
+}
+
+// WhereHasStatusWith applies a predicate to check if query has an edge status with a given conditions (other predicates).
+func (f *TodoFilter) WhereHasStatusWith(preds ...predicate.Status) {
+	f.Where(entql.HasEdgeWith("status", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAutomation applies a predicate to check if query has an edge automation.
+func (f *TodoFilter) WhereHasAutomation() {
+	f.Where(entql.HasEdge("automation"))
+}
+
+// WhereHasAutomationWith applies a predicate to check if query has an edge automation with a given conditions (other predicates).
+func (f *TodoFilter) WhereHasAutomationWith(preds ...predicate.Automation) {
+	f.Where(entql.HasEdgeWith("automation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WorkflowQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1164,7 +1612,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -7,14 +7,142 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AutomationQuery) CollectFields(ctx context.Context, satisfies ...string) (*AutomationQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AutomationQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(automation.Columns))
+		selectedFields = []string{automation.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "workflow":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&WorkflowClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, workflowImplementors)...); err != nil {
+				return err
+			}
+			_q.withWorkflow = query
+			if _, ok := fieldSeen[automation.FieldWorkflowID]; !ok {
+				selectedFields = append(selectedFields, automation.FieldWorkflowID)
+				fieldSeen[automation.FieldWorkflowID] = struct{}{}
+			}
+
+		case "status":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&StatusClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, statusImplementors)...); err != nil {
+				return err
+			}
+			_q.withStatus = query
+			if _, ok := fieldSeen[automation.FieldStatusID]; !ok {
+				selectedFields = append(selectedFields, automation.FieldStatusID)
+				fieldSeen[automation.FieldStatusID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[automation.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, automation.FieldCreatedAt)
+				fieldSeen[automation.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[automation.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, automation.FieldUpdatedAt)
+				fieldSeen[automation.FieldUpdatedAt] = struct{}{}
+			}
+		case "trigger":
+			if _, ok := fieldSeen[automation.FieldTrigger]; !ok {
+				selectedFields = append(selectedFields, automation.FieldTrigger)
+				fieldSeen[automation.FieldTrigger] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type automationPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AutomationPaginateOption
+}
+
+func newAutomationPaginateArgs(rv map[string]any) *automationPaginateArgs {
+	args := &automationPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AutomationOrder{Field: &AutomationOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAutomationOrder(order))
+			}
+		case *AutomationOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAutomationOrder(v))
+			}
+		}
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *CustomerQuery) CollectFields(ctx context.Context, satisfies ...string) (*CustomerQuery, error) {
@@ -774,6 +902,147 @@ func newTenantPaginateArgs(rv map[string]any) *tenantPaginateArgs {
 		case *TenantOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithTenantOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TodoQuery) CollectFields(ctx context.Context, satisfies ...string) (*TodoQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TodoQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(todo.Columns))
+		selectedFields = []string{todo.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "project":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProjectClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, projectImplementors)...); err != nil {
+				return err
+			}
+			_q.withProject = query
+			if _, ok := fieldSeen[todo.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, todo.FieldProjectID)
+				fieldSeen[todo.FieldProjectID] = struct{}{}
+			}
+
+		case "status":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&StatusClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, statusImplementors)...); err != nil {
+				return err
+			}
+			_q.withStatus = query
+			if _, ok := fieldSeen[todo.FieldStatusID]; !ok {
+				selectedFields = append(selectedFields, todo.FieldStatusID)
+				fieldSeen[todo.FieldStatusID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[todo.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, todo.FieldCreatedAt)
+				fieldSeen[todo.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[todo.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, todo.FieldUpdatedAt)
+				fieldSeen[todo.FieldUpdatedAt] = struct{}{}
+			}
+		case "title":
+			if _, ok := fieldSeen[todo.FieldTitle]; !ok {
+				selectedFields = append(selectedFields, todo.FieldTitle)
+				fieldSeen[todo.FieldTitle] = struct{}{}
+			}
+		case "blocking":
+			if _, ok := fieldSeen[todo.FieldBlocking]; !ok {
+				selectedFields = append(selectedFields, todo.FieldBlocking)
+				fieldSeen[todo.FieldBlocking] = struct{}{}
+			}
+		case "done":
+			if _, ok := fieldSeen[todo.FieldDone]; !ok {
+				selectedFields = append(selectedFields, todo.FieldDone)
+				fieldSeen[todo.FieldDone] = struct{}{}
+			}
+		case "doneAt":
+			if _, ok := fieldSeen[todo.FieldDoneAt]; !ok {
+				selectedFields = append(selectedFields, todo.FieldDoneAt)
+				fieldSeen[todo.FieldDoneAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type todoPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TodoPaginateOption
+}
+
+func newTodoPaginateArgs(rv map[string]any) *todoPaginateArgs {
+	args := &todoPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TodoOrder{Field: &TodoOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTodoOrder(order))
+			}
+		case *TodoOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTodoOrder(v))
 			}
 		}
 	}

@@ -6,6 +6,22 @@ import (
 	"context"
 )
 
+func (_m *Automation) Workflow(ctx context.Context) (*Workflow, error) {
+	result, err := _m.Edges.WorkflowOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryWorkflow().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Automation) Status(ctx context.Context) (*Status, error) {
+	result, err := _m.Edges.StatusOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryStatus().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Project) Workflow(ctx context.Context) (*Workflow, error) {
 	result, err := _m.Edges.WorkflowOrErr()
 	if IsNotLoaded(err) {
@@ -58,6 +74,22 @@ func (_m *StatusChange) To(ctx context.Context) (*Status, error) {
 	result, err := _m.Edges.ToOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryTo().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Todo) Project(ctx context.Context) (*Project, error) {
+	result, err := _m.Edges.ProjectOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProject().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *Todo) Status(ctx context.Context) (*Status, error) {
+	result, err := _m.Edges.StatusOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryStatus().Only(ctx)
 	}
 	return result, err
 }

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/lanes-dev/lanes/ent/apikey"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/predicate"
@@ -21,6 +22,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/tenant/role"
 )
@@ -35,12 +37,14 @@ const (
 
 	// Node types.
 	TypeAPIKey       = "APIKey"
+	TypeAutomation   = "Automation"
 	TypeCustomer     = "Customer"
 	TypeMember       = "Member"
 	TypeProject      = "Project"
 	TypeStatus       = "Status"
 	TypeStatusChange = "StatusChange"
 	TypeTenant       = "Tenant"
+	TypeTodo         = "Todo"
 	TypeWorkflow     = "Workflow"
 )
 
@@ -612,6 +616,824 @@ func (m *APIKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *APIKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown APIKey edge %s", name)
+}
+
+// AutomationMutation represents an operation that mutates the Automation nodes in the graph.
+type AutomationMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *pulid.ID
+	created_at      *time.Time
+	updated_at      *time.Time
+	trigger         *automation.Trigger
+	todos           *[]schematype.TodoTemplate
+	appendtodos     []schematype.TodoTemplate
+	clearedFields   map[string]struct{}
+	tenant          *pulid.ID
+	clearedtenant   bool
+	workflow        *pulid.ID
+	clearedworkflow bool
+	status          *pulid.ID
+	clearedstatus   bool
+	done            bool
+	oldValue        func(context.Context) (*Automation, error)
+	predicates      []predicate.Automation
+}
+
+var _ ent.Mutation = (*AutomationMutation)(nil)
+
+// automationOption allows management of the mutation configuration using functional options.
+type automationOption func(*AutomationMutation)
+
+// newAutomationMutation creates new mutation for the Automation entity.
+func newAutomationMutation(c config, op Op, opts ...automationOption) *AutomationMutation {
+	m := &AutomationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAutomation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAutomationID sets the ID field of the mutation.
+func withAutomationID(id pulid.ID) automationOption {
+	return func(m *AutomationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Automation
+		)
+		m.oldValue = func(ctx context.Context) (*Automation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Automation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAutomation sets the old Automation of the mutation.
+func withAutomation(node *Automation) automationOption {
+	return func(m *AutomationMutation) {
+		m.oldValue = func(context.Context) (*Automation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AutomationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AutomationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Automation entities.
+func (m *AutomationMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AutomationMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AutomationMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Automation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *AutomationMutation) SetTenantID(pu pulid.ID) {
+	m.tenant = &pu
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *AutomationMutation) TenantID() (r pulid.ID, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Automation entity.
+// If the Automation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AutomationMutation) OldTenantID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *AutomationMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *AutomationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *AutomationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Automation entity.
+// If the Automation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AutomationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *AutomationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *AutomationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *AutomationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Automation entity.
+// If the Automation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AutomationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *AutomationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetWorkflowID sets the "workflow_id" field.
+func (m *AutomationMutation) SetWorkflowID(pu pulid.ID) {
+	m.workflow = &pu
+}
+
+// WorkflowID returns the value of the "workflow_id" field in the mutation.
+func (m *AutomationMutation) WorkflowID() (r pulid.ID, exists bool) {
+	v := m.workflow
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkflowID returns the old "workflow_id" field's value of the Automation entity.
+// If the Automation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AutomationMutation) OldWorkflowID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkflowID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkflowID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkflowID: %w", err)
+	}
+	return oldValue.WorkflowID, nil
+}
+
+// ResetWorkflowID resets all changes to the "workflow_id" field.
+func (m *AutomationMutation) ResetWorkflowID() {
+	m.workflow = nil
+}
+
+// SetStatusID sets the "status_id" field.
+func (m *AutomationMutation) SetStatusID(pu pulid.ID) {
+	m.status = &pu
+}
+
+// StatusID returns the value of the "status_id" field in the mutation.
+func (m *AutomationMutation) StatusID() (r pulid.ID, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusID returns the old "status_id" field's value of the Automation entity.
+// If the Automation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AutomationMutation) OldStatusID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusID: %w", err)
+	}
+	return oldValue.StatusID, nil
+}
+
+// ResetStatusID resets all changes to the "status_id" field.
+func (m *AutomationMutation) ResetStatusID() {
+	m.status = nil
+}
+
+// SetTrigger sets the "trigger" field.
+func (m *AutomationMutation) SetTrigger(a automation.Trigger) {
+	m.trigger = &a
+}
+
+// Trigger returns the value of the "trigger" field in the mutation.
+func (m *AutomationMutation) Trigger() (r automation.Trigger, exists bool) {
+	v := m.trigger
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrigger returns the old "trigger" field's value of the Automation entity.
+// If the Automation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AutomationMutation) OldTrigger(ctx context.Context) (v automation.Trigger, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrigger is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrigger requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrigger: %w", err)
+	}
+	return oldValue.Trigger, nil
+}
+
+// ResetTrigger resets all changes to the "trigger" field.
+func (m *AutomationMutation) ResetTrigger() {
+	m.trigger = nil
+}
+
+// SetTodos sets the "todos" field.
+func (m *AutomationMutation) SetTodos(st []schematype.TodoTemplate) {
+	m.todos = &st
+	m.appendtodos = nil
+}
+
+// Todos returns the value of the "todos" field in the mutation.
+func (m *AutomationMutation) Todos() (r []schematype.TodoTemplate, exists bool) {
+	v := m.todos
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTodos returns the old "todos" field's value of the Automation entity.
+// If the Automation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AutomationMutation) OldTodos(ctx context.Context) (v []schematype.TodoTemplate, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTodos is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTodos requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTodos: %w", err)
+	}
+	return oldValue.Todos, nil
+}
+
+// AppendTodos adds st to the "todos" field.
+func (m *AutomationMutation) AppendTodos(st []schematype.TodoTemplate) {
+	m.appendtodos = append(m.appendtodos, st...)
+}
+
+// AppendedTodos returns the list of values that were appended to the "todos" field in this mutation.
+func (m *AutomationMutation) AppendedTodos() ([]schematype.TodoTemplate, bool) {
+	if len(m.appendtodos) == 0 {
+		return nil, false
+	}
+	return m.appendtodos, true
+}
+
+// ResetTodos resets all changes to the "todos" field.
+func (m *AutomationMutation) ResetTodos() {
+	m.todos = nil
+	m.appendtodos = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *AutomationMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[automation.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *AutomationMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *AutomationMutation) TenantIDs() (ids []pulid.ID) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *AutomationMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearWorkflow clears the "workflow" edge to the Workflow entity.
+func (m *AutomationMutation) ClearWorkflow() {
+	m.clearedworkflow = true
+	m.clearedFields[automation.FieldWorkflowID] = struct{}{}
+}
+
+// WorkflowCleared reports if the "workflow" edge to the Workflow entity was cleared.
+func (m *AutomationMutation) WorkflowCleared() bool {
+	return m.clearedworkflow
+}
+
+// WorkflowIDs returns the "workflow" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// WorkflowID instead. It exists only for internal usage by the builders.
+func (m *AutomationMutation) WorkflowIDs() (ids []pulid.ID) {
+	if id := m.workflow; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetWorkflow resets all changes to the "workflow" edge.
+func (m *AutomationMutation) ResetWorkflow() {
+	m.workflow = nil
+	m.clearedworkflow = false
+}
+
+// ClearStatus clears the "status" edge to the Status entity.
+func (m *AutomationMutation) ClearStatus() {
+	m.clearedstatus = true
+	m.clearedFields[automation.FieldStatusID] = struct{}{}
+}
+
+// StatusCleared reports if the "status" edge to the Status entity was cleared.
+func (m *AutomationMutation) StatusCleared() bool {
+	return m.clearedstatus
+}
+
+// StatusIDs returns the "status" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// StatusID instead. It exists only for internal usage by the builders.
+func (m *AutomationMutation) StatusIDs() (ids []pulid.ID) {
+	if id := m.status; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetStatus resets all changes to the "status" edge.
+func (m *AutomationMutation) ResetStatus() {
+	m.status = nil
+	m.clearedstatus = false
+}
+
+// Where appends a list predicates to the AutomationMutation builder.
+func (m *AutomationMutation) Where(ps ...predicate.Automation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AutomationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AutomationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Automation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AutomationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AutomationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Automation).
+func (m *AutomationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AutomationMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant != nil {
+		fields = append(fields, automation.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, automation.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, automation.FieldUpdatedAt)
+	}
+	if m.workflow != nil {
+		fields = append(fields, automation.FieldWorkflowID)
+	}
+	if m.status != nil {
+		fields = append(fields, automation.FieldStatusID)
+	}
+	if m.trigger != nil {
+		fields = append(fields, automation.FieldTrigger)
+	}
+	if m.todos != nil {
+		fields = append(fields, automation.FieldTodos)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AutomationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case automation.FieldTenantID:
+		return m.TenantID()
+	case automation.FieldCreatedAt:
+		return m.CreatedAt()
+	case automation.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case automation.FieldWorkflowID:
+		return m.WorkflowID()
+	case automation.FieldStatusID:
+		return m.StatusID()
+	case automation.FieldTrigger:
+		return m.Trigger()
+	case automation.FieldTodos:
+		return m.Todos()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AutomationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case automation.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case automation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case automation.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case automation.FieldWorkflowID:
+		return m.OldWorkflowID(ctx)
+	case automation.FieldStatusID:
+		return m.OldStatusID(ctx)
+	case automation.FieldTrigger:
+		return m.OldTrigger(ctx)
+	case automation.FieldTodos:
+		return m.OldTodos(ctx)
+	}
+	return nil, fmt.Errorf("unknown Automation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AutomationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case automation.FieldTenantID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case automation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case automation.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case automation.FieldWorkflowID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkflowID(v)
+		return nil
+	case automation.FieldStatusID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusID(v)
+		return nil
+	case automation.FieldTrigger:
+		v, ok := value.(automation.Trigger)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrigger(v)
+		return nil
+	case automation.FieldTodos:
+		v, ok := value.([]schematype.TodoTemplate)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTodos(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Automation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AutomationMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AutomationMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AutomationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Automation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AutomationMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AutomationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AutomationMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Automation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AutomationMutation) ResetField(name string) error {
+	switch name {
+	case automation.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case automation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case automation.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case automation.FieldWorkflowID:
+		m.ResetWorkflowID()
+		return nil
+	case automation.FieldStatusID:
+		m.ResetStatusID()
+		return nil
+	case automation.FieldTrigger:
+		m.ResetTrigger()
+		return nil
+	case automation.FieldTodos:
+		m.ResetTodos()
+		return nil
+	}
+	return fmt.Errorf("unknown Automation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AutomationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.tenant != nil {
+		edges = append(edges, automation.EdgeTenant)
+	}
+	if m.workflow != nil {
+		edges = append(edges, automation.EdgeWorkflow)
+	}
+	if m.status != nil {
+		edges = append(edges, automation.EdgeStatus)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AutomationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case automation.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case automation.EdgeWorkflow:
+		if id := m.workflow; id != nil {
+			return []ent.Value{*id}
+		}
+	case automation.EdgeStatus:
+		if id := m.status; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AutomationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AutomationMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AutomationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedtenant {
+		edges = append(edges, automation.EdgeTenant)
+	}
+	if m.clearedworkflow {
+		edges = append(edges, automation.EdgeWorkflow)
+	}
+	if m.clearedstatus {
+		edges = append(edges, automation.EdgeStatus)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AutomationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case automation.EdgeTenant:
+		return m.clearedtenant
+	case automation.EdgeWorkflow:
+		return m.clearedworkflow
+	case automation.EdgeStatus:
+		return m.clearedstatus
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AutomationMutation) ClearEdge(name string) error {
+	switch name {
+	case automation.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case automation.EdgeWorkflow:
+		m.ClearWorkflow()
+		return nil
+	case automation.EdgeStatus:
+		m.ClearStatus()
+		return nil
+	}
+	return fmt.Errorf("unknown Automation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AutomationMutation) ResetEdge(name string) error {
+	switch name {
+	case automation.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case automation.EdgeWorkflow:
+		m.ResetWorkflow()
+		return nil
+	case automation.EdgeStatus:
+		m.ResetStatus()
+		return nil
+	}
+	return fmt.Errorf("unknown Automation edge %s", name)
 }
 
 // CustomerMutation represents an operation that mutates the Customer nodes in the graph.
@@ -2119,32 +2941,39 @@ func (m *MemberMutation) ResetEdge(name string) error {
 // ProjectMutation represents an operation that mutates the Project nodes in the graph.
 type ProjectMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *pulid.ID
-	created_at      *time.Time
-	updated_at      *time.Time
-	title           *string
-	rank            *string
-	version         *int
-	addversion      *int
-	archived        *bool
-	archive_reason  *project.ArchiveReason
-	clearedFields   map[string]struct{}
-	tenant          *pulid.ID
-	clearedtenant   bool
-	workflow        *pulid.ID
-	clearedworkflow bool
-	status          *pulid.ID
-	clearedstatus   bool
-	customer        *pulid.ID
-	clearedcustomer bool
-	history         map[pulid.ID]struct{}
-	removedhistory  map[pulid.ID]struct{}
-	clearedhistory  bool
-	done            bool
-	oldValue        func(context.Context) (*Project, error)
-	predicates      []predicate.Project
+	op                  Op
+	typ                 string
+	id                  *pulid.ID
+	created_at          *time.Time
+	updated_at          *time.Time
+	title               *string
+	rank                *string
+	version             *int
+	addversion          *int
+	archived            *bool
+	archive_note        *string
+	progress_key        *string
+	progress_note       *string
+	progress_updated_at *time.Time
+	archive_reason      *project.ArchiveReason
+	clearedFields       map[string]struct{}
+	tenant              *pulid.ID
+	clearedtenant       bool
+	workflow            *pulid.ID
+	clearedworkflow     bool
+	status              *pulid.ID
+	clearedstatus       bool
+	customer            *pulid.ID
+	clearedcustomer     bool
+	history             map[pulid.ID]struct{}
+	removedhistory      map[pulid.ID]struct{}
+	clearedhistory      bool
+	todos               map[pulid.ID]struct{}
+	removedtodos        map[pulid.ID]struct{}
+	clearedtodos        bool
+	done                bool
+	oldValue            func(context.Context) (*Project, error)
+	predicates          []predicate.Project
 }
 
 var _ ent.Mutation = (*ProjectMutation)(nil)
@@ -2644,6 +3473,202 @@ func (m *ProjectMutation) ResetArchived() {
 	m.archived = nil
 }
 
+// SetArchiveNote sets the "archive_note" field.
+func (m *ProjectMutation) SetArchiveNote(s string) {
+	m.archive_note = &s
+}
+
+// ArchiveNote returns the value of the "archive_note" field in the mutation.
+func (m *ProjectMutation) ArchiveNote() (r string, exists bool) {
+	v := m.archive_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldArchiveNote returns the old "archive_note" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldArchiveNote(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldArchiveNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldArchiveNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldArchiveNote: %w", err)
+	}
+	return oldValue.ArchiveNote, nil
+}
+
+// ClearArchiveNote clears the value of the "archive_note" field.
+func (m *ProjectMutation) ClearArchiveNote() {
+	m.archive_note = nil
+	m.clearedFields[project.FieldArchiveNote] = struct{}{}
+}
+
+// ArchiveNoteCleared returns if the "archive_note" field was cleared in this mutation.
+func (m *ProjectMutation) ArchiveNoteCleared() bool {
+	_, ok := m.clearedFields[project.FieldArchiveNote]
+	return ok
+}
+
+// ResetArchiveNote resets all changes to the "archive_note" field.
+func (m *ProjectMutation) ResetArchiveNote() {
+	m.archive_note = nil
+	delete(m.clearedFields, project.FieldArchiveNote)
+}
+
+// SetProgressKey sets the "progress_key" field.
+func (m *ProjectMutation) SetProgressKey(s string) {
+	m.progress_key = &s
+}
+
+// ProgressKey returns the value of the "progress_key" field in the mutation.
+func (m *ProjectMutation) ProgressKey() (r string, exists bool) {
+	v := m.progress_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProgressKey returns the old "progress_key" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldProgressKey(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProgressKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProgressKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProgressKey: %w", err)
+	}
+	return oldValue.ProgressKey, nil
+}
+
+// ClearProgressKey clears the value of the "progress_key" field.
+func (m *ProjectMutation) ClearProgressKey() {
+	m.progress_key = nil
+	m.clearedFields[project.FieldProgressKey] = struct{}{}
+}
+
+// ProgressKeyCleared returns if the "progress_key" field was cleared in this mutation.
+func (m *ProjectMutation) ProgressKeyCleared() bool {
+	_, ok := m.clearedFields[project.FieldProgressKey]
+	return ok
+}
+
+// ResetProgressKey resets all changes to the "progress_key" field.
+func (m *ProjectMutation) ResetProgressKey() {
+	m.progress_key = nil
+	delete(m.clearedFields, project.FieldProgressKey)
+}
+
+// SetProgressNote sets the "progress_note" field.
+func (m *ProjectMutation) SetProgressNote(s string) {
+	m.progress_note = &s
+}
+
+// ProgressNote returns the value of the "progress_note" field in the mutation.
+func (m *ProjectMutation) ProgressNote() (r string, exists bool) {
+	v := m.progress_note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProgressNote returns the old "progress_note" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldProgressNote(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProgressNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProgressNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProgressNote: %w", err)
+	}
+	return oldValue.ProgressNote, nil
+}
+
+// ClearProgressNote clears the value of the "progress_note" field.
+func (m *ProjectMutation) ClearProgressNote() {
+	m.progress_note = nil
+	m.clearedFields[project.FieldProgressNote] = struct{}{}
+}
+
+// ProgressNoteCleared returns if the "progress_note" field was cleared in this mutation.
+func (m *ProjectMutation) ProgressNoteCleared() bool {
+	_, ok := m.clearedFields[project.FieldProgressNote]
+	return ok
+}
+
+// ResetProgressNote resets all changes to the "progress_note" field.
+func (m *ProjectMutation) ResetProgressNote() {
+	m.progress_note = nil
+	delete(m.clearedFields, project.FieldProgressNote)
+}
+
+// SetProgressUpdatedAt sets the "progress_updated_at" field.
+func (m *ProjectMutation) SetProgressUpdatedAt(t time.Time) {
+	m.progress_updated_at = &t
+}
+
+// ProgressUpdatedAt returns the value of the "progress_updated_at" field in the mutation.
+func (m *ProjectMutation) ProgressUpdatedAt() (r time.Time, exists bool) {
+	v := m.progress_updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProgressUpdatedAt returns the old "progress_updated_at" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldProgressUpdatedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProgressUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProgressUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProgressUpdatedAt: %w", err)
+	}
+	return oldValue.ProgressUpdatedAt, nil
+}
+
+// ClearProgressUpdatedAt clears the value of the "progress_updated_at" field.
+func (m *ProjectMutation) ClearProgressUpdatedAt() {
+	m.progress_updated_at = nil
+	m.clearedFields[project.FieldProgressUpdatedAt] = struct{}{}
+}
+
+// ProgressUpdatedAtCleared returns if the "progress_updated_at" field was cleared in this mutation.
+func (m *ProjectMutation) ProgressUpdatedAtCleared() bool {
+	_, ok := m.clearedFields[project.FieldProgressUpdatedAt]
+	return ok
+}
+
+// ResetProgressUpdatedAt resets all changes to the "progress_updated_at" field.
+func (m *ProjectMutation) ResetProgressUpdatedAt() {
+	m.progress_updated_at = nil
+	delete(m.clearedFields, project.FieldProgressUpdatedAt)
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (m *ProjectMutation) SetArchiveReason(pr project.ArchiveReason) {
 	m.archive_reason = &pr
@@ -2855,6 +3880,60 @@ func (m *ProjectMutation) ResetHistory() {
 	m.removedhistory = nil
 }
 
+// AddTodoIDs adds the "todos" edge to the Todo entity by ids.
+func (m *ProjectMutation) AddTodoIDs(ids ...pulid.ID) {
+	if m.todos == nil {
+		m.todos = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.todos[ids[i]] = struct{}{}
+	}
+}
+
+// ClearTodos clears the "todos" edge to the Todo entity.
+func (m *ProjectMutation) ClearTodos() {
+	m.clearedtodos = true
+}
+
+// TodosCleared reports if the "todos" edge to the Todo entity was cleared.
+func (m *ProjectMutation) TodosCleared() bool {
+	return m.clearedtodos
+}
+
+// RemoveTodoIDs removes the "todos" edge to the Todo entity by IDs.
+func (m *ProjectMutation) RemoveTodoIDs(ids ...pulid.ID) {
+	if m.removedtodos == nil {
+		m.removedtodos = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.todos, ids[i])
+		m.removedtodos[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedTodos returns the removed IDs of the "todos" edge to the Todo entity.
+func (m *ProjectMutation) RemovedTodosIDs() (ids []pulid.ID) {
+	for id := range m.removedtodos {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// TodosIDs returns the "todos" edge IDs in the mutation.
+func (m *ProjectMutation) TodosIDs() (ids []pulid.ID) {
+	for id := range m.todos {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetTodos resets all changes to the "todos" edge.
+func (m *ProjectMutation) ResetTodos() {
+	m.todos = nil
+	m.clearedtodos = false
+	m.removedtodos = nil
+}
+
 // Where appends a list predicates to the ProjectMutation builder.
 func (m *ProjectMutation) Where(ps ...predicate.Project) {
 	m.predicates = append(m.predicates, ps...)
@@ -2889,7 +3968,7 @@ func (m *ProjectMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProjectMutation) Fields() []string {
-	fields := make([]string, 0, 11)
+	fields := make([]string, 0, 15)
 	if m.tenant != nil {
 		fields = append(fields, project.FieldTenantID)
 	}
@@ -2919,6 +3998,18 @@ func (m *ProjectMutation) Fields() []string {
 	}
 	if m.archived != nil {
 		fields = append(fields, project.FieldArchived)
+	}
+	if m.archive_note != nil {
+		fields = append(fields, project.FieldArchiveNote)
+	}
+	if m.progress_key != nil {
+		fields = append(fields, project.FieldProgressKey)
+	}
+	if m.progress_note != nil {
+		fields = append(fields, project.FieldProgressNote)
+	}
+	if m.progress_updated_at != nil {
+		fields = append(fields, project.FieldProgressUpdatedAt)
 	}
 	if m.archive_reason != nil {
 		fields = append(fields, project.FieldArchiveReason)
@@ -2951,6 +4042,14 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.Version()
 	case project.FieldArchived:
 		return m.Archived()
+	case project.FieldArchiveNote:
+		return m.ArchiveNote()
+	case project.FieldProgressKey:
+		return m.ProgressKey()
+	case project.FieldProgressNote:
+		return m.ProgressNote()
+	case project.FieldProgressUpdatedAt:
+		return m.ProgressUpdatedAt()
 	case project.FieldArchiveReason:
 		return m.ArchiveReason()
 	}
@@ -2982,6 +4081,14 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldVersion(ctx)
 	case project.FieldArchived:
 		return m.OldArchived(ctx)
+	case project.FieldArchiveNote:
+		return m.OldArchiveNote(ctx)
+	case project.FieldProgressKey:
+		return m.OldProgressKey(ctx)
+	case project.FieldProgressNote:
+		return m.OldProgressNote(ctx)
+	case project.FieldProgressUpdatedAt:
+		return m.OldProgressUpdatedAt(ctx)
 	case project.FieldArchiveReason:
 		return m.OldArchiveReason(ctx)
 	}
@@ -3063,6 +4170,34 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetArchived(v)
 		return nil
+	case project.FieldArchiveNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetArchiveNote(v)
+		return nil
+	case project.FieldProgressKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProgressKey(v)
+		return nil
+	case project.FieldProgressNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProgressNote(v)
+		return nil
+	case project.FieldProgressUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProgressUpdatedAt(v)
+		return nil
 	case project.FieldArchiveReason:
 		v, ok := value.(project.ArchiveReason)
 		if !ok {
@@ -3118,6 +4253,18 @@ func (m *ProjectMutation) ClearedFields() []string {
 	if m.FieldCleared(project.FieldCustomerID) {
 		fields = append(fields, project.FieldCustomerID)
 	}
+	if m.FieldCleared(project.FieldArchiveNote) {
+		fields = append(fields, project.FieldArchiveNote)
+	}
+	if m.FieldCleared(project.FieldProgressKey) {
+		fields = append(fields, project.FieldProgressKey)
+	}
+	if m.FieldCleared(project.FieldProgressNote) {
+		fields = append(fields, project.FieldProgressNote)
+	}
+	if m.FieldCleared(project.FieldProgressUpdatedAt) {
+		fields = append(fields, project.FieldProgressUpdatedAt)
+	}
 	if m.FieldCleared(project.FieldArchiveReason) {
 		fields = append(fields, project.FieldArchiveReason)
 	}
@@ -3137,6 +4284,18 @@ func (m *ProjectMutation) ClearField(name string) error {
 	switch name {
 	case project.FieldCustomerID:
 		m.ClearCustomerID()
+		return nil
+	case project.FieldArchiveNote:
+		m.ClearArchiveNote()
+		return nil
+	case project.FieldProgressKey:
+		m.ClearProgressKey()
+		return nil
+	case project.FieldProgressNote:
+		m.ClearProgressNote()
+		return nil
+	case project.FieldProgressUpdatedAt:
+		m.ClearProgressUpdatedAt()
 		return nil
 	case project.FieldArchiveReason:
 		m.ClearArchiveReason()
@@ -3179,6 +4338,18 @@ func (m *ProjectMutation) ResetField(name string) error {
 	case project.FieldArchived:
 		m.ResetArchived()
 		return nil
+	case project.FieldArchiveNote:
+		m.ResetArchiveNote()
+		return nil
+	case project.FieldProgressKey:
+		m.ResetProgressKey()
+		return nil
+	case project.FieldProgressNote:
+		m.ResetProgressNote()
+		return nil
+	case project.FieldProgressUpdatedAt:
+		m.ResetProgressUpdatedAt()
+		return nil
 	case project.FieldArchiveReason:
 		m.ResetArchiveReason()
 		return nil
@@ -3188,7 +4359,7 @@ func (m *ProjectMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProjectMutation) AddedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.tenant != nil {
 		edges = append(edges, project.EdgeTenant)
 	}
@@ -3203,6 +4374,9 @@ func (m *ProjectMutation) AddedEdges() []string {
 	}
 	if m.history != nil {
 		edges = append(edges, project.EdgeHistory)
+	}
+	if m.todos != nil {
+		edges = append(edges, project.EdgeTodos)
 	}
 	return edges
 }
@@ -3233,15 +4407,24 @@ func (m *ProjectMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case project.EdgeTodos:
+		ids := make([]ent.Value, 0, len(m.todos))
+		for id := range m.todos {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProjectMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.removedhistory != nil {
 		edges = append(edges, project.EdgeHistory)
+	}
+	if m.removedtodos != nil {
+		edges = append(edges, project.EdgeTodos)
 	}
 	return edges
 }
@@ -3256,13 +4439,19 @@ func (m *ProjectMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case project.EdgeTodos:
+		ids := make([]ent.Value, 0, len(m.removedtodos))
+		for id := range m.removedtodos {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProjectMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 5)
+	edges := make([]string, 0, 6)
 	if m.clearedtenant {
 		edges = append(edges, project.EdgeTenant)
 	}
@@ -3277,6 +4466,9 @@ func (m *ProjectMutation) ClearedEdges() []string {
 	}
 	if m.clearedhistory {
 		edges = append(edges, project.EdgeHistory)
+	}
+	if m.clearedtodos {
+		edges = append(edges, project.EdgeTodos)
 	}
 	return edges
 }
@@ -3295,6 +4487,8 @@ func (m *ProjectMutation) EdgeCleared(name string) bool {
 		return m.clearedcustomer
 	case project.EdgeHistory:
 		return m.clearedhistory
+	case project.EdgeTodos:
+		return m.clearedtodos
 	}
 	return false
 }
@@ -3338,6 +4532,9 @@ func (m *ProjectMutation) ResetEdge(name string) error {
 	case project.EdgeHistory:
 		m.ResetHistory()
 		return nil
+	case project.EdgeTodos:
+		m.ResetTodos()
+		return nil
 	}
 	return fmt.Errorf("unknown Project edge %s", name)
 }
@@ -3359,6 +4556,7 @@ type StatusMutation struct {
 	color           *string
 	wip_limit       *int
 	addwip_limit    *int
+	archives        *bool
 	advance_to      *string
 	clearedFields   map[string]struct{}
 	tenant          *pulid.ID
@@ -3924,6 +5122,42 @@ func (m *StatusMutation) ResetWipLimit() {
 	delete(m.clearedFields, status.FieldWipLimit)
 }
 
+// SetArchives sets the "archives" field.
+func (m *StatusMutation) SetArchives(b bool) {
+	m.archives = &b
+}
+
+// Archives returns the value of the "archives" field in the mutation.
+func (m *StatusMutation) Archives() (r bool, exists bool) {
+	v := m.archives
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldArchives returns the old "archives" field's value of the Status entity.
+// If the Status object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusMutation) OldArchives(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldArchives is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldArchives requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldArchives: %w", err)
+	}
+	return oldValue.Archives, nil
+}
+
+// ResetArchives resets all changes to the "archives" field.
+func (m *StatusMutation) ResetArchives() {
+	m.archives = nil
+}
+
 // SetAdvanceTo sets the "advance_to" field.
 func (m *StatusMutation) SetAdvanceTo(s string) {
 	m.advance_to = &s
@@ -4061,7 +5295,7 @@ func (m *StatusMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StatusMutation) Fields() []string {
-	fields := make([]string, 0, 12)
+	fields := make([]string, 0, 13)
 	if m.tenant != nil {
 		fields = append(fields, status.FieldTenantID)
 	}
@@ -4094,6 +5328,9 @@ func (m *StatusMutation) Fields() []string {
 	}
 	if m.wip_limit != nil {
 		fields = append(fields, status.FieldWipLimit)
+	}
+	if m.archives != nil {
+		fields = append(fields, status.FieldArchives)
 	}
 	if m.advance_to != nil {
 		fields = append(fields, status.FieldAdvanceTo)
@@ -4128,6 +5365,8 @@ func (m *StatusMutation) Field(name string) (ent.Value, bool) {
 		return m.Color()
 	case status.FieldWipLimit:
 		return m.WipLimit()
+	case status.FieldArchives:
+		return m.Archives()
 	case status.FieldAdvanceTo:
 		return m.AdvanceTo()
 	}
@@ -4161,6 +5400,8 @@ func (m *StatusMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldColor(ctx)
 	case status.FieldWipLimit:
 		return m.OldWipLimit(ctx)
+	case status.FieldArchives:
+		return m.OldArchives(ctx)
 	case status.FieldAdvanceTo:
 		return m.OldAdvanceTo(ctx)
 	}
@@ -4248,6 +5489,13 @@ func (m *StatusMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetWipLimit(v)
+		return nil
+	case status.FieldArchives:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetArchives(v)
 		return nil
 	case status.FieldAdvanceTo:
 		v, ok := value.(string)
@@ -4379,6 +5627,9 @@ func (m *StatusMutation) ResetField(name string) error {
 		return nil
 	case status.FieldWipLimit:
 		m.ResetWipLimit()
+		return nil
+	case status.FieldArchives:
+		m.ResetArchives()
 		return nil
 	case status.FieldAdvanceTo:
 		m.ResetAdvanceTo()
@@ -6067,6 +7318,1057 @@ func (m *TenantMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *TenantMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Tenant edge %s", name)
+}
+
+// TodoMutation represents an operation that mutates the Todo nodes in the graph.
+type TodoMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *pulid.ID
+	created_at        *time.Time
+	updated_at        *time.Time
+	title             *string
+	blocking          *bool
+	_done             *bool
+	done_at           *time.Time
+	clearedFields     map[string]struct{}
+	tenant            *pulid.ID
+	clearedtenant     bool
+	project           *pulid.ID
+	clearedproject    bool
+	status            *pulid.ID
+	clearedstatus     bool
+	automation        *pulid.ID
+	clearedautomation bool
+	done              bool
+	oldValue          func(context.Context) (*Todo, error)
+	predicates        []predicate.Todo
+}
+
+var _ ent.Mutation = (*TodoMutation)(nil)
+
+// todoOption allows management of the mutation configuration using functional options.
+type todoOption func(*TodoMutation)
+
+// newTodoMutation creates new mutation for the Todo entity.
+func newTodoMutation(c config, op Op, opts ...todoOption) *TodoMutation {
+	m := &TodoMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTodo,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTodoID sets the ID field of the mutation.
+func withTodoID(id pulid.ID) todoOption {
+	return func(m *TodoMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Todo
+		)
+		m.oldValue = func(ctx context.Context) (*Todo, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Todo.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTodo sets the old Todo of the mutation.
+func withTodo(node *Todo) todoOption {
+	return func(m *TodoMutation) {
+		m.oldValue = func(context.Context) (*Todo, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TodoMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TodoMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Todo entities.
+func (m *TodoMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TodoMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TodoMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Todo.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *TodoMutation) SetTenantID(pu pulid.ID) {
+	m.tenant = &pu
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *TodoMutation) TenantID() (r pulid.ID, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldTenantID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *TodoMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TodoMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TodoMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TodoMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TodoMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TodoMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TodoMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *TodoMutation) SetProjectID(pu pulid.ID) {
+	m.project = &pu
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *TodoMutation) ProjectID() (r pulid.ID, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldProjectID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *TodoMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// SetStatusID sets the "status_id" field.
+func (m *TodoMutation) SetStatusID(pu pulid.ID) {
+	m.status = &pu
+}
+
+// StatusID returns the value of the "status_id" field in the mutation.
+func (m *TodoMutation) StatusID() (r pulid.ID, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusID returns the old "status_id" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldStatusID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusID: %w", err)
+	}
+	return oldValue.StatusID, nil
+}
+
+// ResetStatusID resets all changes to the "status_id" field.
+func (m *TodoMutation) ResetStatusID() {
+	m.status = nil
+}
+
+// SetAutomationID sets the "automation_id" field.
+func (m *TodoMutation) SetAutomationID(pu pulid.ID) {
+	m.automation = &pu
+}
+
+// AutomationID returns the value of the "automation_id" field in the mutation.
+func (m *TodoMutation) AutomationID() (r pulid.ID, exists bool) {
+	v := m.automation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutomationID returns the old "automation_id" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldAutomationID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutomationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutomationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutomationID: %w", err)
+	}
+	return oldValue.AutomationID, nil
+}
+
+// ClearAutomationID clears the value of the "automation_id" field.
+func (m *TodoMutation) ClearAutomationID() {
+	m.automation = nil
+	m.clearedFields[todo.FieldAutomationID] = struct{}{}
+}
+
+// AutomationIDCleared returns if the "automation_id" field was cleared in this mutation.
+func (m *TodoMutation) AutomationIDCleared() bool {
+	_, ok := m.clearedFields[todo.FieldAutomationID]
+	return ok
+}
+
+// ResetAutomationID resets all changes to the "automation_id" field.
+func (m *TodoMutation) ResetAutomationID() {
+	m.automation = nil
+	delete(m.clearedFields, todo.FieldAutomationID)
+}
+
+// SetTitle sets the "title" field.
+func (m *TodoMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *TodoMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *TodoMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetBlocking sets the "blocking" field.
+func (m *TodoMutation) SetBlocking(b bool) {
+	m.blocking = &b
+}
+
+// Blocking returns the value of the "blocking" field in the mutation.
+func (m *TodoMutation) Blocking() (r bool, exists bool) {
+	v := m.blocking
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBlocking returns the old "blocking" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldBlocking(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBlocking is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBlocking requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBlocking: %w", err)
+	}
+	return oldValue.Blocking, nil
+}
+
+// ResetBlocking resets all changes to the "blocking" field.
+func (m *TodoMutation) ResetBlocking() {
+	m.blocking = nil
+}
+
+// SetDone sets the "done" field.
+func (m *TodoMutation) SetDone(b bool) {
+	m._done = &b
+}
+
+// Done returns the value of the "done" field in the mutation.
+func (m *TodoMutation) Done() (r bool, exists bool) {
+	v := m._done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDone returns the old "done" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldDone(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDone: %w", err)
+	}
+	return oldValue.Done, nil
+}
+
+// ResetDone resets all changes to the "done" field.
+func (m *TodoMutation) ResetDone() {
+	m._done = nil
+}
+
+// SetDoneAt sets the "done_at" field.
+func (m *TodoMutation) SetDoneAt(t time.Time) {
+	m.done_at = &t
+}
+
+// DoneAt returns the value of the "done_at" field in the mutation.
+func (m *TodoMutation) DoneAt() (r time.Time, exists bool) {
+	v := m.done_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDoneAt returns the old "done_at" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldDoneAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDoneAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDoneAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDoneAt: %w", err)
+	}
+	return oldValue.DoneAt, nil
+}
+
+// ClearDoneAt clears the value of the "done_at" field.
+func (m *TodoMutation) ClearDoneAt() {
+	m.done_at = nil
+	m.clearedFields[todo.FieldDoneAt] = struct{}{}
+}
+
+// DoneAtCleared returns if the "done_at" field was cleared in this mutation.
+func (m *TodoMutation) DoneAtCleared() bool {
+	_, ok := m.clearedFields[todo.FieldDoneAt]
+	return ok
+}
+
+// ResetDoneAt resets all changes to the "done_at" field.
+func (m *TodoMutation) ResetDoneAt() {
+	m.done_at = nil
+	delete(m.clearedFields, todo.FieldDoneAt)
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *TodoMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[todo.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *TodoMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *TodoMutation) TenantIDs() (ids []pulid.ID) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *TodoMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (m *TodoMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[todo.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the Project entity was cleared.
+func (m *TodoMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *TodoMutation) ProjectIDs() (ids []pulid.ID) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *TodoMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// ClearStatus clears the "status" edge to the Status entity.
+func (m *TodoMutation) ClearStatus() {
+	m.clearedstatus = true
+	m.clearedFields[todo.FieldStatusID] = struct{}{}
+}
+
+// StatusCleared reports if the "status" edge to the Status entity was cleared.
+func (m *TodoMutation) StatusCleared() bool {
+	return m.clearedstatus
+}
+
+// StatusIDs returns the "status" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// StatusID instead. It exists only for internal usage by the builders.
+func (m *TodoMutation) StatusIDs() (ids []pulid.ID) {
+	if id := m.status; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetStatus resets all changes to the "status" edge.
+func (m *TodoMutation) ResetStatus() {
+	m.status = nil
+	m.clearedstatus = false
+}
+
+// ClearAutomation clears the "automation" edge to the Automation entity.
+func (m *TodoMutation) ClearAutomation() {
+	m.clearedautomation = true
+	m.clearedFields[todo.FieldAutomationID] = struct{}{}
+}
+
+// AutomationCleared reports if the "automation" edge to the Automation entity was cleared.
+func (m *TodoMutation) AutomationCleared() bool {
+	return m.AutomationIDCleared() || m.clearedautomation
+}
+
+// AutomationIDs returns the "automation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AutomationID instead. It exists only for internal usage by the builders.
+func (m *TodoMutation) AutomationIDs() (ids []pulid.ID) {
+	if id := m.automation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAutomation resets all changes to the "automation" edge.
+func (m *TodoMutation) ResetAutomation() {
+	m.automation = nil
+	m.clearedautomation = false
+}
+
+// Where appends a list predicates to the TodoMutation builder.
+func (m *TodoMutation) Where(ps ...predicate.Todo) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TodoMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TodoMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Todo, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TodoMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TodoMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Todo).
+func (m *TodoMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TodoMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.tenant != nil {
+		fields = append(fields, todo.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, todo.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, todo.FieldUpdatedAt)
+	}
+	if m.project != nil {
+		fields = append(fields, todo.FieldProjectID)
+	}
+	if m.status != nil {
+		fields = append(fields, todo.FieldStatusID)
+	}
+	if m.automation != nil {
+		fields = append(fields, todo.FieldAutomationID)
+	}
+	if m.title != nil {
+		fields = append(fields, todo.FieldTitle)
+	}
+	if m.blocking != nil {
+		fields = append(fields, todo.FieldBlocking)
+	}
+	if m._done != nil {
+		fields = append(fields, todo.FieldDone)
+	}
+	if m.done_at != nil {
+		fields = append(fields, todo.FieldDoneAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TodoMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case todo.FieldTenantID:
+		return m.TenantID()
+	case todo.FieldCreatedAt:
+		return m.CreatedAt()
+	case todo.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case todo.FieldProjectID:
+		return m.ProjectID()
+	case todo.FieldStatusID:
+		return m.StatusID()
+	case todo.FieldAutomationID:
+		return m.AutomationID()
+	case todo.FieldTitle:
+		return m.Title()
+	case todo.FieldBlocking:
+		return m.Blocking()
+	case todo.FieldDone:
+		return m.Done()
+	case todo.FieldDoneAt:
+		return m.DoneAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TodoMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case todo.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case todo.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case todo.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case todo.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case todo.FieldStatusID:
+		return m.OldStatusID(ctx)
+	case todo.FieldAutomationID:
+		return m.OldAutomationID(ctx)
+	case todo.FieldTitle:
+		return m.OldTitle(ctx)
+	case todo.FieldBlocking:
+		return m.OldBlocking(ctx)
+	case todo.FieldDone:
+		return m.OldDone(ctx)
+	case todo.FieldDoneAt:
+		return m.OldDoneAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown Todo field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TodoMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case todo.FieldTenantID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case todo.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case todo.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case todo.FieldProjectID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case todo.FieldStatusID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusID(v)
+		return nil
+	case todo.FieldAutomationID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutomationID(v)
+		return nil
+	case todo.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case todo.FieldBlocking:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBlocking(v)
+		return nil
+	case todo.FieldDone:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDone(v)
+		return nil
+	case todo.FieldDoneAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDoneAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Todo field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TodoMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TodoMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TodoMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Todo numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TodoMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(todo.FieldAutomationID) {
+		fields = append(fields, todo.FieldAutomationID)
+	}
+	if m.FieldCleared(todo.FieldDoneAt) {
+		fields = append(fields, todo.FieldDoneAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TodoMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TodoMutation) ClearField(name string) error {
+	switch name {
+	case todo.FieldAutomationID:
+		m.ClearAutomationID()
+		return nil
+	case todo.FieldDoneAt:
+		m.ClearDoneAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Todo nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TodoMutation) ResetField(name string) error {
+	switch name {
+	case todo.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case todo.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case todo.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case todo.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case todo.FieldStatusID:
+		m.ResetStatusID()
+		return nil
+	case todo.FieldAutomationID:
+		m.ResetAutomationID()
+		return nil
+	case todo.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case todo.FieldBlocking:
+		m.ResetBlocking()
+		return nil
+	case todo.FieldDone:
+		m.ResetDone()
+		return nil
+	case todo.FieldDoneAt:
+		m.ResetDoneAt()
+		return nil
+	}
+	return fmt.Errorf("unknown Todo field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TodoMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.tenant != nil {
+		edges = append(edges, todo.EdgeTenant)
+	}
+	if m.project != nil {
+		edges = append(edges, todo.EdgeProject)
+	}
+	if m.status != nil {
+		edges = append(edges, todo.EdgeStatus)
+	}
+	if m.automation != nil {
+		edges = append(edges, todo.EdgeAutomation)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TodoMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case todo.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case todo.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case todo.EdgeStatus:
+		if id := m.status; id != nil {
+			return []ent.Value{*id}
+		}
+	case todo.EdgeAutomation:
+		if id := m.automation; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TodoMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TodoMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TodoMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedtenant {
+		edges = append(edges, todo.EdgeTenant)
+	}
+	if m.clearedproject {
+		edges = append(edges, todo.EdgeProject)
+	}
+	if m.clearedstatus {
+		edges = append(edges, todo.EdgeStatus)
+	}
+	if m.clearedautomation {
+		edges = append(edges, todo.EdgeAutomation)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TodoMutation) EdgeCleared(name string) bool {
+	switch name {
+	case todo.EdgeTenant:
+		return m.clearedtenant
+	case todo.EdgeProject:
+		return m.clearedproject
+	case todo.EdgeStatus:
+		return m.clearedstatus
+	case todo.EdgeAutomation:
+		return m.clearedautomation
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TodoMutation) ClearEdge(name string) error {
+	switch name {
+	case todo.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case todo.EdgeProject:
+		m.ClearProject()
+		return nil
+	case todo.EdgeStatus:
+		m.ClearStatus()
+		return nil
+	case todo.EdgeAutomation:
+		m.ClearAutomation()
+		return nil
+	}
+	return fmt.Errorf("unknown Todo unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TodoMutation) ResetEdge(name string) error {
+	switch name {
+	case todo.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case todo.EdgeProject:
+		m.ResetProject()
+		return nil
+	case todo.EdgeStatus:
+		m.ResetStatus()
+		return nil
+	case todo.EdgeAutomation:
+		m.ResetAutomation()
+		return nil
+	}
+	return fmt.Errorf("unknown Todo edge %s", name)
 }
 
 // WorkflowMutation represents an operation that mutates the Workflow nodes in the graph.

@@ -42,6 +42,14 @@ type Project struct {
 	Version int `json:"version,omitempty"`
 	// Archived holds the value of the "archived" field.
 	Archived bool `json:"archived,omitempty"`
+	// ArchiveNote holds the value of the "archive_note" field.
+	ArchiveNote *string `json:"archive_note,omitempty"`
+	// Latest progress update (partner leads); see the workflow's progress options.
+	ProgressKey *string `json:"progress_key,omitempty"`
+	// ProgressNote holds the value of the "progress_note" field.
+	ProgressNote *string `json:"progress_note,omitempty"`
+	// ProgressUpdatedAt holds the value of the "progress_updated_at" field.
+	ProgressUpdatedAt *time.Time `json:"progress_updated_at,omitempty"`
 	// ArchiveReason holds the value of the "archive_reason" field.
 	ArchiveReason *project.ArchiveReason `json:"archive_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -62,13 +70,16 @@ type ProjectEdges struct {
 	Customer *Customer `json:"customer,omitempty"`
 	// History holds the value of the history edge.
 	History []*StatusChange `json:"history,omitempty"`
+	// Todos holds the value of the todos edge.
+	Todos []*Todo `json:"todos,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [5]bool
+	loadedTypes [6]bool
 	// totalCount holds the count of the edges above.
 	totalCount [3]map[string]int
 
 	namedHistory map[string][]*StatusChange
+	namedTodos   map[string][]*Todo
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -124,6 +135,15 @@ func (e ProjectEdges) HistoryOrErr() ([]*StatusChange, error) {
 	return nil, &NotLoadedError{edge: "history"}
 }
 
+// TodosOrErr returns the Todos value or an error if the edge
+// was not loaded in eager-loading.
+func (e ProjectEdges) TodosOrErr() ([]*Todo, error) {
+	if e.loadedTypes[5] {
+		return e.Todos, nil
+	}
+	return nil, &NotLoadedError{edge: "todos"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Project) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -137,9 +157,9 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case project.FieldVersion:
 			values[i] = new(sql.NullInt64)
-		case project.FieldTitle, project.FieldRank, project.FieldArchiveReason:
+		case project.FieldTitle, project.FieldRank, project.FieldArchiveNote, project.FieldProgressKey, project.FieldProgressNote, project.FieldArchiveReason:
 			values[i] = new(sql.NullString)
-		case project.FieldCreatedAt, project.FieldUpdatedAt:
+		case project.FieldCreatedAt, project.FieldUpdatedAt, project.FieldProgressUpdatedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -223,6 +243,34 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Archived = value.Bool
 			}
+		case project.FieldArchiveNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field archive_note", values[i])
+			} else if value.Valid {
+				_m.ArchiveNote = new(string)
+				*_m.ArchiveNote = value.String
+			}
+		case project.FieldProgressKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field progress_key", values[i])
+			} else if value.Valid {
+				_m.ProgressKey = new(string)
+				*_m.ProgressKey = value.String
+			}
+		case project.FieldProgressNote:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field progress_note", values[i])
+			} else if value.Valid {
+				_m.ProgressNote = new(string)
+				*_m.ProgressNote = value.String
+			}
+		case project.FieldProgressUpdatedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field progress_updated_at", values[i])
+			} else if value.Valid {
+				_m.ProgressUpdatedAt = new(time.Time)
+				*_m.ProgressUpdatedAt = value.Time
+			}
 		case project.FieldArchiveReason:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field archive_reason", values[i])
@@ -266,6 +314,11 @@ func (_m *Project) QueryCustomer() *CustomerQuery {
 // QueryHistory queries the "history" edge of the Project entity.
 func (_m *Project) QueryHistory() *StatusChangeQuery {
 	return NewProjectClient(_m.config).QueryHistory(_m)
+}
+
+// QueryTodos queries the "todos" edge of the Project entity.
+func (_m *Project) QueryTodos() *TodoQuery {
+	return NewProjectClient(_m.config).QueryTodos(_m)
 }
 
 // Update returns a builder for updating this Project.
@@ -323,6 +376,26 @@ func (_m *Project) String() string {
 	builder.WriteString("archived=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Archived))
 	builder.WriteString(", ")
+	if v := _m.ArchiveNote; v != nil {
+		builder.WriteString("archive_note=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ProgressKey; v != nil {
+		builder.WriteString("progress_key=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ProgressNote; v != nil {
+		builder.WriteString("progress_note=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.ProgressUpdatedAt; v != nil {
+		builder.WriteString("progress_updated_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	if v := _m.ArchiveReason; v != nil {
 		builder.WriteString("archive_reason=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
@@ -352,6 +425,30 @@ func (_m *Project) appendNamedHistory(name string, edges ...*StatusChange) {
 		_m.Edges.namedHistory[name] = []*StatusChange{}
 	} else {
 		_m.Edges.namedHistory[name] = append(_m.Edges.namedHistory[name], edges...)
+	}
+}
+
+// NamedTodos returns the Todos named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Project) NamedTodos(name string) ([]*Todo, error) {
+	if _m.Edges.namedTodos == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedTodos[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Project) appendNamedTodos(name string, edges ...*Todo) {
+	if _m.Edges.namedTodos == nil {
+		_m.Edges.namedTodos = make(map[string][]*Todo)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedTodos[name] = []*Todo{}
+	} else {
+		_m.Edges.namedTodos[name] = append(_m.Edges.namedTodos[name], edges...)
 	}
 }
 

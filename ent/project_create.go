@@ -18,6 +18,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
 
@@ -129,6 +130,62 @@ func (_c *ProjectCreate) SetNillableArchived(v *bool) *ProjectCreate {
 	return _c
 }
 
+// SetArchiveNote sets the "archive_note" field.
+func (_c *ProjectCreate) SetArchiveNote(v string) *ProjectCreate {
+	_c.mutation.SetArchiveNote(v)
+	return _c
+}
+
+// SetNillableArchiveNote sets the "archive_note" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableArchiveNote(v *string) *ProjectCreate {
+	if v != nil {
+		_c.SetArchiveNote(*v)
+	}
+	return _c
+}
+
+// SetProgressKey sets the "progress_key" field.
+func (_c *ProjectCreate) SetProgressKey(v string) *ProjectCreate {
+	_c.mutation.SetProgressKey(v)
+	return _c
+}
+
+// SetNillableProgressKey sets the "progress_key" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableProgressKey(v *string) *ProjectCreate {
+	if v != nil {
+		_c.SetProgressKey(*v)
+	}
+	return _c
+}
+
+// SetProgressNote sets the "progress_note" field.
+func (_c *ProjectCreate) SetProgressNote(v string) *ProjectCreate {
+	_c.mutation.SetProgressNote(v)
+	return _c
+}
+
+// SetNillableProgressNote sets the "progress_note" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableProgressNote(v *string) *ProjectCreate {
+	if v != nil {
+		_c.SetProgressNote(*v)
+	}
+	return _c
+}
+
+// SetProgressUpdatedAt sets the "progress_updated_at" field.
+func (_c *ProjectCreate) SetProgressUpdatedAt(v time.Time) *ProjectCreate {
+	_c.mutation.SetProgressUpdatedAt(v)
+	return _c
+}
+
+// SetNillableProgressUpdatedAt sets the "progress_updated_at" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableProgressUpdatedAt(v *time.Time) *ProjectCreate {
+	if v != nil {
+		_c.SetProgressUpdatedAt(*v)
+	}
+	return _c
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (_c *ProjectCreate) SetArchiveReason(v project.ArchiveReason) *ProjectCreate {
 	_c.mutation.SetArchiveReason(v)
@@ -190,6 +247,21 @@ func (_c *ProjectCreate) AddHistory(v ...*StatusChange) *ProjectCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddHistoryIDs(ids...)
+}
+
+// AddTodoIDs adds the "todos" edge to the Todo entity by IDs.
+func (_c *ProjectCreate) AddTodoIDs(ids ...pulid.ID) *ProjectCreate {
+	_c.mutation.AddTodoIDs(ids...)
+	return _c
+}
+
+// AddTodos adds the "todos" edges to the Todo entity.
+func (_c *ProjectCreate) AddTodos(v ...*Todo) *ProjectCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddTodoIDs(ids...)
 }
 
 // Mutation returns the ProjectMutation object of the builder.
@@ -305,6 +377,21 @@ func (_c *ProjectCreate) check() error {
 	if _, ok := _c.mutation.Archived(); !ok {
 		return &ValidationError{Name: "archived", err: errors.New(`ent: missing required field "Project.archived"`)}
 	}
+	if v, ok := _c.mutation.ArchiveNote(); ok {
+		if err := project.ArchiveNoteValidator(v); err != nil {
+			return &ValidationError{Name: "archive_note", err: fmt.Errorf(`ent: validator failed for field "Project.archive_note": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ProgressKey(); ok {
+		if err := project.ProgressKeyValidator(v); err != nil {
+			return &ValidationError{Name: "progress_key", err: fmt.Errorf(`ent: validator failed for field "Project.progress_key": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.ProgressNote(); ok {
+		if err := project.ProgressNoteValidator(v); err != nil {
+			return &ValidationError{Name: "progress_note", err: fmt.Errorf(`ent: validator failed for field "Project.progress_note": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ArchiveReason(); ok {
 		if err := project.ArchiveReasonValidator(v); err != nil {
 			return &ValidationError{Name: "archive_reason", err: fmt.Errorf(`ent: validator failed for field "Project.archive_reason": %w`, err)}
@@ -383,6 +470,22 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Archived(); ok {
 		_spec.SetField(project.FieldArchived, field.TypeBool, value)
 		_node.Archived = value
+	}
+	if value, ok := _c.mutation.ArchiveNote(); ok {
+		_spec.SetField(project.FieldArchiveNote, field.TypeString, value)
+		_node.ArchiveNote = &value
+	}
+	if value, ok := _c.mutation.ProgressKey(); ok {
+		_spec.SetField(project.FieldProgressKey, field.TypeString, value)
+		_node.ProgressKey = &value
+	}
+	if value, ok := _c.mutation.ProgressNote(); ok {
+		_spec.SetField(project.FieldProgressNote, field.TypeString, value)
+		_node.ProgressNote = &value
+	}
+	if value, ok := _c.mutation.ProgressUpdatedAt(); ok {
+		_spec.SetField(project.FieldProgressUpdatedAt, field.TypeTime, value)
+		_node.ProgressUpdatedAt = &value
 	}
 	if value, ok := _c.mutation.ArchiveReason(); ok {
 		_spec.SetField(project.FieldArchiveReason, field.TypeEnum, value)
@@ -465,6 +568,22 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(statuschange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.TodosIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(todo.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -617,6 +736,78 @@ func (u *ProjectUpsert) SetArchived(v bool) *ProjectUpsert {
 // UpdateArchived sets the "archived" field to the value that was provided on create.
 func (u *ProjectUpsert) UpdateArchived() *ProjectUpsert {
 	u.SetExcluded(project.FieldArchived)
+	return u
+}
+
+// SetArchiveNote sets the "archive_note" field.
+func (u *ProjectUpsert) SetArchiveNote(v string) *ProjectUpsert {
+	u.Set(project.FieldArchiveNote, v)
+	return u
+}
+
+// UpdateArchiveNote sets the "archive_note" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateArchiveNote() *ProjectUpsert {
+	u.SetExcluded(project.FieldArchiveNote)
+	return u
+}
+
+// ClearArchiveNote clears the value of the "archive_note" field.
+func (u *ProjectUpsert) ClearArchiveNote() *ProjectUpsert {
+	u.SetNull(project.FieldArchiveNote)
+	return u
+}
+
+// SetProgressKey sets the "progress_key" field.
+func (u *ProjectUpsert) SetProgressKey(v string) *ProjectUpsert {
+	u.Set(project.FieldProgressKey, v)
+	return u
+}
+
+// UpdateProgressKey sets the "progress_key" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateProgressKey() *ProjectUpsert {
+	u.SetExcluded(project.FieldProgressKey)
+	return u
+}
+
+// ClearProgressKey clears the value of the "progress_key" field.
+func (u *ProjectUpsert) ClearProgressKey() *ProjectUpsert {
+	u.SetNull(project.FieldProgressKey)
+	return u
+}
+
+// SetProgressNote sets the "progress_note" field.
+func (u *ProjectUpsert) SetProgressNote(v string) *ProjectUpsert {
+	u.Set(project.FieldProgressNote, v)
+	return u
+}
+
+// UpdateProgressNote sets the "progress_note" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateProgressNote() *ProjectUpsert {
+	u.SetExcluded(project.FieldProgressNote)
+	return u
+}
+
+// ClearProgressNote clears the value of the "progress_note" field.
+func (u *ProjectUpsert) ClearProgressNote() *ProjectUpsert {
+	u.SetNull(project.FieldProgressNote)
+	return u
+}
+
+// SetProgressUpdatedAt sets the "progress_updated_at" field.
+func (u *ProjectUpsert) SetProgressUpdatedAt(v time.Time) *ProjectUpsert {
+	u.Set(project.FieldProgressUpdatedAt, v)
+	return u
+}
+
+// UpdateProgressUpdatedAt sets the "progress_updated_at" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateProgressUpdatedAt() *ProjectUpsert {
+	u.SetExcluded(project.FieldProgressUpdatedAt)
+	return u
+}
+
+// ClearProgressUpdatedAt clears the value of the "progress_updated_at" field.
+func (u *ProjectUpsert) ClearProgressUpdatedAt() *ProjectUpsert {
+	u.SetNull(project.FieldProgressUpdatedAt)
 	return u
 }
 
@@ -804,6 +995,90 @@ func (u *ProjectUpsertOne) SetArchived(v bool) *ProjectUpsertOne {
 func (u *ProjectUpsertOne) UpdateArchived() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.UpdateArchived()
+	})
+}
+
+// SetArchiveNote sets the "archive_note" field.
+func (u *ProjectUpsertOne) SetArchiveNote(v string) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetArchiveNote(v)
+	})
+}
+
+// UpdateArchiveNote sets the "archive_note" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateArchiveNote() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateArchiveNote()
+	})
+}
+
+// ClearArchiveNote clears the value of the "archive_note" field.
+func (u *ProjectUpsertOne) ClearArchiveNote() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearArchiveNote()
+	})
+}
+
+// SetProgressKey sets the "progress_key" field.
+func (u *ProjectUpsertOne) SetProgressKey(v string) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetProgressKey(v)
+	})
+}
+
+// UpdateProgressKey sets the "progress_key" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateProgressKey() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateProgressKey()
+	})
+}
+
+// ClearProgressKey clears the value of the "progress_key" field.
+func (u *ProjectUpsertOne) ClearProgressKey() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearProgressKey()
+	})
+}
+
+// SetProgressNote sets the "progress_note" field.
+func (u *ProjectUpsertOne) SetProgressNote(v string) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetProgressNote(v)
+	})
+}
+
+// UpdateProgressNote sets the "progress_note" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateProgressNote() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateProgressNote()
+	})
+}
+
+// ClearProgressNote clears the value of the "progress_note" field.
+func (u *ProjectUpsertOne) ClearProgressNote() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearProgressNote()
+	})
+}
+
+// SetProgressUpdatedAt sets the "progress_updated_at" field.
+func (u *ProjectUpsertOne) SetProgressUpdatedAt(v time.Time) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetProgressUpdatedAt(v)
+	})
+}
+
+// UpdateProgressUpdatedAt sets the "progress_updated_at" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateProgressUpdatedAt() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateProgressUpdatedAt()
+	})
+}
+
+// ClearProgressUpdatedAt clears the value of the "progress_updated_at" field.
+func (u *ProjectUpsertOne) ClearProgressUpdatedAt() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearProgressUpdatedAt()
 	})
 }
 
@@ -1161,6 +1436,90 @@ func (u *ProjectUpsertBulk) SetArchived(v bool) *ProjectUpsertBulk {
 func (u *ProjectUpsertBulk) UpdateArchived() *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
 		s.UpdateArchived()
+	})
+}
+
+// SetArchiveNote sets the "archive_note" field.
+func (u *ProjectUpsertBulk) SetArchiveNote(v string) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetArchiveNote(v)
+	})
+}
+
+// UpdateArchiveNote sets the "archive_note" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateArchiveNote() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateArchiveNote()
+	})
+}
+
+// ClearArchiveNote clears the value of the "archive_note" field.
+func (u *ProjectUpsertBulk) ClearArchiveNote() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearArchiveNote()
+	})
+}
+
+// SetProgressKey sets the "progress_key" field.
+func (u *ProjectUpsertBulk) SetProgressKey(v string) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetProgressKey(v)
+	})
+}
+
+// UpdateProgressKey sets the "progress_key" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateProgressKey() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateProgressKey()
+	})
+}
+
+// ClearProgressKey clears the value of the "progress_key" field.
+func (u *ProjectUpsertBulk) ClearProgressKey() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearProgressKey()
+	})
+}
+
+// SetProgressNote sets the "progress_note" field.
+func (u *ProjectUpsertBulk) SetProgressNote(v string) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetProgressNote(v)
+	})
+}
+
+// UpdateProgressNote sets the "progress_note" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateProgressNote() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateProgressNote()
+	})
+}
+
+// ClearProgressNote clears the value of the "progress_note" field.
+func (u *ProjectUpsertBulk) ClearProgressNote() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearProgressNote()
+	})
+}
+
+// SetProgressUpdatedAt sets the "progress_updated_at" field.
+func (u *ProjectUpsertBulk) SetProgressUpdatedAt(v time.Time) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetProgressUpdatedAt(v)
+	})
+}
+
+// UpdateProgressUpdatedAt sets the "progress_updated_at" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateProgressUpdatedAt() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateProgressUpdatedAt()
+	})
+}
+
+// ClearProgressUpdatedAt clears the value of the "progress_updated_at" field.
+func (u *ProjectUpsertBulk) ClearProgressUpdatedAt() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearProgressUpdatedAt()
 	})
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
 
@@ -36,9 +37,11 @@ type ProjectQuery struct {
 	withStatus       *StatusQuery
 	withCustomer     *CustomerQuery
 	withHistory      *StatusChangeQuery
+	withTodos        *TodoQuery
 	loadTotal        []func(context.Context, []*Project) error
 	modifiers        []func(*sql.Selector)
 	withNamedHistory map[string]*StatusChangeQuery
+	withNamedTodos   map[string]*TodoQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -178,6 +181,28 @@ func (_q *ProjectQuery) QueryHistory() *StatusChangeQuery {
 			sqlgraph.From(project.Table, project.FieldID, selector),
 			sqlgraph.To(statuschange.Table, statuschange.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, project.HistoryTable, project.HistoryColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryTodos chains the current query on the "todos" edge.
+func (_q *ProjectQuery) QueryTodos() *TodoQuery {
+	query := (&TodoClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, selector),
+			sqlgraph.To(todo.Table, todo.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, project.TodosTable, project.TodosColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -382,6 +407,7 @@ func (_q *ProjectQuery) Clone() *ProjectQuery {
 		withStatus:   _q.withStatus.Clone(),
 		withCustomer: _q.withCustomer.Clone(),
 		withHistory:  _q.withHistory.Clone(),
+		withTodos:    _q.withTodos.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -441,6 +467,17 @@ func (_q *ProjectQuery) WithHistory(opts ...func(*StatusChangeQuery)) *ProjectQu
 		opt(query)
 	}
 	_q.withHistory = query
+	return _q
+}
+
+// WithTodos tells the query-builder to eager-load the nodes that are connected to
+// the "todos" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProjectQuery) WithTodos(opts ...func(*TodoQuery)) *ProjectQuery {
+	query := (&TodoClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withTodos = query
 	return _q
 }
 
@@ -528,12 +565,13 @@ func (_q *ProjectQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Proj
 	var (
 		nodes       = []*Project{}
 		_spec       = _q.querySpec()
-		loadedTypes = [5]bool{
+		loadedTypes = [6]bool{
 			_q.withTenant != nil,
 			_q.withWorkflow != nil,
 			_q.withStatus != nil,
 			_q.withCustomer != nil,
 			_q.withHistory != nil,
+			_q.withTodos != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -588,10 +626,24 @@ func (_q *ProjectQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Proj
 			return nil, err
 		}
 	}
+	if query := _q.withTodos; query != nil {
+		if err := _q.loadTodos(ctx, query, nodes,
+			func(n *Project) { n.Edges.Todos = []*Todo{} },
+			func(n *Project, e *Todo) { n.Edges.Todos = append(n.Edges.Todos, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedHistory {
 		if err := _q.loadHistory(ctx, query, nodes,
 			func(n *Project) { n.appendNamedHistory(name) },
 			func(n *Project, e *StatusChange) { n.appendNamedHistory(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedTodos {
+		if err := _q.loadTodos(ctx, query, nodes,
+			func(n *Project) { n.appendNamedTodos(name) },
+			func(n *Project, e *Todo) { n.appendNamedTodos(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -752,6 +804,36 @@ func (_q *ProjectQuery) loadHistory(ctx context.Context, query *StatusChangeQuer
 	}
 	return nil
 }
+func (_q *ProjectQuery) loadTodos(ctx context.Context, query *TodoQuery, nodes []*Project, init func(*Project), assign func(*Project, *Todo)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Project)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(todo.FieldProjectID)
+	}
+	query.Where(predicate.Todo(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(project.TodosColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ProjectID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "project_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
 
 func (_q *ProjectQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -895,6 +977,20 @@ func (_q *ProjectQuery) WithNamedHistory(name string, opts ...func(*StatusChange
 		_q.withNamedHistory = make(map[string]*StatusChangeQuery)
 	}
 	_q.withNamedHistory[name] = query
+	return _q
+}
+
+// WithNamedTodos tells the query-builder to eager-load the nodes that are connected to the "todos"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProjectQuery) WithNamedTodos(name string, opts ...func(*TodoQuery)) *ProjectQuery {
+	query := (&TodoClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedTodos == nil {
+		_q.withNamedTodos = make(map[string]*TodoQuery)
+	}
+	_q.withNamedTodos[name] = query
 	return _q
 }
 

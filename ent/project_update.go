@@ -17,6 +17,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/todo"
 )
 
 // ProjectUpdate is the builder for updating Project entities.
@@ -136,6 +137,86 @@ func (_u *ProjectUpdate) SetNillableArchived(v *bool) *ProjectUpdate {
 	return _u
 }
 
+// SetArchiveNote sets the "archive_note" field.
+func (_u *ProjectUpdate) SetArchiveNote(v string) *ProjectUpdate {
+	_u.mutation.SetArchiveNote(v)
+	return _u
+}
+
+// SetNillableArchiveNote sets the "archive_note" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableArchiveNote(v *string) *ProjectUpdate {
+	if v != nil {
+		_u.SetArchiveNote(*v)
+	}
+	return _u
+}
+
+// ClearArchiveNote clears the value of the "archive_note" field.
+func (_u *ProjectUpdate) ClearArchiveNote() *ProjectUpdate {
+	_u.mutation.ClearArchiveNote()
+	return _u
+}
+
+// SetProgressKey sets the "progress_key" field.
+func (_u *ProjectUpdate) SetProgressKey(v string) *ProjectUpdate {
+	_u.mutation.SetProgressKey(v)
+	return _u
+}
+
+// SetNillableProgressKey sets the "progress_key" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableProgressKey(v *string) *ProjectUpdate {
+	if v != nil {
+		_u.SetProgressKey(*v)
+	}
+	return _u
+}
+
+// ClearProgressKey clears the value of the "progress_key" field.
+func (_u *ProjectUpdate) ClearProgressKey() *ProjectUpdate {
+	_u.mutation.ClearProgressKey()
+	return _u
+}
+
+// SetProgressNote sets the "progress_note" field.
+func (_u *ProjectUpdate) SetProgressNote(v string) *ProjectUpdate {
+	_u.mutation.SetProgressNote(v)
+	return _u
+}
+
+// SetNillableProgressNote sets the "progress_note" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableProgressNote(v *string) *ProjectUpdate {
+	if v != nil {
+		_u.SetProgressNote(*v)
+	}
+	return _u
+}
+
+// ClearProgressNote clears the value of the "progress_note" field.
+func (_u *ProjectUpdate) ClearProgressNote() *ProjectUpdate {
+	_u.mutation.ClearProgressNote()
+	return _u
+}
+
+// SetProgressUpdatedAt sets the "progress_updated_at" field.
+func (_u *ProjectUpdate) SetProgressUpdatedAt(v time.Time) *ProjectUpdate {
+	_u.mutation.SetProgressUpdatedAt(v)
+	return _u
+}
+
+// SetNillableProgressUpdatedAt sets the "progress_updated_at" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableProgressUpdatedAt(v *time.Time) *ProjectUpdate {
+	if v != nil {
+		_u.SetProgressUpdatedAt(*v)
+	}
+	return _u
+}
+
+// ClearProgressUpdatedAt clears the value of the "progress_updated_at" field.
+func (_u *ProjectUpdate) ClearProgressUpdatedAt() *ProjectUpdate {
+	_u.mutation.ClearProgressUpdatedAt()
+	return _u
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (_u *ProjectUpdate) SetArchiveReason(v project.ArchiveReason) *ProjectUpdate {
 	_u.mutation.SetArchiveReason(v)
@@ -181,6 +262,21 @@ func (_u *ProjectUpdate) AddHistory(v ...*StatusChange) *ProjectUpdate {
 	return _u.AddHistoryIDs(ids...)
 }
 
+// AddTodoIDs adds the "todos" edge to the Todo entity by IDs.
+func (_u *ProjectUpdate) AddTodoIDs(ids ...pulid.ID) *ProjectUpdate {
+	_u.mutation.AddTodoIDs(ids...)
+	return _u
+}
+
+// AddTodos adds the "todos" edges to the Todo entity.
+func (_u *ProjectUpdate) AddTodos(v ...*Todo) *ProjectUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTodoIDs(ids...)
+}
+
 // Mutation returns the ProjectMutation object of the builder.
 func (_u *ProjectUpdate) Mutation() *ProjectMutation {
 	return _u.mutation
@@ -217,6 +313,27 @@ func (_u *ProjectUpdate) RemoveHistory(v ...*StatusChange) *ProjectUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveHistoryIDs(ids...)
+}
+
+// ClearTodos clears all "todos" edges to the Todo entity.
+func (_u *ProjectUpdate) ClearTodos() *ProjectUpdate {
+	_u.mutation.ClearTodos()
+	return _u
+}
+
+// RemoveTodoIDs removes the "todos" edge to Todo entities by IDs.
+func (_u *ProjectUpdate) RemoveTodoIDs(ids ...pulid.ID) *ProjectUpdate {
+	_u.mutation.RemoveTodoIDs(ids...)
+	return _u
+}
+
+// RemoveTodos removes "todos" edges to Todo entities.
+func (_u *ProjectUpdate) RemoveTodos(v ...*Todo) *ProjectUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTodoIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -278,6 +395,21 @@ func (_u *ProjectUpdate) check() error {
 			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ArchiveNote(); ok {
+		if err := project.ArchiveNoteValidator(v); err != nil {
+			return &ValidationError{Name: "archive_note", err: fmt.Errorf(`ent: validator failed for field "Project.archive_note": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ProgressKey(); ok {
+		if err := project.ProgressKeyValidator(v); err != nil {
+			return &ValidationError{Name: "progress_key", err: fmt.Errorf(`ent: validator failed for field "Project.progress_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ProgressNote(); ok {
+		if err := project.ProgressNoteValidator(v); err != nil {
+			return &ValidationError{Name: "progress_note", err: fmt.Errorf(`ent: validator failed for field "Project.progress_note": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ArchiveReason(); ok {
 		if err := project.ArchiveReasonValidator(v); err != nil {
 			return &ValidationError{Name: "archive_reason", err: fmt.Errorf(`ent: validator failed for field "Project.archive_reason": %w`, err)}
@@ -330,6 +462,30 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Archived(); ok {
 		_spec.SetField(project.FieldArchived, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ArchiveNote(); ok {
+		_spec.SetField(project.FieldArchiveNote, field.TypeString, value)
+	}
+	if _u.mutation.ArchiveNoteCleared() {
+		_spec.ClearField(project.FieldArchiveNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ProgressKey(); ok {
+		_spec.SetField(project.FieldProgressKey, field.TypeString, value)
+	}
+	if _u.mutation.ProgressKeyCleared() {
+		_spec.ClearField(project.FieldProgressKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.ProgressNote(); ok {
+		_spec.SetField(project.FieldProgressNote, field.TypeString, value)
+	}
+	if _u.mutation.ProgressNoteCleared() {
+		_spec.ClearField(project.FieldProgressNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ProgressUpdatedAt(); ok {
+		_spec.SetField(project.FieldProgressUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ProgressUpdatedAtCleared() {
+		_spec.ClearField(project.FieldProgressUpdatedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.ArchiveReason(); ok {
 		_spec.SetField(project.FieldArchiveReason, field.TypeEnum, value)
@@ -433,6 +589,51 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(statuschange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TodosCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(todo.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTodosIDs(); len(nodes) > 0 && !_u.mutation.TodosCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(todo.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TodosIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(todo.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -565,6 +766,86 @@ func (_u *ProjectUpdateOne) SetNillableArchived(v *bool) *ProjectUpdateOne {
 	return _u
 }
 
+// SetArchiveNote sets the "archive_note" field.
+func (_u *ProjectUpdateOne) SetArchiveNote(v string) *ProjectUpdateOne {
+	_u.mutation.SetArchiveNote(v)
+	return _u
+}
+
+// SetNillableArchiveNote sets the "archive_note" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableArchiveNote(v *string) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetArchiveNote(*v)
+	}
+	return _u
+}
+
+// ClearArchiveNote clears the value of the "archive_note" field.
+func (_u *ProjectUpdateOne) ClearArchiveNote() *ProjectUpdateOne {
+	_u.mutation.ClearArchiveNote()
+	return _u
+}
+
+// SetProgressKey sets the "progress_key" field.
+func (_u *ProjectUpdateOne) SetProgressKey(v string) *ProjectUpdateOne {
+	_u.mutation.SetProgressKey(v)
+	return _u
+}
+
+// SetNillableProgressKey sets the "progress_key" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableProgressKey(v *string) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetProgressKey(*v)
+	}
+	return _u
+}
+
+// ClearProgressKey clears the value of the "progress_key" field.
+func (_u *ProjectUpdateOne) ClearProgressKey() *ProjectUpdateOne {
+	_u.mutation.ClearProgressKey()
+	return _u
+}
+
+// SetProgressNote sets the "progress_note" field.
+func (_u *ProjectUpdateOne) SetProgressNote(v string) *ProjectUpdateOne {
+	_u.mutation.SetProgressNote(v)
+	return _u
+}
+
+// SetNillableProgressNote sets the "progress_note" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableProgressNote(v *string) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetProgressNote(*v)
+	}
+	return _u
+}
+
+// ClearProgressNote clears the value of the "progress_note" field.
+func (_u *ProjectUpdateOne) ClearProgressNote() *ProjectUpdateOne {
+	_u.mutation.ClearProgressNote()
+	return _u
+}
+
+// SetProgressUpdatedAt sets the "progress_updated_at" field.
+func (_u *ProjectUpdateOne) SetProgressUpdatedAt(v time.Time) *ProjectUpdateOne {
+	_u.mutation.SetProgressUpdatedAt(v)
+	return _u
+}
+
+// SetNillableProgressUpdatedAt sets the "progress_updated_at" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableProgressUpdatedAt(v *time.Time) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetProgressUpdatedAt(*v)
+	}
+	return _u
+}
+
+// ClearProgressUpdatedAt clears the value of the "progress_updated_at" field.
+func (_u *ProjectUpdateOne) ClearProgressUpdatedAt() *ProjectUpdateOne {
+	_u.mutation.ClearProgressUpdatedAt()
+	return _u
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (_u *ProjectUpdateOne) SetArchiveReason(v project.ArchiveReason) *ProjectUpdateOne {
 	_u.mutation.SetArchiveReason(v)
@@ -610,6 +891,21 @@ func (_u *ProjectUpdateOne) AddHistory(v ...*StatusChange) *ProjectUpdateOne {
 	return _u.AddHistoryIDs(ids...)
 }
 
+// AddTodoIDs adds the "todos" edge to the Todo entity by IDs.
+func (_u *ProjectUpdateOne) AddTodoIDs(ids ...pulid.ID) *ProjectUpdateOne {
+	_u.mutation.AddTodoIDs(ids...)
+	return _u
+}
+
+// AddTodos adds the "todos" edges to the Todo entity.
+func (_u *ProjectUpdateOne) AddTodos(v ...*Todo) *ProjectUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddTodoIDs(ids...)
+}
+
 // Mutation returns the ProjectMutation object of the builder.
 func (_u *ProjectUpdateOne) Mutation() *ProjectMutation {
 	return _u.mutation
@@ -646,6 +942,27 @@ func (_u *ProjectUpdateOne) RemoveHistory(v ...*StatusChange) *ProjectUpdateOne 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveHistoryIDs(ids...)
+}
+
+// ClearTodos clears all "todos" edges to the Todo entity.
+func (_u *ProjectUpdateOne) ClearTodos() *ProjectUpdateOne {
+	_u.mutation.ClearTodos()
+	return _u
+}
+
+// RemoveTodoIDs removes the "todos" edge to Todo entities by IDs.
+func (_u *ProjectUpdateOne) RemoveTodoIDs(ids ...pulid.ID) *ProjectUpdateOne {
+	_u.mutation.RemoveTodoIDs(ids...)
+	return _u
+}
+
+// RemoveTodos removes "todos" edges to Todo entities.
+func (_u *ProjectUpdateOne) RemoveTodos(v ...*Todo) *ProjectUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveTodoIDs(ids...)
 }
 
 // Where appends a list predicates to the ProjectUpdate builder.
@@ -720,6 +1037,21 @@ func (_u *ProjectUpdateOne) check() error {
 			return &ValidationError{Name: "version", err: fmt.Errorf(`ent: validator failed for field "Project.version": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.ArchiveNote(); ok {
+		if err := project.ArchiveNoteValidator(v); err != nil {
+			return &ValidationError{Name: "archive_note", err: fmt.Errorf(`ent: validator failed for field "Project.archive_note": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ProgressKey(); ok {
+		if err := project.ProgressKeyValidator(v); err != nil {
+			return &ValidationError{Name: "progress_key", err: fmt.Errorf(`ent: validator failed for field "Project.progress_key": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.ProgressNote(); ok {
+		if err := project.ProgressNoteValidator(v); err != nil {
+			return &ValidationError{Name: "progress_note", err: fmt.Errorf(`ent: validator failed for field "Project.progress_note": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ArchiveReason(); ok {
 		if err := project.ArchiveReasonValidator(v); err != nil {
 			return &ValidationError{Name: "archive_reason", err: fmt.Errorf(`ent: validator failed for field "Project.archive_reason": %w`, err)}
@@ -789,6 +1121,30 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	}
 	if value, ok := _u.mutation.Archived(); ok {
 		_spec.SetField(project.FieldArchived, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ArchiveNote(); ok {
+		_spec.SetField(project.FieldArchiveNote, field.TypeString, value)
+	}
+	if _u.mutation.ArchiveNoteCleared() {
+		_spec.ClearField(project.FieldArchiveNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ProgressKey(); ok {
+		_spec.SetField(project.FieldProgressKey, field.TypeString, value)
+	}
+	if _u.mutation.ProgressKeyCleared() {
+		_spec.ClearField(project.FieldProgressKey, field.TypeString)
+	}
+	if value, ok := _u.mutation.ProgressNote(); ok {
+		_spec.SetField(project.FieldProgressNote, field.TypeString, value)
+	}
+	if _u.mutation.ProgressNoteCleared() {
+		_spec.ClearField(project.FieldProgressNote, field.TypeString)
+	}
+	if value, ok := _u.mutation.ProgressUpdatedAt(); ok {
+		_spec.SetField(project.FieldProgressUpdatedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ProgressUpdatedAtCleared() {
+		_spec.ClearField(project.FieldProgressUpdatedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.ArchiveReason(); ok {
 		_spec.SetField(project.FieldArchiveReason, field.TypeEnum, value)
@@ -892,6 +1248,51 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(statuschange.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.TodosCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(todo.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedTodosIDs(); len(nodes) > 0 && !_u.mutation.TodosCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(todo.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.TodosIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   project.TodosTable,
+			Columns: []string{project.TodosColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(todo.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

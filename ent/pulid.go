@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/lanes-dev/lanes/ent/apikey"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
@@ -14,18 +15,21 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
 
 // prefixToType maps each ID prefix to the table of its node type.
 var prefixToType = map[string]string{
 	"key_": apikey.Table,
+	"aut_": automation.Table,
 	"cus_": customer.Table,
 	"mem_": member.Table,
 	"prj_": project.Table,
 	"sts_": status.Table,
 	"chg_": statuschange.Table,
 	"ten_": tenant.Table,
+	"tod_": todo.Table,
 	"wf_":  workflow.Table,
 }
 

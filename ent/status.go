@@ -42,6 +42,8 @@ type Status struct {
 	Color string `json:"color,omitempty"`
 	// Maximum number of active projects in the column; null: no limit.
 	WipLimit *int `json:"wip_limit,omitempty"`
+	// Entering this status archives the project (e.g. declined leads).
+	Archives bool `json:"archives,omitempty"`
 	// Key of the status the "next status" button leads to; empty: none.
 	AdvanceTo string `json:"advance_to,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -92,7 +94,7 @@ func (*Status) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case status.FieldID, status.FieldTenantID, status.FieldWorkflowID:
 			values[i] = new(pulid.ID)
-		case status.FieldEnabled, status.FieldMandatory:
+		case status.FieldEnabled, status.FieldMandatory, status.FieldArchives:
 			values[i] = new(sql.NullBool)
 		case status.FieldPosition, status.FieldWipLimit:
 			values[i] = new(sql.NullInt64)
@@ -188,6 +190,12 @@ func (_m *Status) assignValues(columns []string, values []any) error {
 				_m.WipLimit = new(int)
 				*_m.WipLimit = int(value.Int64)
 			}
+		case status.FieldArchives:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field archives", values[i])
+			} else if value.Valid {
+				_m.Archives = value.Bool
+			}
 		case status.FieldAdvanceTo:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field advance_to", values[i])
@@ -274,6 +282,9 @@ func (_m *Status) String() string {
 		builder.WriteString("wip_limit=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("archives=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Archives))
 	builder.WriteString(", ")
 	builder.WriteString("advance_to=")
 	builder.WriteString(_m.AdvanceTo)

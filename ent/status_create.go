@@ -140,6 +140,20 @@ func (_c *StatusCreate) SetNillableWipLimit(v *int) *StatusCreate {
 	return _c
 }
 
+// SetArchives sets the "archives" field.
+func (_c *StatusCreate) SetArchives(v bool) *StatusCreate {
+	_c.mutation.SetArchives(v)
+	return _c
+}
+
+// SetNillableArchives sets the "archives" field if the given value is not nil.
+func (_c *StatusCreate) SetNillableArchives(v *bool) *StatusCreate {
+	if v != nil {
+		_c.SetArchives(*v)
+	}
+	return _c
+}
+
 // SetAdvanceTo sets the "advance_to" field.
 func (_c *StatusCreate) SetAdvanceTo(v string) *StatusCreate {
 	_c.mutation.SetAdvanceTo(v)
@@ -241,6 +255,10 @@ func (_c *StatusCreate) defaults() error {
 		v := status.DefaultColor
 		_c.mutation.SetColor(v)
 	}
+	if _, ok := _c.mutation.Archives(); !ok {
+		v := status.DefaultArchives
+		_c.mutation.SetArchives(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if status.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized status.DefaultID (forgotten import ent/runtime?)")
@@ -302,6 +320,9 @@ func (_c *StatusCreate) check() error {
 		if err := status.WipLimitValidator(v); err != nil {
 			return &ValidationError{Name: "wip_limit", err: fmt.Errorf(`ent: validator failed for field "Status.wip_limit": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.Archives(); !ok {
+		return &ValidationError{Name: "archives", err: errors.New(`ent: missing required field "Status.archives"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := status.IDValidator(string(v)); err != nil {
@@ -385,6 +406,10 @@ func (_c *StatusCreate) createSpec() (*Status, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.WipLimit(); ok {
 		_spec.SetField(status.FieldWipLimit, field.TypeInt, value)
 		_node.WipLimit = &value
+	}
+	if value, ok := _c.mutation.Archives(); ok {
+		_spec.SetField(status.FieldArchives, field.TypeBool, value)
+		_node.Archives = value
 	}
 	if value, ok := _c.mutation.AdvanceTo(); ok {
 		_spec.SetField(status.FieldAdvanceTo, field.TypeString, value)
@@ -615,6 +640,9 @@ func (u *StatusUpsertOne) UpdateNewValues() *StatusUpsertOne {
 		}
 		if _, exists := u.create.mutation.Mandatory(); exists {
 			s.SetIgnore(status.FieldMandatory)
+		}
+		if _, exists := u.create.mutation.Archives(); exists {
+			s.SetIgnore(status.FieldArchives)
 		}
 	}))
 	return u
@@ -970,6 +998,9 @@ func (u *StatusUpsertBulk) UpdateNewValues() *StatusUpsertBulk {
 			}
 			if _, exists := b.mutation.Mandatory(); exists {
 				s.SetIgnore(status.FieldMandatory)
+			}
+			if _, exists := b.mutation.Archives(); exists {
+				s.SetIgnore(status.FieldArchives)
 			}
 		}
 	}))

@@ -16,6 +16,8 @@ type Tx struct {
 	config
 	// APIKey is the client for interacting with the APIKey builders.
 	APIKey *APIKeyClient
+	// Automation is the client for interacting with the Automation builders.
+	Automation *AutomationClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
 	// Member is the client for interacting with the Member builders.
@@ -28,6 +30,8 @@ type Tx struct {
 	StatusChange *StatusChangeClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// Todo is the client for interacting with the Todo builders.
+	Todo *TodoClient
 	// Workflow is the client for interacting with the Workflow builders.
 	Workflow *WorkflowClient
 
@@ -162,12 +166,14 @@ func (tx *Tx) Client() *Client {
 
 func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.Automation = NewAutomationClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
 	tx.Status = NewStatusClient(tx.config)
 	tx.StatusChange = NewStatusChangeClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
+	tx.Todo = NewTodoClient(tx.config)
 	tx.Workflow = NewWorkflowClient(tx.config)
 }
 

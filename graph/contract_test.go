@@ -20,11 +20,11 @@ import (
 // other operation must validate against the schema.
 // Remove an entry when its issue lands.
 var pendingOperations = map[string]int{
-	"StatusFeatures": 4, "SetStatusEnabled": 3, "UpdateStatus": 3, "SetPortalFeature": 4,
-	"CreateAutomation": 3, "CreateWebhook": 0, "CreateProject": 3, "MoveProject": 3,
-	"AdvanceProject": 3, "Board": 3, "BoardColumn": 3, "BoardTime": 5, "Project": 3,
-	"ProjectPortal": 4, "ProjectTime": 5, "ProjectDeal": 6, "Projects": 3, "CompleteTodo": 3,
-	"AcceptLead": 3, "DeclineLead": 3, "SetProgress": 3, "SecureProject": 3,
+	"StatusFeatures": 4, "SetPortalFeature": 4,
+	"CreateWebhook": 0,
+	"BoardTime":     5,
+	"ProjectPortal": 4, "ProjectTime": 5, "ProjectDeal": 6,
+
 	"CreatePaymentLink": 6, "RecordRevenueSharePayment": 6, "CompleteProject": 6,
 	"ReviewCustomer": 6, "SubmitSurvey": 6, "StartTimer": 5, "StopTimer": 5,
 	"AddTimeEntry": 5, "TimeReport": 5, "InviteCustomer": 4, "AcceptInvitation": 4,
@@ -34,12 +34,11 @@ var pendingOperations = map[string]int{
 
 // pendingRootFields are the contract's root fields not in the schema yet.
 var pendingRootFields = map[string]int{
-	"Query.board": 3, "Query.boardColumn": 3, "Query.timeReport": 5, "Query.portal": 4,
-	"Mutation.setStatusEnabled": 3, "Mutation.updateStatus": 3, "Mutation.setPortalFeature": 4,
-	"Mutation.createAutomation": 3, "Mutation.createWebhook": 0, "Mutation.createProject": 3,
-	"Mutation.moveProject": 3, "Mutation.advanceProject": 3, "Mutation.completeTodo": 3,
-	"Mutation.acceptLead": 3, "Mutation.declineLead": 3, "Mutation.setProgress": 3,
-	"Mutation.secureProject": 3, "Mutation.createPaymentLink": 6,
+	"Query.timeReport": 5, "Query.portal": 4,
+	"Mutation.setPortalFeature": 4,
+	"Mutation.createWebhook":    0,
+
+	"Mutation.createPaymentLink":         6,
 	"Mutation.recordRevenueSharePayment": 6, "Mutation.completeProject": 6,
 	"Mutation.reviewCustomer": 6, "Mutation.submitSurvey": 6, "Mutation.startTimer": 5,
 	"Mutation.stopTimer": 5, "Mutation.addTimeEntry": 5, "Mutation.inviteCustomer": 4,

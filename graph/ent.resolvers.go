@@ -36,6 +36,9 @@ func (r *queryResolver) Projects(ctx context.Context, after *entgql.Cursor[pulid
 	)
 }
 
+// Project returns generated.ProjectResolver implementation.
+func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -49,6 +52,7 @@ func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r}
 func (r *Resolver) Workflow() generated.WorkflowResolver { return &workflowResolver{r} }
 
 type (
+	projectResolver  struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 	statusResolver   struct{ *Resolver }
 	tenantResolver   struct{ *Resolver }

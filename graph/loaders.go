@@ -15,6 +15,8 @@ import (
 type requestMemo struct {
 	mu           sync.Mutex
 	statusCounts map[pulid.ID]*memoEntry[map[pulid.ID]int]
+	// openTodos are the open to-do counts the board loaded with its cards.
+	openTodos map[pulid.ID]int
 }
 
 type memoEntry[T any] struct {
@@ -33,7 +35,7 @@ func WithRequestMemo(ctx context.Context, next graphql.OperationHandler) graphql
 // statusCounts returns the per-status project counts of a tenant, computing
 // them once per operation.
 func (r *Resolver) statusCounts(ctx context.Context, tenantID pulid.ID) (map[pulid.ID]int, error) {
-	m, ok := ctx.Value(memoKey{}).(*requestMemo)
+	m, ok := memoFrom(ctx)
 	if !ok {
 		return r.Engine.ProjectCounts(ctx, tenantID)
 	}
@@ -49,4 +51,39 @@ func (r *Resolver) statusCounts(ctx context.Context, tenantID pulid.ID) (map[pul
 	m.mu.Unlock()
 	e.once.Do(func() { e.val, e.err = r.Engine.ProjectCounts(ctx, tenantID) })
 	return e.val, e.err
+}
+
+func memoFrom(ctx context.Context) (*requestMemo, bool) {
+	m, ok := ctx.Value(memoKey{}).(*requestMemo)
+	return m, ok
+}
+
+// rememberOpenTodos keeps counts loaded in bulk for the cards' fields.
+func (r *Resolver) rememberOpenTodos(ctx context.Context, counts map[pulid.ID]int) {
+	m, ok := memoFrom(ctx)
+	if !ok || counts == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.openTodos == nil {
+		m.openTodos = make(map[pulid.ID]int, len(counts))
+	}
+	for id, n := range counts {
+		m.openTodos[id] = n
+	}
+}
+
+// rememberedOpenTodos returns a count the board loaded, if any. A card the
+// board loaded without open to-dos has no entry in the counts map, so the
+// board records every card it loaded (see Board.OpenTodos).
+func (r *Resolver) rememberedOpenTodos(ctx context.Context, id pulid.ID) (int, bool) {
+	m, ok := memoFrom(ctx)
+	if !ok {
+		return 0, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.openTodos[id]
+	return n, ok
 }

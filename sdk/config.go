@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"entgo.io/ent/dialect"
 	"log/slog"
 	"time"
 
@@ -18,6 +19,9 @@ type Config struct {
 	DataDir string
 	// MaxOpenConns bounds the database pool (default 20).
 	MaxOpenConns int
+	// WrapDriver, when set, wraps the database driver (tracing, statement
+	// counting; see lanestest.StatementCounter).
+	WrapDriver func(dialect.Driver) dialect.Driver
 
 	// PlatformKey, when set, is stored as a platform API key at startup
 	// (LANES_PLATFORM_KEY), so a fresh server can be driven by scripts.

@@ -36,7 +36,12 @@ type Lanes struct {
 // Open opens (and migrates) the database and wires the services.
 func Open(ctx context.Context, cfg Config) (*Lanes, error) {
 	cfg = cfg.withDefaults()
-	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, MaxOpenConns: cfg.MaxOpenConns})
+	db, err := store.Open(ctx, store.Options{
+		URL:          cfg.DatabaseURL,
+		DataDir:      cfg.DataDir,
+		MaxOpenConns: cfg.MaxOpenConns,
+		WrapDriver:   cfg.WrapDriver,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			return nil, err
 		}
 	}
-	engine := workflow.NewService(db.Client, authz, templates)
+	engine := workflow.NewService(workflow.Config{Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect})
 	l := &Lanes{
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,

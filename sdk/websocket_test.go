@@ -69,13 +69,17 @@ func TestWebSocketTransport(t *testing.T) {
 }
 
 func tenantIDOf(t *testing.T, s *sdktest.Server) string {
-	var v struct{ Viewer struct{ Tenant struct{ ID string } } }
+	var v struct {
+		Viewer struct{ Tenant struct{ ID string } }
+	}
 	sdktest.Op(t, s.PlatformIn("acme"), "Viewer", nil).Decode(t, &v)
 	return v.Viewer.Tenant.ID
 }
 
 func memberIDOf(t *testing.T, c lanestest.Client) string {
-	var v struct{ Viewer struct{ Member struct{ ID string } } }
+	var v struct {
+		Viewer struct{ Member struct{ ID string } }
+	}
 	sdktest.Op(t, c, "Viewer", nil).Decode(t, &v)
 	return v.Viewer.Member.ID
 }

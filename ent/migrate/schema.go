@@ -24,6 +24,55 @@ var (
 		Columns:    APIKeysColumns,
 		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
 	}
+	// AutomationsColumns holds the columns for the "automations" table.
+	AutomationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"ENTER", "LEAVE"}},
+		{Name: "todos", Type: field.TypeJSON},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "workflow_id", Type: field.TypeString, Size: 40},
+		{Name: "status_id", Type: field.TypeString, Size: 40},
+	}
+	// AutomationsTable holds the schema information for the "automations" table.
+	AutomationsTable = &schema.Table{
+		Name:       "automations",
+		Columns:    AutomationsColumns,
+		PrimaryKey: []*schema.Column{AutomationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "automations_tenants_tenant",
+				Columns:    []*schema.Column{AutomationsColumns[5]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "automations_workflows_workflow",
+				Columns:    []*schema.Column{AutomationsColumns[6]},
+				RefColumns: []*schema.Column{WorkflowsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "automations_statuses_status",
+				Columns:    []*schema.Column{AutomationsColumns[7]},
+				RefColumns: []*schema.Column{StatusesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "automation_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{AutomationsColumns[5]},
+			},
+			{
+				Name:    "automation_tenant_id_status_id_trigger",
+				Unique:  false,
+				Columns: []*schema.Column{AutomationsColumns[5], AutomationsColumns[7], AutomationsColumns[3]},
+			},
+		},
+	}
 	// CustomersColumns holds the columns for the "customers" table.
 	CustomersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -102,6 +151,10 @@ var (
 		{Name: "rank", Type: field.TypeString, Size: 255},
 		{Name: "version", Type: field.TypeInt, Default: 1},
 		{Name: "archived", Type: field.TypeBool, Default: false},
+		{Name: "archive_note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "progress_key", Type: field.TypeString, Nullable: true, Size: 63},
+		{Name: "progress_note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "progress_updated_at", Type: field.TypeTime, Nullable: true},
 		{Name: "archive_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"BUDGET_TOO_LOW", "AT_CAPACITY", "SERVICE_NOT_OFFERED", "CUSTOMER_DECLINED", "OTHER"}},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "status_id", Type: field.TypeString, Size: 40},
@@ -116,25 +169,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "projects_tenants_tenant",
-				Columns:    []*schema.Column{ProjectsColumns[8]},
+				Columns:    []*schema.Column{ProjectsColumns[12]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "projects_statuses_status",
-				Columns:    []*schema.Column{ProjectsColumns[9]},
+				Columns:    []*schema.Column{ProjectsColumns[13]},
 				RefColumns: []*schema.Column{StatusesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "projects_customers_customer",
-				Columns:    []*schema.Column{ProjectsColumns[10]},
+				Columns:    []*schema.Column{ProjectsColumns[14]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "projects_workflows_projects",
-				Columns:    []*schema.Column{ProjectsColumns[11]},
+				Columns:    []*schema.Column{ProjectsColumns[15]},
 				RefColumns: []*schema.Column{WorkflowsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -143,12 +196,12 @@ var (
 			{
 				Name:    "project_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[8]},
+				Columns: []*schema.Column{ProjectsColumns[12]},
 			},
 			{
 				Name:    "project_tenant_id_workflow_id_status_id_rank",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[8], ProjectsColumns[11], ProjectsColumns[9], ProjectsColumns[4]},
+				Columns: []*schema.Column{ProjectsColumns[12], ProjectsColumns[15], ProjectsColumns[13], ProjectsColumns[4]},
 			},
 		},
 	}
@@ -164,6 +217,7 @@ var (
 		{Name: "mandatory", Type: field.TypeBool, Default: false},
 		{Name: "color", Type: field.TypeString, Size: 32, Default: "#9e9e9e"},
 		{Name: "wip_limit", Type: field.TypeInt, Nullable: true},
+		{Name: "archives", Type: field.TypeBool, Default: false},
 		{Name: "advance_to", Type: field.TypeString, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "workflow_id", Type: field.TypeString, Size: 40},
@@ -176,13 +230,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "statuses_tenants_tenant",
-				Columns:    []*schema.Column{StatusesColumns[11]},
+				Columns:    []*schema.Column{StatusesColumns[12]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "statuses_workflows_statuses",
-				Columns:    []*schema.Column{StatusesColumns[12]},
+				Columns:    []*schema.Column{StatusesColumns[13]},
 				RefColumns: []*schema.Column{WorkflowsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -191,12 +245,12 @@ var (
 			{
 				Name:    "status_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{StatusesColumns[11]},
+				Columns: []*schema.Column{StatusesColumns[12]},
 			},
 			{
 				Name:    "status_workflow_id_key",
 				Unique:  true,
-				Columns: []*schema.Column{StatusesColumns[12], StatusesColumns[3]},
+				Columns: []*schema.Column{StatusesColumns[13], StatusesColumns[3]},
 			},
 		},
 	}
@@ -272,6 +326,64 @@ var (
 		Columns:    TenantsColumns,
 		PrimaryKey: []*schema.Column{TenantsColumns[0]},
 	}
+	// TodosColumns holds the columns for the "todos" table.
+	TodosColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "title", Type: field.TypeString, Size: 500},
+		{Name: "blocking", Type: field.TypeBool, Default: false},
+		{Name: "done", Type: field.TypeBool, Default: false},
+		{Name: "done_at", Type: field.TypeTime, Nullable: true},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "status_id", Type: field.TypeString, Size: 40},
+		{Name: "automation_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// TodosTable holds the schema information for the "todos" table.
+	TodosTable = &schema.Table{
+		Name:       "todos",
+		Columns:    TodosColumns,
+		PrimaryKey: []*schema.Column{TodosColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "todos_projects_todos",
+				Columns:    []*schema.Column{TodosColumns[7]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "todos_tenants_tenant",
+				Columns:    []*schema.Column{TodosColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "todos_statuses_status",
+				Columns:    []*schema.Column{TodosColumns[9]},
+				RefColumns: []*schema.Column{StatusesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "todos_automations_automation",
+				Columns:    []*schema.Column{TodosColumns[10]},
+				RefColumns: []*schema.Column{AutomationsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "todo_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{TodosColumns[8]},
+			},
+			{
+				Name:    "todo_tenant_id_project_id_done",
+				Unique:  false,
+				Columns: []*schema.Column{TodosColumns[8], TodosColumns[7], TodosColumns[5]},
+			},
+		},
+	}
 	// WorkflowsColumns holds the columns for the "workflows" table.
 	WorkflowsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -315,17 +427,22 @@ var (
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
+		AutomationsTable,
 		CustomersTable,
 		MembersTable,
 		ProjectsTable,
 		StatusesTable,
 		StatusChangesTable,
 		TenantsTable,
+		TodosTable,
 		WorkflowsTable,
 	}
 )
 
 func init() {
+	AutomationsTable.ForeignKeys[0].RefTable = TenantsTable
+	AutomationsTable.ForeignKeys[1].RefTable = WorkflowsTable
+	AutomationsTable.ForeignKeys[2].RefTable = StatusesTable
 	CustomersTable.ForeignKeys[0].RefTable = TenantsTable
 	MembersTable.ForeignKeys[0].RefTable = TenantsTable
 	ProjectsTable.ForeignKeys[0].RefTable = TenantsTable
@@ -341,5 +458,9 @@ func init() {
 	StatusChangesTable.ForeignKeys[1].RefTable = TenantsTable
 	StatusChangesTable.ForeignKeys[2].RefTable = StatusesTable
 	StatusChangesTable.ForeignKeys[3].RefTable = StatusesTable
+	TodosTable.ForeignKeys[0].RefTable = ProjectsTable
+	TodosTable.ForeignKeys[1].RefTable = TenantsTable
+	TodosTable.ForeignKeys[2].RefTable = StatusesTable
+	TodosTable.ForeignKeys[3].RefTable = AutomationsTable
 	WorkflowsTable.ForeignKeys[0].RefTable = TenantsTable
 }

@@ -135,6 +135,30 @@ func (f APIKeyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.APIKeyMutation", m)
 }
 
+// The AutomationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type AutomationQueryRuleFunc func(context.Context, *ent.AutomationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f AutomationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.AutomationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.AutomationQuery", q)
+}
+
+// The AutomationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type AutomationMutationRuleFunc func(context.Context, *ent.AutomationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f AutomationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.AutomationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.AutomationMutation", m)
+}
+
 // The CustomerQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type CustomerQueryRuleFunc func(context.Context, *ent.CustomerQuery) error
@@ -279,6 +303,30 @@ func (f TenantMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TenantMutation", m)
 }
 
+// The TodoQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TodoQueryRuleFunc func(context.Context, *ent.TodoQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TodoQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TodoQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TodoQuery", q)
+}
+
+// The TodoMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TodoMutationRuleFunc func(context.Context, *ent.TodoMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TodoMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TodoMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TodoMutation", m)
+}
+
 // The WorkflowQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WorkflowQueryRuleFunc func(context.Context, *ent.WorkflowQuery) error
@@ -340,6 +388,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	switch q := q.(type) {
 	case *ent.APIKeyQuery:
 		return q.Filter(), nil
+	case *ent.AutomationQuery:
+		return q.Filter(), nil
 	case *ent.CustomerQuery:
 		return q.Filter(), nil
 	case *ent.MemberQuery:
@@ -352,6 +402,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.TenantQuery:
 		return q.Filter(), nil
+	case *ent.TodoQuery:
+		return q.Filter(), nil
 	case *ent.WorkflowQuery:
 		return q.Filter(), nil
 	default:
@@ -362,6 +414,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 func mutationFilter(m ent.Mutation) (Filter, error) {
 	switch m := m.(type) {
 	case *ent.APIKeyMutation:
+		return m.Filter(), nil
+	case *ent.AutomationMutation:
 		return m.Filter(), nil
 	case *ent.CustomerMutation:
 		return m.Filter(), nil
@@ -374,6 +428,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.StatusChangeMutation:
 		return m.Filter(), nil
 	case *ent.TenantMutation:
+		return m.Filter(), nil
+	case *ent.TodoMutation:
 		return m.Filter(), nil
 	case *ent.WorkflowMutation:
 		return m.Filter(), nil

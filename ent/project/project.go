@@ -39,6 +39,14 @@ const (
 	FieldVersion = "version"
 	// FieldArchived holds the string denoting the archived field in the database.
 	FieldArchived = "archived"
+	// FieldArchiveNote holds the string denoting the archive_note field in the database.
+	FieldArchiveNote = "archive_note"
+	// FieldProgressKey holds the string denoting the progress_key field in the database.
+	FieldProgressKey = "progress_key"
+	// FieldProgressNote holds the string denoting the progress_note field in the database.
+	FieldProgressNote = "progress_note"
+	// FieldProgressUpdatedAt holds the string denoting the progress_updated_at field in the database.
+	FieldProgressUpdatedAt = "progress_updated_at"
 	// FieldArchiveReason holds the string denoting the archive_reason field in the database.
 	FieldArchiveReason = "archive_reason"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -51,6 +59,8 @@ const (
 	EdgeCustomer = "customer"
 	// EdgeHistory holds the string denoting the history edge name in mutations.
 	EdgeHistory = "history"
+	// EdgeTodos holds the string denoting the todos edge name in mutations.
+	EdgeTodos = "todos"
 	// Table holds the table name of the project in the database.
 	Table = "projects"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -88,6 +98,13 @@ const (
 	HistoryInverseTable = "status_changes"
 	// HistoryColumn is the table column denoting the history relation/edge.
 	HistoryColumn = "project_id"
+	// TodosTable is the table that holds the todos relation/edge.
+	TodosTable = "todos"
+	// TodosInverseTable is the table name for the Todo entity.
+	// It exists in this package in order to avoid circular dependency with the "todo" package.
+	TodosInverseTable = "todos"
+	// TodosColumn is the table column denoting the todos relation/edge.
+	TodosColumn = "project_id"
 )
 
 // Columns holds all SQL columns for project fields.
@@ -103,6 +120,10 @@ var Columns = []string{
 	FieldRank,
 	FieldVersion,
 	FieldArchived,
+	FieldArchiveNote,
+	FieldProgressKey,
+	FieldProgressNote,
+	FieldProgressUpdatedAt,
 	FieldArchiveReason,
 }
 
@@ -141,6 +162,12 @@ var (
 	VersionValidator func(int) error
 	// DefaultArchived holds the default value on creation for the "archived" field.
 	DefaultArchived bool
+	// ArchiveNoteValidator is a validator for the "archive_note" field. It is called by the builders before save.
+	ArchiveNoteValidator func(string) error
+	// ProgressKeyValidator is a validator for the "progress_key" field. It is called by the builders before save.
+	ProgressKeyValidator func(string) error
+	// ProgressNoteValidator is a validator for the "progress_note" field. It is called by the builders before save.
+	ProgressNoteValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -231,6 +258,26 @@ func ByArchived(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldArchived, opts...).ToFunc()
 }
 
+// ByArchiveNote orders the results by the archive_note field.
+func ByArchiveNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldArchiveNote, opts...).ToFunc()
+}
+
+// ByProgressKey orders the results by the progress_key field.
+func ByProgressKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProgressKey, opts...).ToFunc()
+}
+
+// ByProgressNote orders the results by the progress_note field.
+func ByProgressNote(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProgressNote, opts...).ToFunc()
+}
+
+// ByProgressUpdatedAt orders the results by the progress_updated_at field.
+func ByProgressUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldProgressUpdatedAt, opts...).ToFunc()
+}
+
 // ByArchiveReason orders the results by the archive_reason field.
 func ByArchiveReason(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldArchiveReason, opts...).ToFunc()
@@ -277,6 +324,20 @@ func ByHistory(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newHistoryStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByTodosCount orders the results by todos count.
+func ByTodosCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newTodosStep(), opts...)
+	}
+}
+
+// ByTodos orders the results by todos terms.
+func ByTodos(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newTodosStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -310,6 +371,13 @@ func newHistoryStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(HistoryInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, HistoryTable, HistoryColumn),
+	)
+}
+func newTodosStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(TodosInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, TodosTable, TodosColumn),
 	)
 }
 

@@ -106,6 +106,26 @@ func Archived(v bool) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldArchived, v))
 }
 
+// ArchiveNote applies equality check predicate on the "archive_note" field. It's identical to ArchiveNoteEQ.
+func ArchiveNote(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldArchiveNote, v))
+}
+
+// ProgressKey applies equality check predicate on the "progress_key" field. It's identical to ProgressKeyEQ.
+func ProgressKey(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldProgressKey, v))
+}
+
+// ProgressNote applies equality check predicate on the "progress_note" field. It's identical to ProgressNoteEQ.
+func ProgressNote(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldProgressNote, v))
+}
+
+// ProgressUpdatedAt applies equality check predicate on the "progress_updated_at" field. It's identical to ProgressUpdatedAtEQ.
+func ProgressUpdatedAt(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldProgressUpdatedAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldTenantID, v))
@@ -656,6 +676,281 @@ func ArchivedNEQ(v bool) predicate.Project {
 	return predicate.Project(sql.FieldNEQ(FieldArchived, v))
 }
 
+// ArchiveNoteEQ applies the EQ predicate on the "archive_note" field.
+func ArchiveNoteEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldArchiveNote, v))
+}
+
+// ArchiveNoteNEQ applies the NEQ predicate on the "archive_note" field.
+func ArchiveNoteNEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldArchiveNote, v))
+}
+
+// ArchiveNoteIn applies the In predicate on the "archive_note" field.
+func ArchiveNoteIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldArchiveNote, vs...))
+}
+
+// ArchiveNoteNotIn applies the NotIn predicate on the "archive_note" field.
+func ArchiveNoteNotIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldArchiveNote, vs...))
+}
+
+// ArchiveNoteGT applies the GT predicate on the "archive_note" field.
+func ArchiveNoteGT(v string) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldArchiveNote, v))
+}
+
+// ArchiveNoteGTE applies the GTE predicate on the "archive_note" field.
+func ArchiveNoteGTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldArchiveNote, v))
+}
+
+// ArchiveNoteLT applies the LT predicate on the "archive_note" field.
+func ArchiveNoteLT(v string) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldArchiveNote, v))
+}
+
+// ArchiveNoteLTE applies the LTE predicate on the "archive_note" field.
+func ArchiveNoteLTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldArchiveNote, v))
+}
+
+// ArchiveNoteContains applies the Contains predicate on the "archive_note" field.
+func ArchiveNoteContains(v string) predicate.Project {
+	return predicate.Project(sql.FieldContains(FieldArchiveNote, v))
+}
+
+// ArchiveNoteHasPrefix applies the HasPrefix predicate on the "archive_note" field.
+func ArchiveNoteHasPrefix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasPrefix(FieldArchiveNote, v))
+}
+
+// ArchiveNoteHasSuffix applies the HasSuffix predicate on the "archive_note" field.
+func ArchiveNoteHasSuffix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasSuffix(FieldArchiveNote, v))
+}
+
+// ArchiveNoteIsNil applies the IsNil predicate on the "archive_note" field.
+func ArchiveNoteIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldArchiveNote))
+}
+
+// ArchiveNoteNotNil applies the NotNil predicate on the "archive_note" field.
+func ArchiveNoteNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldArchiveNote))
+}
+
+// ArchiveNoteEqualFold applies the EqualFold predicate on the "archive_note" field.
+func ArchiveNoteEqualFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldEqualFold(FieldArchiveNote, v))
+}
+
+// ArchiveNoteContainsFold applies the ContainsFold predicate on the "archive_note" field.
+func ArchiveNoteContainsFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldContainsFold(FieldArchiveNote, v))
+}
+
+// ProgressKeyEQ applies the EQ predicate on the "progress_key" field.
+func ProgressKeyEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldProgressKey, v))
+}
+
+// ProgressKeyNEQ applies the NEQ predicate on the "progress_key" field.
+func ProgressKeyNEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldProgressKey, v))
+}
+
+// ProgressKeyIn applies the In predicate on the "progress_key" field.
+func ProgressKeyIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldProgressKey, vs...))
+}
+
+// ProgressKeyNotIn applies the NotIn predicate on the "progress_key" field.
+func ProgressKeyNotIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldProgressKey, vs...))
+}
+
+// ProgressKeyGT applies the GT predicate on the "progress_key" field.
+func ProgressKeyGT(v string) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldProgressKey, v))
+}
+
+// ProgressKeyGTE applies the GTE predicate on the "progress_key" field.
+func ProgressKeyGTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldProgressKey, v))
+}
+
+// ProgressKeyLT applies the LT predicate on the "progress_key" field.
+func ProgressKeyLT(v string) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldProgressKey, v))
+}
+
+// ProgressKeyLTE applies the LTE predicate on the "progress_key" field.
+func ProgressKeyLTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldProgressKey, v))
+}
+
+// ProgressKeyContains applies the Contains predicate on the "progress_key" field.
+func ProgressKeyContains(v string) predicate.Project {
+	return predicate.Project(sql.FieldContains(FieldProgressKey, v))
+}
+
+// ProgressKeyHasPrefix applies the HasPrefix predicate on the "progress_key" field.
+func ProgressKeyHasPrefix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasPrefix(FieldProgressKey, v))
+}
+
+// ProgressKeyHasSuffix applies the HasSuffix predicate on the "progress_key" field.
+func ProgressKeyHasSuffix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasSuffix(FieldProgressKey, v))
+}
+
+// ProgressKeyIsNil applies the IsNil predicate on the "progress_key" field.
+func ProgressKeyIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldProgressKey))
+}
+
+// ProgressKeyNotNil applies the NotNil predicate on the "progress_key" field.
+func ProgressKeyNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldProgressKey))
+}
+
+// ProgressKeyEqualFold applies the EqualFold predicate on the "progress_key" field.
+func ProgressKeyEqualFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldEqualFold(FieldProgressKey, v))
+}
+
+// ProgressKeyContainsFold applies the ContainsFold predicate on the "progress_key" field.
+func ProgressKeyContainsFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldContainsFold(FieldProgressKey, v))
+}
+
+// ProgressNoteEQ applies the EQ predicate on the "progress_note" field.
+func ProgressNoteEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldProgressNote, v))
+}
+
+// ProgressNoteNEQ applies the NEQ predicate on the "progress_note" field.
+func ProgressNoteNEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldProgressNote, v))
+}
+
+// ProgressNoteIn applies the In predicate on the "progress_note" field.
+func ProgressNoteIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldProgressNote, vs...))
+}
+
+// ProgressNoteNotIn applies the NotIn predicate on the "progress_note" field.
+func ProgressNoteNotIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldProgressNote, vs...))
+}
+
+// ProgressNoteGT applies the GT predicate on the "progress_note" field.
+func ProgressNoteGT(v string) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldProgressNote, v))
+}
+
+// ProgressNoteGTE applies the GTE predicate on the "progress_note" field.
+func ProgressNoteGTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldProgressNote, v))
+}
+
+// ProgressNoteLT applies the LT predicate on the "progress_note" field.
+func ProgressNoteLT(v string) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldProgressNote, v))
+}
+
+// ProgressNoteLTE applies the LTE predicate on the "progress_note" field.
+func ProgressNoteLTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldProgressNote, v))
+}
+
+// ProgressNoteContains applies the Contains predicate on the "progress_note" field.
+func ProgressNoteContains(v string) predicate.Project {
+	return predicate.Project(sql.FieldContains(FieldProgressNote, v))
+}
+
+// ProgressNoteHasPrefix applies the HasPrefix predicate on the "progress_note" field.
+func ProgressNoteHasPrefix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasPrefix(FieldProgressNote, v))
+}
+
+// ProgressNoteHasSuffix applies the HasSuffix predicate on the "progress_note" field.
+func ProgressNoteHasSuffix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasSuffix(FieldProgressNote, v))
+}
+
+// ProgressNoteIsNil applies the IsNil predicate on the "progress_note" field.
+func ProgressNoteIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldProgressNote))
+}
+
+// ProgressNoteNotNil applies the NotNil predicate on the "progress_note" field.
+func ProgressNoteNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldProgressNote))
+}
+
+// ProgressNoteEqualFold applies the EqualFold predicate on the "progress_note" field.
+func ProgressNoteEqualFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldEqualFold(FieldProgressNote, v))
+}
+
+// ProgressNoteContainsFold applies the ContainsFold predicate on the "progress_note" field.
+func ProgressNoteContainsFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldContainsFold(FieldProgressNote, v))
+}
+
+// ProgressUpdatedAtEQ applies the EQ predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldProgressUpdatedAt, v))
+}
+
+// ProgressUpdatedAtNEQ applies the NEQ predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtNEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldProgressUpdatedAt, v))
+}
+
+// ProgressUpdatedAtIn applies the In predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldProgressUpdatedAt, vs...))
+}
+
+// ProgressUpdatedAtNotIn applies the NotIn predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtNotIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldProgressUpdatedAt, vs...))
+}
+
+// ProgressUpdatedAtGT applies the GT predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtGT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldProgressUpdatedAt, v))
+}
+
+// ProgressUpdatedAtGTE applies the GTE predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtGTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldProgressUpdatedAt, v))
+}
+
+// ProgressUpdatedAtLT applies the LT predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtLT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldProgressUpdatedAt, v))
+}
+
+// ProgressUpdatedAtLTE applies the LTE predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtLTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldProgressUpdatedAt, v))
+}
+
+// ProgressUpdatedAtIsNil applies the IsNil predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldProgressUpdatedAt))
+}
+
+// ProgressUpdatedAtNotNil applies the NotNil predicate on the "progress_updated_at" field.
+func ProgressUpdatedAtNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldProgressUpdatedAt))
+}
+
 // ArchiveReasonEQ applies the EQ predicate on the "archive_reason" field.
 func ArchiveReasonEQ(v ArchiveReason) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldArchiveReason, v))
@@ -793,6 +1088,29 @@ func HasHistory() predicate.Project {
 func HasHistoryWith(preds ...predicate.StatusChange) predicate.Project {
 	return predicate.Project(func(s *sql.Selector) {
 		step := newHistoryStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasTodos applies the HasEdge predicate on the "todos" edge.
+func HasTodos() predicate.Project {
+	return predicate.Project(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, TodosTable, TodosColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasTodosWith applies the HasEdge predicate on the "todos" edge with a given conditions (other predicates).
+func HasTodosWith(preds ...predicate.Todo) predicate.Project {
+	return predicate.Project(func(s *sql.Selector) {
+		step := newTodosStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

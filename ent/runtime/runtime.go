@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lanes-dev/lanes/ent/apikey"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
@@ -15,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 
 	"entgo.io/ent"
@@ -80,6 +82,57 @@ func init() {
 	// apikey.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	apikey.IDValidator = func() func(string) error {
 		validators := apikeyDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	automationMixin := schema.Automation{}.Mixin()
+	automation.Policy = privacy.NewPolicies(automationMixin[1], schema.Automation{})
+	automation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := automation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	automationMixinHooks1 := automationMixin[1].Hooks()
+
+	automation.Hooks[1] = automationMixinHooks1[0]
+	automationMixinInters1 := automationMixin[1].Interceptors()
+	automation.Interceptors[0] = automationMixinInters1[0]
+	automationMixinFields0 := automationMixin[0].Fields()
+	_ = automationMixinFields0
+	automationMixinFields2 := automationMixin[2].Fields()
+	_ = automationMixinFields2
+	automationFields := schema.Automation{}.Fields()
+	_ = automationFields
+	// automationDescCreatedAt is the schema descriptor for created_at field.
+	automationDescCreatedAt := automationMixinFields2[0].Descriptor()
+	// automation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	automation.DefaultCreatedAt = automationDescCreatedAt.Default.(func() time.Time)
+	// automationDescUpdatedAt is the schema descriptor for updated_at field.
+	automationDescUpdatedAt := automationMixinFields2[1].Descriptor()
+	// automation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	automation.DefaultUpdatedAt = automationDescUpdatedAt.Default.(func() time.Time)
+	// automation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	automation.UpdateDefaultUpdatedAt = automationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// automationDescID is the schema descriptor for id field.
+	automationDescID := automationMixinFields0[0].Descriptor()
+	// automation.DefaultID holds the default value on creation for the id field.
+	automation.DefaultID = automationDescID.Default.(func() pulid.ID)
+	// automation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	automation.IDValidator = func() func(string) error {
+		validators := automationDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -342,6 +395,18 @@ func init() {
 	projectDescArchived := projectFields[6].Descriptor()
 	// project.DefaultArchived holds the default value on creation for the archived field.
 	project.DefaultArchived = projectDescArchived.Default.(bool)
+	// projectDescArchiveNote is the schema descriptor for archive_note field.
+	projectDescArchiveNote := projectFields[7].Descriptor()
+	// project.ArchiveNoteValidator is a validator for the "archive_note" field. It is called by the builders before save.
+	project.ArchiveNoteValidator = projectDescArchiveNote.Validators[0].(func(string) error)
+	// projectDescProgressKey is the schema descriptor for progress_key field.
+	projectDescProgressKey := projectFields[8].Descriptor()
+	// project.ProgressKeyValidator is a validator for the "progress_key" field. It is called by the builders before save.
+	project.ProgressKeyValidator = projectDescProgressKey.Validators[0].(func(string) error)
+	// projectDescProgressNote is the schema descriptor for progress_note field.
+	projectDescProgressNote := projectFields[9].Descriptor()
+	// project.ProgressNoteValidator is a validator for the "progress_note" field. It is called by the builders before save.
+	project.ProgressNoteValidator = projectDescProgressNote.Validators[0].(func(string) error)
 	// projectDescID is the schema descriptor for id field.
 	projectDescID := projectMixinFields0[0].Descriptor()
 	// project.DefaultID holds the default value on creation for the id field.
@@ -447,6 +512,10 @@ func init() {
 	statusDescWipLimit := statusFields[7].Descriptor()
 	// status.WipLimitValidator is a validator for the "wip_limit" field. It is called by the builders before save.
 	status.WipLimitValidator = statusDescWipLimit.Validators[0].(func(int) error)
+	// statusDescArchives is the schema descriptor for archives field.
+	statusDescArchives := statusFields[8].Descriptor()
+	// status.DefaultArchives holds the default value on creation for the archives field.
+	status.DefaultArchives = statusDescArchives.Default.(bool)
 	// statusDescID is the schema descriptor for id field.
 	statusDescID := statusMixinFields0[0].Descriptor()
 	// status.DefaultID holds the default value on creation for the id field.
@@ -607,6 +676,83 @@ func init() {
 	// tenant.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	tenant.IDValidator = func() func(string) error {
 		validators := tenantDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	todoMixin := schema.Todo{}.Mixin()
+	todo.Policy = privacy.NewPolicies(todoMixin[1], schema.Todo{})
+	todo.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := todo.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	todoMixinHooks1 := todoMixin[1].Hooks()
+
+	todo.Hooks[1] = todoMixinHooks1[0]
+	todoMixinInters1 := todoMixin[1].Interceptors()
+	todo.Interceptors[0] = todoMixinInters1[0]
+	todoMixinFields0 := todoMixin[0].Fields()
+	_ = todoMixinFields0
+	todoMixinFields2 := todoMixin[2].Fields()
+	_ = todoMixinFields2
+	todoFields := schema.Todo{}.Fields()
+	_ = todoFields
+	// todoDescCreatedAt is the schema descriptor for created_at field.
+	todoDescCreatedAt := todoMixinFields2[0].Descriptor()
+	// todo.DefaultCreatedAt holds the default value on creation for the created_at field.
+	todo.DefaultCreatedAt = todoDescCreatedAt.Default.(func() time.Time)
+	// todoDescUpdatedAt is the schema descriptor for updated_at field.
+	todoDescUpdatedAt := todoMixinFields2[1].Descriptor()
+	// todo.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	todo.DefaultUpdatedAt = todoDescUpdatedAt.Default.(func() time.Time)
+	// todo.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	todo.UpdateDefaultUpdatedAt = todoDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// todoDescTitle is the schema descriptor for title field.
+	todoDescTitle := todoFields[3].Descriptor()
+	// todo.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	todo.TitleValidator = func() func(string) error {
+		validators := todoDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// todoDescBlocking is the schema descriptor for blocking field.
+	todoDescBlocking := todoFields[4].Descriptor()
+	// todo.DefaultBlocking holds the default value on creation for the blocking field.
+	todo.DefaultBlocking = todoDescBlocking.Default.(bool)
+	// todoDescDone is the schema descriptor for done field.
+	todoDescDone := todoFields[5].Descriptor()
+	// todo.DefaultDone holds the default value on creation for the done field.
+	todo.DefaultDone = todoDescDone.Default.(bool)
+	// todoDescID is the schema descriptor for id field.
+	todoDescID := todoMixinFields0[0].Descriptor()
+	// todo.DefaultID holds the default value on creation for the id field.
+	todo.DefaultID = todoDescID.Default.(func() pulid.ID)
+	// todo.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	todo.IDValidator = func() func(string) error {
+		validators := todoDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -41,6 +41,26 @@ func (Project) Fields() []ent.Field {
 			Positive().
 			Comment("Bumped by every change; optimistic concurrency."),
 		field.Bool("archived").Default(false),
+		field.String("archive_note").
+			Optional().
+			Nillable().
+			MaxLen(2000).
+			Annotations(entgql.Skip()),
+		field.String("progress_key").
+			Optional().
+			Nillable().
+			MaxLen(63).
+			Comment("Latest progress update (partner leads); see the workflow's progress options.").
+			Annotations(entgql.Skip()),
+		field.String("progress_note").
+			Optional().
+			Nillable().
+			MaxLen(2000).
+			Annotations(entgql.Skip()),
+		field.Time("progress_updated_at").
+			Optional().
+			Nillable().
+			Annotations(entgql.Skip()),
 		field.Enum("archive_reason").
 			Values("BUDGET_TOO_LOW", "AT_CAPACITY", "SERVICE_NOT_OFFERED", "CUSTOMER_DECLINED", "OTHER").
 			Optional().
@@ -66,6 +86,8 @@ func (Project) Edges() []ent.Edge {
 			Field("customer_id").
 			Unique(),
 		edge.To("history", StatusChange.Type).
+			Annotations(entgql.Skip()),
+		edge.To("todos", Todo.Type).
 			Annotations(entgql.Skip()),
 	}
 }

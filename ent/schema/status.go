@@ -37,6 +37,11 @@ func (Status) Fields() []ent.Field {
 			Nillable().
 			NonNegative().
 			Comment("Maximum number of active projects in the column; null: no limit."),
+		field.Bool("archives").
+			Default(false).
+			Immutable().
+			Comment("Entering this status archives the project (e.g. declined leads).").
+			Annotations(entgql.Skip()),
 		field.String("advance_to").
 			Optional().
 			Comment(`Key of the status the "next status" button leads to; empty: none.`).

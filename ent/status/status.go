@@ -38,6 +38,8 @@ const (
 	FieldColor = "color"
 	// FieldWipLimit holds the string denoting the wip_limit field in the database.
 	FieldWipLimit = "wip_limit"
+	// FieldArchives holds the string denoting the archives field in the database.
+	FieldArchives = "archives"
 	// FieldAdvanceTo holds the string denoting the advance_to field in the database.
 	FieldAdvanceTo = "advance_to"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -76,6 +78,7 @@ var Columns = []string{
 	FieldMandatory,
 	FieldColor,
 	FieldWipLimit,
+	FieldArchives,
 	FieldAdvanceTo,
 }
 
@@ -118,6 +121,8 @@ var (
 	ColorValidator func(string) error
 	// WipLimitValidator is a validator for the "wip_limit" field. It is called by the builders before save.
 	WipLimitValidator func(int) error
+	// DefaultArchives holds the default value on creation for the "archives" field.
+	DefaultArchives bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -185,6 +190,11 @@ func ByColor(opts ...sql.OrderTermOption) OrderOption {
 // ByWipLimit orders the results by the wip_limit field.
 func ByWipLimit(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldWipLimit, opts...).ToFunc()
+}
+
+// ByArchives orders the results by the archives field.
+func ByArchives(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldArchives, opts...).ToFunc()
 }
 
 // ByAdvanceTo orders the results by the advance_to field.

@@ -111,6 +111,11 @@ func WipLimit(v int) predicate.Status {
 	return predicate.Status(sql.FieldEQ(FieldWipLimit, v))
 }
 
+// Archives applies equality check predicate on the "archives" field. It's identical to ArchivesEQ.
+func Archives(v bool) predicate.Status {
+	return predicate.Status(sql.FieldEQ(FieldArchives, v))
+}
+
 // AdvanceTo applies equality check predicate on the "advance_to" field. It's identical to AdvanceToEQ.
 func AdvanceTo(v string) predicate.Status {
 	return predicate.Status(sql.FieldEQ(FieldAdvanceTo, v))
@@ -639,6 +644,16 @@ func WipLimitIsNil() predicate.Status {
 // WipLimitNotNil applies the NotNil predicate on the "wip_limit" field.
 func WipLimitNotNil() predicate.Status {
 	return predicate.Status(sql.FieldNotNull(FieldWipLimit))
+}
+
+// ArchivesEQ applies the EQ predicate on the "archives" field.
+func ArchivesEQ(v bool) predicate.Status {
+	return predicate.Status(sql.FieldEQ(FieldArchives, v))
+}
+
+// ArchivesNEQ applies the NEQ predicate on the "archives" field.
+func ArchivesNEQ(v bool) predicate.Status {
+	return predicate.Status(sql.FieldNEQ(FieldArchives, v))
 }
 
 // AdvanceToEQ applies the EQ predicate on the "advance_to" field.

@@ -43,6 +43,9 @@ type Error struct {
 	Message string
 	// Details end up in the GraphQL error's extensions next to the code.
 	Details map[string]any
+	// sentinel is the error this one was derived from by With or
+	// WithMessage; errors.Is matches through it.
+	sentinel *Error
 }
 
 // New returns an error with the given code and caller-facing message.
@@ -64,20 +67,40 @@ func (e *Error) Error() string { return e.Message }
 
 // With returns a copy of e carrying one more detail.
 func (e *Error) With(key string, value any) *Error {
-	c := *e
+	c := e.derive()
 	c.Details = maps.Clone(e.Details)
 	if c.Details == nil {
 		c.Details = map[string]any{}
 	}
 	c.Details[key] = value
+	return c
+}
+
+// WithMessage returns a copy of e with a more specific message.
+func (e *Error) WithMessage(format string, args ...any) *Error {
+	c := e.derive()
+	c.Message = fmt.Sprintf(format, args...)
+	return c
+}
+
+func (e *Error) derive() *Error {
+	c := *e
+	c.sentinel = e.root()
 	return &c
 }
 
-// Is makes errors.Is(err, sentinel) hold for copies made by With: two
-// errors match when their code and message match.
+func (e *Error) root() *Error {
+	if e.sentinel != nil {
+		return e.sentinel
+	}
+	return e
+}
+
+// Is makes errors.Is(err, sentinel) hold for copies made by With and
+// WithMessage.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t.Code == e.Code && t.Message == e.Message
+	return ok && t.root() == e.root()
 }
 
 // As returns the first *Error in err's chain.

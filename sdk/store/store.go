@@ -169,10 +169,34 @@ func (d *DB) Migrate(ctx context.Context) error {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
 		}()
 	}
-	if err := d.Client.Schema.Create(ctx, migrate.WithForeignKeys(true), schema.WithDiffHook(tenantForeignKeys)); err != nil {
+	if err := d.Client.Schema.Create(ctx, d.migrateOptions()...); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
+}
+
+func (d *DB) migrateOptions() []schema.MigrateOption {
+	return []schema.MigrateOption{
+		migrate.WithForeignKeys(true),
+		schema.WithDiffHook(tenantForeignKeys),
+		schema.WithDiffHook(byteOrderedRanks(d.Dialect)),
+	}
+}
+
+// PendingMigration returns the SQL Migrate would run now (empty when the
+// schema is up to date).
+func (d *DB) PendingMigration(ctx context.Context) (string, error) {
+	var b strings.Builder
+	if err := d.Client.Schema.WriteTo(ctx, &b, d.migrateOptions()...); err != nil {
+		return "", fmt.Errorf("store: plan migration: %w", err)
+	}
+	var stmts []string
+	for _, line := range strings.Split(b.String(), "\n") {
+		if line = strings.TrimSpace(line); line != "" && line != "BEGIN;" && line != "COMMIT;" {
+			stmts = append(stmts, line)
+		}
+	}
+	return strings.Join(stmts, "\n"), nil
 }
 
 // Ping checks that the database answers (readiness).

@@ -2,6 +2,7 @@ package store
 
 import (
 	atlas "ariga.io/atlas/sql/schema"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql/schema"
 
 	"github.com/lanes-dev/lanes/tenant"
@@ -56,4 +57,26 @@ func ensureTenantKey(t *atlas.Table, tenantCol, idCol *atlas.Column) {
 	}
 	idx := atlas.NewUniqueIndex(name).AddColumns(tenantCol, idCol)
 	t.AddIndexes(idx)
+}
+
+// byteOrderedColumns are compared byte-wise by Lanes (fractional-index
+// ranks): on PostgreSQL they get COLLATE "C" so that ORDER BY and max()
+// follow byte order whatever the database's locale.
+var byteOrderedColumns = map[string][]string{"projects": {"rank"}}
+
+func byteOrderedRanks(dia string) schema.DiffHook {
+	return func(next schema.Differ) schema.Differ {
+		return schema.DiffFunc(func(current, desired *atlas.Schema) ([]atlas.Change, error) {
+			if dia == dialect.Postgres {
+				for _, t := range desired.Tables {
+					for _, name := range byteOrderedColumns[t.Name] {
+						if c, ok := t.Column(name); ok {
+							c.SetCollation("C")
+						}
+					}
+				}
+			}
+			return next.Diff(current, desired)
+		})
+	}
 }

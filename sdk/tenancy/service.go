@@ -5,7 +5,6 @@ package tenancy
 import (
 	"context"
 	"fmt"
-	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/role"
 )
@@ -154,27 +154,15 @@ func (in *AddMemberInput) normalize() error {
 	if in.Name == "" || len(in.Name) > 200 {
 		return errcode.Invalid("name", "name must be 1-200 characters")
 	}
-	if in.Email != nil {
-		email, err := NormalizeEmail(*in.Email)
-		if err != nil {
-			return err
-		}
-		in.Email = &email
+	email, err := validate.OptionalEmail("email", in.Email)
+	if err != nil {
+		return err
 	}
+	in.Email = email
 	if !in.Role.Valid() {
 		return errcode.Invalid("role", "role must be OWNER, ADMIN, MEMBER or VIEWER")
 	}
 	return nil
-}
-
-// NormalizeEmail validates an e-mail address and returns it trimmed.
-func NormalizeEmail(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Address != s || len(s) > 320 {
-		return "", errcode.Invalid("email", "email is not a valid address")
-	}
-	return s, nil
 }
 
 // AddMember adds a member to the caller's tenant. OWNERs and ADMINs (and the

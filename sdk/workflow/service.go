@@ -6,20 +6,15 @@ import (
 	"context"
 	"fmt"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
 	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/policies"
-	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/tenant"
-)
-
-// Errors of the workflow service.
-var (
-	ErrUnknownTemplate  = errcode.Invalid("templates", "unknown workflow template")
-	ErrWorkflowNotFound = errcode.New(errcode.NotFound, "workflow not found")
 )
 
 // Service is the workflow domain service.
@@ -27,11 +22,28 @@ type Service struct {
 	client    *ent.Client
 	authz     *policies.Authorizer
 	templates map[string]Template
+	// postgres: lock rows (SELECT ... FOR UPDATE); SQLite transactions
+	// are serialised by BEGIN IMMEDIATE instead.
+	postgres bool
 }
 
-// NewService returns the workflow service over the given templates.
-func NewService(client *ent.Client, authz *policies.Authorizer, templates map[string]Template) *Service {
-	return &Service{client: client, authz: authz, templates: templates}
+// Config are the dependencies of the workflow service.
+type Config struct {
+	Client    *ent.Client
+	Authz     *policies.Authorizer
+	Templates map[string]Template
+	// Dialect is the database dialect (dialect.SQLite or dialect.Postgres).
+	Dialect string
+}
+
+// NewService returns the workflow service.
+func NewService(cfg Config) *Service {
+	return &Service{
+		client:    cfg.Client,
+		authz:     cfg.Authz,
+		templates: cfg.Templates,
+		postgres:  cfg.Dialect == dialect.Postgres,
+	}
 }
 
 // TemplateKeys lists the available templates.
@@ -86,7 +98,8 @@ func (s *Service) install(ctx context.Context, c *ent.Client, t Template, positi
 			SetPosition(i).
 			SetColor(st.Color).
 			SetMandatory(st.Mandatory).
-			SetAdvanceTo(st.AdvanceTo)
+			SetAdvanceTo(st.AdvanceTo).
+			SetArchives(st.Archives)
 	}
 	statuses, err := c.Status.CreateBulk(builders...).Save(ctx)
 	if err != nil {

@@ -36,6 +36,8 @@ type TemplateStatus struct {
 	Features []string `json:"features,omitempty"`
 	// AdvanceTo is where the "next status" button leads; empty: nowhere.
 	AdvanceTo string `json:"advanceTo,omitempty"`
+	// Archives: entering the status archives the project (declined leads).
+	Archives bool `json:"archives,omitempty"`
 }
 
 // PortalFeatures are the portal features of the contract (PortalFeature).

@@ -50,11 +50,11 @@ func TestBuiltinTemplates(t *testing.T) {
 		require.ElementsMatch(t, []string{"FILE_MANAGER", "MY_DATA"}, st.Features)
 	}
 	require.Equal(t, []schematype.Transition{
-		{From: "new", Action: "accept", To: "active"},
-		{From: "new", Action: "decline", To: "declined", Needs: []string{"reason"}},
-		{From: "active", Action: "decline", To: "declined", Needs: []string{"reason"}},
-		{From: "active", Action: "secure", To: "secured"},
-		{From: "secured", Action: "complete", To: "completed", Needs: []string{"payment", "finalDealValue"}},
+		{From: "new", Action: "accept", To: "active", Mutation: "acceptLead"},
+		{From: "new", Action: "decline", To: "declined", Needs: []string{"reason"}, Mutation: "declineLead"},
+		{From: "active", Action: "decline", To: "declined", Needs: []string{"reason"}, Mutation: "declineLead"},
+		{From: "active", Action: "secure", To: "secured", Mutation: "secureProject"},
+		{From: "secured", Action: "complete", To: "completed", Needs: []string{"payment", "finalDealValue"}, Mutation: "completeProject"},
 	}, leads.Transitions)
 	require.Equal(t, "active", leads.Progress.Status)
 	require.Len(t, leads.Progress.Options, 5)

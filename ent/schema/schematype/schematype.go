@@ -11,6 +11,9 @@ type Transition struct {
 	Action string   `json:"action"`
 	To     string   `json:"to"`
 	Needs  []string `json:"needs,omitempty"`
+	// Mutation names the API call that takes the transition, for errors
+	// that point the caller to it.
+	Mutation string `json:"mutation,omitempty"`
 }
 
 // Progress declares the progress updates of a workflow (the partner-lead
@@ -24,4 +27,10 @@ type Progress struct {
 type ProgressOption struct {
 	Key  string `json:"key"`
 	Name string `json:"name"`
+}
+
+// TodoTemplate is a to-do an automation creates.
+type TodoTemplate struct {
+	Title    string `json:"title"`
+	Blocking bool   `json:"blocking,omitempty"`
 }

@@ -1,0 +1,55 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+)
+
+// Todo is a checklist item of a project, created in (and belonging to) one
+// status; a blocking one keeps the project in that status until done.
+type Todo struct {
+	ent.Schema
+}
+
+// Mixin of the Todo.
+func (Todo) Mixin() []ent.Mixin {
+	return []ent.Mixin{pulid.MixinWithPrefix("tod_"), TenantMixin{}, TimeMixin{}}
+}
+
+// Fields of the Todo.
+func (Todo) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("project_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
+		field.String("status_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
+		field.String("automation_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
+		field.String("title").NotEmpty().MaxLen(500),
+		field.Bool("blocking").Default(false).Immutable(),
+		field.Bool("done").Default(false),
+		field.Time("done_at").Optional().Nillable(),
+	}
+}
+
+// Edges of the Todo.
+func (Todo) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("project", Project.Type).Ref("todos").Field("project_id").Unique().Required().Immutable(),
+		edge.To("status", Status.Type).Field("status_id").Unique().Required().Immutable(),
+		edge.To("automation", Automation.Type).Field("automation_id").Unique().Immutable().Annotations(entgql.Skip()),
+	}
+}
+
+// Indexes of the Todo.
+func (Todo) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("tenant_id", "project_id", "done")}
+}
+
+// Annotations of the Todo.
+func (Todo) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)}
+}

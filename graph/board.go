@@ -1,0 +1,109 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/graph/model"
+	"github.com/lanes-dev/lanes/sdk/workflow"
+)
+
+// board loads a whole board in one domain call. The page arguments of the
+// nested columns.projects field are read from the query here, so every
+// column is loaded at once instead of one query per column.
+func (r *Resolver) board(ctx context.Context, workflowKey string) (*workflow.Board, error) {
+	opts := boardOptions(ctx, "columns", "projects")
+	b, err := r.Engine.Board(ctx, workflowKey, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.rememberOpenTodos(ctx, b.OpenTodos)
+	return b, nil
+}
+
+// boardColumn loads one column, for paging it on its own.
+func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey string) (*workflow.BoardColumn, error) {
+	col, b, err := r.Engine.BoardColumn(ctx, workflowKey, statusKey, boardOptions(ctx, "projects"))
+	if err != nil {
+		return nil, err
+	}
+	r.rememberOpenTodos(ctx, b.OpenTodos)
+	return col, nil
+}
+
+// boardOptions reads the arguments of the projects connection found at
+// path below the current field, and whether its cards ask for
+// openTodoCount.
+func boardOptions(ctx context.Context, path ...string) workflow.BoardOptions {
+	var opts workflow.BoardOptions
+	opCtx := graphql.GetOperationContext(ctx)
+	field, ok := childField(opCtx, graphql.GetFieldContext(ctx).Field, path...)
+	if !ok {
+		return opts
+	}
+	args := field.ArgumentMap(opCtx.Variables)
+	if first, ok := args["first"].(int64); ok {
+		n := int(first)
+		opts.First = &n
+	}
+	if after, ok := args["after"].(string); ok {
+		var c ent.Cursor
+		if err := c.UnmarshalGQL(after); err == nil {
+			opts.After = &c
+		} else {
+			opts.After = &ent.Cursor{} // refused by the engine as not a board cursor
+		}
+	}
+	_, opts.OpenTodos = childField(opCtx, field, "edges", "node", "openTodoCount")
+	return opts
+}
+
+// childField follows a path of field names through a selection set.
+func childField(opCtx *graphql.OperationContext, from graphql.CollectedField, path ...string) (graphql.CollectedField, bool) {
+	cur := from
+	for _, name := range path {
+		found := false
+		for _, f := range graphql.CollectFields(opCtx, cur.Selections, nil) {
+			if f.Name == name {
+				cur, found = f, true
+				break
+			}
+		}
+		if !found {
+			return cur, false
+		}
+	}
+	return cur, true
+}
+
+// openTodoCount answers from the counts the board loaded with its cards,
+// and queries only for projects read elsewhere.
+func (r *Resolver) openTodoCount(ctx context.Context, p *ent.Project) (int, error) {
+	if n, ok := r.rememberedOpenTodos(ctx, p.ID); ok {
+		return n, nil
+	}
+	counts, err := r.Engine.OpenTodoCounts(ctx, []pulid.ID{p.ID})
+	if err != nil {
+		return 0, err
+	}
+	return counts[p.ID], nil
+}
+
+// updateStatusInput tells an omitted wipLimit (keep) from null (clear).
+func updateStatusInput(in model.UpdateStatusInput) workflow.UpdateStatusInput {
+	limit, set := in.WipLimit.ValueOK()
+	out := workflow.UpdateStatusInput{
+		Workflow:    in.Workflow,
+		Status:      in.Status,
+		Name:        in.Name,
+		Color:       in.Color,
+		SetWIPLimit: set,
+	}
+	if set {
+		out.WIPLimit = limit
+	}
+	return out
+}

@@ -1,0 +1,44 @@
+// Package validate holds input checks shared by the domain services.
+package validate
+
+import (
+	"net/mail"
+	"strings"
+
+	"github.com/lanes-dev/lanes/sdk/errcode"
+)
+
+// Email validates an e-mail address and returns it trimmed; the error is a
+// VALIDATION error naming field.
+func Email(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || len(s) > 320 {
+		return "", errcode.Invalid(field, "not a valid e-mail address")
+	}
+	return s, nil
+}
+
+// OptionalEmail is Email for an optional address; blank counts as absent.
+func OptionalEmail(field string, s *string) (*string, error) {
+	if s == nil || strings.TrimSpace(*s) == "" {
+		return nil, nil
+	}
+	e, err := Email(field, *s)
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Trimmed returns s without surrounding space, nil when that is empty.
+func Trimmed(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*s)
+	if t == "" {
+		return nil
+	}
+	return &t
+}

@@ -1,0 +1,233 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"entgo.io/ent/dialect/sql"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/predicate"
+	"github.com/lanes-dev/lanes/ent/project"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/tenant"
+)
+
+// Board page sizes.
+const (
+	DefaultColumnPage = 20
+	MaxColumnPage     = 100
+)
+
+// BoardOptions say how much of each column to load.
+type BoardOptions struct {
+	// First is the page size of every column (default 20, at most 100).
+	First *int
+	// After continues a column after a card (a column's endCursor).
+	After *ent.Cursor
+	// OpenTodos also counts the open to-dos of the loaded cards.
+	OpenTodos bool
+}
+
+// Board is a kanban board: one column per enabled status, in order.
+type Board struct {
+	Workflow *ent.Workflow
+	Columns  []*BoardColumn
+	// OpenTodos counts the open to-dos per loaded card, when asked.
+	OpenTodos map[pulid.ID]int
+}
+
+// BoardColumn is one status of the board with a page of its cards in rank
+// order (archived projects are not on the board).
+type BoardColumn struct {
+	Status     *ent.Status
+	TotalCount int
+	Projects   *ent.ProjectConnection
+}
+
+// Board loads a workflow's board with a fixed number of queries, whatever
+// the number of columns and cards: the workflow and its statuses, the card
+// count per column, the first page of every column at once (a window
+// query), their customers, and optionally their open to-do counts.
+func (s *Service) Board(ctx context.Context, workflowKey string, opts BoardOptions) (*Board, error) {
+	if err := s.canRead(ctx); err != nil {
+		return nil, err
+	}
+	f, err := loadFlowByKey(ctx, s.client, workflowKey)
+	if err != nil {
+		return nil, err
+	}
+	return s.board(ctx, f, f.enabled(), opts)
+}
+
+// BoardColumn loads one column of a board, for paging it on its own.
+func (s *Service) BoardColumn(ctx context.Context, workflowKey, statusKey string, opts BoardOptions) (*BoardColumn, *Board, error) {
+	if err := s.canRead(ctx); err != nil {
+		return nil, nil, err
+	}
+	f, err := loadFlowByKey(ctx, s.client, workflowKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := f.status(statusKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !st.Enabled {
+		return nil, nil, ErrStatusDisabled.With("status", st.Key)
+	}
+	b, err := s.board(ctx, f, []*ent.Status{st}, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.Columns[0], b, nil
+}
+
+func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, opts BoardOptions) (*Board, error) {
+	first, err := pageSize(opts.First)
+	if err != nil {
+		return nil, err
+	}
+	after, err := rankCursor(opts.After)
+	if err != nil {
+		return nil, err
+	}
+	b := &Board{Workflow: f.w, Columns: make([]*BoardColumn, len(statuses))}
+	if len(statuses) == 0 {
+		return b, nil
+	}
+	ids := make([]pulid.ID, len(statuses))
+	for i, st := range statuses {
+		ids[i] = st.ID
+	}
+	counts, err := s.columnCounts(ctx, f.w.ID, ids)
+	if err != nil {
+		return nil, err
+	}
+	a, _ := tenant.FromContext(ctx)
+	cards, err := s.client.Project.Query().
+		Where(firstOfEachColumn(a.TenantID, f.w.ID, ids, after, first+1)).
+		WithCustomer().
+		Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load board cards: %w", err)
+	}
+	byStatus := make(map[pulid.ID][]*ent.Project, len(statuses))
+	cardIDs := make([]pulid.ID, len(cards))
+	for i, p := range cards {
+		p.Edges.Workflow = f.w
+		byStatus[p.StatusID] = append(byStatus[p.StatusID], p)
+		cardIDs[i] = p.ID
+	}
+	for i, st := range statuses {
+		b.Columns[i] = &BoardColumn{
+			Status:     st,
+			TotalCount: counts[st.ID],
+			Projects:   connection(byStatus[st.ID], first, counts[st.ID], after != nil),
+		}
+	}
+	if opts.OpenTodos {
+		if b.OpenTodos, err = openTodoCounts(ctx, s.client, cardIDs); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func pageSize(first *int) (int, error) {
+	switch {
+	case first == nil:
+		return DefaultColumnPage, nil
+	case *first < 0 || *first > MaxColumnPage:
+		return 0, errcode.Invalid("first", fmt.Sprintf("first must be between 0 and %d", MaxColumnPage))
+	}
+	return *first, nil
+}
+
+// rankCursor checks a card cursor: the card's ID and its rank.
+func rankCursor(c *ent.Cursor) (*ent.Cursor, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if _, ok := c.Value.(string); !ok || c.ID == "" {
+		return nil, errcode.Invalid("after", "not a cursor of a board column")
+	}
+	return c, nil
+}
+
+// columnCounts counts the active projects per status, in one query.
+func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusIDs []pulid.ID) (map[pulid.ID]int, error) {
+	var rows []struct {
+		StatusID pulid.ID `json:"status_id"`
+		Count    int      `json:"count"`
+	}
+	err := s.client.Project.Query().
+		Where(project.WorkflowID(workflowID), project.Archived(false), project.StatusIDIn(statusIDs...)).
+		GroupBy(project.FieldStatusID).
+		Aggregate(ent.Count()).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("count board columns: %w", err)
+	}
+	counts := make(map[pulid.ID]int, len(rows))
+	for _, r := range rows {
+		counts[r.StatusID] = r.Count
+	}
+	return counts, nil
+}
+
+// firstOfEachColumn selects the first n active cards of every given column,
+// in (rank, id) order, after a cursor if any: a ROW_NUMBER() window over
+// the board index (tenant_id, workflow_id, status_id, rank).
+func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, after *ent.Cursor, n int) predicate.Project {
+	return func(s *sql.Selector) {
+		t := sql.Table(project.Table)
+		statusArgs := make([]any, len(statusIDs))
+		for i, id := range statusIDs {
+			statusArgs[i] = id
+		}
+		where := []*sql.Predicate{
+			sql.EQ(t.C(tenant.TenantColumn), tenantID),
+			sql.EQ(t.C(project.FieldWorkflowID), workflowID),
+			sql.EQ(t.C(project.FieldArchived), false),
+			sql.In(t.C(project.FieldStatusID), statusArgs...),
+		}
+		if after != nil {
+			r := after.Value.(string)
+			where = append(where, sql.Or(
+				sql.GT(t.C(project.FieldRank), r),
+				sql.And(sql.EQ(t.C(project.FieldRank), r), sql.GT(t.C(project.FieldID), after.ID)),
+			))
+		}
+		ranked := sql.Select(t.C(project.FieldID)).
+			AppendSelectExprAs(sql.RowNumber().
+				PartitionBy(t.C(project.FieldStatusID)).
+				OrderBy(t.C(project.FieldRank), t.C(project.FieldID)), "rn").
+			From(t).
+			Where(sql.And(where...)).
+			As("ranked")
+		s.Where(sql.In(s.C(project.FieldID),
+			sql.Select(ranked.C(project.FieldID)).From(ranked).Where(sql.LTE(ranked.C("rn"), n))))
+	}
+}
+
+// connection makes a Relay connection of a column page; cards holds up to
+// first+1 cards, the extra one telling that there is a next page.
+func connection(cards []*ent.Project, first, total int, hasPrevious bool) *ent.ProjectConnection {
+	conn := &ent.ProjectConnection{TotalCount: total, Edges: []*ent.ProjectEdge{}}
+	conn.PageInfo.HasPreviousPage = hasPrevious
+	if len(cards) > first {
+		conn.PageInfo.HasNextPage = true
+		cards = cards[:first]
+	}
+	for _, p := range cards {
+		conn.Edges = append(conn.Edges, &ent.ProjectEdge{Node: p, Cursor: ent.Cursor{ID: p.ID, Value: p.Rank}})
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
+	}
+	return conn
+}

@@ -1,0 +1,328 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/automation"
+	"github.com/lanes-dev/lanes/ent/predicate"
+	"github.com/lanes-dev/lanes/ent/project"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/schema/schematype"
+	"github.com/lanes-dev/lanes/ent/status"
+	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/workflow/rank"
+	"github.com/lanes-dev/lanes/tenant"
+)
+
+// History actions (StatusChange.action).
+const (
+	ActionCreate  = "create"
+	ActionMove    = "move"
+	ActionAdvance = "advance"
+)
+
+// change is one state change of a project, applied by apply: a new status
+// (with a history row and automations) or only a new rank (a reorder).
+type change struct {
+	from, to *ent.Status
+	// action of the history row; empty for a reorder within a column.
+	action string
+	rank   string
+	reason *string
+	note   *string
+	// archiveReason is set when entering an archiving status.
+	archiveReason *project.ArchiveReason
+}
+
+// actorLabel is how history names who made a change.
+func actorLabel(a tenant.Actor) string {
+	switch a.Kind {
+	case tenant.KindMember:
+		return "member:" + string(a.MemberID)
+	case tenant.KindCustomer:
+		return "customer:" + string(a.CustomerID)
+	}
+	return "platform"
+}
+
+// lockProject reads a project for a change: on PostgreSQL the row stays
+// locked until the transaction ends, so concurrent changes of one project
+// apply one after the other and none is lost; changes of different
+// projects do not wait for each other. (SQLite serialises write
+// transactions as a whole.)
+func (s *Service) lockProject(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Project, error) {
+	q := c.Project.Query().Where(project.ID(id))
+	if s.postgres {
+		q.ForUpdate()
+	}
+	p, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, ErrProjectNotFound.With("id", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load project %s: %w", id, err)
+	}
+	return p, nil
+}
+
+// beginChange loads and locks the project and its workflow, then checks the
+// caller's role: the contract's order is credentials, the objects named,
+// then the role.
+func (s *Service) beginChange(ctx context.Context, c *ent.Client, id pulid.ID) (tenant.Actor, *ent.Project, *flow, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return a, nil, nil, err
+	}
+	p, err := s.lockProject(ctx, c, id)
+	if err != nil {
+		return a, nil, nil, err
+	}
+	f, err := loadFlow(ctx, c, p.WorkflowID)
+	if err != nil {
+		return a, nil, nil, err
+	}
+	if err := s.authz.Require(a, policies.WriteProjects); err != nil {
+		return a, nil, nil, err
+	}
+	return a, p, f, nil
+}
+
+func checkVersion(p *ent.Project, expected *int) error {
+	if expected != nil && *expected != p.Version {
+		return ErrVersionConflict.With("currentVersion", p.Version).With("expectedVersion", *expected)
+	}
+	return nil
+}
+
+// checkLeave refuses to let a project leave its status while a blocking
+// to-do created in that status is open.
+func (s *Service) checkLeave(ctx context.Context, c *ent.Client, p *ent.Project) error {
+	open, err := c.Todo.Query().
+		Where(todo.ProjectID(p.ID), todo.StatusID(p.StatusID), todo.Blocking(true), todo.Done(false)).
+		Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count blocking to-dos: %w", err)
+	}
+	if open > 0 {
+		return ErrChecklistIncomplete.With("openBlockingTodos", open)
+	}
+	return nil
+}
+
+// checkEnter re-reads the target status inside the transaction and checks
+// it is enabled and has room. On PostgreSQL the row is locked: a share lock
+// keeps an admin from disabling it under a concurrent move, an update lock
+// (when it has a WIP limit) makes moves into it take turns so the limit
+// holds under concurrency.
+func (s *Service) checkEnter(ctx context.Context, c *ent.Client, to *ent.Status, moving pulid.ID) error {
+	if s.postgres {
+		q := c.Status.Query().Where(status.ID(to.ID))
+		if to.WipLimit != nil {
+			q.ForUpdate()
+		} else {
+			q.ForShare()
+		}
+		fresh, err := q.Only(ctx)
+		if err != nil {
+			return fmt.Errorf("lock status %s: %w", to.Key, err)
+		}
+		to = fresh
+	}
+	if !to.Enabled {
+		return ErrStatusDisabled.With("status", to.Key)
+	}
+	if to.WipLimit == nil || *to.WipLimit <= 0 {
+		return nil
+	}
+	n, err := c.Project.Query().
+		Where(project.StatusID(to.ID), project.Archived(false), project.IDNEQ(moving)).
+		Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count projects in %s: %w", to.Key, err)
+	}
+	if n >= *to.WipLimit {
+		return ErrWIPLimit.With("status", to.Key).With("wipLimit", *to.WipLimit)
+	}
+	return nil
+}
+
+// apply writes a change: the project row (status, rank, version + 1), and
+// for a status change the history row and the to-dos of the automations
+// that fire, all in the caller's transaction.
+func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, p *ent.Project, ch change) (*ent.Project, error) {
+	upd := c.Project.UpdateOneID(p.ID).
+		Where(project.Version(p.Version)).
+		SetVersion(p.Version + 1).
+		SetRank(ch.rank)
+	moved := ch.from == nil || ch.to.ID != ch.from.ID
+	if moved {
+		upd.SetStatusID(ch.to.ID)
+	}
+	if ch.archiveReason != nil {
+		upd.SetArchived(true).SetArchiveReason(*ch.archiveReason).SetNillableArchiveNote(ch.note)
+	}
+	updated, err := upd.Save(ctx)
+	if ent.IsNotFound(err) {
+		return nil, ErrVersionConflict.With("expectedVersion", p.Version)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update project %s: %w", p.ID, err)
+	}
+	if moved {
+		if err := s.record(ctx, c, a, p.ID, ch); err != nil {
+			return nil, err
+		}
+	}
+	return updated, nil
+}
+
+// record writes the history row of a status change and runs automations.
+func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, projectID pulid.ID, ch change) error {
+	hist := c.StatusChange.Create().
+		SetProjectID(projectID).
+		SetToStatusID(ch.to.ID).
+		SetAction(ch.action).
+		SetActor(actorLabel(a)).
+		SetAt(time.Now()).
+		SetNillableReason(ch.reason).
+		SetNillableNote(ch.note)
+	if ch.from != nil {
+		hist.SetFromStatusID(ch.from.ID)
+	}
+	if err := hist.Exec(ctx); err != nil {
+		return fmt.Errorf("record history: %w", err)
+	}
+	return s.runAutomations(ctx, c, projectID, ch.from, ch.to)
+}
+
+// runAutomations creates the to-dos of the automations on leaving from and
+// entering to: one query for the automations, one insert for the to-dos.
+func (s *Service) runAutomations(ctx context.Context, c *ent.Client, projectID pulid.ID, from, to *ent.Status) error {
+	fires := automation.And(automation.StatusID(to.ID), automation.TriggerEQ(automation.TriggerENTER))
+	if from != nil {
+		fires = automation.Or(fires, automation.And(automation.StatusID(from.ID), automation.TriggerEQ(automation.TriggerLEAVE)))
+	}
+	autos, err := c.Automation.Query().Where(fires).Order(ent.Asc(automation.FieldCreatedAt), ent.Asc(automation.FieldID)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("load automations: %w", err)
+	}
+	var todos []*ent.TodoCreate
+	for _, au := range autos {
+		for _, tt := range au.Todos {
+			// A to-do belongs to the status the project is in now: the
+			// one it entered. LEAVE to-dos follow the project there.
+			todos = append(todos, todoCreate(c, projectID, to.ID, tt).SetAutomationID(au.ID))
+		}
+	}
+	if len(todos) == 0 {
+		return nil
+	}
+	if err := c.Todo.CreateBulk(todos...).Exec(ctx); err != nil {
+		return fmt.Errorf("create automation to-dos: %w", err)
+	}
+	return nil
+}
+
+func todoCreate(c *ent.Client, projectID, statusID pulid.ID, tt schematype.TodoTemplate) *ent.TodoCreate {
+	return c.Todo.Create().
+		SetProjectID(projectID).
+		SetStatusID(statusID).
+		SetTitle(tt.Title).
+		SetBlocking(tt.Blocking)
+}
+
+// maxRankLength bounds fractional keys; a drop that would make a longer one
+// renumbers its column first (only repeated drops at one spot get there).
+const maxRankLength = 200
+
+// dropRank returns the rank for a project dropped into a column: between
+// the given neighbours, or at the end of the column.
+func (s *Service) dropRank(ctx context.Context, c *ent.Client, p *ent.Project, to *ent.Status, after, before *ent.Project) (string, error) {
+	for attempt := 0; ; attempt++ {
+		lo, hi, err := s.neighbourRanks(ctx, c, p, to, after, before)
+		if err != nil {
+			return "", err
+		}
+		r, err := rank.JitteredBetween(lo, hi)
+		if err == nil && len(r) <= maxRankLength {
+			return r, nil
+		}
+		if attempt > 0 {
+			return "", fmt.Errorf("rank between %q and %q: %w", lo, hi, err)
+		}
+		// Equal or overlong neighbour keys: renumber the column once.
+		if err := s.renumberColumn(ctx, c, p.WorkflowID, to.ID); err != nil {
+			return "", err
+		}
+		if after != nil {
+			if after, err = c.Project.Get(ctx, after.ID); err != nil {
+				return "", err
+			}
+		}
+		if before != nil {
+			if before, err = c.Project.Get(ctx, before.ID); err != nil {
+				return "", err
+			}
+		}
+	}
+}
+
+// neighbourRanks returns the ranks the dropped project goes between; ""
+// stands for the start or end of the column.
+func (s *Service) neighbourRanks(ctx context.Context, c *ent.Client, p *ent.Project, to *ent.Status, after, before *ent.Project) (lo, hi string, err error) {
+	column := func(extra ...predicate.Project) *ent.ProjectQuery {
+		return c.Project.Query().
+			Where(project.WorkflowID(p.WorkflowID), project.StatusID(to.ID), project.IDNEQ(p.ID)).
+			Where(extra...)
+	}
+	switch {
+	case after != nil && before != nil:
+		return after.Rank, before.Rank, nil
+	case after != nil:
+		hi, err = firstRank(ctx, column(project.RankGT(after.Rank)).Order(ent.Asc(project.FieldRank)))
+		return after.Rank, hi, err
+	case before != nil:
+		lo, err = firstRank(ctx, column(project.RankLT(before.Rank)).Order(ent.Desc(project.FieldRank)))
+		return lo, before.Rank, err
+	}
+	lo, err = firstRank(ctx, column().Order(ent.Desc(project.FieldRank)))
+	return lo, "", err
+}
+
+func firstRank(ctx context.Context, q *ent.ProjectQuery) (string, error) {
+	ranks, err := q.Limit(1).Select(project.FieldRank).Strings(ctx)
+	if err != nil {
+		return "", fmt.Errorf("read neighbour rank: %w", err)
+	}
+	if len(ranks) == 0 {
+		return "", nil
+	}
+	return ranks[0], nil
+}
+
+// renumberColumn gives a column's projects fresh, short, evenly spread
+// ranks in their current order.
+func (s *Service) renumberColumn(ctx context.Context, c *ent.Client, workflowID, statusID pulid.ID) error {
+	ps, err := c.Project.Query().
+		Where(project.WorkflowID(workflowID), project.StatusID(statusID)).
+		Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)).
+		Select(project.FieldID).
+		All(ctx)
+	if err != nil {
+		return fmt.Errorf("renumber column: %w", err)
+	}
+	keys, err := rank.N("", "", len(ps))
+	if err != nil {
+		return err
+	}
+	for i, p := range ps {
+		if err := c.Project.UpdateOneID(p.ID).SetRank(keys[i]).Exec(ctx); err != nil {
+			return fmt.Errorf("renumber column: %w", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/schema/schematype"
+	"github.com/lanes-dev/lanes/ent/status"
+	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
+)
+
+// flow is a workflow with its statuses, as the engine reads them: the data
+// a template installed and the tenant's admins configured. No rule of a
+// particular template lives in code.
+type flow struct {
+	w        *ent.Workflow
+	statuses []*ent.Status // board order
+	byID     map[pulid.ID]*ent.Status
+	byKey    map[string]*ent.Status
+}
+
+func newFlow(w *ent.Workflow) *flow {
+	f := &flow{
+		w:        w,
+		statuses: w.Edges.Statuses,
+		byID:     make(map[pulid.ID]*ent.Status, len(w.Edges.Statuses)),
+		byKey:    make(map[string]*ent.Status, len(w.Edges.Statuses)),
+	}
+	for _, st := range f.statuses {
+		f.byID[st.ID] = st
+		f.byKey[st.Key] = st
+	}
+	return f
+}
+
+func withOrderedStatuses(q *ent.StatusQuery) { q.Order(ent.Asc(status.FieldPosition)) }
+
+// loadFlow reads a workflow and its statuses (two queries).
+func loadFlow(ctx context.Context, c *ent.Client, id pulid.ID) (*flow, error) {
+	w, err := c.Workflow.Query().Where(entworkflow.ID(id)).WithStatuses(withOrderedStatuses).Only(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load workflow %s: %w", id, err)
+	}
+	return newFlow(w), nil
+}
+
+// loadFlowByKey reads the workflow with the key, or ErrWorkflowNotFound.
+func loadFlowByKey(ctx context.Context, c *ent.Client, key string) (*flow, error) {
+	w, err := c.Workflow.Query().Where(entworkflow.Key(key)).WithStatuses(withOrderedStatuses).Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, ErrWorkflowNotFound.With("workflow", key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load workflow %s: %w", key, err)
+	}
+	return newFlow(w), nil
+}
+
+func (f *flow) strict() bool { return f.w.Mode == entworkflow.ModeSTRICT }
+
+// status returns the status with the key, or ErrStatusNotFound.
+func (f *flow) status(key string) (*ent.Status, error) {
+	if st, ok := f.byKey[key]; ok {
+		return st, nil
+	}
+	return nil, ErrStatusNotFound.With("status", key)
+}
+
+// firstEnabled is where new projects start by default.
+func (f *flow) firstEnabled() *ent.Status {
+	for _, st := range f.statuses {
+		if st.Enabled {
+			return st
+		}
+	}
+	return nil
+}
+
+// enabled lists the enabled statuses in board order.
+func (f *flow) enabled() []*ent.Status {
+	out := make([]*ent.Status, 0, len(f.statuses))
+	for _, st := range f.statuses {
+		if st.Enabled {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// transition returns the declared transition between two statuses.
+func (f *flow) transition(from, to *ent.Status) (schematype.Transition, bool) {
+	for _, t := range f.w.Transitions {
+		if t.From == from.Key && t.To == to.Key {
+			return t, true
+		}
+	}
+	return schematype.Transition{}, false
+}
+
+// transitionFor returns the transition an action takes from a status.
+func (f *flow) transitionFor(from *ent.Status, action string) (schematype.Transition, bool) {
+	for _, t := range f.w.Transitions {
+		if t.From == from.Key && t.Action == action {
+			return t, true
+		}
+	}
+	return schematype.Transition{}, false
+}
+
+// advanceTarget follows the "advance goes to" chain from a status to the
+// next enabled one, skipping disabled statuses.
+func (f *flow) advanceTarget(from *ent.Status) (*ent.Status, bool) {
+	seen := map[string]bool{from.Key: true}
+	for key := from.AdvanceTo; key != "" && !seen[key]; {
+		seen[key] = true
+		st, ok := f.byKey[key]
+		if !ok {
+			return nil, false
+		}
+		if st.Enabled {
+			return st, true
+		}
+		key = st.AdvanceTo
+	}
+	return nil, false
+}
+
+// moveAction returns the history action of a move (or advance) from one
+// status to another, or why the move is not allowed. FREE workflows allow
+// any move to an enabled status; STRICT ones only declared transitions
+// that need nothing beyond the move itself.
+func (f *flow) moveAction(from, to *ent.Status, freeAction string) (string, error) {
+	if !to.Enabled {
+		return "", ErrStatusDisabled.With("status", to.Key)
+	}
+	if !f.strict() {
+		return freeAction, nil
+	}
+	t, ok := f.transition(from, to)
+	if !ok {
+		return "", ErrTransitionNotAllowed.With("from", from.Key).With("to", to.Key)
+	}
+	if len(t.Needs) > 0 {
+		e := ErrTransitionNotAllowed.With("from", from.Key).With("to", to.Key).With("needs", t.Needs)
+		if t.Mutation != "" {
+			e = e.WithMessage("moving from %s to %s needs %v: use %s", from.Key, to.Key, t.Needs, t.Mutation).
+				With("mutation", t.Mutation)
+		}
+		return "", e
+	}
+	return t.Action, nil
+}

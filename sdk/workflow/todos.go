@@ -1,0 +1,137 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/automation"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/schema/schematype"
+	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/tenant"
+)
+
+// CreateAutomationInput is the input of CreateAutomation.
+type CreateAutomationInput struct {
+	Workflow string
+	Status   string
+	// On is ENTER or LEAVE.
+	On    automation.Trigger
+	Todos []schematype.TodoTemplate
+}
+
+// maxAutomationTodos bounds the to-dos one automation creates per move.
+const maxAutomationTodos = 50
+
+// CreateAutomation makes every project that enters (or leaves) the status
+// get the to-dos, created in the same transaction as the move.
+func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput) (*ent.Automation, error) {
+	var out *ent.Automation
+	err := entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		f, st, err := s.beginConfigure(ctx, c, in.Workflow, in.Status)
+		if err != nil {
+			return err
+		}
+		if err := automation.TriggerValidator(in.On); err != nil {
+			return errcode.Invalid("on", "on must be ENTER or LEAVE")
+		}
+		if len(in.Todos) == 0 || len(in.Todos) > maxAutomationTodos {
+			return errcode.Invalid("todos", fmt.Sprintf("an automation creates 1-%d to-dos", maxAutomationTodos))
+		}
+		todos := make([]schematype.TodoTemplate, len(in.Todos))
+		for i, t := range in.Todos {
+			title := strings.TrimSpace(t.Title)
+			if title == "" || len([]rune(title)) > 500 {
+				return errcode.Invalid("todos", "a to-do title must be 1-500 characters")
+			}
+			todos[i] = schematype.TodoTemplate{Title: title, Blocking: t.Blocking}
+		}
+		out, err = c.Automation.Create().
+			SetWorkflowID(f.w.ID).
+			SetStatusID(st.ID).
+			SetTrigger(in.On).
+			SetTodos(todos).
+			Save(ctx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// CompleteTodo marks a to-do done (again: no change).
+func (s *Service) CompleteTodo(ctx context.Context, id pulid.ID) (*ent.Todo, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := s.client.Todo.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, ErrTodoNotFound.With("id", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load to-do %s: %w", id, err)
+	}
+	if err := s.authz.Require(a, policies.WriteProjects); err != nil {
+		return nil, err
+	}
+	if t.Done {
+		return t, nil
+	}
+	return s.client.Todo.UpdateOne(t).SetDone(true).SetDoneAt(time.Now()).Save(ctx)
+}
+
+// Todos lists a project's to-dos, oldest first, with their statuses.
+func (s *Service) Todos(ctx context.Context, p *ent.Project) ([]*ent.Todo, error) {
+	if err := s.canRead(ctx); err != nil {
+		return nil, err
+	}
+	return s.client.Todo.Query().
+		Where(todo.ProjectID(p.ID)).
+		WithStatus().
+		Order(ent.Asc(todo.FieldCreatedAt), ent.Asc(todo.FieldID)).
+		All(ctx)
+}
+
+// OpenTodoCounts returns how many to-dos are open per project, for the
+// given projects, in one grouped query.
+func (s *Service) OpenTodoCounts(ctx context.Context, ids []pulid.ID) (map[pulid.ID]int, error) {
+	if err := s.canRead(ctx); err != nil {
+		return nil, err
+	}
+	return openTodoCounts(ctx, s.client, ids)
+}
+
+func openTodoCounts(ctx context.Context, c *ent.Client, ids []pulid.ID) (map[pulid.ID]int, error) {
+	// Every asked project gets an entry, zero when nothing is open.
+	counts := make(map[pulid.ID]int, len(ids))
+	for _, id := range ids {
+		counts[id] = 0
+	}
+	if len(ids) == 0 {
+		return counts, nil
+	}
+	var rows []struct {
+		ProjectID pulid.ID `json:"project_id"`
+		Count     int      `json:"count"`
+	}
+	err := c.Todo.Query().
+		Where(todo.ProjectIDIn(ids...), todo.Done(false)).
+		GroupBy(todo.FieldProjectID).
+		Aggregate(ent.Count()).
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("count open to-dos: %w", err)
+	}
+	for _, r := range rows {
+		counts[r.ProjectID] = r.Count
+	}
+	return counts, nil
+}
