@@ -272,7 +272,9 @@ func (s *Service) dropRank(ctx context.Context, c *ent.Client, p *ent.Project, t
 }
 
 // neighbourRanks returns the ranks the dropped project goes between; ""
-// stands for the start or end of the column.
+// stands for the start or end of the column. Cards are ordered by (rank,
+// id), so the neighbour of a card is found by that pair: should two cards
+// ever share a rank, Between fails on them and the column is renumbered.
 func (s *Service) neighbourRanks(ctx context.Context, c *ent.Client, p *ent.Project, to *ent.Status, after, before *ent.Project) (lo, hi string, err error) {
 	column := func(extra ...predicate.Project) *ent.ProjectQuery {
 		return c.Project.Query().
@@ -283,13 +285,19 @@ func (s *Service) neighbourRanks(ctx context.Context, c *ent.Client, p *ent.Proj
 	case after != nil && before != nil:
 		return after.Rank, before.Rank, nil
 	case after != nil:
-		hi, err = firstRank(ctx, column(project.RankGT(after.Rank)).Order(ent.Asc(project.FieldRank)))
+		hi, err = firstRank(ctx, column(project.Or(
+			project.RankGT(after.Rank),
+			project.And(project.Rank(after.Rank), project.IDGT(after.ID)),
+		)).Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)))
 		return after.Rank, hi, err
 	case before != nil:
-		lo, err = firstRank(ctx, column(project.RankLT(before.Rank)).Order(ent.Desc(project.FieldRank)))
+		lo, err = firstRank(ctx, column(project.Or(
+			project.RankLT(before.Rank),
+			project.And(project.Rank(before.Rank), project.IDLT(before.ID)),
+		)).Order(ent.Desc(project.FieldRank), ent.Desc(project.FieldID)))
 		return lo, before.Rank, err
 	}
-	lo, err = firstRank(ctx, column().Order(ent.Desc(project.FieldRank)))
+	lo, err = firstRank(ctx, column().Order(ent.Desc(project.FieldRank), ent.Desc(project.FieldID)))
 	return lo, "", err
 }
 

@@ -270,7 +270,7 @@ func (s *Service) dropNeighbours(ctx context.Context, c *ent.Client, p *ent.Proj
 	if before, err = pick(beforeID, "before"); err != nil {
 		return nil, nil, err
 	}
-	if after != nil && before != nil && after.Rank >= before.Rank {
+	if after != nil && before != nil && (after.Rank > before.Rank || after.Rank == before.Rank && after.ID >= before.ID) {
 		return nil, nil, errcode.Invalid("before", "after must come before before in the column")
 	}
 	return after, before, nil
