@@ -208,3 +208,26 @@ func TestRenumberColumn(t *testing.T) {
 }
 
 func pulidOf(s string) pulid.ID { return pulid.ID(s) }
+
+// A move costs a fixed number of statements whatever the column sizes; the
+// test lists them so a change in the count is seen.
+func TestMoveStatements(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		var counter lanestest.StatementCounter
+		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.WrapDriver = counter.Wrap })
+		a := newTeam(t, s, "alpha")
+		seedColumns(t, s.Lanes, "alpha", 50)
+		require.Empty(t, sdktest.Op(t, a.admin, "CreateAutomation", map[string]any{"input": map[string]any{
+			"workflow": "website", "status": "interest", "on": "ENTER", "todos": []map[string]any{{"title": "Call", "blocking": true}},
+		}}).Errors)
+		ctx, err := s.Lanes.AsMember(context.Background(), "alpha", "alpha-member")
+		require.NoError(t, err)
+		p := create(t, a.member, "website", "Mover")
+		stmts := counter.Record(func() {
+			_, err := s.Lanes.Workflows.MoveProject(ctx, workflow.MoveProjectInput{ID: pulid.ID(p.ID), To: "interest"})
+			require.NoError(t, err)
+		})
+		t.Logf("move statements (%d):\n%s", len(stmts), strings.Join(shorten(stmts), "\n"))
+		require.LessOrEqual(t, len(stmts), 12)
+	})
+}

@@ -199,9 +199,9 @@ var (
 				Columns: []*schema.Column{ProjectsColumns[12]},
 			},
 			{
-				Name:    "project_tenant_id_workflow_id_status_id_rank",
+				Name:    "project_tenant_id_workflow_id_status_id_archived_rank_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[12], ProjectsColumns[15], ProjectsColumns[13], ProjectsColumns[4]},
+				Columns: []*schema.Column{ProjectsColumns[12], ProjectsColumns[15], ProjectsColumns[13], ProjectsColumns[6], ProjectsColumns[4], ProjectsColumns[0]},
 			},
 		},
 	}

@@ -95,8 +95,9 @@ func (Project) Edges() []ent.Edge {
 // Indexes of the Project.
 func (Project) Indexes() []ent.Index {
 	return []ent.Index{
-		// The board: one column's cards in order.
-		index.Fields("tenant_id", "workflow_id", "status_id", "rank"),
+		// The board: one column's active cards in (rank, id) order, read
+		// as an index range with a LIMIT.
+		index.Fields("tenant_id", "workflow_id", "status_id", "archived", "rank", "id"),
 	}
 }
 

@@ -123,3 +123,24 @@ func (d Database) Fresh(t testing.TB) string {
 	}
 	return SQLiteURL(t)
 }
+
+// EnvBenchPostgresURL names the administrative PostgreSQL URL benchmarks
+// use; without it they run on SQLite only.
+const EnvBenchPostgresURL = "LANES_BENCH_DATABASE_URL"
+
+// ForEachBenchDatabase runs fn as a sub-benchmark on a fresh SQLite
+// database and, when LANES_BENCH_DATABASE_URL is set, on a fresh PostgreSQL
+// database. Benchmarks never fail for a missing PostgreSQL.
+func ForEachBenchDatabase(b *testing.B, fn func(b *testing.B, db Database)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, Database{Name: "sqlite", URL: SQLiteURL(b)}) })
+	admin := os.Getenv(EnvBenchPostgresURL)
+	if admin == "" {
+		return
+	}
+	b.Run("postgres", func(b *testing.B) {
+		b.Setenv(EnvPostgresURL, admin)
+		b.Setenv(EnvRequirePostgres, "1")
+		fn(b, Database{Name: "postgres", URL: PostgresURL(b)})
+	})
+}

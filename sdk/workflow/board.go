@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"entgo.io/ent/dialect/sql"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/predicate"
@@ -101,18 +102,32 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 	for i, st := range statuses {
 		ids[i] = st.ID
 	}
-	counts, err := s.columnCounts(ctx, f.w.ID, ids)
-	if err != nil {
+	// The counts scan every active card of the columns; the pages read a
+	// few index ranges. They run side by side on two connections, so the
+	// board waits for the slower of the two, not their sum.
+	var (
+		counts map[pulid.ID]int
+		cards  []*ent.Project
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		counts, err = s.columnCounts(gctx, f.w.ID, ids)
+		return err
+	})
+	g.Go(func() (err error) {
+		a, _ := tenant.FromContext(gctx)
+		cards, err = s.client.Project.Query().
+			Where(firstOfEachColumn(a.TenantID, f.w.ID, ids, after, first+1)).
+			WithCustomer().
+			Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)).
+			All(gctx)
+		if err != nil {
+			return fmt.Errorf("load board cards: %w", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
-	}
-	a, _ := tenant.FromContext(ctx)
-	cards, err := s.client.Project.Query().
-		Where(firstOfEachColumn(a.TenantID, f.w.ID, ids, after, first+1)).
-		WithCustomer().
-		Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)).
-		All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load board cards: %w", err)
 	}
 	byStatus := make(map[pulid.ID][]*ent.Project, len(statuses))
 	cardIDs := make([]pulid.ID, len(cards))
@@ -164,7 +179,7 @@ func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusI
 		Count    int      `json:"count"`
 	}
 	err := s.client.Project.Query().
-		Where(project.WorkflowID(workflowID), project.Archived(false), project.StatusIDIn(statusIDs...)).
+		Where(project.WorkflowID(workflowID), active(), project.StatusIDIn(statusIDs...)).
 		GroupBy(project.FieldStatusID).
 		Aggregate(ent.Count()).
 		Scan(ctx, &rows)
@@ -179,37 +194,42 @@ func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusI
 }
 
 // firstOfEachColumn selects the first n active cards of every given column,
-// in (rank, id) order, after a cursor if any: a ROW_NUMBER() window over
-// the board index (tenant_id, workflow_id, status_id, rank).
+// in (rank, id) order, after a cursor if any. Each column is one short
+// range scan of the board index (tenant_id, workflow_id, status_id,
+// archived, rank, id) with a LIMIT, joined by UNION ALL: the cost follows
+// the page size and the number of columns, not the number of projects.
 func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, after *ent.Cursor, n int) predicate.Project {
 	return func(s *sql.Selector) {
-		t := sql.Table(project.Table)
-		statusArgs := make([]any, len(statusIDs))
-		for i, id := range statusIDs {
-			statusArgs[i] = id
+		var union *sql.Selector
+		for i, statusID := range statusIDs {
+			t := sql.Table(project.Table)
+			where := []*sql.Predicate{
+				sql.EQ(t.C(tenant.TenantColumn), tenantID),
+				sql.EQ(t.C(project.FieldWorkflowID), workflowID),
+				sql.EQ(t.C(project.FieldStatusID), statusID),
+				isFalse(t.C(project.FieldArchived)),
+			}
+			if after != nil {
+				r := after.Value.(string)
+				where = append(where, sql.Or(
+					sql.GT(t.C(project.FieldRank), r),
+					sql.And(sql.EQ(t.C(project.FieldRank), r), sql.GT(t.C(project.FieldID), after.ID)),
+				))
+			}
+			// SQLite allows ORDER BY and LIMIT in a compound member only
+			// inside a subquery.
+			page := sql.Select(t.C(project.FieldID)).From(t).Where(sql.And(where...)).
+				OrderBy(t.C(project.FieldRank), t.C(project.FieldID)).
+				Limit(n).
+				As(fmt.Sprintf("c%d", i))
+			member := sql.Select(page.C(project.FieldID)).From(page)
+			if union == nil {
+				union = member
+			} else {
+				union.UnionAll(member)
+			}
 		}
-		where := []*sql.Predicate{
-			sql.EQ(t.C(tenant.TenantColumn), tenantID),
-			sql.EQ(t.C(project.FieldWorkflowID), workflowID),
-			sql.EQ(t.C(project.FieldArchived), false),
-			sql.In(t.C(project.FieldStatusID), statusArgs...),
-		}
-		if after != nil {
-			r := after.Value.(string)
-			where = append(where, sql.Or(
-				sql.GT(t.C(project.FieldRank), r),
-				sql.And(sql.EQ(t.C(project.FieldRank), r), sql.GT(t.C(project.FieldID), after.ID)),
-			))
-		}
-		ranked := sql.Select(t.C(project.FieldID)).
-			AppendSelectExprAs(sql.RowNumber().
-				PartitionBy(t.C(project.FieldStatusID)).
-				OrderBy(t.C(project.FieldRank), t.C(project.FieldID)), "rn").
-			From(t).
-			Where(sql.And(where...)).
-			As("ranked")
-		s.Where(sql.In(s.C(project.FieldID),
-			sql.Select(ranked.C(project.FieldID)).From(ranked).Where(sql.LTE(ranked.C("rn"), n))))
+		s.Where(sql.In(s.C(project.FieldID), union))
 	}
 }
 
@@ -230,4 +250,15 @@ func connection(cards []*ent.Project, first, total int, hasPrevious bool) *ent.P
 		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
 	}
 	return conn
+}
+
+// active selects the projects on the board (not archived). It compares
+// with false instead of ent's NOT archived, which SQLite cannot match to
+// the board index.
+func active() predicate.Project {
+	return func(s *sql.Selector) { s.Where(isFalse(s.C(project.FieldArchived))) }
+}
+
+func isFalse(column string) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) { b.Ident(column).WriteOp(sql.OpEQ).Arg(false) })
 }

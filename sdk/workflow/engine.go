@@ -139,7 +139,7 @@ func (s *Service) checkEnter(ctx context.Context, c *ent.Client, to *ent.Status,
 		return nil
 	}
 	n, err := c.Project.Query().
-		Where(project.StatusID(to.ID), project.Archived(false), project.IDNEQ(moving)).
+		Where(project.StatusID(to.ID), active(), project.IDNEQ(moving)).
 		Count(ctx)
 	if err != nil {
 		return fmt.Errorf("count projects in %s: %w", to.Key, err)
@@ -272,13 +272,14 @@ func (s *Service) dropRank(ctx context.Context, c *ent.Client, p *ent.Project, t
 }
 
 // neighbourRanks returns the ranks the dropped project goes between; ""
-// stands for the start or end of the column. Cards are ordered by (rank,
+// stands for the start or end of the column (of active cards: archived
+// projects are off the board). Cards are ordered by (rank,
 // id), so the neighbour of a card is found by that pair: should two cards
 // ever share a rank, Between fails on them and the column is renumbered.
 func (s *Service) neighbourRanks(ctx context.Context, c *ent.Client, p *ent.Project, to *ent.Status, after, before *ent.Project) (lo, hi string, err error) {
 	column := func(extra ...predicate.Project) *ent.ProjectQuery {
 		return c.Project.Query().
-			Where(project.WorkflowID(p.WorkflowID), project.StatusID(to.ID), project.IDNEQ(p.ID)).
+			Where(project.WorkflowID(p.WorkflowID), project.StatusID(to.ID), active(), project.IDNEQ(p.ID)).
 			Where(extra...)
 	}
 	switch {
@@ -316,7 +317,7 @@ func firstRank(ctx context.Context, q *ent.ProjectQuery) (string, error) {
 // ranks in their current order.
 func (s *Service) renumberColumn(ctx context.Context, c *ent.Client, workflowID, statusID pulid.ID) error {
 	ps, err := c.Project.Query().
-		Where(project.WorkflowID(workflowID), project.StatusID(statusID)).
+		Where(project.WorkflowID(workflowID), project.StatusID(statusID), active()).
 		Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)).
 		Select(project.FieldID).
 		All(ctx)
