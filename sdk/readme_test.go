@@ -55,9 +55,16 @@ func TestReadmeWalkthrough(t *testing.T) {
 			case strings.HasPrefix(step.text, "curl "):
 				require.NotNil(t, s, "curl before the server started")
 				steps[i].body = runCurl(t, s, shellWords(t, step.text, env))
-				if i+1 < len(steps) {
-					steps[i+1].after = &steps[i]
-				}
+				curls++
+			case captured.MatchString(step.text):
+				// NAME=$(curl ... | sed -E 's/pattern/replacement/')
+				m := captured.FindStringSubmatch(step.text)
+				body := runCurl(t, s, shellWords(t, m[2], env))
+				raw, err := json.Marshal(body)
+				require.NoError(t, err)
+				sedArgs := shellWords(t, m[3], env)
+				require.Len(t, sedArgs, 1, m[3])
+				env[m[1]] = sedSubstitute(t, sedArgs[0], string(raw))
 				curls++
 			default:
 				t.Fatalf("the walkthrough has a command this test does not know: %q", step.text)
@@ -65,6 +72,18 @@ func TestReadmeWalkthrough(t *testing.T) {
 		}
 		require.GreaterOrEqual(t, curls, 5)
 	})
+}
+
+var captured = regexp.MustCompile(`^([A-Z_]+)=\$\((curl .*?) \| sed -E (.*)\)$`)
+
+// sedSubstitute applies a sed -E 's/re/replacement/' to the text.
+func sedSubstitute(t *testing.T, expr, text string) string {
+	t.Helper()
+	parts := strings.Split(expr, "/")
+	require.Len(t, parts, 4, "sed expression %q", expr)
+	require.Equal(t, "s", parts[0])
+	re := regexp.MustCompile(parts[1])
+	return re.ReplaceAllString(text, strings.ReplaceAll(parts[2], `\1`, "${1}"))
 }
 
 type step struct {

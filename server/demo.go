@@ -12,6 +12,7 @@ import (
 
 	"github.com/lanes-dev/lanes/sdk"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant/auth"
 	"github.com/lanes-dev/lanes/tenant/role"
 )
@@ -46,6 +47,7 @@ func seedDemo(ctx context.Context, lanes *sdk.Lanes, creds *demoCredentials) err
 		return err
 	}
 	_, err = lanes.Tenants.CreateTenant(platform, tenancy.CreateTenantInput{Slug: demoTenant, Name: "Demo Agency"})
+	fresh := err == nil
 	if err != nil && !errors.Is(err, tenancy.ErrSlugTaken) {
 		return err
 	}
@@ -62,10 +64,43 @@ func seedDemo(ctx context.Context, lanes *sdk.Lanes, creds *demoCredentials) err
 			return err
 		}
 	}
+	if fresh {
+		if err := seedDemoProjects(inTenant, lanes); err != nil {
+			return err
+		}
+	}
 	if len(creds.jwtSecret) > 0 {
 		creds.memberToken, err = auth.MintHS256(creds.jwtSecret, demoTenant, "alice", 24*time.Hour)
 	}
 	return err
+}
+
+// seedDemoProjects fills both boards with a few cards.
+func seedDemoProjects(ctx context.Context, lanes *sdk.Lanes) error {
+	for _, p := range []struct{ workflow, title, customer, status string }{
+		{"website", "Bakery website", "Bea Baker", "lead"},
+		{"website", "Roofing company site", "Rolf Roof", "preparation"},
+		{"website", "Yoga studio relaunch", "Yara Yoga", "creation"},
+		{"website", "Dentist practice", "Dr. Dent", "feedback"},
+		{"website", "Florist shop", "Flora Bloom", "done"},
+		{"leads", "Plumber needs a site", "Pete Pipe", "new"},
+		{"leads", "Cafe online menu", "Carla Cafe", "new"},
+	} {
+		status := p.status
+		proj, err := lanes.Workflows.CreateProject(ctx, workflow.CreateProjectInput{
+			Workflow: p.workflow, Title: p.title, Customer: &workflow.CustomerInput{Name: p.customer},
+			Status: &status,
+		})
+		if err != nil {
+			return fmt.Errorf("demo project %q: %w", p.title, err)
+		}
+		if p.title == "Cafe online menu" {
+			if _, err := lanes.Workflows.AcceptLead(ctx, proj.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (d *demoCredentials) print(w io.Writer, addr string) {
@@ -83,7 +118,7 @@ func (d *demoCredentials) print(w io.Writer, addr string) {
 	fmt.Fprintf(w, "\nTry:\n")
 	fmt.Fprintf(w, "  curl -s %s/graphql -H 'Content-Type: application/json' -H 'X-Api-Key: %s' -H 'X-Tenant: %s' \\\n    -d '{\"query\":\"{ viewer { kind role tenant { slug name } } }\"}'\n", base, d.platformKey, demoTenant)
 	if d.memberToken != "" {
-		fmt.Fprintf(w, "  curl -s %s/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer %s' \\\n    -d '{\"query\":\"{ workflows { key name mode statuses { key name } } }\"}'\n", base, d.memberToken)
+		fmt.Fprintf(w, "  curl -s %s/graphql -H 'Content-Type: application/json' -H 'Authorization: Bearer %s' \\\n    -d '{\"query\":\"{ board(workflow: \\\"website\\\") { columns { status { key } totalCount projects(first: 5) { edges { node { id title } } } } } }\"}'\n", base, d.memberToken)
 	}
 	fmt.Fprintln(w)
 }
