@@ -15,12 +15,17 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/file"
+	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/policyrule"
+	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
 
@@ -82,16 +87,21 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:       apikey.ValidColumn,
-			automation.Table:   automation.ValidColumn,
-			customer.Table:     customer.ValidColumn,
-			member.Table:       member.ValidColumn,
-			project.Table:      project.ValidColumn,
-			status.Table:       status.ValidColumn,
-			statuschange.Table: statuschange.ValidColumn,
-			tenant.Table:       tenant.ValidColumn,
-			todo.Table:         todo.ValidColumn,
-			workflow.Table:     workflow.ValidColumn,
+			apikey.Table:         apikey.ValidColumn,
+			automation.Table:     automation.ValidColumn,
+			customer.Table:       customer.ValidColumn,
+			file.Table:           file.ValidColumn,
+			invitation.Table:     invitation.ValidColumn,
+			member.Table:         member.ValidColumn,
+			policyrule.Table:     policyrule.ValidColumn,
+			portalsession.Table:  portalsession.ValidColumn,
+			project.Table:        project.ValidColumn,
+			status.Table:         status.ValidColumn,
+			statuschange.Table:   statuschange.ValidColumn,
+			tenant.Table:         tenant.ValidColumn,
+			todo.Table:           todo.ValidColumn,
+			wishsubmission.Table: wishsubmission.ValidColumn,
+			workflow.Table:       workflow.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

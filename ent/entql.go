@@ -6,13 +6,18 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/file"
+	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/policyrule"
+	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 
 	"entgo.io/ent/dialect/sql"
@@ -23,7 +28,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 10)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -84,6 +89,51 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   file.Table,
+			Columns: file.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: file.FieldID,
+			},
+		},
+		Type: "File",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			file.FieldTenantID:    {Type: field.TypeString, Column: file.FieldTenantID},
+			file.FieldCreatedAt:   {Type: field.TypeTime, Column: file.FieldCreatedAt},
+			file.FieldUpdatedAt:   {Type: field.TypeTime, Column: file.FieldUpdatedAt},
+			file.FieldProjectID:   {Type: field.TypeString, Column: file.FieldProjectID},
+			file.FieldName:        {Type: field.TypeString, Column: file.FieldName},
+			file.FieldSize:        {Type: field.TypeInt64, Column: file.FieldSize},
+			file.FieldContentType: {Type: field.TypeString, Column: file.FieldContentType},
+			file.FieldBlobKey:     {Type: field.TypeString, Column: file.FieldBlobKey},
+			file.FieldUploadedBy:  {Type: field.TypeString, Column: file.FieldUploadedBy},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   invitation.Table,
+			Columns: invitation.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: invitation.FieldID,
+			},
+		},
+		Type: "Invitation",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			invitation.FieldTenantID:   {Type: field.TypeString, Column: invitation.FieldTenantID},
+			invitation.FieldCreatedAt:  {Type: field.TypeTime, Column: invitation.FieldCreatedAt},
+			invitation.FieldUpdatedAt:  {Type: field.TypeTime, Column: invitation.FieldUpdatedAt},
+			invitation.FieldProjectID:  {Type: field.TypeString, Column: invitation.FieldProjectID},
+			invitation.FieldCustomerID: {Type: field.TypeString, Column: invitation.FieldCustomerID},
+			invitation.FieldEmail:      {Type: field.TypeString, Column: invitation.FieldEmail},
+			invitation.FieldTokenHash:  {Type: field.TypeString, Column: invitation.FieldTokenHash},
+			invitation.FieldExpiresAt:  {Type: field.TypeTime, Column: invitation.FieldExpiresAt},
+			invitation.FieldAcceptedAt: {Type: field.TypeTime, Column: invitation.FieldAcceptedAt},
+			invitation.FieldInvitedBy:  {Type: field.TypeString, Column: invitation.FieldInvitedBy},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -102,7 +152,49 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldRole:       {Type: field.TypeEnum, Column: member.FieldRole},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   policyrule.Table,
+			Columns: policyrule.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: policyrule.FieldID,
+			},
+		},
+		Type: "PolicyRule",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			policyrule.FieldTenantID:  {Type: field.TypeString, Column: policyrule.FieldTenantID},
+			policyrule.FieldCreatedAt: {Type: field.TypeTime, Column: policyrule.FieldCreatedAt},
+			policyrule.FieldUpdatedAt: {Type: field.TypeTime, Column: policyrule.FieldUpdatedAt},
+			policyrule.FieldPtype:     {Type: field.TypeString, Column: policyrule.FieldPtype},
+			policyrule.FieldSubject:   {Type: field.TypeString, Column: policyrule.FieldSubject},
+			policyrule.FieldObject:    {Type: field.TypeString, Column: policyrule.FieldObject},
+			policyrule.FieldAction:    {Type: field.TypeString, Column: policyrule.FieldAction},
+			policyrule.FieldEffect:    {Type: field.TypeEnum, Column: policyrule.FieldEffect},
+		},
+	}
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   portalsession.Table,
+			Columns: portalsession.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: portalsession.FieldID,
+			},
+		},
+		Type: "PortalSession",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			portalsession.FieldTenantID:     {Type: field.TypeString, Column: portalsession.FieldTenantID},
+			portalsession.FieldCreatedAt:    {Type: field.TypeTime, Column: portalsession.FieldCreatedAt},
+			portalsession.FieldUpdatedAt:    {Type: field.TypeTime, Column: portalsession.FieldUpdatedAt},
+			portalsession.FieldCustomerID:   {Type: field.TypeString, Column: portalsession.FieldCustomerID},
+			portalsession.FieldInvitationID: {Type: field.TypeString, Column: portalsession.FieldInvitationID},
+			portalsession.FieldTokenHash:    {Type: field.TypeString, Column: portalsession.FieldTokenHash},
+			portalsession.FieldExpiresAt:    {Type: field.TypeTime, Column: portalsession.FieldExpiresAt},
+			portalsession.FieldRevokedAt:    {Type: field.TypeTime, Column: portalsession.FieldRevokedAt},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -130,7 +222,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldArchiveReason:     {Type: field.TypeEnum, Column: project.FieldArchiveReason},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   status.Table,
 			Columns: status.Columns,
@@ -156,7 +248,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			status.FieldAdvanceTo:  {Type: field.TypeString, Column: status.FieldAdvanceTo},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statuschange.Table,
 			Columns: statuschange.Columns,
@@ -178,7 +270,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statuschange.FieldNote:         {Type: field.TypeString, Column: statuschange.FieldNote},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -196,7 +288,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldTimeZone:  {Type: field.TypeString, Column: tenant.FieldTimeZone},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   todo.Table,
 			Columns: todo.Columns,
@@ -217,9 +309,33 @@ var schemaGraph = func() *sqlgraph.Schema {
 			todo.FieldBlocking:     {Type: field.TypeBool, Column: todo.FieldBlocking},
 			todo.FieldDone:         {Type: field.TypeBool, Column: todo.FieldDone},
 			todo.FieldDoneAt:       {Type: field.TypeTime, Column: todo.FieldDoneAt},
+			todo.FieldKind:         {Type: field.TypeEnum, Column: todo.FieldKind},
+			todo.FieldPageURL:      {Type: field.TypeString, Column: todo.FieldPageURL},
+			todo.FieldSelector:     {Type: field.TypeString, Column: todo.FieldSelector},
+			todo.FieldX:            {Type: field.TypeFloat64, Column: todo.FieldX},
+			todo.FieldY:            {Type: field.TypeFloat64, Column: todo.FieldY},
+			todo.FieldAuthor:       {Type: field.TypeString, Column: todo.FieldAuthor},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   wishsubmission.Table,
+			Columns: wishsubmission.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: wishsubmission.FieldID,
+			},
+		},
+		Type: "WishSubmission",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			wishsubmission.FieldTenantID:    {Type: field.TypeString, Column: wishsubmission.FieldTenantID},
+			wishsubmission.FieldProjectID:   {Type: field.TypeString, Column: wishsubmission.FieldProjectID},
+			wishsubmission.FieldAnswers:     {Type: field.TypeJSON, Column: wishsubmission.FieldAnswers},
+			wishsubmission.FieldSubmittedAt: {Type: field.TypeTime, Column: wishsubmission.FieldSubmittedAt},
+			wishsubmission.FieldSubmittedBy: {Type: field.TypeString, Column: wishsubmission.FieldSubmittedBy},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -295,12 +411,120 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   file.TenantTable,
+			Columns: []string{file.TenantColumn},
+			Bidi:    false,
+		},
+		"File",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   file.ProjectTable,
+			Columns: []string{file.ProjectColumn},
+			Bidi:    false,
+		},
+		"File",
+		"Project",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   invitation.TenantTable,
+			Columns: []string{invitation.TenantColumn},
+			Bidi:    false,
+		},
+		"Invitation",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   invitation.ProjectTable,
+			Columns: []string{invitation.ProjectColumn},
+			Bidi:    false,
+		},
+		"Invitation",
+		"Project",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   invitation.CustomerTable,
+			Columns: []string{invitation.CustomerColumn},
+			Bidi:    false,
+		},
+		"Invitation",
+		"Customer",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   member.TenantTable,
 			Columns: []string{member.TenantColumn},
 			Bidi:    false,
 		},
 		"Member",
 		"Tenant",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   policyrule.TenantTable,
+			Columns: []string{policyrule.TenantColumn},
+			Bidi:    false,
+		},
+		"PolicyRule",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   portalsession.TenantTable,
+			Columns: []string{portalsession.TenantColumn},
+			Bidi:    false,
+		},
+		"PortalSession",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"customer",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   portalsession.CustomerTable,
+			Columns: []string{portalsession.CustomerColumn},
+			Bidi:    false,
+		},
+		"PortalSession",
+		"Customer",
+	)
+	graph.MustAddE(
+		"invitation",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   portalsession.InvitationTable,
+			Columns: []string{portalsession.InvitationColumn},
+			Bidi:    false,
+		},
+		"PortalSession",
+		"Invitation",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -493,6 +717,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Todo",
 		"Automation",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   wishsubmission.TenantTable,
+			Columns: []string{wishsubmission.TenantColumn},
+			Bidi:    false,
+		},
+		"WishSubmission",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   wishsubmission.ProjectTable,
+			Columns: []string{wishsubmission.ProjectColumn},
+			Bidi:    false,
+		},
+		"WishSubmission",
+		"Project",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -811,6 +1059,251 @@ func (f *CustomerFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *FileQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the FileQuery builder.
+func (_q *FileQuery) Filter() *FileFilter {
+	return &FileFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *FileMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the FileMutation builder.
+func (m *FileMutation) Filter() *FileFilter {
+	return &FileFilter{config: m.config, predicateAdder: m}
+}
+
+// FileFilter provides a generic filtering capability at runtime for FileQuery.
+type FileFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *FileFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *FileFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(file.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *FileFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(file.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *FileFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(file.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *FileFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(file.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *FileFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(file.FieldProjectID))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *FileFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(file.FieldName))
+}
+
+// WhereSize applies the entql int64 predicate on the size field.
+func (f *FileFilter) WhereSize(p entql.Int64P) {
+	f.Where(p.Field(file.FieldSize))
+}
+
+// WhereContentType applies the entql string predicate on the content_type field.
+func (f *FileFilter) WhereContentType(p entql.StringP) {
+	f.Where(p.Field(file.FieldContentType))
+}
+
+// WhereBlobKey applies the entql string predicate on the blob_key field.
+func (f *FileFilter) WhereBlobKey(p entql.StringP) {
+	f.Where(p.Field(file.FieldBlobKey))
+}
+
+// WhereUploadedBy applies the entql string predicate on the uploaded_by field.
+func (f *FileFilter) WhereUploadedBy(p entql.StringP) {
+	f.Where(p.Field(file.FieldUploadedBy))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *FileFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *FileFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *FileFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *FileFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *InvitationQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the InvitationQuery builder.
+func (_q *InvitationQuery) Filter() *InvitationFilter {
+	return &InvitationFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *InvitationMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the InvitationMutation builder.
+func (m *InvitationMutation) Filter() *InvitationFilter {
+	return &InvitationFilter{config: m.config, predicateAdder: m}
+}
+
+// InvitationFilter provides a generic filtering capability at runtime for InvitationQuery.
+type InvitationFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *InvitationFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *InvitationFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *InvitationFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *InvitationFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(invitation.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *InvitationFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(invitation.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *InvitationFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldProjectID))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *InvitationFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldCustomerID))
+}
+
+// WhereEmail applies the entql string predicate on the email field.
+func (f *InvitationFilter) WhereEmail(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldEmail))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *InvitationFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldTokenHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *InvitationFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(invitation.FieldExpiresAt))
+}
+
+// WhereAcceptedAt applies the entql time.Time predicate on the accepted_at field.
+func (f *InvitationFilter) WhereAcceptedAt(p entql.TimeP) {
+	f.Where(p.Field(invitation.FieldAcceptedAt))
+}
+
+// WhereInvitedBy applies the entql string predicate on the invited_by field.
+func (f *InvitationFilter) WhereInvitedBy(p entql.StringP) {
+	f.Where(p.Field(invitation.FieldInvitedBy))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *InvitationFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *InvitationFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *InvitationFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *InvitationFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *InvitationFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *InvitationFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *MemberQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -839,7 +1332,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -900,6 +1393,222 @@ func (f *MemberFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PolicyRuleQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PolicyRuleQuery builder.
+func (_q *PolicyRuleQuery) Filter() *PolicyRuleFilter {
+	return &PolicyRuleFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PolicyRuleMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PolicyRuleMutation builder.
+func (m *PolicyRuleMutation) Filter() *PolicyRuleFilter {
+	return &PolicyRuleFilter{config: m.config, predicateAdder: m}
+}
+
+// PolicyRuleFilter provides a generic filtering capability at runtime for PolicyRuleQuery.
+type PolicyRuleFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PolicyRuleFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PolicyRuleFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(policyrule.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *PolicyRuleFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(policyrule.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PolicyRuleFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(policyrule.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PolicyRuleFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(policyrule.FieldUpdatedAt))
+}
+
+// WherePtype applies the entql string predicate on the ptype field.
+func (f *PolicyRuleFilter) WherePtype(p entql.StringP) {
+	f.Where(p.Field(policyrule.FieldPtype))
+}
+
+// WhereSubject applies the entql string predicate on the subject field.
+func (f *PolicyRuleFilter) WhereSubject(p entql.StringP) {
+	f.Where(p.Field(policyrule.FieldSubject))
+}
+
+// WhereObject applies the entql string predicate on the object field.
+func (f *PolicyRuleFilter) WhereObject(p entql.StringP) {
+	f.Where(p.Field(policyrule.FieldObject))
+}
+
+// WhereAction applies the entql string predicate on the action field.
+func (f *PolicyRuleFilter) WhereAction(p entql.StringP) {
+	f.Where(p.Field(policyrule.FieldAction))
+}
+
+// WhereEffect applies the entql string predicate on the effect field.
+func (f *PolicyRuleFilter) WhereEffect(p entql.StringP) {
+	f.Where(p.Field(policyrule.FieldEffect))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *PolicyRuleFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *PolicyRuleFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *PortalSessionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PortalSessionQuery builder.
+func (_q *PortalSessionQuery) Filter() *PortalSessionFilter {
+	return &PortalSessionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PortalSessionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PortalSessionMutation builder.
+func (m *PortalSessionMutation) Filter() *PortalSessionFilter {
+	return &PortalSessionFilter{config: m.config, predicateAdder: m}
+}
+
+// PortalSessionFilter provides a generic filtering capability at runtime for PortalSessionQuery.
+type PortalSessionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PortalSessionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PortalSessionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(portalsession.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *PortalSessionFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(portalsession.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PortalSessionFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PortalSessionFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldUpdatedAt))
+}
+
+// WhereCustomerID applies the entql string predicate on the customer_id field.
+func (f *PortalSessionFilter) WhereCustomerID(p entql.StringP) {
+	f.Where(p.Field(portalsession.FieldCustomerID))
+}
+
+// WhereInvitationID applies the entql string predicate on the invitation_id field.
+func (f *PortalSessionFilter) WhereInvitationID(p entql.StringP) {
+	f.Where(p.Field(portalsession.FieldInvitationID))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *PortalSessionFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(portalsession.FieldTokenHash))
+}
+
+// WhereExpiresAt applies the entql time.Time predicate on the expires_at field.
+func (f *PortalSessionFilter) WhereExpiresAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldExpiresAt))
+}
+
+// WhereRevokedAt applies the entql time.Time predicate on the revoked_at field.
+func (f *PortalSessionFilter) WhereRevokedAt(p entql.TimeP) {
+	f.Where(p.Field(portalsession.FieldRevokedAt))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *PortalSessionFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *PortalSessionFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasCustomer applies a predicate to check if query has an edge customer.
+func (f *PortalSessionFilter) WhereHasCustomer() {
+	f.Where(entql.HasEdge("customer"))
+}
+
+// WhereHasCustomerWith applies a predicate to check if query has an edge customer with a given conditions (other predicates).
+func (f *PortalSessionFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
+	f.Where(entql.HasEdgeWith("customer", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasInvitation applies a predicate to check if query has an edge invitation.
+func (f *PortalSessionFilter) WhereHasInvitation() {
+	f.Where(entql.HasEdge("invitation"))
+}
+
+// WhereHasInvitationWith applies a predicate to check if query has an edge invitation with a given conditions (other predicates).
+func (f *PortalSessionFilter) WhereHasInvitationWith(preds ...predicate.Invitation) {
+	f.Where(entql.HasEdgeWith("invitation", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ProjectQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -928,7 +1637,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1127,7 +1836,7 @@ type StatusFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1260,7 +1969,7 @@ type StatusChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1401,7 +2110,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1466,7 +2175,7 @@ type TodoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TodoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1527,6 +2236,36 @@ func (f *TodoFilter) WhereDoneAt(p entql.TimeP) {
 	f.Where(p.Field(todo.FieldDoneAt))
 }
 
+// WhereKind applies the entql string predicate on the kind field.
+func (f *TodoFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(todo.FieldKind))
+}
+
+// WherePageURL applies the entql string predicate on the page_url field.
+func (f *TodoFilter) WherePageURL(p entql.StringP) {
+	f.Where(p.Field(todo.FieldPageURL))
+}
+
+// WhereSelector applies the entql string predicate on the selector field.
+func (f *TodoFilter) WhereSelector(p entql.StringP) {
+	f.Where(p.Field(todo.FieldSelector))
+}
+
+// WhereX applies the entql float64 predicate on the x field.
+func (f *TodoFilter) WhereX(p entql.Float64P) {
+	f.Where(p.Field(todo.FieldX))
+}
+
+// WhereY applies the entql float64 predicate on the y field.
+func (f *TodoFilter) WhereY(p entql.Float64P) {
+	f.Where(p.Field(todo.FieldY))
+}
+
+// WhereAuthor applies the entql string predicate on the author field.
+func (f *TodoFilter) WhereAuthor(p entql.StringP) {
+	f.Where(p.Field(todo.FieldAuthor))
+}
+
 // WhereHasTenant applies a predicate to check if query has an edge tenant.
 func (f *TodoFilter) WhereHasTenant() {
 	f.Where(entql.HasEdge("tenant"))
@@ -1584,6 +2323,99 @@ func (f *TodoFilter) WhereHasAutomationWith(preds ...predicate.Automation) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *WishSubmissionQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WishSubmissionQuery builder.
+func (_q *WishSubmissionQuery) Filter() *WishSubmissionFilter {
+	return &WishSubmissionFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WishSubmissionMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WishSubmissionMutation builder.
+func (m *WishSubmissionMutation) Filter() *WishSubmissionFilter {
+	return &WishSubmissionFilter{config: m.config, predicateAdder: m}
+}
+
+// WishSubmissionFilter provides a generic filtering capability at runtime for WishSubmissionQuery.
+type WishSubmissionFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WishSubmissionFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *WishSubmissionFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(wishsubmission.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *WishSubmissionFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(wishsubmission.FieldTenantID))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *WishSubmissionFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(wishsubmission.FieldProjectID))
+}
+
+// WhereAnswers applies the entql json.RawMessage predicate on the answers field.
+func (f *WishSubmissionFilter) WhereAnswers(p entql.BytesP) {
+	f.Where(p.Field(wishsubmission.FieldAnswers))
+}
+
+// WhereSubmittedAt applies the entql time.Time predicate on the submitted_at field.
+func (f *WishSubmissionFilter) WhereSubmittedAt(p entql.TimeP) {
+	f.Where(p.Field(wishsubmission.FieldSubmittedAt))
+}
+
+// WhereSubmittedBy applies the entql string predicate on the submitted_by field.
+func (f *WishSubmissionFilter) WhereSubmittedBy(p entql.StringP) {
+	f.Where(p.Field(wishsubmission.FieldSubmittedBy))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *WishSubmissionFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *WishSubmissionFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *WishSubmissionFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *WishSubmissionFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *WorkflowQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1612,7 +2444,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -254,6 +255,112 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*CustomerWhereInput); ok {
 		args.opts = append(args.opts, WithCustomerFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *FileQuery) CollectFields(ctx context.Context, satisfies ...string) (*FileQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *FileQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(file.Columns))
+		selectedFields = []string{file.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[file.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, file.FieldCreatedAt)
+				fieldSeen[file.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[file.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, file.FieldUpdatedAt)
+				fieldSeen[file.FieldUpdatedAt] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[file.FieldName]; !ok {
+				selectedFields = append(selectedFields, file.FieldName)
+				fieldSeen[file.FieldName] = struct{}{}
+			}
+		case "size":
+			if _, ok := fieldSeen[file.FieldSize]; !ok {
+				selectedFields = append(selectedFields, file.FieldSize)
+				fieldSeen[file.FieldSize] = struct{}{}
+			}
+		case "contentType":
+			if _, ok := fieldSeen[file.FieldContentType]; !ok {
+				selectedFields = append(selectedFields, file.FieldContentType)
+				fieldSeen[file.FieldContentType] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type filePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []FilePaginateOption
+}
+
+func newFilePaginateArgs(rv map[string]any) *filePaginateArgs {
+	args := &filePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &FileOrder{Field: &FileOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithFileOrder(order))
+			}
+		case *FileOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithFileOrder(v))
+			}
+		}
 	}
 	return args
 }
@@ -988,6 +1095,31 @@ func (_q *TodoQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[todo.FieldDoneAt]; !ok {
 				selectedFields = append(selectedFields, todo.FieldDoneAt)
 				fieldSeen[todo.FieldDoneAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[todo.FieldKind]; !ok {
+				selectedFields = append(selectedFields, todo.FieldKind)
+				fieldSeen[todo.FieldKind] = struct{}{}
+			}
+		case "pageURL":
+			if _, ok := fieldSeen[todo.FieldPageURL]; !ok {
+				selectedFields = append(selectedFields, todo.FieldPageURL)
+				fieldSeen[todo.FieldPageURL] = struct{}{}
+			}
+		case "selector":
+			if _, ok := fieldSeen[todo.FieldSelector]; !ok {
+				selectedFields = append(selectedFields, todo.FieldSelector)
+				fieldSeen[todo.FieldSelector] = struct{}{}
+			}
+		case "x":
+			if _, ok := fieldSeen[todo.FieldX]; !ok {
+				selectedFields = append(selectedFields, todo.FieldX)
+				fieldSeen[todo.FieldX] = struct{}{}
+			}
+		case "y":
+			if _, ok := fieldSeen[todo.FieldY]; !ok {
+				selectedFields = append(selectedFields, todo.FieldY)
+				fieldSeen[todo.FieldY] = struct{}{}
 			}
 		case "id":
 		case "__typename":

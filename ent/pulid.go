@@ -9,13 +9,18 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/file"
+	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/policyrule"
+	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
 
@@ -24,12 +29,17 @@ var prefixToType = map[string]string{
 	"key_": apikey.Table,
 	"aut_": automation.Table,
 	"cus_": customer.Table,
+	"fil_": file.Table,
+	"inv_": invitation.Table,
 	"mem_": member.Table,
+	"pol_": policyrule.Table,
+	"pss_": portalsession.Table,
 	"prj_": project.Table,
 	"sts_": status.Table,
 	"chg_": statuschange.Table,
 	"ten_": tenant.Table,
 	"tod_": todo.Table,
+	"wsh_": wishsubmission.Table,
 	"wf_":  workflow.Table,
 }
 

@@ -42,6 +42,18 @@ type Todo struct {
 	Done bool `json:"done,omitempty"`
 	// DoneAt holds the value of the "done_at" field.
 	DoneAt *time.Time `json:"done_at,omitempty"`
+	// CHECKLIST: the team's to-dos; FEEDBACK: pinned by the customer in the portal.
+	Kind todo.Kind `json:"kind,omitempty"`
+	// PageURL holds the value of the "page_url" field.
+	PageURL *string `json:"page_url,omitempty"`
+	// Selector holds the value of the "selector" field.
+	Selector *string `json:"selector,omitempty"`
+	// X holds the value of the "x" field.
+	X *float64 `json:"x,omitempty"`
+	// Y holds the value of the "y" field.
+	Y *float64 `json:"y,omitempty"`
+	// Who created it: platform, member:<id>, customer:<id> or automation.
+	Author string `json:"author,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the TodoQuery when eager-loading is set.
 	Edges        TodoEdges `json:"edges"`
@@ -120,7 +132,9 @@ func (*Todo) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case todo.FieldBlocking, todo.FieldDone:
 			values[i] = new(sql.NullBool)
-		case todo.FieldTitle:
+		case todo.FieldX, todo.FieldY:
+			values[i] = new(sql.NullFloat64)
+		case todo.FieldTitle, todo.FieldKind, todo.FieldPageURL, todo.FieldSelector, todo.FieldAuthor:
 			values[i] = new(sql.NullString)
 		case todo.FieldCreatedAt, todo.FieldUpdatedAt, todo.FieldDoneAt:
 			values[i] = new(sql.NullTime)
@@ -206,6 +220,46 @@ func (_m *Todo) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.DoneAt = new(time.Time)
 				*_m.DoneAt = value.Time
+			}
+		case todo.FieldKind:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field kind", values[i])
+			} else if value.Valid {
+				_m.Kind = todo.Kind(value.String)
+			}
+		case todo.FieldPageURL:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field page_url", values[i])
+			} else if value.Valid {
+				_m.PageURL = new(string)
+				*_m.PageURL = value.String
+			}
+		case todo.FieldSelector:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field selector", values[i])
+			} else if value.Valid {
+				_m.Selector = new(string)
+				*_m.Selector = value.String
+			}
+		case todo.FieldX:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field x", values[i])
+			} else if value.Valid {
+				_m.X = new(float64)
+				*_m.X = value.Float64
+			}
+		case todo.FieldY:
+			if value, ok := values[i].(*sql.NullFloat64); !ok {
+				return fmt.Errorf("unexpected type %T for field y", values[i])
+			} else if value.Valid {
+				_m.Y = new(float64)
+				*_m.Y = value.Float64
+			}
+		case todo.FieldAuthor:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field author", values[i])
+			} else if value.Valid {
+				_m.Author = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -296,6 +350,32 @@ func (_m *Todo) String() string {
 		builder.WriteString("done_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("kind=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Kind))
+	builder.WriteString(", ")
+	if v := _m.PageURL; v != nil {
+		builder.WriteString("page_url=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.Selector; v != nil {
+		builder.WriteString("selector=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.X; v != nil {
+		builder.WriteString("x=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.Y; v != nil {
+		builder.WriteString("y=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("author=")
+	builder.WriteString(_m.Author)
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -136,6 +136,90 @@ func (_c *TodoCreate) SetNillableDoneAt(v *time.Time) *TodoCreate {
 	return _c
 }
 
+// SetKind sets the "kind" field.
+func (_c *TodoCreate) SetKind(v todo.Kind) *TodoCreate {
+	_c.mutation.SetKind(v)
+	return _c
+}
+
+// SetNillableKind sets the "kind" field if the given value is not nil.
+func (_c *TodoCreate) SetNillableKind(v *todo.Kind) *TodoCreate {
+	if v != nil {
+		_c.SetKind(*v)
+	}
+	return _c
+}
+
+// SetPageURL sets the "page_url" field.
+func (_c *TodoCreate) SetPageURL(v string) *TodoCreate {
+	_c.mutation.SetPageURL(v)
+	return _c
+}
+
+// SetNillablePageURL sets the "page_url" field if the given value is not nil.
+func (_c *TodoCreate) SetNillablePageURL(v *string) *TodoCreate {
+	if v != nil {
+		_c.SetPageURL(*v)
+	}
+	return _c
+}
+
+// SetSelector sets the "selector" field.
+func (_c *TodoCreate) SetSelector(v string) *TodoCreate {
+	_c.mutation.SetSelector(v)
+	return _c
+}
+
+// SetNillableSelector sets the "selector" field if the given value is not nil.
+func (_c *TodoCreate) SetNillableSelector(v *string) *TodoCreate {
+	if v != nil {
+		_c.SetSelector(*v)
+	}
+	return _c
+}
+
+// SetX sets the "x" field.
+func (_c *TodoCreate) SetX(v float64) *TodoCreate {
+	_c.mutation.SetX(v)
+	return _c
+}
+
+// SetNillableX sets the "x" field if the given value is not nil.
+func (_c *TodoCreate) SetNillableX(v *float64) *TodoCreate {
+	if v != nil {
+		_c.SetX(*v)
+	}
+	return _c
+}
+
+// SetY sets the "y" field.
+func (_c *TodoCreate) SetY(v float64) *TodoCreate {
+	_c.mutation.SetY(v)
+	return _c
+}
+
+// SetNillableY sets the "y" field if the given value is not nil.
+func (_c *TodoCreate) SetNillableY(v *float64) *TodoCreate {
+	if v != nil {
+		_c.SetY(*v)
+	}
+	return _c
+}
+
+// SetAuthor sets the "author" field.
+func (_c *TodoCreate) SetAuthor(v string) *TodoCreate {
+	_c.mutation.SetAuthor(v)
+	return _c
+}
+
+// SetNillableAuthor sets the "author" field if the given value is not nil.
+func (_c *TodoCreate) SetNillableAuthor(v *string) *TodoCreate {
+	if v != nil {
+		_c.SetAuthor(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TodoCreate) SetID(v pulid.ID) *TodoCreate {
 	_c.mutation.SetID(v)
@@ -229,6 +313,10 @@ func (_c *TodoCreate) defaults() error {
 		v := todo.DefaultDone
 		_c.mutation.SetDone(v)
 	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		v := todo.DefaultKind
+		_c.mutation.SetKind(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if todo.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized todo.DefaultID (forgotten import ent/runtime?)")
@@ -269,6 +357,24 @@ func (_c *TodoCreate) check() error {
 	}
 	if _, ok := _c.mutation.Done(); !ok {
 		return &ValidationError{Name: "done", err: errors.New(`ent: missing required field "Todo.done"`)}
+	}
+	if _, ok := _c.mutation.Kind(); !ok {
+		return &ValidationError{Name: "kind", err: errors.New(`ent: missing required field "Todo.kind"`)}
+	}
+	if v, ok := _c.mutation.Kind(); ok {
+		if err := todo.KindValidator(v); err != nil {
+			return &ValidationError{Name: "kind", err: fmt.Errorf(`ent: validator failed for field "Todo.kind": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.PageURL(); ok {
+		if err := todo.PageURLValidator(v); err != nil {
+			return &ValidationError{Name: "page_url", err: fmt.Errorf(`ent: validator failed for field "Todo.page_url": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.Selector(); ok {
+		if err := todo.SelectorValidator(v); err != nil {
+			return &ValidationError{Name: "selector", err: fmt.Errorf(`ent: validator failed for field "Todo.selector": %w`, err)}
+		}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := todo.IDValidator(string(v)); err != nil {
@@ -343,6 +449,30 @@ func (_c *TodoCreate) createSpec() (*Todo, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.DoneAt(); ok {
 		_spec.SetField(todo.FieldDoneAt, field.TypeTime, value)
 		_node.DoneAt = &value
+	}
+	if value, ok := _c.mutation.Kind(); ok {
+		_spec.SetField(todo.FieldKind, field.TypeEnum, value)
+		_node.Kind = value
+	}
+	if value, ok := _c.mutation.PageURL(); ok {
+		_spec.SetField(todo.FieldPageURL, field.TypeString, value)
+		_node.PageURL = &value
+	}
+	if value, ok := _c.mutation.Selector(); ok {
+		_spec.SetField(todo.FieldSelector, field.TypeString, value)
+		_node.Selector = &value
+	}
+	if value, ok := _c.mutation.X(); ok {
+		_spec.SetField(todo.FieldX, field.TypeFloat64, value)
+		_node.X = &value
+	}
+	if value, ok := _c.mutation.Y(); ok {
+		_spec.SetField(todo.FieldY, field.TypeFloat64, value)
+		_node.Y = &value
+	}
+	if value, ok := _c.mutation.Author(); ok {
+		_spec.SetField(todo.FieldAuthor, field.TypeString, value)
+		_node.Author = value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -552,6 +682,24 @@ func (u *TodoUpsertOne) UpdateNewValues() *TodoUpsertOne {
 		}
 		if _, exists := u.create.mutation.Blocking(); exists {
 			s.SetIgnore(todo.FieldBlocking)
+		}
+		if _, exists := u.create.mutation.Kind(); exists {
+			s.SetIgnore(todo.FieldKind)
+		}
+		if _, exists := u.create.mutation.PageURL(); exists {
+			s.SetIgnore(todo.FieldPageURL)
+		}
+		if _, exists := u.create.mutation.Selector(); exists {
+			s.SetIgnore(todo.FieldSelector)
+		}
+		if _, exists := u.create.mutation.X(); exists {
+			s.SetIgnore(todo.FieldX)
+		}
+		if _, exists := u.create.mutation.Y(); exists {
+			s.SetIgnore(todo.FieldY)
+		}
+		if _, exists := u.create.mutation.Author(); exists {
+			s.SetIgnore(todo.FieldAuthor)
 		}
 	}))
 	return u
@@ -847,6 +995,24 @@ func (u *TodoUpsertBulk) UpdateNewValues() *TodoUpsertBulk {
 			}
 			if _, exists := b.mutation.Blocking(); exists {
 				s.SetIgnore(todo.FieldBlocking)
+			}
+			if _, exists := b.mutation.Kind(); exists {
+				s.SetIgnore(todo.FieldKind)
+			}
+			if _, exists := b.mutation.PageURL(); exists {
+				s.SetIgnore(todo.FieldPageURL)
+			}
+			if _, exists := b.mutation.Selector(); exists {
+				s.SetIgnore(todo.FieldSelector)
+			}
+			if _, exists := b.mutation.X(); exists {
+				s.SetIgnore(todo.FieldX)
+			}
+			if _, exists := b.mutation.Y(); exists {
+				s.SetIgnore(todo.FieldY)
+			}
+			if _, exists := b.mutation.Author(); exists {
+				s.SetIgnore(todo.FieldAuthor)
 			}
 		}
 	}))

@@ -182,6 +182,21 @@ func (_u *TodoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.DoneAtCleared() {
 		_spec.ClearField(todo.FieldDoneAt, field.TypeTime)
 	}
+	if _u.mutation.PageURLCleared() {
+		_spec.ClearField(todo.FieldPageURL, field.TypeString)
+	}
+	if _u.mutation.SelectorCleared() {
+		_spec.ClearField(todo.FieldSelector, field.TypeString)
+	}
+	if _u.mutation.XCleared() {
+		_spec.ClearField(todo.FieldX, field.TypeFloat64)
+	}
+	if _u.mutation.YCleared() {
+		_spec.ClearField(todo.FieldY, field.TypeFloat64)
+	}
+	if _u.mutation.AuthorCleared() {
+		_spec.ClearField(todo.FieldAuthor, field.TypeString)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -386,6 +401,21 @@ func (_u *TodoUpdateOne) sqlSave(ctx context.Context) (_node *Todo, err error) {
 	}
 	if _u.mutation.DoneAtCleared() {
 		_spec.ClearField(todo.FieldDoneAt, field.TypeTime)
+	}
+	if _u.mutation.PageURLCleared() {
+		_spec.ClearField(todo.FieldPageURL, field.TypeString)
+	}
+	if _u.mutation.SelectorCleared() {
+		_spec.ClearField(todo.FieldSelector, field.TypeString)
+	}
+	if _u.mutation.XCleared() {
+		_spec.ClearField(todo.FieldX, field.TypeFloat64)
+	}
+	if _u.mutation.YCleared() {
+		_spec.ClearField(todo.FieldY, field.TypeFloat64)
+	}
+	if _u.mutation.AuthorCleared() {
+		_spec.ClearField(todo.FieldAuthor, field.TypeString)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Todo{config: _u.config}

@@ -20,8 +20,16 @@ type Tx struct {
 	Automation *AutomationClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// File is the client for interacting with the File builders.
+	File *FileClient
+	// Invitation is the client for interacting with the Invitation builders.
+	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// PolicyRule is the client for interacting with the PolicyRule builders.
+	PolicyRule *PolicyRuleClient
+	// PortalSession is the client for interacting with the PortalSession builders.
+	PortalSession *PortalSessionClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
 	// Status is the client for interacting with the Status builders.
@@ -32,6 +40,8 @@ type Tx struct {
 	Tenant *TenantClient
 	// Todo is the client for interacting with the Todo builders.
 	Todo *TodoClient
+	// WishSubmission is the client for interacting with the WishSubmission builders.
+	WishSubmission *WishSubmissionClient
 	// Workflow is the client for interacting with the Workflow builders.
 	Workflow *WorkflowClient
 
@@ -168,12 +178,17 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Automation = NewAutomationClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.File = NewFileClient(tx.config)
+	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
+	tx.PolicyRule = NewPolicyRuleClient(tx.config)
+	tx.PortalSession = NewPortalSessionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
 	tx.Status = NewStatusClient(tx.config)
 	tx.StatusChange = NewStatusChangeClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.Todo = NewTodoClient(tx.config)
+	tx.WishSubmission = NewWishSubmissionClient(tx.config)
 	tx.Workflow = NewWorkflowClient(tx.config)
 }
 

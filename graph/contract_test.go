@@ -20,30 +20,30 @@ import (
 // other operation must validate against the schema.
 // Remove an entry when its issue lands.
 var pendingOperations = map[string]int{
-	"StatusFeatures": 4, "SetPortalFeature": 4,
+
 	"CreateWebhook": 0,
 	"BoardTime":     5,
-	"ProjectPortal": 4, "ProjectTime": 5, "ProjectDeal": 6,
+	"ProjectTime":   5, "ProjectDeal": 6,
 
 	"CreatePaymentLink": 6, "RecordRevenueSharePayment": 6, "CompleteProject": 6,
 	"ReviewCustomer": 6, "SubmitSurvey": 6, "StartTimer": 5, "StopTimer": 5,
-	"AddTimeEntry": 5, "TimeReport": 5, "InviteCustomer": 4, "AcceptInvitation": 4,
-	"Portal": 4, "SubmitWishes": 4, "UploadFile": 4, "PinFeedback": 4, "UpdateMyData": 4,
+	"AddTimeEntry": 5, "TimeReport": 5,
+
 	"BoardEvents": 0,
 }
 
 // pendingRootFields are the contract's root fields not in the schema yet.
 var pendingRootFields = map[string]int{
-	"Query.timeReport": 5, "Query.portal": 4,
-	"Mutation.setPortalFeature": 4,
-	"Mutation.createWebhook":    0,
+	"Query.timeReport": 5,
+
+	"Mutation.createWebhook": 0,
 
 	"Mutation.createPaymentLink":         6,
 	"Mutation.recordRevenueSharePayment": 6, "Mutation.completeProject": 6,
 	"Mutation.reviewCustomer": 6, "Mutation.submitSurvey": 6, "Mutation.startTimer": 5,
-	"Mutation.stopTimer": 5, "Mutation.addTimeEntry": 5, "Mutation.inviteCustomer": 4,
-	"Mutation.acceptInvitation": 4, "Mutation.submitWishes": 4, "Mutation.uploadFile": 4,
-	"Mutation.pinFeedback": 4, "Mutation.updateMyData": 4, "Subscription.boardEvents": 0,
+	"Mutation.stopTimer": 5, "Mutation.addTimeEntry": 5,
+
+	"Subscription.boardEvents": 0,
 }
 
 func projectSchema(t *testing.T) *ast.Schema {

@@ -36,6 +36,9 @@ func (r *queryResolver) Projects(ctx context.Context, after *entgql.Cursor[pulid
 	)
 }
 
+// File returns generated.FileResolver implementation.
+func (r *Resolver) File() generated.FileResolver { return &fileResolver{r} }
+
 // Project returns generated.ProjectResolver implementation.
 func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver{r} }
 
@@ -52,6 +55,7 @@ func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r}
 func (r *Resolver) Workflow() generated.WorkflowResolver { return &workflowResolver{r} }
 
 type (
+	fileResolver     struct{ *Resolver }
 	projectResolver  struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 	statusResolver   struct{ *Resolver }

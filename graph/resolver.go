@@ -4,6 +4,7 @@ package graph
 
 import (
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
@@ -14,4 +15,6 @@ type Resolver struct {
 	Tenancy *tenancy.Service
 	// Engine is the workflow engine (sdk/workflow).
 	Engine *workflow.Service
+	// CustomerPortal is the portal service (sdk/portal).
+	CustomerPortal *portal.Service
 }

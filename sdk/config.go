@@ -47,6 +47,27 @@ type Config struct {
 	RateLimit float64
 	RateBurst int
 
+	// BlobURL is where uploaded files go (gocloud.dev/blob URL, e.g.
+	// file:///var/lib/lanes/blobs or s3://bucket); empty: the blobs
+	// directory in DataDir.
+	BlobURL string
+	// MaxUploadBytes bounds one uploaded file (default 25 MiB).
+	MaxUploadBytes int64
+	// PortalURL is the embedding platform's page that accepts portal
+	// invitations; invitation URLs are it with ?token=... (default
+	// http://localhost:8080/portal/accept).
+	PortalURL string
+	// InvitationTTL (default 7 days) and SessionTTL (default 30 days) bound
+	// portal invitations and sessions.
+	InvitationTTL time.Duration
+	SessionTTL    time.Duration
+	// SigningKey signs file download URLs; replicas must share it. Empty:
+	// a random key per process.
+	SigningKey []byte
+	// PolicyCacheTenants bounds the tenants whose feature decisions are
+	// cached (default 10,000).
+	PolicyCacheTenants int
+
 	// Templates adds workflow templates to the built-in ones (or replaces
 	// one with the same key).
 	Templates []workflow.Template
@@ -73,6 +94,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RateBurst <= 0 {
 		c.RateBurst = 200
+	}
+	if c.MaxUploadBytes <= 0 {
+		c.MaxUploadBytes = 25 << 20
+	}
+	if c.PortalURL == "" {
+		c.PortalURL = "http://localhost:8080/portal/accept"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

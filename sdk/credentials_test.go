@@ -209,7 +209,7 @@ func TestPlatformKey(t *testing.T) {
 		require.Zero(t, n)
 
 		// The bootstrap key is stored once, however often Lanes starts.
-		l2, err := sdk.Open(context.Background(), sdk.Config{DatabaseURL: db.URL, PlatformKey: sdktest.PlatformKey})
+		l2, err := sdk.Open(context.Background(), sdk.Config{DatabaseURL: db.URL, DataDir: t.TempDir(), PlatformKey: sdktest.PlatformKey})
 		require.NoError(t, err)
 		require.NoError(t, l2.Close())
 		row = s.Lanes.DB().QueryRowContext(context.Background(), "SELECT count(*) FROM api_keys")

@@ -26,6 +26,7 @@ func (l *Lanes) newHandler() http.Handler {
 	mux := http.NewServeMux()
 	api := l.bodyLimit(l.authenticate(l.rateLimit(l.timeout(l.graphQLServer()))))
 	mux.Handle(GraphQLPath, l.cors(api))
+	mux.Handle("GET "+l.signer.Path+"{tenant}/{file}", l.rateLimit(http.HandlerFunc(l.serveFile)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -36,9 +37,10 @@ func (l *Lanes) newHandler() http.Handler {
 
 func (l *Lanes) graphQLServer() *handler.Server {
 	cfg := generated.Config{Resolvers: &graph.Resolver{
-		Client:  l.db.Client,
-		Tenancy: l.Tenants,
-		Engine:  l.Workflows,
+		Client:         l.db.Client,
+		Tenancy:        l.Tenants,
+		Engine:         l.Workflows,
+		CustomerPortal: l.Portal,
 	}}
 	graph.SetComplexity(&cfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(cfg))
@@ -51,6 +53,7 @@ func (l *Lanes) graphQLServer() *handler.Server {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: l.uploadRequestLimit(), MaxMemory: 4 << 20})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if l.cfg.Dev {

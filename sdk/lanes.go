@@ -4,6 +4,9 @@
 package sdk
 
 import (
+	"entgo.io/ent/dialect"
+	"gocloud.dev/blob"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/store"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/workflow"
@@ -25,12 +29,18 @@ type Lanes struct {
 	Tenants *tenancy.Service
 	// Workflows is the workflow engine: statuses, projects, the board.
 	Workflows *workflow.Service
+	// Portal is the customer portal: invitations, features, wishes, files.
+	Portal *portal.Service
 
-	cfg     Config
-	db      *store.DB
-	authn   *auth.Authenticator
-	authz   *policies.Authorizer
-	handler http.Handler
+	cfg      Config
+	db       *store.DB
+	authn    *auth.Authenticator
+	authz    *policies.Authorizer
+	features *policies.Features
+	bucket   *blob.Bucket
+	signer   *portal.Signer
+	handler  http.Handler
+	stop     context.CancelFunc
 }
 
 // Open opens (and migrates) the database and wires the services.
@@ -80,16 +90,66 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		}
 	}
 	engine := workflow.NewService(workflow.Config{Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect})
+	features, err := policies.NewFeatures(policies.FeaturesConfig{
+		Client:   db.Client,
+		Defaults: featureDefaults(templates),
+		Capacity: cfg.PolicyCacheTenants,
+		Notify:   db.Dialect == dialect.Postgres,
+	})
+	if err != nil {
+		return nil, err
+	}
+	bucket, err := openBucket(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	signer := portal.NewSigner(cfg.SigningKey)
 	l := &Lanes{
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,
-		cfg:       cfg,
-		db:        db,
-		authn:     authn,
-		authz:     authz,
+		Portal: portal.NewService(portal.Config{
+			Client:         db.Client,
+			Authz:          authz,
+			Features:       features,
+			Authn:          authn,
+			Bucket:         bucket,
+			Signer:         signer,
+			Postgres:       db.Dialect == dialect.Postgres,
+			PortalURL:      cfg.PortalURL,
+			InvitationTTL:  cfg.InvitationTTL,
+			SessionTTL:     cfg.SessionTTL,
+			MaxUploadBytes: cfg.MaxUploadBytes,
+		}),
+		cfg:      cfg,
+		db:       db,
+		authn:    authn,
+		authz:    authz,
+		features: features,
+		bucket:   bucket,
+		signer:   signer,
 	}
 	l.handler = l.newHandler()
+	if db.Dialect == dialect.Postgres {
+		listenCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		l.stop = stop
+		go l.listenPolicyChanges(listenCtx)
+	}
 	return l, nil
+}
+
+// featureDefaults are the portal features each template status unlocks.
+func featureDefaults(templates map[string]workflow.Template) []policies.StatusFeatures {
+	var out []policies.StatusFeatures
+	for _, t := range templates {
+		for _, st := range t.Statuses {
+			sf := policies.StatusFeatures{Workflow: t.Key, Status: st.Key}
+			for _, f := range st.Features {
+				sf.Features = append(sf.Features, policies.Feature(f))
+			}
+			out = append(out, sf)
+		}
+	}
+	return out
 }
 
 // Handler serves the GraphQL API (POST/GET/WebSocket at /graphql), the
@@ -103,8 +163,13 @@ func (l *Lanes) Client() *ent.Client { return l.db.Client }
 // Dialect is "sqlite3" or "postgres".
 func (l *Lanes) Dialect() string { return l.db.Dialect }
 
-// Close releases the database.
-func (l *Lanes) Close() error { return l.db.Close() }
+// Close stops background work and releases the blob store and database.
+func (l *Lanes) Close() error {
+	if l.stop != nil {
+		l.stop()
+	}
+	return errors.Join(l.bucket.Close(), l.db.Close())
+}
 
 // AsPlatform returns a context acting as the platform: inside the tenant
 // named by slug or ID (as its OWNER), or outside any tenant when tenantRef

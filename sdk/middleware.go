@@ -43,13 +43,32 @@ func writeGraphQLError(w http.ResponseWriter, status int, e *errcode.Error) {
 
 var errBodyTooLarge = errcode.New(errcode.Validation, "request body too large")
 
-// bodyLimit answers 413 for a request body over MaxBodyBytes. The body is
-// read here, within the limit, so the transports never see a cut-off body.
+// uploadRequestLimit bounds a multipart request: one file plus the
+// operation around it.
+func (l *Lanes) uploadRequestLimit() int64 { return l.cfg.MaxUploadBytes + 1<<20 }
+
+// bodyLimit answers 413 for a request body over MaxBodyBytes (over the
+// upload limit for multipart uploads). A JSON body is read here, within the
+// limit, so the transports never see a cut-off body; an upload streams, so
+// it must declare its length.
 func (l *Lanes) bodyLimit(next http.Handler) http.Handler {
-	limit := l.cfg.MaxBodyBytes
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
 			next.ServeHTTP(w, r)
+			return
+		}
+		limit := l.cfg.MaxBodyBytes
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+			limit = l.uploadRequestLimit()
+			switch {
+			case r.ContentLength < 0:
+				writeGraphQLError(w, http.StatusLengthRequired, errcode.New(errcode.Validation, "uploads must send Content-Length"))
+			case r.ContentLength > limit:
+				writeGraphQLError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge.With("limit", limit))
+			default:
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+				next.ServeHTTP(w, r)
+			}
 			return
 		}
 		if r.ContentLength > limit {

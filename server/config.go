@@ -25,7 +25,7 @@ func parseOptions(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("lanes", flag.ContinueOnError)
 	c := &o.cfg
-	var jwtSecret, cors string
+	var jwtSecret, cors, signingKey string
 	fs.StringVar(&o.addr, "addr", env("LANES_ADDR", ":8080"), "listen address (LANES_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("LANES_DATABASE_URL", ""), "postgres://... or sqlite:<path>; empty: SQLite in the data dir (LANES_DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("LANES_DATA_DIR", "./data"), "directory of the embedded SQLite database (LANES_DATA_DIR)")
@@ -43,6 +43,12 @@ func parseOptions(args []string) (*options, error) {
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("LANES_REQUEST_TIMEOUT", 30*time.Second), "per-request timeout (LANES_REQUEST_TIMEOUT)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("LANES_RATE_LIMIT", 100), "requests per second per credential; negative disables (LANES_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", int(envInt64("LANES_RATE_BURST", 200)), "rate limit burst (LANES_RATE_BURST)")
+	fs.StringVar(&c.BlobURL, "blob-url", env("LANES_BLOB_URL", ""), "blob store of uploaded files (gocloud.dev URL); empty: <data-dir>/blobs (LANES_BLOB_URL)")
+	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", envInt64("LANES_MAX_UPLOAD_BYTES", 25<<20), "largest uploaded file (LANES_MAX_UPLOAD_BYTES)")
+	fs.StringVar(&c.PortalURL, "portal-url", env("LANES_PORTAL_URL", "http://localhost:8080/portal/accept"), "page of the embedding platform that accepts portal invitations (LANES_PORTAL_URL)")
+	fs.DurationVar(&c.InvitationTTL, "invitation-ttl", envDuration("LANES_INVITATION_TTL", 7*24*time.Hour), "lifetime of portal invitations (LANES_INVITATION_TTL)")
+	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("LANES_SESSION_TTL", 30*24*time.Hour), "lifetime of portal sessions (LANES_SESSION_TTL)")
+	fs.StringVar(&signingKey, "signing-key", env("LANES_SIGNING_KEY", ""), "key signing file download links; replicas share it (LANES_SIGNING_KEY)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envDuration("LANES_SHUTDOWN_TIMEOUT", 20*time.Second), "grace period for in-flight requests on SIGINT/SIGTERM")
 	fs.BoolVar(&o.demo, "demo", false, "development mode with a seeded demo tenant; prints credentials")
 	if err := fs.Parse(args); err != nil {
@@ -52,6 +58,7 @@ func parseOptions(args []string) (*options, error) {
 		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	c.JWT.Secret = []byte(jwtSecret)
+	c.SigningKey = []byte(signingKey)
 	if o.jwtPublicKeys != "" {
 		pem, err := readInlineOrFile(o.jwtPublicKeys)
 		if err != nil {

@@ -105,6 +105,98 @@ var (
 			},
 		},
 	}
+	// FilesColumns holds the columns for the "files" table.
+	FilesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Size: 255},
+		{Name: "size", Type: field.TypeInt64},
+		{Name: "content_type", Type: field.TypeString, Size: 255},
+		{Name: "blob_key", Type: field.TypeString},
+		{Name: "uploaded_by", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+	}
+	// FilesTable holds the schema information for the "files" table.
+	FilesTable = &schema.Table{
+		Name:       "files",
+		Columns:    FilesColumns,
+		PrimaryKey: []*schema.Column{FilesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "files_tenants_tenant",
+				Columns:    []*schema.Column{FilesColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "files_projects_project",
+				Columns:    []*schema.Column{FilesColumns[9]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "file_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{FilesColumns[8]},
+			},
+			{
+				Name:    "file_tenant_id_project_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{FilesColumns[8], FilesColumns[9], FilesColumns[1]},
+			},
+		},
+	}
+	// InvitationsColumns holds the columns for the "invitations" table.
+	InvitationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "email", Type: field.TypeString, Size: 320},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "accepted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "invited_by", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+		{Name: "customer_id", Type: field.TypeString, Size: 40},
+	}
+	// InvitationsTable holds the schema information for the "invitations" table.
+	InvitationsTable = &schema.Table{
+		Name:       "invitations",
+		Columns:    InvitationsColumns,
+		PrimaryKey: []*schema.Column{InvitationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "invitations_tenants_tenant",
+				Columns:    []*schema.Column{InvitationsColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "invitations_projects_project",
+				Columns:    []*schema.Column{InvitationsColumns[9]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "invitations_customers_customer",
+				Columns:    []*schema.Column{InvitationsColumns[10]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "invitation_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{InvitationsColumns[8]},
+			},
+		},
+	}
 	// MembersColumns holds the columns for the "members" table.
 	MembersColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -139,6 +231,89 @@ var (
 				Name:    "member_tenant_id_external_id",
 				Unique:  true,
 				Columns: []*schema.Column{MembersColumns[7], MembersColumns[3]},
+			},
+		},
+	}
+	// PolicyRulesColumns holds the columns for the "policy_rules" table.
+	PolicyRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "ptype", Type: field.TypeString, Size: 8, Default: "p"},
+		{Name: "subject", Type: field.TypeString, Size: 200},
+		{Name: "object", Type: field.TypeString, Size: 200},
+		{Name: "action", Type: field.TypeString, Size: 50},
+		{Name: "effect", Type: field.TypeEnum, Enums: []string{"allow", "deny"}},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+	}
+	// PolicyRulesTable holds the schema information for the "policy_rules" table.
+	PolicyRulesTable = &schema.Table{
+		Name:       "policy_rules",
+		Columns:    PolicyRulesColumns,
+		PrimaryKey: []*schema.Column{PolicyRulesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "policy_rules_tenants_tenant",
+				Columns:    []*schema.Column{PolicyRulesColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "policyrule_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PolicyRulesColumns[8]},
+			},
+			{
+				Name:    "policyrule_tenant_id_ptype_subject_object_action",
+				Unique:  true,
+				Columns: []*schema.Column{PolicyRulesColumns[8], PolicyRulesColumns[3], PolicyRulesColumns[4], PolicyRulesColumns[5], PolicyRulesColumns[6]},
+			},
+		},
+	}
+	// PortalSessionsColumns holds the columns for the "portal_sessions" table.
+	PortalSessionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "expires_at", Type: field.TypeTime},
+		{Name: "revoked_at", Type: field.TypeTime, Nullable: true},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "customer_id", Type: field.TypeString, Size: 40},
+		{Name: "invitation_id", Type: field.TypeString, Size: 40},
+	}
+	// PortalSessionsTable holds the schema information for the "portal_sessions" table.
+	PortalSessionsTable = &schema.Table{
+		Name:       "portal_sessions",
+		Columns:    PortalSessionsColumns,
+		PrimaryKey: []*schema.Column{PortalSessionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "portal_sessions_tenants_tenant",
+				Columns:    []*schema.Column{PortalSessionsColumns[6]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "portal_sessions_customers_customer",
+				Columns:    []*schema.Column{PortalSessionsColumns[7]},
+				RefColumns: []*schema.Column{CustomersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "portal_sessions_invitations_invitation",
+				Columns:    []*schema.Column{PortalSessionsColumns[8]},
+				RefColumns: []*schema.Column{InvitationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "portalsession_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PortalSessionsColumns[6]},
 			},
 		},
 	}
@@ -335,6 +510,12 @@ var (
 		{Name: "blocking", Type: field.TypeBool, Default: false},
 		{Name: "done", Type: field.TypeBool, Default: false},
 		{Name: "done_at", Type: field.TypeTime, Nullable: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CHECKLIST", "FEEDBACK"}, Default: "CHECKLIST"},
+		{Name: "page_url", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "selector", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "x", Type: field.TypeFloat64, Nullable: true},
+		{Name: "y", Type: field.TypeFloat64, Nullable: true},
+		{Name: "author", Type: field.TypeString, Nullable: true},
 		{Name: "project_id", Type: field.TypeString, Size: 40},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "status_id", Type: field.TypeString, Size: 40},
@@ -348,25 +529,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "todos_projects_todos",
-				Columns:    []*schema.Column{TodosColumns[7]},
+				Columns:    []*schema.Column{TodosColumns[13]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "todos_tenants_tenant",
-				Columns:    []*schema.Column{TodosColumns[8]},
+				Columns:    []*schema.Column{TodosColumns[14]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "todos_statuses_status",
-				Columns:    []*schema.Column{TodosColumns[9]},
+				Columns:    []*schema.Column{TodosColumns[15]},
 				RefColumns: []*schema.Column{StatusesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "todos_automations_automation",
-				Columns:    []*schema.Column{TodosColumns[10]},
+				Columns:    []*schema.Column{TodosColumns[16]},
 				RefColumns: []*schema.Column{AutomationsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -375,12 +556,53 @@ var (
 			{
 				Name:    "todo_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{TodosColumns[8]},
+				Columns: []*schema.Column{TodosColumns[14]},
 			},
 			{
 				Name:    "todo_tenant_id_project_id_done",
 				Unique:  false,
-				Columns: []*schema.Column{TodosColumns[8], TodosColumns[7], TodosColumns[5]},
+				Columns: []*schema.Column{TodosColumns[14], TodosColumns[13], TodosColumns[5]},
+			},
+		},
+	}
+	// WishSubmissionsColumns holds the columns for the "wish_submissions" table.
+	WishSubmissionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "answers", Type: field.TypeJSON},
+		{Name: "submitted_at", Type: field.TypeTime},
+		{Name: "submitted_by", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+	}
+	// WishSubmissionsTable holds the schema information for the "wish_submissions" table.
+	WishSubmissionsTable = &schema.Table{
+		Name:       "wish_submissions",
+		Columns:    WishSubmissionsColumns,
+		PrimaryKey: []*schema.Column{WishSubmissionsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "wish_submissions_tenants_tenant",
+				Columns:    []*schema.Column{WishSubmissionsColumns[4]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "wish_submissions_projects_project",
+				Columns:    []*schema.Column{WishSubmissionsColumns[5]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "wishsubmission_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{WishSubmissionsColumns[4]},
+			},
+			{
+				Name:    "wishsubmission_tenant_id_project_id_submitted_at",
+				Unique:  false,
+				Columns: []*schema.Column{WishSubmissionsColumns[4], WishSubmissionsColumns[5], WishSubmissionsColumns[2]},
 			},
 		},
 	}
@@ -429,12 +651,17 @@ var (
 		APIKeysTable,
 		AutomationsTable,
 		CustomersTable,
+		FilesTable,
+		InvitationsTable,
 		MembersTable,
+		PolicyRulesTable,
+		PortalSessionsTable,
 		ProjectsTable,
 		StatusesTable,
 		StatusChangesTable,
 		TenantsTable,
 		TodosTable,
+		WishSubmissionsTable,
 		WorkflowsTable,
 	}
 )
@@ -444,7 +671,16 @@ func init() {
 	AutomationsTable.ForeignKeys[1].RefTable = WorkflowsTable
 	AutomationsTable.ForeignKeys[2].RefTable = StatusesTable
 	CustomersTable.ForeignKeys[0].RefTable = TenantsTable
+	FilesTable.ForeignKeys[0].RefTable = TenantsTable
+	FilesTable.ForeignKeys[1].RefTable = ProjectsTable
+	InvitationsTable.ForeignKeys[0].RefTable = TenantsTable
+	InvitationsTable.ForeignKeys[1].RefTable = ProjectsTable
+	InvitationsTable.ForeignKeys[2].RefTable = CustomersTable
 	MembersTable.ForeignKeys[0].RefTable = TenantsTable
+	PolicyRulesTable.ForeignKeys[0].RefTable = TenantsTable
+	PortalSessionsTable.ForeignKeys[0].RefTable = TenantsTable
+	PortalSessionsTable.ForeignKeys[1].RefTable = CustomersTable
+	PortalSessionsTable.ForeignKeys[2].RefTable = InvitationsTable
 	ProjectsTable.ForeignKeys[0].RefTable = TenantsTable
 	ProjectsTable.ForeignKeys[1].RefTable = StatusesTable
 	ProjectsTable.ForeignKeys[2].RefTable = CustomersTable
@@ -462,5 +698,7 @@ func init() {
 	TodosTable.ForeignKeys[1].RefTable = TenantsTable
 	TodosTable.ForeignKeys[2].RefTable = StatusesTable
 	TodosTable.ForeignKeys[3].RefTable = AutomationsTable
+	WishSubmissionsTable.ForeignKeys[0].RefTable = TenantsTable
+	WishSubmissionsTable.ForeignKeys[1].RefTable = ProjectsTable
 	WorkflowsTable.ForeignKeys[0].RefTable = TenantsTable
 }

@@ -15,8 +15,20 @@ type Automation func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// File is the predicate function for file builders.
+type File func(*sql.Selector)
+
+// Invitation is the predicate function for invitation builders.
+type Invitation func(*sql.Selector)
+
 // Member is the predicate function for member builders.
 type Member func(*sql.Selector)
+
+// PolicyRule is the predicate function for policyrule builders.
+type PolicyRule func(*sql.Selector)
+
+// PortalSession is the predicate function for portalsession builders.
+type PortalSession func(*sql.Selector)
 
 // Project is the predicate function for project builders.
 type Project func(*sql.Selector)
@@ -32,6 +44,9 @@ type Tenant func(*sql.Selector)
 
 // Todo is the predicate function for todo builders.
 type Todo func(*sql.Selector)
+
+// WishSubmission is the predicate function for wishsubmission builders.
+type WishSubmission func(*sql.Selector)
 
 // Workflow is the predicate function for workflow builders.
 type Workflow func(*sql.Selector)

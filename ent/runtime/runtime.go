@@ -9,7 +9,11 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/file"
+	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/policyrule"
+	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -17,6 +21,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 
 	"entgo.io/ent"
@@ -110,6 +115,7 @@ func init() {
 	automation.Hooks[1] = automationMixinHooks1[0]
 	automationMixinInters1 := automationMixin[1].Interceptors()
 	automation.Interceptors[0] = automationMixinInters1[0]
+	automation.Interceptors[1] = automationMixinInters1[1]
 	automationMixinFields0 := automationMixin[0].Fields()
 	_ = automationMixinFields0
 	automationMixinFields2 := automationMixin[2].Fields()
@@ -161,6 +167,7 @@ func init() {
 	customer.Hooks[1] = customerMixinHooks1[0]
 	customerMixinInters1 := customerMixin[1].Interceptors()
 	customer.Interceptors[0] = customerMixinInters1[0]
+	customer.Interceptors[1] = customerMixinInters1[1]
 	customerMixinFields0 := customerMixin[0].Fields()
 	_ = customerMixinFields0
 	customerMixinFields2 := customerMixin[2].Fields()
@@ -227,6 +234,172 @@ func init() {
 			return nil
 		}
 	}()
+	fileMixin := schema.File{}.Mixin()
+	file.Policy = privacy.NewPolicies(fileMixin[1], schema.File{})
+	file.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := file.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	fileMixinHooks1 := fileMixin[1].Hooks()
+
+	file.Hooks[1] = fileMixinHooks1[0]
+	fileMixinInters1 := fileMixin[1].Interceptors()
+	file.Interceptors[0] = fileMixinInters1[0]
+	file.Interceptors[1] = fileMixinInters1[1]
+	fileMixinFields0 := fileMixin[0].Fields()
+	_ = fileMixinFields0
+	fileMixinFields2 := fileMixin[2].Fields()
+	_ = fileMixinFields2
+	fileFields := schema.File{}.Fields()
+	_ = fileFields
+	// fileDescCreatedAt is the schema descriptor for created_at field.
+	fileDescCreatedAt := fileMixinFields2[0].Descriptor()
+	// file.DefaultCreatedAt holds the default value on creation for the created_at field.
+	file.DefaultCreatedAt = fileDescCreatedAt.Default.(func() time.Time)
+	// fileDescUpdatedAt is the schema descriptor for updated_at field.
+	fileDescUpdatedAt := fileMixinFields2[1].Descriptor()
+	// file.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	file.DefaultUpdatedAt = fileDescUpdatedAt.Default.(func() time.Time)
+	// file.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	file.UpdateDefaultUpdatedAt = fileDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// fileDescName is the schema descriptor for name field.
+	fileDescName := fileFields[1].Descriptor()
+	// file.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	file.NameValidator = func() func(string) error {
+		validators := fileDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// fileDescSize is the schema descriptor for size field.
+	fileDescSize := fileFields[2].Descriptor()
+	// file.SizeValidator is a validator for the "size" field. It is called by the builders before save.
+	file.SizeValidator = fileDescSize.Validators[0].(func(int64) error)
+	// fileDescContentType is the schema descriptor for content_type field.
+	fileDescContentType := fileFields[3].Descriptor()
+	// file.ContentTypeValidator is a validator for the "content_type" field. It is called by the builders before save.
+	file.ContentTypeValidator = func() func(string) error {
+		validators := fileDescContentType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(content_type string) error {
+			for _, fn := range fns {
+				if err := fn(content_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// fileDescBlobKey is the schema descriptor for blob_key field.
+	fileDescBlobKey := fileFields[4].Descriptor()
+	// file.BlobKeyValidator is a validator for the "blob_key" field. It is called by the builders before save.
+	file.BlobKeyValidator = fileDescBlobKey.Validators[0].(func(string) error)
+	// fileDescID is the schema descriptor for id field.
+	fileDescID := fileMixinFields0[0].Descriptor()
+	// file.DefaultID holds the default value on creation for the id field.
+	file.DefaultID = fileDescID.Default.(func() pulid.ID)
+	// file.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	file.IDValidator = func() func(string) error {
+		validators := fileDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	invitationMixin := schema.Invitation{}.Mixin()
+	invitation.Policy = privacy.NewPolicies(invitationMixin[1], schema.Invitation{})
+	invitation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := invitation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	invitationMixinHooks1 := invitationMixin[1].Hooks()
+
+	invitation.Hooks[1] = invitationMixinHooks1[0]
+	invitationMixinInters1 := invitationMixin[1].Interceptors()
+	invitation.Interceptors[0] = invitationMixinInters1[0]
+	invitation.Interceptors[1] = invitationMixinInters1[1]
+	invitationMixinFields0 := invitationMixin[0].Fields()
+	_ = invitationMixinFields0
+	invitationMixinFields2 := invitationMixin[2].Fields()
+	_ = invitationMixinFields2
+	invitationFields := schema.Invitation{}.Fields()
+	_ = invitationFields
+	// invitationDescCreatedAt is the schema descriptor for created_at field.
+	invitationDescCreatedAt := invitationMixinFields2[0].Descriptor()
+	// invitation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	invitation.DefaultCreatedAt = invitationDescCreatedAt.Default.(func() time.Time)
+	// invitationDescUpdatedAt is the schema descriptor for updated_at field.
+	invitationDescUpdatedAt := invitationMixinFields2[1].Descriptor()
+	// invitation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	invitation.DefaultUpdatedAt = invitationDescUpdatedAt.Default.(func() time.Time)
+	// invitation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	invitation.UpdateDefaultUpdatedAt = invitationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// invitationDescEmail is the schema descriptor for email field.
+	invitationDescEmail := invitationFields[2].Descriptor()
+	// invitation.EmailValidator is a validator for the "email" field. It is called by the builders before save.
+	invitation.EmailValidator = func() func(string) error {
+		validators := invitationDescEmail.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(email string) error {
+			for _, fn := range fns {
+				if err := fn(email); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// invitationDescID is the schema descriptor for id field.
+	invitationDescID := invitationMixinFields0[0].Descriptor()
+	// invitation.DefaultID holds the default value on creation for the id field.
+	invitation.DefaultID = invitationDescID.Default.(func() pulid.ID)
+	// invitation.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	invitation.IDValidator = func() func(string) error {
+		validators := invitationDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	memberMixin := schema.Member{}.Mixin()
 	member.Policy = privacy.NewPolicies(memberMixin[1], schema.Member{})
 	member.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -242,6 +415,7 @@ func init() {
 	member.Hooks[1] = memberMixinHooks1[0]
 	memberMixinInters1 := memberMixin[1].Interceptors()
 	member.Interceptors[0] = memberMixinInters1[0]
+	member.Interceptors[1] = memberMixinInters1[1]
 	memberMixinFields0 := memberMixin[0].Fields()
 	_ = memberMixinFields0
 	memberMixinFields2 := memberMixin[2].Fields()
@@ -318,6 +492,170 @@ func init() {
 			return nil
 		}
 	}()
+	policyruleMixin := schema.PolicyRule{}.Mixin()
+	policyrule.Policy = privacy.NewPolicies(policyruleMixin[1], schema.PolicyRule{})
+	policyrule.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := policyrule.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	policyruleMixinHooks1 := policyruleMixin[1].Hooks()
+
+	policyrule.Hooks[1] = policyruleMixinHooks1[0]
+	policyruleMixinInters1 := policyruleMixin[1].Interceptors()
+	policyrule.Interceptors[0] = policyruleMixinInters1[0]
+	policyrule.Interceptors[1] = policyruleMixinInters1[1]
+	policyruleMixinFields0 := policyruleMixin[0].Fields()
+	_ = policyruleMixinFields0
+	policyruleMixinFields2 := policyruleMixin[2].Fields()
+	_ = policyruleMixinFields2
+	policyruleFields := schema.PolicyRule{}.Fields()
+	_ = policyruleFields
+	// policyruleDescCreatedAt is the schema descriptor for created_at field.
+	policyruleDescCreatedAt := policyruleMixinFields2[0].Descriptor()
+	// policyrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	policyrule.DefaultCreatedAt = policyruleDescCreatedAt.Default.(func() time.Time)
+	// policyruleDescUpdatedAt is the schema descriptor for updated_at field.
+	policyruleDescUpdatedAt := policyruleMixinFields2[1].Descriptor()
+	// policyrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	policyrule.DefaultUpdatedAt = policyruleDescUpdatedAt.Default.(func() time.Time)
+	// policyrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	policyrule.UpdateDefaultUpdatedAt = policyruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// policyruleDescPtype is the schema descriptor for ptype field.
+	policyruleDescPtype := policyruleFields[0].Descriptor()
+	// policyrule.DefaultPtype holds the default value on creation for the ptype field.
+	policyrule.DefaultPtype = policyruleDescPtype.Default.(string)
+	// policyrule.PtypeValidator is a validator for the "ptype" field. It is called by the builders before save.
+	policyrule.PtypeValidator = policyruleDescPtype.Validators[0].(func(string) error)
+	// policyruleDescSubject is the schema descriptor for subject field.
+	policyruleDescSubject := policyruleFields[1].Descriptor()
+	// policyrule.SubjectValidator is a validator for the "subject" field. It is called by the builders before save.
+	policyrule.SubjectValidator = func() func(string) error {
+		validators := policyruleDescSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(subject string) error {
+			for _, fn := range fns {
+				if err := fn(subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// policyruleDescObject is the schema descriptor for object field.
+	policyruleDescObject := policyruleFields[2].Descriptor()
+	// policyrule.ObjectValidator is a validator for the "object" field. It is called by the builders before save.
+	policyrule.ObjectValidator = func() func(string) error {
+		validators := policyruleDescObject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(object string) error {
+			for _, fn := range fns {
+				if err := fn(object); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// policyruleDescAction is the schema descriptor for action field.
+	policyruleDescAction := policyruleFields[3].Descriptor()
+	// policyrule.ActionValidator is a validator for the "action" field. It is called by the builders before save.
+	policyrule.ActionValidator = func() func(string) error {
+		validators := policyruleDescAction.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(action string) error {
+			for _, fn := range fns {
+				if err := fn(action); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// policyruleDescID is the schema descriptor for id field.
+	policyruleDescID := policyruleMixinFields0[0].Descriptor()
+	// policyrule.DefaultID holds the default value on creation for the id field.
+	policyrule.DefaultID = policyruleDescID.Default.(func() pulid.ID)
+	// policyrule.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	policyrule.IDValidator = func() func(string) error {
+		validators := policyruleDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	portalsessionMixin := schema.PortalSession{}.Mixin()
+	portalsession.Policy = privacy.NewPolicies(portalsessionMixin[1], schema.PortalSession{})
+	portalsession.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := portalsession.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	portalsessionMixinHooks1 := portalsessionMixin[1].Hooks()
+
+	portalsession.Hooks[1] = portalsessionMixinHooks1[0]
+	portalsessionMixinInters1 := portalsessionMixin[1].Interceptors()
+	portalsession.Interceptors[0] = portalsessionMixinInters1[0]
+	portalsession.Interceptors[1] = portalsessionMixinInters1[1]
+	portalsessionMixinFields0 := portalsessionMixin[0].Fields()
+	_ = portalsessionMixinFields0
+	portalsessionMixinFields2 := portalsessionMixin[2].Fields()
+	_ = portalsessionMixinFields2
+	portalsessionFields := schema.PortalSession{}.Fields()
+	_ = portalsessionFields
+	// portalsessionDescCreatedAt is the schema descriptor for created_at field.
+	portalsessionDescCreatedAt := portalsessionMixinFields2[0].Descriptor()
+	// portalsession.DefaultCreatedAt holds the default value on creation for the created_at field.
+	portalsession.DefaultCreatedAt = portalsessionDescCreatedAt.Default.(func() time.Time)
+	// portalsessionDescUpdatedAt is the schema descriptor for updated_at field.
+	portalsessionDescUpdatedAt := portalsessionMixinFields2[1].Descriptor()
+	// portalsession.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	portalsession.DefaultUpdatedAt = portalsessionDescUpdatedAt.Default.(func() time.Time)
+	// portalsession.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	portalsession.UpdateDefaultUpdatedAt = portalsessionDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// portalsessionDescID is the schema descriptor for id field.
+	portalsessionDescID := portalsessionMixinFields0[0].Descriptor()
+	// portalsession.DefaultID holds the default value on creation for the id field.
+	portalsession.DefaultID = portalsessionDescID.Default.(func() pulid.ID)
+	// portalsession.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	portalsession.IDValidator = func() func(string) error {
+		validators := portalsessionDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	projectMixin := schema.Project{}.Mixin()
 	project.Policy = privacy.NewPolicies(projectMixin[1], schema.Project{})
 	project.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -333,6 +671,7 @@ func init() {
 	project.Hooks[1] = projectMixinHooks1[0]
 	projectMixinInters1 := projectMixin[1].Interceptors()
 	project.Interceptors[0] = projectMixinInters1[0]
+	project.Interceptors[1] = projectMixinInters1[1]
 	projectMixinFields0 := projectMixin[0].Fields()
 	_ = projectMixinFields0
 	projectMixinFields2 := projectMixin[2].Fields()
@@ -442,6 +781,7 @@ func init() {
 	status.Hooks[1] = statusMixinHooks1[0]
 	statusMixinInters1 := statusMixin[1].Interceptors()
 	status.Interceptors[0] = statusMixinInters1[0]
+	status.Interceptors[1] = statusMixinInters1[1]
 	statusMixinFields0 := statusMixin[0].Fields()
 	_ = statusMixinFields0
 	statusMixinFields2 := statusMixin[2].Fields()
@@ -551,6 +891,7 @@ func init() {
 	statuschange.Hooks[1] = statuschangeMixinHooks1[0]
 	statuschangeMixinInters1 := statuschangeMixin[1].Interceptors()
 	statuschange.Interceptors[0] = statuschangeMixinInters1[0]
+	statuschange.Interceptors[1] = statuschangeMixinInters1[1]
 	statuschangeMixinFields0 := statuschangeMixin[0].Fields()
 	_ = statuschangeMixinFields0
 	statuschangeFields := schema.StatusChange{}.Fields()
@@ -704,6 +1045,7 @@ func init() {
 	todo.Hooks[1] = todoMixinHooks1[0]
 	todoMixinInters1 := todoMixin[1].Interceptors()
 	todo.Interceptors[0] = todoMixinInters1[0]
+	todo.Interceptors[1] = todoMixinInters1[1]
 	todoMixinFields0 := todoMixin[0].Fields()
 	_ = todoMixinFields0
 	todoMixinFields2 := todoMixin[2].Fields()
@@ -746,6 +1088,14 @@ func init() {
 	todoDescDone := todoFields[5].Descriptor()
 	// todo.DefaultDone holds the default value on creation for the done field.
 	todo.DefaultDone = todoDescDone.Default.(bool)
+	// todoDescPageURL is the schema descriptor for page_url field.
+	todoDescPageURL := todoFields[8].Descriptor()
+	// todo.PageURLValidator is a validator for the "page_url" field. It is called by the builders before save.
+	todo.PageURLValidator = todoDescPageURL.Validators[0].(func(string) error)
+	// todoDescSelector is the schema descriptor for selector field.
+	todoDescSelector := todoFields[9].Descriptor()
+	// todo.SelectorValidator is a validator for the "selector" field. It is called by the builders before save.
+	todo.SelectorValidator = todoDescSelector.Validators[0].(func(string) error)
 	// todoDescID is the schema descriptor for id field.
 	todoDescID := todoMixinFields0[0].Descriptor()
 	// todo.DefaultID holds the default value on creation for the id field.
@@ -753,6 +1103,50 @@ func init() {
 	// todo.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	todo.IDValidator = func() func(string) error {
 		validators := todoDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	wishsubmissionMixin := schema.WishSubmission{}.Mixin()
+	wishsubmission.Policy = privacy.NewPolicies(wishsubmissionMixin[1], schema.WishSubmission{})
+	wishsubmission.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := wishsubmission.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	wishsubmissionMixinHooks1 := wishsubmissionMixin[1].Hooks()
+
+	wishsubmission.Hooks[1] = wishsubmissionMixinHooks1[0]
+	wishsubmissionMixinInters1 := wishsubmissionMixin[1].Interceptors()
+	wishsubmission.Interceptors[0] = wishsubmissionMixinInters1[0]
+	wishsubmission.Interceptors[1] = wishsubmissionMixinInters1[1]
+	wishsubmissionMixinFields0 := wishsubmissionMixin[0].Fields()
+	_ = wishsubmissionMixinFields0
+	wishsubmissionFields := schema.WishSubmission{}.Fields()
+	_ = wishsubmissionFields
+	// wishsubmissionDescSubmittedAt is the schema descriptor for submitted_at field.
+	wishsubmissionDescSubmittedAt := wishsubmissionFields[2].Descriptor()
+	// wishsubmission.DefaultSubmittedAt holds the default value on creation for the submitted_at field.
+	wishsubmission.DefaultSubmittedAt = wishsubmissionDescSubmittedAt.Default.(func() time.Time)
+	// wishsubmissionDescID is the schema descriptor for id field.
+	wishsubmissionDescID := wishsubmissionMixinFields0[0].Descriptor()
+	// wishsubmission.DefaultID holds the default value on creation for the id field.
+	wishsubmission.DefaultID = wishsubmissionDescID.Default.(func() pulid.ID)
+	// wishsubmission.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	wishsubmission.IDValidator = func() func(string) error {
+		validators := wishsubmissionDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -781,6 +1175,7 @@ func init() {
 	workflow.Hooks[1] = workflowMixinHooks1[0]
 	workflowMixinInters1 := workflowMixin[1].Interceptors()
 	workflow.Interceptors[0] = workflowMixinInters1[0]
+	workflow.Interceptors[1] = workflowMixinInters1[1]
 	workflowMixinFields0 := workflowMixin[0].Fields()
 	_ = workflowMixinFields0
 	workflowMixinFields2 := workflowMixin[2].Fields()

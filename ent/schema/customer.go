@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent/schema/field"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/tenant"
 )
 
 // Customer is the tenant's client a project is for.
@@ -16,7 +17,7 @@ type Customer struct {
 
 // Mixin of the Customer.
 func (Customer) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("cus_"), TenantMixin{}, TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("cus_"), TenantMixin{Customers: tenant.CustomerScope{Access: tenant.CustomerOwnRow, Writable: true}}, TimeMixin{}}
 }
 
 // Fields of the Customer.

@@ -18,9 +18,11 @@ import (
 
 // TenantMixin makes a schema tenant-scoped: a required, immutable tenant
 // edge (tenant_id column, indexed), and the rules that confine every query
-// and mutation to the actor's tenant (see package tenant).
+// and mutation to the actor's tenant (see package tenant). Customers
+// (portal sessions) see nothing of the type unless Customers opens a part.
 type TenantMixin struct {
 	mixin.Schema
+	Customers tenant.CustomerScope
 }
 
 // Fields of the TenantMixin.
@@ -56,15 +58,22 @@ func (TenantMixin) Hooks() []ent.Hook {
 }
 
 // Interceptors of the TenantMixin.
-func (TenantMixin) Interceptors() []ent.Interceptor {
-	return []ent.Interceptor{tenant.FilterQueries(adaptQuery)}
+func (m TenantMixin) Interceptors() []ent.Interceptor {
+	return []ent.Interceptor{
+		tenant.FilterQueries(adaptQuery),
+		tenant.FilterCustomers(adaptQuery, m.Customers),
+	}
 }
 
 // Policy of the TenantMixin.
-func (TenantMixin) Policy() ent.Policy {
+func (m TenantMixin) Policy() ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{tenant.DenyWithoutTenant()},
-		Mutation: privacy.MutationPolicy{tenant.DenyWithoutTenant(), tenant.FilterMutationsByTenant()},
+		Query: privacy.QueryPolicy{tenant.DenyWithoutTenant()},
+		Mutation: privacy.MutationPolicy{
+			tenant.DenyWithoutTenant(),
+			tenant.FilterMutationsByTenant(),
+			tenant.FilterCustomerMutations(m.Customers),
+		},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/tenant"
 )
 
 // Project is a card on the board: it sits in one status of one workflow.
@@ -18,7 +19,7 @@ type Project struct {
 
 // Mixin of the Project.
 func (Project) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("prj_"), TenantMixin{}, TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("prj_"), TenantMixin{Customers: tenant.CustomerScope{Access: tenant.CustomerOwnColumn}}, TimeMixin{}}
 }
 
 // Fields of the Project.

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/tenant"
 )
 
 // Status is one column of a workflow, configurable by the tenant's admins.
@@ -19,7 +20,7 @@ type Status struct {
 
 // Mixin of the Status.
 func (Status) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("sts_"), TenantMixin{}, TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("sts_"), TenantMixin{Customers: tenant.CustomerScope{Access: tenant.CustomerShared}}, TimeMixin{}}
 }
 
 // Fields of the Status.

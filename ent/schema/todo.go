@@ -3,12 +3,14 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/tenant"
 )
 
 // Todo is a checklist item of a project, created in (and belonging to) one
@@ -19,7 +21,10 @@ type Todo struct {
 
 // Mixin of the Todo.
 func (Todo) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("tod_"), TenantMixin{}, TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("tod_"), TenantMixin{Customers: tenant.CustomerScope{
+		// Customers see and write their feedback, never the team's checklists.
+		Access: tenant.CustomerOwnProjects, Writable: true, Only: sql.FieldEQ("kind", "FEEDBACK"),
+	}}, TimeMixin{}}
 }
 
 // Fields of the Todo.
@@ -32,6 +37,17 @@ func (Todo) Fields() []ent.Field {
 		field.Bool("blocking").Default(false).Immutable(),
 		field.Bool("done").Default(false),
 		field.Time("done_at").Optional().Nillable(),
+		field.Enum("kind").
+			Values("CHECKLIST", "FEEDBACK").
+			Default("CHECKLIST").
+			Immutable().
+			Comment("CHECKLIST: the team's to-dos; FEEDBACK: pinned by the customer in the portal."),
+		field.String("page_url").Optional().Nillable().Immutable().MaxLen(2000),
+		field.String("selector").Optional().Nillable().Immutable().MaxLen(1000),
+		field.Float("x").Optional().Nillable().Immutable(),
+		field.Float("y").Optional().Nillable().Immutable(),
+		field.String("author").Optional().Immutable().Annotations(entgql.Skip()).
+			Comment("Who created it: platform, member:<id>, customer:<id> or automation."),
 	}
 }
 

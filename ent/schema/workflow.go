@@ -10,6 +10,7 @@ import (
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
+	"github.com/lanes-dev/lanes/tenant"
 )
 
 // Workflow is a tenant's copy of a workflow template: its mode and, for
@@ -20,7 +21,7 @@ type Workflow struct {
 
 // Mixin of the Workflow.
 func (Workflow) Mixin() []ent.Mixin {
-	return []ent.Mixin{pulid.MixinWithPrefix("wf_"), TenantMixin{}, TimeMixin{}}
+	return []ent.Mixin{pulid.MixinWithPrefix("wf_"), TenantMixin{Customers: tenant.CustomerScope{Access: tenant.CustomerShared}}, TimeMixin{}}
 }
 
 // Fields of the Workflow.

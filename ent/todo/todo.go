@@ -3,6 +3,9 @@
 package todo
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -36,6 +39,18 @@ const (
 	FieldDone = "done"
 	// FieldDoneAt holds the string denoting the done_at field in the database.
 	FieldDoneAt = "done_at"
+	// FieldKind holds the string denoting the kind field in the database.
+	FieldKind = "kind"
+	// FieldPageURL holds the string denoting the page_url field in the database.
+	FieldPageURL = "page_url"
+	// FieldSelector holds the string denoting the selector field in the database.
+	FieldSelector = "selector"
+	// FieldX holds the string denoting the x field in the database.
+	FieldX = "x"
+	// FieldY holds the string denoting the y field in the database.
+	FieldY = "y"
+	// FieldAuthor holds the string denoting the author field in the database.
+	FieldAuthor = "author"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeProject holds the string denoting the project edge name in mutations.
@@ -89,6 +104,12 @@ var Columns = []string{
 	FieldBlocking,
 	FieldDone,
 	FieldDoneAt,
+	FieldKind,
+	FieldPageURL,
+	FieldSelector,
+	FieldX,
+	FieldY,
+	FieldAuthor,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -108,7 +129,7 @@ func ValidColumn(column string) bool {
 //	import _ "github.com/lanes-dev/lanes/ent/runtime"
 var (
 	Hooks        [2]ent.Hook
-	Interceptors [1]ent.Interceptor
+	Interceptors [2]ent.Interceptor
 	Policy       ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -122,11 +143,41 @@ var (
 	DefaultBlocking bool
 	// DefaultDone holds the default value on creation for the "done" field.
 	DefaultDone bool
+	// PageURLValidator is a validator for the "page_url" field. It is called by the builders before save.
+	PageURLValidator func(string) error
+	// SelectorValidator is a validator for the "selector" field. It is called by the builders before save.
+	SelectorValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
+
+// Kind defines the type for the "kind" enum field.
+type Kind string
+
+// KindCHECKLIST is the default value of the Kind enum.
+const DefaultKind = KindCHECKLIST
+
+// Kind values.
+const (
+	KindCHECKLIST Kind = "CHECKLIST"
+	KindFEEDBACK  Kind = "FEEDBACK"
+)
+
+func (k Kind) String() string {
+	return string(k)
+}
+
+// KindValidator is a validator for the "kind" field enum values. It is called by the builders before save.
+func KindValidator(k Kind) error {
+	switch k {
+	case KindCHECKLIST, KindFEEDBACK:
+		return nil
+	default:
+		return fmt.Errorf("todo: invalid enum value for kind field: %q", k)
+	}
+}
 
 // OrderOption defines the ordering options for the Todo queries.
 type OrderOption func(*sql.Selector)
@@ -186,6 +237,36 @@ func ByDoneAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDoneAt, opts...).ToFunc()
 }
 
+// ByKind orders the results by the kind field.
+func ByKind(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldKind, opts...).ToFunc()
+}
+
+// ByPageURL orders the results by the page_url field.
+func ByPageURL(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPageURL, opts...).ToFunc()
+}
+
+// BySelector orders the results by the selector field.
+func BySelector(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldSelector, opts...).ToFunc()
+}
+
+// ByX orders the results by the x field.
+func ByX(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldX, opts...).ToFunc()
+}
+
+// ByY orders the results by the y field.
+func ByY(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldY, opts...).ToFunc()
+}
+
+// ByAuthor orders the results by the author field.
+func ByAuthor(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAuthor, opts...).ToFunc()
+}
+
 // ByTenantField orders the results by tenant field.
 func ByTenantField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -240,4 +321,22 @@ func newAutomationStep() *sqlgraph.Step {
 		sqlgraph.To(AutomationInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, AutomationTable, AutomationColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Kind) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Kind) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Kind(str)
+	if err := KindValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Kind", str)
+	}
+	return nil
 }

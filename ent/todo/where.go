@@ -106,6 +106,31 @@ func DoneAt(v time.Time) predicate.Todo {
 	return predicate.Todo(sql.FieldEQ(FieldDoneAt, v))
 }
 
+// PageURL applies equality check predicate on the "page_url" field. It's identical to PageURLEQ.
+func PageURL(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldPageURL, v))
+}
+
+// Selector applies equality check predicate on the "selector" field. It's identical to SelectorEQ.
+func Selector(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldSelector, v))
+}
+
+// X applies equality check predicate on the "x" field. It's identical to XEQ.
+func X(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldX, v))
+}
+
+// Y applies equality check predicate on the "y" field. It's identical to YEQ.
+func Y(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldY, v))
+}
+
+// Author applies equality check predicate on the "author" field. It's identical to AuthorEQ.
+func Author(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldAuthor, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.Todo {
 	return predicate.Todo(sql.FieldEQ(FieldTenantID, v))
@@ -609,6 +634,351 @@ func DoneAtIsNil() predicate.Todo {
 // DoneAtNotNil applies the NotNil predicate on the "done_at" field.
 func DoneAtNotNil() predicate.Todo {
 	return predicate.Todo(sql.FieldNotNull(FieldDoneAt))
+}
+
+// KindEQ applies the EQ predicate on the "kind" field.
+func KindEQ(v Kind) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldKind, v))
+}
+
+// KindNEQ applies the NEQ predicate on the "kind" field.
+func KindNEQ(v Kind) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldKind, v))
+}
+
+// KindIn applies the In predicate on the "kind" field.
+func KindIn(vs ...Kind) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldKind, vs...))
+}
+
+// KindNotIn applies the NotIn predicate on the "kind" field.
+func KindNotIn(vs ...Kind) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldKind, vs...))
+}
+
+// PageURLEQ applies the EQ predicate on the "page_url" field.
+func PageURLEQ(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldPageURL, v))
+}
+
+// PageURLNEQ applies the NEQ predicate on the "page_url" field.
+func PageURLNEQ(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldPageURL, v))
+}
+
+// PageURLIn applies the In predicate on the "page_url" field.
+func PageURLIn(vs ...string) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldPageURL, vs...))
+}
+
+// PageURLNotIn applies the NotIn predicate on the "page_url" field.
+func PageURLNotIn(vs ...string) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldPageURL, vs...))
+}
+
+// PageURLGT applies the GT predicate on the "page_url" field.
+func PageURLGT(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldGT(FieldPageURL, v))
+}
+
+// PageURLGTE applies the GTE predicate on the "page_url" field.
+func PageURLGTE(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldGTE(FieldPageURL, v))
+}
+
+// PageURLLT applies the LT predicate on the "page_url" field.
+func PageURLLT(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldLT(FieldPageURL, v))
+}
+
+// PageURLLTE applies the LTE predicate on the "page_url" field.
+func PageURLLTE(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldLTE(FieldPageURL, v))
+}
+
+// PageURLContains applies the Contains predicate on the "page_url" field.
+func PageURLContains(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldContains(FieldPageURL, v))
+}
+
+// PageURLHasPrefix applies the HasPrefix predicate on the "page_url" field.
+func PageURLHasPrefix(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldHasPrefix(FieldPageURL, v))
+}
+
+// PageURLHasSuffix applies the HasSuffix predicate on the "page_url" field.
+func PageURLHasSuffix(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldHasSuffix(FieldPageURL, v))
+}
+
+// PageURLIsNil applies the IsNil predicate on the "page_url" field.
+func PageURLIsNil() predicate.Todo {
+	return predicate.Todo(sql.FieldIsNull(FieldPageURL))
+}
+
+// PageURLNotNil applies the NotNil predicate on the "page_url" field.
+func PageURLNotNil() predicate.Todo {
+	return predicate.Todo(sql.FieldNotNull(FieldPageURL))
+}
+
+// PageURLEqualFold applies the EqualFold predicate on the "page_url" field.
+func PageURLEqualFold(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEqualFold(FieldPageURL, v))
+}
+
+// PageURLContainsFold applies the ContainsFold predicate on the "page_url" field.
+func PageURLContainsFold(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldContainsFold(FieldPageURL, v))
+}
+
+// SelectorEQ applies the EQ predicate on the "selector" field.
+func SelectorEQ(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldSelector, v))
+}
+
+// SelectorNEQ applies the NEQ predicate on the "selector" field.
+func SelectorNEQ(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldSelector, v))
+}
+
+// SelectorIn applies the In predicate on the "selector" field.
+func SelectorIn(vs ...string) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldSelector, vs...))
+}
+
+// SelectorNotIn applies the NotIn predicate on the "selector" field.
+func SelectorNotIn(vs ...string) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldSelector, vs...))
+}
+
+// SelectorGT applies the GT predicate on the "selector" field.
+func SelectorGT(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldGT(FieldSelector, v))
+}
+
+// SelectorGTE applies the GTE predicate on the "selector" field.
+func SelectorGTE(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldGTE(FieldSelector, v))
+}
+
+// SelectorLT applies the LT predicate on the "selector" field.
+func SelectorLT(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldLT(FieldSelector, v))
+}
+
+// SelectorLTE applies the LTE predicate on the "selector" field.
+func SelectorLTE(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldLTE(FieldSelector, v))
+}
+
+// SelectorContains applies the Contains predicate on the "selector" field.
+func SelectorContains(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldContains(FieldSelector, v))
+}
+
+// SelectorHasPrefix applies the HasPrefix predicate on the "selector" field.
+func SelectorHasPrefix(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldHasPrefix(FieldSelector, v))
+}
+
+// SelectorHasSuffix applies the HasSuffix predicate on the "selector" field.
+func SelectorHasSuffix(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldHasSuffix(FieldSelector, v))
+}
+
+// SelectorIsNil applies the IsNil predicate on the "selector" field.
+func SelectorIsNil() predicate.Todo {
+	return predicate.Todo(sql.FieldIsNull(FieldSelector))
+}
+
+// SelectorNotNil applies the NotNil predicate on the "selector" field.
+func SelectorNotNil() predicate.Todo {
+	return predicate.Todo(sql.FieldNotNull(FieldSelector))
+}
+
+// SelectorEqualFold applies the EqualFold predicate on the "selector" field.
+func SelectorEqualFold(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEqualFold(FieldSelector, v))
+}
+
+// SelectorContainsFold applies the ContainsFold predicate on the "selector" field.
+func SelectorContainsFold(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldContainsFold(FieldSelector, v))
+}
+
+// XEQ applies the EQ predicate on the "x" field.
+func XEQ(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldX, v))
+}
+
+// XNEQ applies the NEQ predicate on the "x" field.
+func XNEQ(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldX, v))
+}
+
+// XIn applies the In predicate on the "x" field.
+func XIn(vs ...float64) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldX, vs...))
+}
+
+// XNotIn applies the NotIn predicate on the "x" field.
+func XNotIn(vs ...float64) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldX, vs...))
+}
+
+// XGT applies the GT predicate on the "x" field.
+func XGT(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldGT(FieldX, v))
+}
+
+// XGTE applies the GTE predicate on the "x" field.
+func XGTE(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldGTE(FieldX, v))
+}
+
+// XLT applies the LT predicate on the "x" field.
+func XLT(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldLT(FieldX, v))
+}
+
+// XLTE applies the LTE predicate on the "x" field.
+func XLTE(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldLTE(FieldX, v))
+}
+
+// XIsNil applies the IsNil predicate on the "x" field.
+func XIsNil() predicate.Todo {
+	return predicate.Todo(sql.FieldIsNull(FieldX))
+}
+
+// XNotNil applies the NotNil predicate on the "x" field.
+func XNotNil() predicate.Todo {
+	return predicate.Todo(sql.FieldNotNull(FieldX))
+}
+
+// YEQ applies the EQ predicate on the "y" field.
+func YEQ(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldY, v))
+}
+
+// YNEQ applies the NEQ predicate on the "y" field.
+func YNEQ(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldY, v))
+}
+
+// YIn applies the In predicate on the "y" field.
+func YIn(vs ...float64) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldY, vs...))
+}
+
+// YNotIn applies the NotIn predicate on the "y" field.
+func YNotIn(vs ...float64) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldY, vs...))
+}
+
+// YGT applies the GT predicate on the "y" field.
+func YGT(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldGT(FieldY, v))
+}
+
+// YGTE applies the GTE predicate on the "y" field.
+func YGTE(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldGTE(FieldY, v))
+}
+
+// YLT applies the LT predicate on the "y" field.
+func YLT(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldLT(FieldY, v))
+}
+
+// YLTE applies the LTE predicate on the "y" field.
+func YLTE(v float64) predicate.Todo {
+	return predicate.Todo(sql.FieldLTE(FieldY, v))
+}
+
+// YIsNil applies the IsNil predicate on the "y" field.
+func YIsNil() predicate.Todo {
+	return predicate.Todo(sql.FieldIsNull(FieldY))
+}
+
+// YNotNil applies the NotNil predicate on the "y" field.
+func YNotNil() predicate.Todo {
+	return predicate.Todo(sql.FieldNotNull(FieldY))
+}
+
+// AuthorEQ applies the EQ predicate on the "author" field.
+func AuthorEQ(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldAuthor, v))
+}
+
+// AuthorNEQ applies the NEQ predicate on the "author" field.
+func AuthorNEQ(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldAuthor, v))
+}
+
+// AuthorIn applies the In predicate on the "author" field.
+func AuthorIn(vs ...string) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldAuthor, vs...))
+}
+
+// AuthorNotIn applies the NotIn predicate on the "author" field.
+func AuthorNotIn(vs ...string) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldAuthor, vs...))
+}
+
+// AuthorGT applies the GT predicate on the "author" field.
+func AuthorGT(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldGT(FieldAuthor, v))
+}
+
+// AuthorGTE applies the GTE predicate on the "author" field.
+func AuthorGTE(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldGTE(FieldAuthor, v))
+}
+
+// AuthorLT applies the LT predicate on the "author" field.
+func AuthorLT(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldLT(FieldAuthor, v))
+}
+
+// AuthorLTE applies the LTE predicate on the "author" field.
+func AuthorLTE(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldLTE(FieldAuthor, v))
+}
+
+// AuthorContains applies the Contains predicate on the "author" field.
+func AuthorContains(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldContains(FieldAuthor, v))
+}
+
+// AuthorHasPrefix applies the HasPrefix predicate on the "author" field.
+func AuthorHasPrefix(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldHasPrefix(FieldAuthor, v))
+}
+
+// AuthorHasSuffix applies the HasSuffix predicate on the "author" field.
+func AuthorHasSuffix(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldHasSuffix(FieldAuthor, v))
+}
+
+// AuthorIsNil applies the IsNil predicate on the "author" field.
+func AuthorIsNil() predicate.Todo {
+	return predicate.Todo(sql.FieldIsNull(FieldAuthor))
+}
+
+// AuthorNotNil applies the NotNil predicate on the "author" field.
+func AuthorNotNil() predicate.Todo {
+	return predicate.Todo(sql.FieldNotNull(FieldAuthor))
+}
+
+// AuthorEqualFold applies the EqualFold predicate on the "author" field.
+func AuthorEqualFold(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldEqualFold(FieldAuthor, v))
+}
+
+// AuthorContainsFold applies the ContainsFold predicate on the "author" field.
+func AuthorContainsFold(v string) predicate.Todo {
+	return predicate.Todo(sql.FieldContainsFold(FieldAuthor, v))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

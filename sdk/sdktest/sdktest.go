@@ -4,6 +4,7 @@ package sdktest
 
 import (
 	"context"
+	"path/filepath"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -34,8 +35,11 @@ type Server struct {
 // Options may adjust the configuration. Everything closes with the test.
 func Start(t testing.TB, databaseURL string, options ...func(*sdk.Config)) *Server {
 	t.Helper()
+	blobs := t.TempDir()
 	cfg := sdk.Config{
 		DatabaseURL:  databaseURL,
+		DataDir:      blobs,
+		BlobURL:      "file://" + filepath.ToSlash(blobs),
 		PlatformKey:  PlatformKey,
 		JWT:          auth.JWTConfig{Secret: []byte(JWTSecret)},
 		RateLimit:    -1,

@@ -44,6 +44,8 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *sql.DB
 	Dialect string
+	// URL is the PostgreSQL URL (for dedicated connections: LISTEN).
+	URL string
 }
 
 // Open opens the database the options name. It does not migrate.
@@ -67,7 +69,11 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.WrapDriver != nil {
 		drv = opts.WrapDriver(drv)
 	}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+	out := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}
+	if dia == dialect.Postgres {
+		out.URL = dsn
+	}
+	return out, nil
 }
 
 func resolve(opts Options) (driverName, dsn, dia string, err error) {

@@ -22,6 +22,7 @@ type flow struct {
 }
 
 func newFlow(w *ent.Workflow) *flow {
+	linkStatuses(w)
 	f := &flow{
 		w:        w,
 		statuses: w.Edges.Statuses,

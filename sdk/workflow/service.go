@@ -130,6 +130,7 @@ func (s *Service) Workflows(ctx context.Context) ([]*ent.Workflow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list workflows: %w", err)
 	}
+	linkStatuses(ws...)
 	return ws, nil
 }
 
@@ -159,6 +160,7 @@ func (s *Service) Workflow(ctx context.Context, key string) (*ent.Workflow, erro
 	if err != nil {
 		return nil, fmt.Errorf("get workflow %s: %w", key, err)
 	}
+	linkStatuses(w)
 	return w, nil
 }
 
@@ -224,4 +226,14 @@ func (s *Service) ProjectQuery(ctx context.Context) (*ent.ProjectQuery, error) {
 		return nil, err
 	}
 	return s.client.Project.Query(), nil
+}
+
+// linkStatuses points loaded statuses back at their workflow, so fields of
+// a status that need the workflow (its key) cost no query.
+func linkStatuses(ws ...*ent.Workflow) {
+	for _, w := range ws {
+		for _, st := range w.Edges.Statuses {
+			st.Edges.Workflow = w
+		}
+	}
 }

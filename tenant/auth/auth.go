@@ -1,7 +1,7 @@
 // Package auth turns request credentials into a tenant.Actor: the platform's
 // API key (X-Api-Key, optionally X-Tenant), a member's JWT, or a customer's
-// portal session token (verified by the portal service through
-// PortalTokenVerifier).
+// portal session token; and it exchanges invitation tokens for portal
+// sessions. Secrets are stored as SHA-256 hashes only.
 package auth
 
 import (
@@ -34,10 +34,6 @@ const (
 	HeaderAuthorization = "Authorization"
 )
 
-// PortalTokenPrefix starts every portal session token, which tells it apart
-// from a JWT in the Authorization header.
-const PortalTokenPrefix = "lps_"
-
 // Errors of authentication. All are UNAUTHENTICATED and say nothing about
 // which part of a credential was wrong.
 var (
@@ -47,11 +43,6 @@ var (
 	ErrTwoCredentials  = errcode.New(errcode.Unauthenticated, "send either X-Api-Key or Authorization, not both")
 	ErrMalformedHeader = errcode.New(errcode.Unauthenticated, "Authorization must be 'Bearer <token>'")
 )
-
-// PortalTokenVerifier verifies a customer's portal session token.
-type PortalTokenVerifier interface {
-	VerifyPortalToken(ctx context.Context, token string) (tenant.Actor, error)
-}
 
 // Credentials are what a request presents.
 type Credentials struct {
@@ -98,7 +89,6 @@ func (c Credentials) Empty() bool { return c.APIKey == "" && c.Bearer == "" && !
 type Authenticator struct {
 	client *ent.Client
 	jwt    *jwtVerifier
-	portal PortalTokenVerifier
 }
 
 // New returns an Authenticator over the client. A zero JWTConfig disables
@@ -110,9 +100,6 @@ func New(client *ent.Client, cfg JWTConfig) (*Authenticator, error) {
 	}
 	return &Authenticator{client: client, jwt: v}, nil
 }
-
-// SetPortalVerifier installs the verifier of portal session tokens.
-func (a *Authenticator) SetPortalVerifier(v PortalTokenVerifier) { a.portal = v }
 
 // Authenticate returns the actor the credentials prove. ok is false for an
 // anonymous call (no credentials); bad credentials are an error.
@@ -127,10 +114,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, c Credentials) (actor 
 	case c.APIKey != "":
 		actor, err = a.platform(ctx, c.APIKey, c.Tenant)
 	case strings.HasPrefix(c.Bearer, PortalTokenPrefix):
-		if a.portal == nil {
-			return tenant.Actor{}, false, ErrInvalidToken
-		}
-		actor, err = a.portal.VerifyPortalToken(ctx, c.Bearer)
+		actor, err = a.portalActor(ctx, c.Bearer)
 	default:
 		actor, err = a.member(ctx, c.Bearer)
 	}

@@ -1,0 +1,296 @@
+package policies
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"github.com/casbin/casbin/v2"
+	"github.com/casbin/casbin/v2/model"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/policyrule"
+)
+
+// StatusFeatures are the features a status unlocks by default (a template's
+// data).
+type StatusFeatures struct {
+	Workflow, Status string
+	Features         []Feature
+}
+
+// Features answers which portal features a status unlocks in a tenant: the
+// template defaults (wildcard domain) with the tenant's grants and denies
+// (its own domain, PolicyRule rows) applied by casbin.
+//
+// Decisions are memoised per tenant in a bounded cache: a tenant's entry is
+// its decision table, computed by a casbin enforcer over that tenant's
+// filtered policy (the defaults plus its own rules) and then dropped, so
+// the cost of a check does not grow with the number of tenants and the
+// memory per tenant is a few hundred bytes. Tenants without overrides share
+// the defaults' table. A change invalidates the tenant's entry (and, on
+// PostgreSQL, every replica's through NOTIFY).
+type Features struct {
+	client   *ent.Client
+	model    model.Model
+	adapter  *EntAdapter
+	defaults *decisions
+	notify   bool
+	cache    *decisionCache
+}
+
+// decisions maps workflow key → status key → unlocked features.
+type decisions struct {
+	byStatus map[string]map[string]FeatureSet
+}
+
+func (d *decisions) get(workflow, status string) FeatureSet {
+	return d.byStatus[workflow][status]
+}
+
+// FeaturesConfig configures Features.
+type FeaturesConfig struct {
+	Client   *ent.Client
+	Defaults []StatusFeatures
+	// Capacity bounds the cached tenants (default 10,000).
+	Capacity int
+	// Notify sends a PostgreSQL NOTIFY on NotifyChannel with every change.
+	Notify bool
+}
+
+// NotifyChannel is the PostgreSQL channel of policy changes; the payload is
+// the tenant ID.
+const NotifyChannel = "lanes_policies"
+
+// NewFeatures builds the feature authorizer.
+func NewFeatures(cfg FeaturesConfig) (*Features, error) {
+	m, err := model.NewModelFromString(modelConf)
+	if err != nil {
+		return nil, fmt.Errorf("policies: model: %w", err)
+	}
+	var rules [][]string
+	defaults := &decisions{byStatus: map[string]map[string]FeatureSet{}}
+	for _, sf := range cfg.Defaults {
+		var set FeatureSet
+		for _, f := range sf.Features {
+			if !f.Valid() {
+				return nil, fmt.Errorf("policies: unknown feature %q for %s/%s", f, sf.Workflow, sf.Status)
+			}
+			set = set.With(f)
+			rules = append(rules, []string{"p", StatusSubject(sf.Workflow, sf.Status), WildcardDomain, FeatureObject(f), useAction, "allow"})
+		}
+		if defaults.byStatus[sf.Workflow] == nil {
+			defaults.byStatus[sf.Workflow] = map[string]FeatureSet{}
+		}
+		defaults.byStatus[sf.Workflow][sf.Status] = set
+	}
+	capacity := cfg.Capacity
+	if capacity <= 0 {
+		capacity = 10_000
+	}
+	return &Features{
+		client:   cfg.Client,
+		model:    m,
+		adapter:  &EntAdapter{client: cfg.Client, defaults: rules},
+		defaults: defaults,
+		notify:   cfg.Notify,
+		cache:    newDecisionCache(capacity),
+	}, nil
+}
+
+// Default returns the features a status unlocks by default.
+func (f *Features) Default(workflow, status string) FeatureSet {
+	return f.defaults.get(workflow, status)
+}
+
+// Unlocked returns the features a status unlocks in the tenant. ctx must
+// act in that tenant (any actor of it, customers included).
+func (f *Features) Unlocked(ctx context.Context, tenantID, workflow, status string) (FeatureSet, error) {
+	d, err := f.tenant(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	return d.get(workflow, status), nil
+}
+
+// Can reports whether the status unlocks the feature in the tenant.
+func (f *Features) Can(ctx context.Context, tenantID, workflow, status string, feature Feature) (bool, error) {
+	set, err := f.Unlocked(ctx, tenantID, workflow, status)
+	return set.Has(feature), err
+}
+
+func (f *Features) tenant(ctx context.Context, tenantID string) (*decisions, error) {
+	if d, ok := f.cache.get(tenantID); ok {
+		return d, nil
+	}
+	d, err := f.load(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	f.cache.put(tenantID, d)
+	return d, nil
+}
+
+// load computes a tenant's decisions: a casbin enforcer over the defaults
+// and the tenant's rules (one indexed query), asked about every status
+// either names.
+func (f *Features) load(ctx context.Context, tenantID string) (*decisions, error) {
+	has, err := f.client.PolicyRule.Query().Exist(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("policies: rules of %s: %w", tenantID, err)
+	}
+	if !has {
+		return f.defaults, nil
+	}
+	e, err := casbin.NewEnforcer(f.model.Copy())
+	if err != nil {
+		return nil, fmt.Errorf("policies: enforcer: %w", err)
+	}
+	e.SetAdapter(f.adapter)
+	if err := e.LoadFilteredPolicy(TenantFilter{Ctx: ctx, TenantID: tenantID}); err != nil {
+		return nil, err
+	}
+	rules, err := e.GetPolicy()
+	if err != nil {
+		return nil, fmt.Errorf("policies: rules of %s: %w", tenantID, err)
+	}
+	subjects := map[string]bool{}
+	for _, rule := range rules {
+		subjects[rule[0]] = true
+	}
+	d := &decisions{byStatus: map[string]map[string]FeatureSet{}}
+	for sub := range subjects {
+		workflow, status, ok := splitSubject(sub)
+		if !ok {
+			continue
+		}
+		var set FeatureSet
+		for _, feat := range AllFeatures {
+			allowed, err := e.Enforce(sub, tenantID, FeatureObject(feat), useAction)
+			if err != nil {
+				return nil, fmt.Errorf("policies: enforce %s %s: %w", sub, feat, err)
+			}
+			if allowed {
+				set = set.With(feat)
+			}
+		}
+		if d.byStatus[workflow] == nil {
+			d.byStatus[workflow] = map[string]FeatureSet{}
+		}
+		d.byStatus[workflow][status] = set
+	}
+	return d, nil
+}
+
+// SetOverride records, in the caller's transaction c, whether a status
+// unlocks a feature in the tenant of ctx: a grant or deny where that
+// differs from the default, no rule where it matches. Call Invalidate
+// after the transaction commits.
+func (f *Features) SetOverride(ctx context.Context, c *ent.Client, tenantID, workflow, status string, feature Feature, enabled bool) error {
+	sub, obj := StatusSubject(workflow, status), FeatureObject(feature)
+	if _, err := c.PolicyRule.Delete().
+		Where(policyrule.Ptype("p"), policyrule.Subject(sub), policyrule.Object(obj), policyrule.Action(useAction)).
+		Exec(ctx); err != nil {
+		return fmt.Errorf("policies: clear rule: %w", err)
+	}
+	if f.Default(workflow, status).Has(feature) != enabled {
+		effect := policyrule.EffectDeny
+		if enabled {
+			effect = policyrule.EffectAllow
+		}
+		if err := c.PolicyRule.Create().
+			SetSubject(sub).SetObject(obj).SetAction(useAction).SetEffect(effect).
+			Exec(ctx); err != nil {
+			return fmt.Errorf("policies: write rule: %w", err)
+		}
+	}
+	if f.notify {
+		if _, err := c.ExecContext(ctx, "SELECT pg_notify($1, $2)", NotifyChannel, tenantID); err != nil {
+			return fmt.Errorf("policies: notify: %w", err)
+		}
+	}
+	return nil
+}
+
+// Invalidate drops a tenant's cached decisions.
+func (f *Features) Invalidate(tenantID string) { f.cache.remove(tenantID) }
+
+// decisionCache is a bounded map of tenants' decisions. Reads take a read
+// lock and an atomic timestamp; when full, the least recently used eighth
+// is evicted at once, so eviction is amortised.
+type decisionCache struct {
+	mu       sync.RWMutex
+	capacity int
+	entries  map[string]*cacheEntry
+	clock    atomic.Int64
+}
+
+type cacheEntry struct {
+	d        *decisions
+	lastUsed atomic.Int64
+}
+
+func newDecisionCache(capacity int) *decisionCache {
+	return &decisionCache{capacity: capacity, entries: make(map[string]*cacheEntry)}
+}
+
+func (c *decisionCache) get(tenantID string) (*decisions, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[tenantID]
+	c.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	e.lastUsed.Store(c.clock.Add(1))
+	return e.d, true
+}
+
+func (c *decisionCache) put(tenantID string, d *decisions) {
+	e := &cacheEntry{d: d}
+	e.lastUsed.Store(c.clock.Add(1))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.capacity {
+		c.evictLocked(max(1, c.capacity/8))
+	}
+	c.entries[tenantID] = e
+}
+
+func (c *decisionCache) remove(tenantID string) {
+	c.mu.Lock()
+	delete(c.entries, tenantID)
+	c.mu.Unlock()
+}
+
+// evictLocked drops the n least recently used entries.
+func (c *decisionCache) evictLocked(n int) {
+	type aged struct {
+		key string
+		at  int64
+	}
+	all := make([]aged, 0, len(c.entries))
+	for k, e := range c.entries {
+		all = append(all, aged{k, e.lastUsed.Load()})
+	}
+	slices.SortFunc(all, func(a, b aged) int { return cmp.Compare(a.at, b.at) })
+	for _, o := range all[:min(n, len(all))] {
+		delete(c.entries, o.key)
+	}
+}
+
+// Len is the number of cached tenants (for tests and metrics).
+func (f *Features) Len() int {
+	f.cache.mu.RLock()
+	defer f.cache.mu.RUnlock()
+	return len(f.cache.entries)
+}
+
+// InvalidateAll drops every cached decision.
+func (f *Features) InvalidateAll() {
+	f.cache.mu.Lock()
+	f.cache.entries = make(map[string]*cacheEntry)
+	f.cache.mu.Unlock()
+}

@@ -1,0 +1,209 @@
+// Package portal is the customer side of Lanes: invitations into the
+// customer portal, the portal itself, and the features each project status
+// unlocks there (wishes, files, feedback, my data, and the ones the
+// embedding platform renders: emails, statistics, store).
+package portal
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gocloud.dev/blob"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/project"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/tenant"
+	"github.com/lanes-dev/lanes/tenant/auth"
+)
+
+// Errors of the portal service.
+var (
+	ErrFeatureLocked    = errcode.New(errcode.FeatureLocked, "this feature is not unlocked in the project's status")
+	ErrProjectNotFound  = errcode.New(errcode.NotFound, "project not found")
+	ErrFileNotFound     = errcode.New(errcode.NotFound, "file not found")
+	ErrCustomersOnly    = errcode.New(errcode.Forbidden, "only customers (portal sessions) use the portal")
+	ErrNoCustomer       = errcode.New(errcode.Validation, "the project has no customer")
+	ErrStatusNotFound   = errcode.New(errcode.NotFound, "status not found in this workflow")
+	ErrWorkflowNotFound = errcode.New(errcode.NotFound, "workflow not found")
+)
+
+// Config are the dependencies and settings of the portal service.
+type Config struct {
+	Client   *ent.Client
+	Authz    *policies.Authorizer
+	Features *policies.Features
+	Authn    *auth.Authenticator
+	Bucket   *blob.Bucket
+	Signer   *Signer
+	// Postgres: lock the project row while a feature is used.
+	Postgres bool
+	// PortalURL is the embedding platform's page that accepts invitations;
+	// the token is appended as ?token=.
+	PortalURL string
+	// InvitationTTL (default 7 days) and SessionTTL (default 30 days).
+	InvitationTTL time.Duration
+	SessionTTL    time.Duration
+	// MaxUploadBytes bounds one file (default 25 MiB).
+	MaxUploadBytes int64
+	// FileURLTTL is how long a file's download URL works (default 1 hour).
+	FileURLTTL time.Duration
+}
+
+// Service is the portal domain service.
+type Service struct {
+	cfg Config
+}
+
+// NewService returns the portal service.
+func NewService(cfg Config) *Service {
+	if cfg.InvitationTTL <= 0 {
+		cfg.InvitationTTL = 7 * 24 * time.Hour
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 30 * 24 * time.Hour
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 25 << 20
+	}
+	if cfg.FileURLTTL <= 0 {
+		cfg.FileURLTTL = time.Hour
+	}
+	return &Service{cfg: cfg}
+}
+
+// MaxUploadBytes is the largest file accepted.
+func (s *Service) MaxUploadBytes() int64 { return s.cfg.MaxUploadBytes }
+
+// requireCustomer returns the calling customer; staff are FORBIDDEN (the
+// portal is the customer's), anonymous callers UNAUTHENTICATED.
+func requireCustomer(ctx context.Context) (tenant.Actor, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return a, err
+	}
+	if a.Kind != tenant.KindCustomer {
+		return a, ErrCustomersOnly
+	}
+	return a, nil
+}
+
+// statusOf returns the workflow and status keys of a project, loading them
+// unless they are loaded.
+func (s *Service) statusOf(ctx context.Context, c *ent.Client, p *ent.Project) (*ent.Status, string, error) {
+	st, err := p.Edges.StatusOrErr()
+	if err != nil {
+		if st, err = c.Status.Get(ctx, p.StatusID); err != nil {
+			return nil, "", fmt.Errorf("load status of %s: %w", p.ID, err)
+		}
+	}
+	w, err := st.Edges.WorkflowOrErr()
+	if err != nil {
+		if w, err = c.Workflow.Get(ctx, st.WorkflowID); err != nil {
+			return nil, "", fmt.Errorf("load workflow of %s: %w", p.ID, err)
+		}
+		st.Edges.Workflow = w
+	}
+	return st, w.Key, nil
+}
+
+// unlocked returns the features a project's current status unlocks.
+func (s *Service) unlocked(ctx context.Context, c *ent.Client, p *ent.Project) (policies.FeatureSet, error) {
+	st, workflowKey, err := s.statusOf(ctx, c, p)
+	if err != nil {
+		return 0, err
+	}
+	return s.cfg.Features.Unlocked(ctx, string(p.TenantID), workflowKey, st.Key)
+}
+
+// ProjectFeatures lists the features the project's status unlocks.
+func (s *Service) ProjectFeatures(ctx context.Context, p *ent.Project) ([]policies.Feature, error) {
+	if _, err := tenant.RequireTenant(ctx); err != nil {
+		return nil, err
+	}
+	set, err := s.unlocked(ctx, s.cfg.Client, p)
+	return set.List(), err
+}
+
+// StatusFeatures lists the features a status unlocks in the caller's
+// tenant (defaults with the tenant's overrides).
+func (s *Service) StatusFeatures(ctx context.Context, st *ent.Status) ([]policies.Feature, error) {
+	if _, err := tenant.RequireTenant(ctx); err != nil {
+		return nil, err
+	}
+	w, err := st.Edges.WorkflowOrErr()
+	if err != nil {
+		if w, err = s.cfg.Client.Workflow.Get(ctx, st.WorkflowID); err != nil {
+			return nil, fmt.Errorf("load workflow of status %s: %w", st.ID, err)
+		}
+	}
+	set, err := s.cfg.Features.Unlocked(ctx, string(st.TenantID), w.Key, st.Key)
+	return set.List(), err
+}
+
+// CanUse reports whether a feature is unlocked for the project now: the
+// decision for the features the embedding platform renders itself
+// (EMAILS, STATISTICS, STORE) as much as for Lanes' own.
+func (s *Service) CanUse(ctx context.Context, projectID pulid.ID, feature policies.Feature) (bool, error) {
+	if _, err := tenant.RequireTenant(ctx); err != nil {
+		return false, err
+	}
+	if !feature.Valid() {
+		return false, errcode.Invalid("feature", "unknown portal feature")
+	}
+	p, err := s.cfg.Client.Project.Get(ctx, projectID)
+	if ent.IsNotFound(err) {
+		return false, ErrProjectNotFound.With("id", projectID)
+	}
+	if err != nil {
+		return false, err
+	}
+	set, err := s.unlocked(ctx, s.cfg.Client, p)
+	return set.Has(feature), err
+}
+
+// useFeature loads the customer's project for a feature mutation (locked
+// against concurrent status changes on PostgreSQL, inside the caller's
+// transaction) and checks that its status unlocks the feature: the
+// contract's order is the object, then the role, then the rule.
+func (s *Service) useFeature(ctx context.Context, c *ent.Client, projectID pulid.ID, feature policies.Feature) (*ent.Project, tenant.Actor, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return nil, a, err
+	}
+	q := c.Project.Query().Where(project.ID(projectID), project.Archived(false))
+	if s.cfg.Postgres {
+		q.ForShare()
+	}
+	p, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return nil, a, ErrProjectNotFound.With("id", projectID)
+	}
+	if err != nil {
+		return nil, a, fmt.Errorf("load project %s: %w", projectID, err)
+	}
+	if a.Kind != tenant.KindCustomer {
+		return nil, a, ErrCustomersOnly
+	}
+	set, err := s.unlocked(ctx, c, p)
+	if err != nil {
+		return nil, a, err
+	}
+	if !set.Has(feature) {
+		return nil, a, ErrFeatureLocked.With("feature", string(feature))
+	}
+	return p, a, nil
+}
+
+func actorLabel(a tenant.Actor) string {
+	switch a.Kind {
+	case tenant.KindCustomer:
+		return "customer:" + string(a.CustomerID)
+	case tenant.KindMember:
+		return "member:" + string(a.MemberID)
+	}
+	return "platform"
+}
