@@ -27,6 +27,17 @@ const internalMessage = "internal error"
 // VALIDATION. Anything else is INTERNAL with a generic message, logged.
 func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
+		if input, ok := err.(*gqlerror.Error); ok && input.Unwrap() != nil {
+			// gqlgen wrapped an error of its own making: an argument or
+			// variable that did not coerce (a resolver's errors arrive
+			// unwrapped). The input is wrong, not the server.
+			code, message, details := errcode.Validation, input.Unwrap().Error(), map[string]any(nil)
+			if e, ok := errcode.As(input.Unwrap()); ok {
+				code, message, details = e.Code, e.Message, e.Details
+			}
+			input.Message = message
+			return withCode(input, code, details)
+		}
 		gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 		cause := gqlErr.Unwrap()
 		if cause == nil {

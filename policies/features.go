@@ -1,10 +1,8 @@
 package policies
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -218,19 +216,20 @@ func (f *Features) SetOverride(ctx context.Context, c *ent.Client, tenantID, wor
 // Invalidate drops a tenant's cached decisions.
 func (f *Features) Invalidate(tenantID string) { f.cache.remove(tenantID) }
 
-// decisionCache is a bounded map of tenants' decisions. Reads take a read
-// lock and an atomic timestamp; when full, the least recently used eighth
-// is evicted at once, so eviction is amortised.
+// decisionCache is a bounded map of tenants' decisions with CLOCK
+// eviction: a read takes a read lock and sets the entry's used bit only if
+// it is clear (no shared write on the hot path); when full, a sweep evicts
+// entries not used since the previous sweep and clears the bits of the
+// others, so eviction is amortised.
 type decisionCache struct {
 	mu       sync.RWMutex
 	capacity int
 	entries  map[string]*cacheEntry
-	clock    atomic.Int64
 }
 
 type cacheEntry struct {
-	d        *decisions
-	lastUsed atomic.Int64
+	d    *decisions
+	used atomic.Bool
 }
 
 func newDecisionCache(capacity int) *decisionCache {
@@ -244,17 +243,19 @@ func (c *decisionCache) get(tenantID string) (*decisions, bool) {
 	if !ok {
 		return nil, false
 	}
-	e.lastUsed.Store(c.clock.Add(1))
+	if !e.used.Load() {
+		e.used.Store(true)
+	}
 	return e.d, true
 }
 
 func (c *decisionCache) put(tenantID string, d *decisions) {
 	e := &cacheEntry{d: d}
-	e.lastUsed.Store(c.clock.Add(1))
+	e.used.Store(true)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= c.capacity {
-		c.evictLocked(max(1, c.capacity/8))
+		c.sweepLocked()
 	}
 	c.entries[tenantID] = e
 }
@@ -265,19 +266,25 @@ func (c *decisionCache) remove(tenantID string) {
 	c.mu.Unlock()
 }
 
-// evictLocked drops the n least recently used entries.
-func (c *decisionCache) evictLocked(n int) {
-	type aged struct {
-		key string
-		at  int64
-	}
-	all := make([]aged, 0, len(c.entries))
+// sweepLocked evicts the entries unused since the last sweep (at least an
+// eighth of the cache, oldest-looking first) and clears the used bits.
+func (c *decisionCache) sweepLocked() {
+	want := max(1, c.capacity/8)
+	var recent []string
 	for k, e := range c.entries {
-		all = append(all, aged{k, e.lastUsed.Load()})
+		if !e.used.Swap(false) {
+			delete(c.entries, k)
+			want--
+		} else {
+			recent = append(recent, k)
+		}
 	}
-	slices.SortFunc(all, func(a, b aged) int { return cmp.Compare(a.at, b.at) })
-	for _, o := range all[:min(n, len(all))] {
-		delete(c.entries, o.key)
+	for _, k := range recent {
+		if want <= 0 {
+			break
+		}
+		delete(c.entries, k)
+		want--
 	}
 }
 

@@ -24,7 +24,7 @@ const GraphQLPath = "/graphql"
 
 func (l *Lanes) newHandler() http.Handler {
 	mux := http.NewServeMux()
-	api := l.bodyLimit(l.authenticate(l.rateLimit(l.timeout(l.graphQLServer()))))
+	api := l.bodyLimit(l.authenticate(l.rateLimit(l.timeout(codedErrors(l.graphQLServer())))))
 	mux.Handle(GraphQLPath, l.cors(api))
 	mux.Handle("GET "+l.signer.Path+"{tenant}/{file}", l.rateLimit(http.HandlerFunc(l.serveFile)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

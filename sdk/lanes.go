@@ -198,3 +198,17 @@ func (l *Lanes) AsMember(ctx context.Context, tenantRef, externalID string) (con
 // DB is the database pool, for embedders' own read-only SQL (reports,
 // health checks). It bypasses tenant isolation: scope every query yourself.
 func (l *Lanes) DB() *sql.DB { return l.db.SQL }
+
+// AsCredentials returns a context acting as whoever the headers' credentials
+// name (X-Api-Key with X-Tenant, or Authorization: Bearer ...), for
+// embedders that forward requests of their own.
+func (l *Lanes) AsCredentials(ctx context.Context, h http.Header) (context.Context, error) {
+	a, ok, err := l.authn.Authenticate(ctx, auth.CredentialsFromHeader(h))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, tenant.ErrUnauthenticated
+	}
+	return tenant.NewContext(ctx, a), nil
+}

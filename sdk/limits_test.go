@@ -61,6 +61,15 @@ fragment S on Workflow { statuses { workflow { key } } }`
 			res := sdktest.Op(t, member, "Workflows", nil)
 			require.Empty(t, res.Errors)
 		})
+		t.Run("malformed requests carry a code too", func(t *testing.T) {
+			res := member.Raw(t, []byte(`{"query": "{ viewer { kind } }"`))
+			require.Equal(t, http.StatusBadRequest, res.Status)
+			require.Equal(t, []string{"VALIDATION"}, res.Codes())
+			res = member.Do(t, `{ viewer { kind `, nil)
+			require.Equal(t, []string{"VALIDATION"}, res.Codes())
+			res = member.Do(t, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": 42})
+			require.Equal(t, []string{"VALIDATION"}, res.Codes())
+		})
 		t.Run("introspection is off outside development mode", func(t *testing.T) {
 			res := member.Do(t, `{ __schema { types { name } } }`, nil)
 			require.NotEmpty(t, res.Errors)

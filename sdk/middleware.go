@@ -235,3 +235,76 @@ func hostOf(origin string) string {
 	}
 	return origin
 }
+
+// codedErrors makes sure every error response carries extensions.code, as
+// the contract promises, also those gqlgen's transports write themselves
+// for requests they cannot parse (bad JSON, bad multipart): such 4xx
+// bodies are small, so they are buffered and given a VALIDATION code.
+func codedErrors(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isWebSocket(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		cw := &codingWriter{ResponseWriter: w}
+		next.ServeHTTP(cw, r)
+		cw.finish()
+	})
+}
+
+type codingWriter struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (c *codingWriter) WriteHeader(status int) {
+	c.status = status
+	if status < 400 || status >= 500 {
+		c.ResponseWriter.WriteHeader(status)
+	}
+}
+
+func (c *codingWriter) Write(b []byte) (int, error) {
+	if c.status >= 400 && c.status < 500 {
+		return c.buf.Write(b)
+	}
+	return c.ResponseWriter.Write(b)
+}
+
+// Flush keeps streaming transports working.
+func (c *codingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok && (c.status < 400 || c.status >= 500) {
+		f.Flush()
+	}
+}
+
+func (c *codingWriter) finish() {
+	if c.status < 400 || c.status >= 500 {
+		return
+	}
+	body := c.buf.Bytes()
+	var resp map[string]any
+	if json.Unmarshal(body, &resp) == nil {
+		if errs, ok := resp["errors"].([]any); ok {
+			for _, e := range errs {
+				if m, ok := e.(map[string]any); ok {
+					ext, _ := m["extensions"].(map[string]any)
+					if ext == nil {
+						ext = map[string]any{}
+						m["extensions"] = ext
+					}
+					if _, ok := ext["code"]; !ok {
+						ext["code"] = string(errcode.Validation)
+					}
+				}
+			}
+			if fixed, err := json.Marshal(resp); err == nil {
+				body = fixed
+			}
+		}
+	}
+	c.ResponseWriter.Header().Del("Content-Length")
+	c.ResponseWriter.WriteHeader(c.status)
+	_, _ = c.ResponseWriter.Write(body)
+}
