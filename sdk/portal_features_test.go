@@ -82,7 +82,9 @@ func TestPortalFeatureMutations(t *testing.T) {
 
 		t.Run("wishes: latest wins, history kept", func(t *testing.T) {
 			at("lead")
-			type submitted struct{ SubmitWishes struct{ Answers map[string]any } }
+			type submitted struct {
+				SubmitWishes struct{ Answers map[string]any }
+			}
 			var first, second submitted
 			wishes(map[string]any{"colors": "blue", "pages": []any{"home", "about"}}).Decode(t, &first)
 			require.Equal(t, []any{"home", "about"}, first.SubmitWishes.Answers["pages"])
@@ -90,7 +92,9 @@ func TestPortalFeatureMutations(t *testing.T) {
 			require.Equal(t, map[string]any{"colors": "green"}, second.SubmitWishes.Answers)
 			require.Equal(t, "green", readPortal(t, customer).Portal.Projects[0].Wishes.Answers["colors"])
 			var pp struct {
-				Node struct{ Wishes struct{ Answers map[string]any } }
+				Node struct {
+					Wishes struct{ Answers map[string]any }
+				}
 			}
 			sdktest.Op(t, a.member, "ProjectPortal", map[string]any{"id": p.ID}).Decode(t, &pp)
 			require.Equal(t, "green", pp.Node.Wishes.Answers["colors"])
@@ -158,7 +162,12 @@ func TestPortalFeatureMutations(t *testing.T) {
 
 		t.Run("feedback: a pinned to-do in the current status", func(t *testing.T) {
 			at("feedback")
-			var out struct{ PinFeedback struct{ ID, Title string; Done bool } }
+			var out struct {
+				PinFeedback struct {
+					ID, Title string
+					Done      bool
+				}
+			}
 			feedback(pin).Decode(t, &out)
 			require.Regexp(t, `^tod_`, out.PinFeedback.ID)
 			require.Equal(t, "Bigger photo please", out.PinFeedback.Title)
@@ -180,7 +189,9 @@ func TestPortalFeatureMutations(t *testing.T) {
 
 		t.Run("my data", func(t *testing.T) {
 			at("preparation")
-			var out struct{ UpdateMyData struct{ ID, Name, Company, Email, Phone string } }
+			var out struct {
+				UpdateMyData struct{ ID, Name, Company, Email, Phone string }
+			}
 			myData(map[string]any{"name": "Cara Baker", "phone": "+49 30 1234", "company": ""}).Decode(t, &out)
 			require.Equal(t, "Cara Baker", out.UpdateMyData.Name)
 			require.Equal(t, "+49 30 1234", out.UpdateMyData.Phone)

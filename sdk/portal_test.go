@@ -49,7 +49,9 @@ func TestPortalDefaultMatrix(t *testing.T) {
 			require.Equal(t, key, got.Status.Key)
 			require.Equal(t, websiteFeatures[key], got.Features, key)
 
-			var pf struct{ Node struct{ PortalFeatures []string } }
+			var pf struct {
+				Node struct{ PortalFeatures []string }
+			}
 			sdktest.Op(t, a.member, "ProjectPortal", map[string]any{"id": p.ID}).Decode(t, &pf)
 			require.Equal(t, websiteFeatures[key], pf.Node.PortalFeatures, key)
 		}
@@ -101,7 +103,9 @@ func TestPortalFeatureOverrides(t *testing.T) {
 		require.Equal(t, []string{"FILE_MANAGER", "STATISTICS"}, out.SetPortalFeature.PortalFeatures)
 
 		require.Equal(t, []string{"FILE_MANAGER", "STATISTICS"}, readPortal(t, customer).Portal.Projects[0].Features)
-		var pf struct{ Node struct{ PortalFeatures []string } }
+		var pf struct {
+			Node struct{ PortalFeatures []string }
+		}
 		sdktest.Op(t, b.member, "ProjectPortal", map[string]any{"id": pb.ID}).Decode(t, &pf)
 		require.Equal(t, []string{"FILE_MANAGER", "WISHES"}, pf.Node.PortalFeatures, "another tenant keeps the defaults")
 

@@ -4,8 +4,8 @@ package sdktest
 
 import (
 	"context"
-	"path/filepath"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
