@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/casbin/casbin/v2"
 	"github.com/casbin/casbin/v2/model"
@@ -57,6 +58,10 @@ type FeaturesConfig struct {
 	Capacity int
 	// Notify sends a PostgreSQL NOTIFY on NotifyChannel with every change.
 	Notify bool
+	// TTL bounds how long a decision is kept (default 5 minutes): a safety
+	// net for changes whose notification was missed, and how instances
+	// sharing an SQLite file converge.
+	TTL time.Duration
 }
 
 // NotifyChannel is the PostgreSQL channel of policy changes; the payload is
@@ -89,13 +94,17 @@ func NewFeatures(cfg FeaturesConfig) (*Features, error) {
 	if capacity <= 0 {
 		capacity = 10_000
 	}
+	ttl := cfg.TTL
+	if ttl <= 0 {
+		ttl = 5 * time.Minute
+	}
 	return &Features{
 		client:   cfg.Client,
 		model:    m,
 		adapter:  &EntAdapter{client: cfg.Client, defaults: rules},
 		defaults: defaults,
 		notify:   cfg.Notify,
-		cache:    newDecisionCache(capacity),
+		cache:    newDecisionCache(capacity, ttl),
 	}, nil
 }
 
@@ -224,23 +233,25 @@ func (f *Features) Invalidate(tenantID string) { f.cache.remove(tenantID) }
 type decisionCache struct {
 	mu       sync.RWMutex
 	capacity int
+	ttl      time.Duration
 	entries  map[string]*cacheEntry
 }
 
 type cacheEntry struct {
-	d    *decisions
-	used atomic.Bool
+	d       *decisions
+	expires int64 // unix nanoseconds
+	used    atomic.Bool
 }
 
-func newDecisionCache(capacity int) *decisionCache {
-	return &decisionCache{capacity: capacity, entries: make(map[string]*cacheEntry)}
+func newDecisionCache(capacity int, ttl time.Duration) *decisionCache {
+	return &decisionCache{capacity: capacity, ttl: ttl, entries: make(map[string]*cacheEntry)}
 }
 
 func (c *decisionCache) get(tenantID string) (*decisions, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[tenantID]
 	c.mu.RUnlock()
-	if !ok {
+	if !ok || time.Now().UnixNano() > e.expires {
 		return nil, false
 	}
 	if !e.used.Load() {
@@ -250,7 +261,7 @@ func (c *decisionCache) get(tenantID string) (*decisions, bool) {
 }
 
 func (c *decisionCache) put(tenantID string, d *decisions) {
-	e := &cacheEntry{d: d}
+	e := &cacheEntry{d: d, expires: time.Now().Add(c.ttl).UnixNano()}
 	e.used.Store(true)
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -65,8 +65,10 @@ type Config struct {
 	// a random key per process.
 	SigningKey []byte
 	// PolicyCacheTenants bounds the tenants whose feature decisions are
-	// cached (default 10,000).
+	// cached (default 10,000); PolicyCacheTTL bounds how long (default 5
+	// minutes; on PostgreSQL changes reach every replica at once anyway).
 	PolicyCacheTenants int
+	PolicyCacheTTL     time.Duration
 
 	// Templates adds workflow templates to the built-in ones (or replaces
 	// one with the same key).

@@ -94,6 +94,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		Client:   db.Client,
 		Defaults: featureDefaults(templates),
 		Capacity: cfg.PolicyCacheTenants,
+		TTL:      cfg.PolicyCacheTTL,
 		Notify:   db.Dialect == dialect.Postgres,
 	})
 	if err != nil {

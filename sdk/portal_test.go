@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -305,4 +306,33 @@ func customerContext(t *testing.T, s *sdktest.Server, c lanestest.Client) contex
 	ctx, err := s.Lanes.AsCredentials(context.Background(), c.Headers)
 	require.NoError(t, err)
 	return ctx
+}
+
+// A change made through one instance reaches another instance on the same
+// database: at once on PostgreSQL (LISTEN/NOTIFY), within the cache TTL on
+// SQLite.
+func TestPolicyChangesReachOtherInstances(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		ttl := time.Hour
+		if db.Name == "sqlite" {
+			ttl = 200 * time.Millisecond
+		}
+		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.PolicyCacheTTL = ttl })
+		a := newTeam(t, s, "alpha")
+		p := create(t, a.member, "website", "Site")
+		other, err := sdk.Open(context.Background(), sdk.Config{DatabaseURL: db.URL, DataDir: t.TempDir(), PolicyCacheTTL: ttl})
+		require.NoError(t, err)
+		defer other.Close()
+		ctx, err := other.AsMember(context.Background(), "alpha", "alpha-member")
+		require.NoError(t, err)
+		can := func() bool {
+			ok, err := other.Portal.CanUse(ctx, pulid.ID(p.ID), policies.Statistics)
+			require.NoError(t, err)
+			return ok
+		}
+		require.False(t, can()) // cached now
+		time.Sleep(300 * time.Millisecond) // the listener is connected
+		require.Empty(t, setFeature(t, a.admin, "website", "lead", "STATISTICS", true).Errors)
+		require.Eventually(t, can, 5*time.Second, 20*time.Millisecond)
+	})
 }
