@@ -330,7 +330,7 @@ func TestPolicyChangesReachOtherInstances(t *testing.T) {
 			require.NoError(t, err)
 			return ok
 		}
-		require.False(t, can()) // cached now
+		require.False(t, can())            // cached now
 		time.Sleep(300 * time.Millisecond) // the listener is connected
 		require.Empty(t, setFeature(t, a.admin, "website", "lead", "STATISTICS", true).Errors)
 		require.Eventually(t, can, 5*time.Second, 20*time.Millisecond)
