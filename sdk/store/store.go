@@ -131,6 +131,14 @@ func withSQLitePragmas(dsn string) string {
 	if q.Get("_txlock") == "" {
 		q.Set("_txlock", "immediate")
 	}
+	// Times are written in UTC in one fixed format, so that comparing and
+	// ordering them as text (SQLite has no time type) is comparing instants.
+	if q.Get("_time_format") == "" {
+		q.Set("_time_format", "sqlite")
+	}
+	if q.Get("_timezone") == "" {
+		q.Set("_timezone", "UTC")
+	}
 	return base + "?" + q.Encode()
 }
 
