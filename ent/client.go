@@ -28,6 +28,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -64,6 +65,8 @@ type Client struct {
 	StatusChange *StatusChangeClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// TimeEntry is the client for interacting with the TimeEntry builders.
+	TimeEntry *TimeEntryClient
 	// Todo is the client for interacting with the Todo builders.
 	Todo *TodoClient
 	// WishSubmission is the client for interacting with the WishSubmission builders.
@@ -93,6 +96,7 @@ func (c *Client) init() {
 	c.Status = NewStatusClient(c.config)
 	c.StatusChange = NewStatusChangeClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
+	c.TimeEntry = NewTimeEntryClient(c.config)
 	c.Todo = NewTodoClient(c.config)
 	c.WishSubmission = NewWishSubmissionClient(c.config)
 	c.Workflow = NewWorkflowClient(c.config)
@@ -200,6 +204,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Status:         NewStatusClient(cfg),
 		StatusChange:   NewStatusChangeClient(cfg),
 		Tenant:         NewTenantClient(cfg),
+		TimeEntry:      NewTimeEntryClient(cfg),
 		Todo:           NewTodoClient(cfg),
 		WishSubmission: NewWishSubmissionClient(cfg),
 		Workflow:       NewWorkflowClient(cfg),
@@ -234,6 +239,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Status:         NewStatusClient(cfg),
 		StatusChange:   NewStatusChangeClient(cfg),
 		Tenant:         NewTenantClient(cfg),
+		TimeEntry:      NewTimeEntryClient(cfg),
 		Todo:           NewTodoClient(cfg),
 		WishSubmission: NewWishSubmissionClient(cfg),
 		Workflow:       NewWorkflowClient(cfg),
@@ -268,7 +274,7 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Automation, c.Customer, c.File, c.Invitation, c.Member,
 		c.PolicyRule, c.PortalSession, c.Project, c.Status, c.StatusChange, c.Tenant,
-		c.Todo, c.WishSubmission, c.Workflow,
+		c.TimeEntry, c.Todo, c.WishSubmission, c.Workflow,
 	} {
 		n.Use(hooks...)
 	}
@@ -280,7 +286,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Automation, c.Customer, c.File, c.Invitation, c.Member,
 		c.PolicyRule, c.PortalSession, c.Project, c.Status, c.StatusChange, c.Tenant,
-		c.Todo, c.WishSubmission, c.Workflow,
+		c.TimeEntry, c.Todo, c.WishSubmission, c.Workflow,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -313,6 +319,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.StatusChange.mutate(ctx, m)
 	case *TenantMutation:
 		return c.Tenant.mutate(ctx, m)
+	case *TimeEntryMutation:
+		return c.TimeEntry.mutate(ctx, m)
 	case *TodoMutation:
 		return c.Todo.mutate(ctx, m)
 	case *WishSubmissionMutation:
@@ -2359,6 +2367,205 @@ func (c *TenantClient) mutate(ctx context.Context, m *TenantMutation) (Value, er
 	}
 }
 
+// TimeEntryClient is a client for the TimeEntry schema.
+type TimeEntryClient struct {
+	config
+}
+
+// NewTimeEntryClient returns a client for the TimeEntry from the given config.
+func NewTimeEntryClient(c config) *TimeEntryClient {
+	return &TimeEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `timeentry.Hooks(f(g(h())))`.
+func (c *TimeEntryClient) Use(hooks ...Hook) {
+	c.hooks.TimeEntry = append(c.hooks.TimeEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `timeentry.Intercept(f(g(h())))`.
+func (c *TimeEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TimeEntry = append(c.inters.TimeEntry, interceptors...)
+}
+
+// Create returns a builder for creating a TimeEntry entity.
+func (c *TimeEntryClient) Create() *TimeEntryCreate {
+	mutation := newTimeEntryMutation(c.config, OpCreate)
+	return &TimeEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TimeEntry entities.
+func (c *TimeEntryClient) CreateBulk(builders ...*TimeEntryCreate) *TimeEntryCreateBulk {
+	return &TimeEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TimeEntryClient) MapCreateBulk(slice any, setFunc func(*TimeEntryCreate, int)) *TimeEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TimeEntryCreateBulk{err: fmt.Errorf("calling to TimeEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TimeEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TimeEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TimeEntry.
+func (c *TimeEntryClient) Update() *TimeEntryUpdate {
+	mutation := newTimeEntryMutation(c.config, OpUpdate)
+	return &TimeEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TimeEntryClient) UpdateOne(_m *TimeEntry) *TimeEntryUpdateOne {
+	mutation := newTimeEntryMutation(c.config, OpUpdateOne, withTimeEntry(_m))
+	return &TimeEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TimeEntryClient) UpdateOneID(id pulid.ID) *TimeEntryUpdateOne {
+	mutation := newTimeEntryMutation(c.config, OpUpdateOne, withTimeEntryID(id))
+	return &TimeEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TimeEntry.
+func (c *TimeEntryClient) Delete() *TimeEntryDelete {
+	mutation := newTimeEntryMutation(c.config, OpDelete)
+	return &TimeEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TimeEntryClient) DeleteOne(_m *TimeEntry) *TimeEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TimeEntryClient) DeleteOneID(id pulid.ID) *TimeEntryDeleteOne {
+	builder := c.Delete().Where(timeentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TimeEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for TimeEntry.
+func (c *TimeEntryClient) Query() *TimeEntryQuery {
+	return &TimeEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTimeEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TimeEntry entity by its id.
+func (c *TimeEntryClient) Get(ctx context.Context, id pulid.ID) (*TimeEntry, error) {
+	return c.Query().Where(timeentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TimeEntryClient) GetX(ctx context.Context, id pulid.ID) *TimeEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a TimeEntry.
+func (c *TimeEntryClient) QueryTenant(_m *TimeEntry) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(timeentry.Table, timeentry.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, timeentry.TenantTable, timeentry.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a TimeEntry.
+func (c *TimeEntryClient) QueryProject(_m *TimeEntry) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(timeentry.Table, timeentry.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, timeentry.ProjectTable, timeentry.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryMember queries the member edge of a TimeEntry.
+func (c *TimeEntryClient) QueryMember(_m *TimeEntry) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(timeentry.Table, timeentry.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, timeentry.MemberTable, timeentry.MemberColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryStatus queries the status edge of a TimeEntry.
+func (c *TimeEntryClient) QueryStatus(_m *TimeEntry) *StatusQuery {
+	query := (&StatusClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(timeentry.Table, timeentry.FieldID, id),
+			sqlgraph.To(status.Table, status.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, timeentry.StatusTable, timeentry.StatusColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TimeEntryClient) Hooks() []Hook {
+	hooks := c.hooks.TimeEntry
+	return append(hooks[:len(hooks):len(hooks)], timeentry.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *TimeEntryClient) Interceptors() []Interceptor {
+	inters := c.inters.TimeEntry
+	return append(inters[:len(inters):len(inters)], timeentry.Interceptors[:]...)
+}
+
+func (c *TimeEntryClient) mutate(ctx context.Context, m *TimeEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TimeEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TimeEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TimeEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TimeEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TimeEntry mutation op: %q", m.Op())
+	}
+}
+
 // TodoClient is a client for the Todo schema.
 type TodoClient struct {
 	config
@@ -2912,13 +3119,13 @@ func (c *WorkflowClient) mutate(ctx context.Context, m *WorkflowMutation) (Value
 type (
 	hooks struct {
 		APIKey, Automation, Customer, File, Invitation, Member, PolicyRule,
-		PortalSession, Project, Status, StatusChange, Tenant, Todo, WishSubmission,
-		Workflow []ent.Hook
+		PortalSession, Project, Status, StatusChange, Tenant, TimeEntry, Todo,
+		WishSubmission, Workflow []ent.Hook
 	}
 	inters struct {
 		APIKey, Automation, Customer, File, Invitation, Member, PolicyRule,
-		PortalSession, Project, Status, StatusChange, Tenant, Todo, WishSubmission,
-		Workflow []ent.Interceptor
+		PortalSession, Project, Status, StatusChange, Tenant, TimeEntry, Todo,
+		WishSubmission, Workflow []ent.Interceptor
 	}
 )
 

@@ -24,6 +24,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -99,6 +100,7 @@ func checkColumn(t, c string) error {
 			status.Table:         status.ValidColumn,
 			statuschange.Table:   statuschange.ValidColumn,
 			tenant.Table:         tenant.ValidColumn,
+			timeentry.Table:      timeentry.ValidColumn,
 			todo.Table:           todo.ValidColumn,
 			wishsubmission.Table: wishsubmission.ValidColumn,
 			workflow.Table:       workflow.ValidColumn,

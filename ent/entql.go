@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -28,7 +29,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 15)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -290,6 +291,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   timeentry.Table,
+			Columns: timeentry.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: timeentry.FieldID,
+			},
+		},
+		Type: "TimeEntry",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			timeentry.FieldTenantID:  {Type: field.TypeString, Column: timeentry.FieldTenantID},
+			timeentry.FieldCreatedAt: {Type: field.TypeTime, Column: timeentry.FieldCreatedAt},
+			timeentry.FieldUpdatedAt: {Type: field.TypeTime, Column: timeentry.FieldUpdatedAt},
+			timeentry.FieldProjectID: {Type: field.TypeString, Column: timeentry.FieldProjectID},
+			timeentry.FieldMemberID:  {Type: field.TypeString, Column: timeentry.FieldMemberID},
+			timeentry.FieldStatusID:  {Type: field.TypeString, Column: timeentry.FieldStatusID},
+			timeentry.FieldStartedAt: {Type: field.TypeTime, Column: timeentry.FieldStartedAt},
+			timeentry.FieldEndedAt:   {Type: field.TypeTime, Column: timeentry.FieldEndedAt},
+			timeentry.FieldSeconds:   {Type: field.TypeInt, Column: timeentry.FieldSeconds},
+			timeentry.FieldNote:      {Type: field.TypeString, Column: timeentry.FieldNote},
+			timeentry.FieldBillable:  {Type: field.TypeBool, Column: timeentry.FieldBillable},
+		},
+	}
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   todo.Table,
 			Columns: todo.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -317,7 +342,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			todo.FieldAuthor:       {Type: field.TypeString, Column: todo.FieldAuthor},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wishsubmission.Table,
 			Columns: wishsubmission.Columns,
@@ -335,7 +360,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wishsubmission.FieldSubmittedBy: {Type: field.TypeString, Column: wishsubmission.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -668,6 +693,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"StatusChange",
+		"Status",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timeentry.TenantTable,
+			Columns: []string{timeentry.TenantColumn},
+			Bidi:    false,
+		},
+		"TimeEntry",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timeentry.ProjectTable,
+			Columns: []string{timeentry.ProjectColumn},
+			Bidi:    false,
+		},
+		"TimeEntry",
+		"Project",
+	)
+	graph.MustAddE(
+		"member",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timeentry.MemberTable,
+			Columns: []string{timeentry.MemberColumn},
+			Bidi:    false,
+		},
+		"TimeEntry",
+		"Member",
+	)
+	graph.MustAddE(
+		"status",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   timeentry.StatusTable,
+			Columns: []string{timeentry.StatusColumn},
+			Bidi:    false,
+		},
+		"TimeEntry",
 		"Status",
 	)
 	graph.MustAddE(
@@ -2147,6 +2220,157 @@ func (f *TenantFilter) WhereTimeZone(p entql.StringP) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *TimeEntryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the TimeEntryQuery builder.
+func (_q *TimeEntryQuery) Filter() *TimeEntryFilter {
+	return &TimeEntryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *TimeEntryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the TimeEntryMutation builder.
+func (m *TimeEntryMutation) Filter() *TimeEntryFilter {
+	return &TimeEntryFilter{config: m.config, predicateAdder: m}
+}
+
+// TimeEntryFilter provides a generic filtering capability at runtime for TimeEntryQuery.
+type TimeEntryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *TimeEntryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *TimeEntryFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(timeentry.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *TimeEntryFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(timeentry.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *TimeEntryFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(timeentry.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *TimeEntryFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(timeentry.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *TimeEntryFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(timeentry.FieldProjectID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *TimeEntryFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(timeentry.FieldMemberID))
+}
+
+// WhereStatusID applies the entql string predicate on the status_id field.
+func (f *TimeEntryFilter) WhereStatusID(p entql.StringP) {
+	f.Where(p.Field(timeentry.FieldStatusID))
+}
+
+// WhereStartedAt applies the entql time.Time predicate on the started_at field.
+func (f *TimeEntryFilter) WhereStartedAt(p entql.TimeP) {
+	f.Where(p.Field(timeentry.FieldStartedAt))
+}
+
+// WhereEndedAt applies the entql time.Time predicate on the ended_at field.
+func (f *TimeEntryFilter) WhereEndedAt(p entql.TimeP) {
+	f.Where(p.Field(timeentry.FieldEndedAt))
+}
+
+// WhereSeconds applies the entql int predicate on the seconds field.
+func (f *TimeEntryFilter) WhereSeconds(p entql.IntP) {
+	f.Where(p.Field(timeentry.FieldSeconds))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *TimeEntryFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(timeentry.FieldNote))
+}
+
+// WhereBillable applies the entql bool predicate on the billable field.
+func (f *TimeEntryFilter) WhereBillable(p entql.BoolP) {
+	f.Where(p.Field(timeentry.FieldBillable))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *TimeEntryFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *TimeEntryFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *TimeEntryFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *TimeEntryFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasMember applies a predicate to check if query has an edge member.
+func (f *TimeEntryFilter) WhereHasMember() {
+	f.Where(entql.HasEdge("member"))
+}
+
+// WhereHasMemberWith applies a predicate to check if query has an edge member with a given conditions (other predicates).
+func (f *TimeEntryFilter) WhereHasMemberWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("member", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasStatus applies a predicate to check if query has an edge status.
+func (f *TimeEntryFilter) WhereHasStatus() {
+	f.Where(entql.HasEdge("status"))
+}
+
+// WhereHasStatusWith applies a predicate to check if query has an edge status with a given conditions (other predicates).
+func (f *TimeEntryFilter) WhereHasStatusWith(preds ...predicate.Status) {
+	f.Where(entql.HasEdgeWith("status", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TodoQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2175,7 +2399,7 @@ type TodoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TodoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2351,7 +2575,7 @@ type WishSubmissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WishSubmissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2444,7 +2668,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -15,6 +15,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
@@ -1009,6 +1010,167 @@ func newTenantPaginateArgs(rv map[string]any) *tenantPaginateArgs {
 		case *TenantOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithTenantOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TimeEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*TimeEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TimeEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(timeentry.Columns))
+		selectedFields = []string{timeentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "project":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ProjectClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, projectImplementors)...); err != nil {
+				return err
+			}
+			_q.withProject = query
+			if _, ok := fieldSeen[timeentry.FieldProjectID]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldProjectID)
+				fieldSeen[timeentry.FieldProjectID] = struct{}{}
+			}
+
+		case "member":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withMember = query
+			if _, ok := fieldSeen[timeentry.FieldMemberID]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldMemberID)
+				fieldSeen[timeentry.FieldMemberID] = struct{}{}
+			}
+
+		case "status":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&StatusClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, statusImplementors)...); err != nil {
+				return err
+			}
+			_q.withStatus = query
+			if _, ok := fieldSeen[timeentry.FieldStatusID]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldStatusID)
+				fieldSeen[timeentry.FieldStatusID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[timeentry.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldCreatedAt)
+				fieldSeen[timeentry.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[timeentry.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldUpdatedAt)
+				fieldSeen[timeentry.FieldUpdatedAt] = struct{}{}
+			}
+		case "startedAt":
+			if _, ok := fieldSeen[timeentry.FieldStartedAt]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldStartedAt)
+				fieldSeen[timeentry.FieldStartedAt] = struct{}{}
+			}
+		case "endedAt":
+			if _, ok := fieldSeen[timeentry.FieldEndedAt]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldEndedAt)
+				fieldSeen[timeentry.FieldEndedAt] = struct{}{}
+			}
+		case "seconds":
+			if _, ok := fieldSeen[timeentry.FieldSeconds]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldSeconds)
+				fieldSeen[timeentry.FieldSeconds] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[timeentry.FieldNote]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldNote)
+				fieldSeen[timeentry.FieldNote] = struct{}{}
+			}
+		case "billable":
+			if _, ok := fieldSeen[timeentry.FieldBillable]; !ok {
+				selectedFields = append(selectedFields, timeentry.FieldBillable)
+				fieldSeen[timeentry.FieldBillable] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type timeentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TimeEntryPaginateOption
+}
+
+func newTimeEntryPaginateArgs(rv map[string]any) *timeentryPaginateArgs {
+	args := &timeentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &TimeEntryOrder{Field: &TimeEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithTimeEntryOrder(order))
+			}
+		case *TimeEntryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithTimeEntryOrder(v))
 			}
 		}
 	}

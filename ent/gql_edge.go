@@ -78,6 +78,30 @@ func (_m *StatusChange) To(ctx context.Context) (*Status, error) {
 	return result, err
 }
 
+func (_m *TimeEntry) Project(ctx context.Context) (*Project, error) {
+	result, err := _m.Edges.ProjectOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProject().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TimeEntry) Member(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.MemberOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryMember().Only(ctx)
+	}
+	return result, err
+}
+
+func (_m *TimeEntry) Status(ctx context.Context) (*Status, error) {
+	result, err := _m.Edges.StatusOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryStatus().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Todo) Project(ctx context.Context) (*Project, error) {
 	result, err := _m.Edges.ProjectOrErr()
 	if IsNotLoaded(err) {

@@ -18,6 +18,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
@@ -66,6 +67,11 @@ var tenantImplementors = []string{"Tenant", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Tenant) IsNode() {}
+
+var timeentryImplementors = []string{"TimeEntry", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TimeEntry) IsNode() {}
 
 var todoImplementors = []string{"Todo", "Node"}
 
@@ -235,6 +241,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(tenant.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, tenantImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case timeentry.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.TimeEntry.Query().
+			Where(timeentry.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, timeentryImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -454,6 +473,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Tenant.Query().
 			Where(tenant.IDIn(ids...))
 		query, err := query.CollectFields(ctx, tenantImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case timeentry.Table:
+		query := c.TimeEntry.Query().
+			Where(timeentry.IDIn(ids...))
+		query, err := query.CollectFields(ctx, timeentryImplementors...)
 		if err != nil {
 			return nil, err
 		}

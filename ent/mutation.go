@@ -26,6 +26,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -53,6 +54,7 @@ const (
 	TypeStatus         = "Status"
 	TypeStatusChange   = "StatusChange"
 	TypeTenant         = "Tenant"
+	TypeTimeEntry      = "TimeEntry"
 	TypeTodo           = "Todo"
 	TypeWishSubmission = "WishSubmission"
 	TypeWorkflow       = "Workflow"
@@ -10856,6 +10858,1147 @@ func (m *TenantMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *TenantMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Tenant edge %s", name)
+}
+
+// TimeEntryMutation represents an operation that mutates the TimeEntry nodes in the graph.
+type TimeEntryMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *pulid.ID
+	created_at     *time.Time
+	updated_at     *time.Time
+	started_at     *time.Time
+	ended_at       *time.Time
+	seconds        *int
+	addseconds     *int
+	note           *string
+	billable       *bool
+	clearedFields  map[string]struct{}
+	tenant         *pulid.ID
+	clearedtenant  bool
+	project        *pulid.ID
+	clearedproject bool
+	member         *pulid.ID
+	clearedmember  bool
+	status         *pulid.ID
+	clearedstatus  bool
+	done           bool
+	oldValue       func(context.Context) (*TimeEntry, error)
+	predicates     []predicate.TimeEntry
+}
+
+var _ ent.Mutation = (*TimeEntryMutation)(nil)
+
+// timeentryOption allows management of the mutation configuration using functional options.
+type timeentryOption func(*TimeEntryMutation)
+
+// newTimeEntryMutation creates new mutation for the TimeEntry entity.
+func newTimeEntryMutation(c config, op Op, opts ...timeentryOption) *TimeEntryMutation {
+	m := &TimeEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTimeEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTimeEntryID sets the ID field of the mutation.
+func withTimeEntryID(id pulid.ID) timeentryOption {
+	return func(m *TimeEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TimeEntry
+		)
+		m.oldValue = func(ctx context.Context) (*TimeEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TimeEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTimeEntry sets the old TimeEntry of the mutation.
+func withTimeEntry(node *TimeEntry) timeentryOption {
+	return func(m *TimeEntryMutation) {
+		m.oldValue = func(context.Context) (*TimeEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TimeEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TimeEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of TimeEntry entities.
+func (m *TimeEntryMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TimeEntryMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TimeEntryMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TimeEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *TimeEntryMutation) SetTenantID(pu pulid.ID) {
+	m.tenant = &pu
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *TimeEntryMutation) TenantID() (r pulid.ID, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldTenantID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *TimeEntryMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TimeEntryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TimeEntryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TimeEntryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TimeEntryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TimeEntryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TimeEntryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *TimeEntryMutation) SetProjectID(pu pulid.ID) {
+	m.project = &pu
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *TimeEntryMutation) ProjectID() (r pulid.ID, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldProjectID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *TimeEntryMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *TimeEntryMutation) SetMemberID(pu pulid.ID) {
+	m.member = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *TimeEntryMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *TimeEntryMutation) ResetMemberID() {
+	m.member = nil
+}
+
+// SetStatusID sets the "status_id" field.
+func (m *TimeEntryMutation) SetStatusID(pu pulid.ID) {
+	m.status = &pu
+}
+
+// StatusID returns the value of the "status_id" field in the mutation.
+func (m *TimeEntryMutation) StatusID() (r pulid.ID, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatusID returns the old "status_id" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldStatusID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatusID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatusID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatusID: %w", err)
+	}
+	return oldValue.StatusID, nil
+}
+
+// ResetStatusID resets all changes to the "status_id" field.
+func (m *TimeEntryMutation) ResetStatusID() {
+	m.status = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *TimeEntryMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *TimeEntryMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldStartedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *TimeEntryMutation) ResetStartedAt() {
+	m.started_at = nil
+}
+
+// SetEndedAt sets the "ended_at" field.
+func (m *TimeEntryMutation) SetEndedAt(t time.Time) {
+	m.ended_at = &t
+}
+
+// EndedAt returns the value of the "ended_at" field in the mutation.
+func (m *TimeEntryMutation) EndedAt() (r time.Time, exists bool) {
+	v := m.ended_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndedAt returns the old "ended_at" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldEndedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndedAt: %w", err)
+	}
+	return oldValue.EndedAt, nil
+}
+
+// ClearEndedAt clears the value of the "ended_at" field.
+func (m *TimeEntryMutation) ClearEndedAt() {
+	m.ended_at = nil
+	m.clearedFields[timeentry.FieldEndedAt] = struct{}{}
+}
+
+// EndedAtCleared returns if the "ended_at" field was cleared in this mutation.
+func (m *TimeEntryMutation) EndedAtCleared() bool {
+	_, ok := m.clearedFields[timeentry.FieldEndedAt]
+	return ok
+}
+
+// ResetEndedAt resets all changes to the "ended_at" field.
+func (m *TimeEntryMutation) ResetEndedAt() {
+	m.ended_at = nil
+	delete(m.clearedFields, timeentry.FieldEndedAt)
+}
+
+// SetSeconds sets the "seconds" field.
+func (m *TimeEntryMutation) SetSeconds(i int) {
+	m.seconds = &i
+	m.addseconds = nil
+}
+
+// Seconds returns the value of the "seconds" field in the mutation.
+func (m *TimeEntryMutation) Seconds() (r int, exists bool) {
+	v := m.seconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeconds returns the old "seconds" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldSeconds(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeconds is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeconds requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeconds: %w", err)
+	}
+	return oldValue.Seconds, nil
+}
+
+// AddSeconds adds i to the "seconds" field.
+func (m *TimeEntryMutation) AddSeconds(i int) {
+	if m.addseconds != nil {
+		*m.addseconds += i
+	} else {
+		m.addseconds = &i
+	}
+}
+
+// AddedSeconds returns the value that was added to the "seconds" field in this mutation.
+func (m *TimeEntryMutation) AddedSeconds() (r int, exists bool) {
+	v := m.addseconds
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeconds resets all changes to the "seconds" field.
+func (m *TimeEntryMutation) ResetSeconds() {
+	m.seconds = nil
+	m.addseconds = nil
+}
+
+// SetNote sets the "note" field.
+func (m *TimeEntryMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *TimeEntryMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldNote(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *TimeEntryMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[timeentry.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *TimeEntryMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[timeentry.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *TimeEntryMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, timeentry.FieldNote)
+}
+
+// SetBillable sets the "billable" field.
+func (m *TimeEntryMutation) SetBillable(b bool) {
+	m.billable = &b
+}
+
+// Billable returns the value of the "billable" field in the mutation.
+func (m *TimeEntryMutation) Billable() (r bool, exists bool) {
+	v := m.billable
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBillable returns the old "billable" field's value of the TimeEntry entity.
+// If the TimeEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TimeEntryMutation) OldBillable(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBillable is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBillable requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBillable: %w", err)
+	}
+	return oldValue.Billable, nil
+}
+
+// ResetBillable resets all changes to the "billable" field.
+func (m *TimeEntryMutation) ResetBillable() {
+	m.billable = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *TimeEntryMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[timeentry.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *TimeEntryMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *TimeEntryMutation) TenantIDs() (ids []pulid.ID) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *TimeEntryMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (m *TimeEntryMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[timeentry.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the Project entity was cleared.
+func (m *TimeEntryMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *TimeEntryMutation) ProjectIDs() (ids []pulid.ID) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *TimeEntryMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// ClearMember clears the "member" edge to the Member entity.
+func (m *TimeEntryMutation) ClearMember() {
+	m.clearedmember = true
+	m.clearedFields[timeentry.FieldMemberID] = struct{}{}
+}
+
+// MemberCleared reports if the "member" edge to the Member entity was cleared.
+func (m *TimeEntryMutation) MemberCleared() bool {
+	return m.clearedmember
+}
+
+// MemberIDs returns the "member" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// MemberID instead. It exists only for internal usage by the builders.
+func (m *TimeEntryMutation) MemberIDs() (ids []pulid.ID) {
+	if id := m.member; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetMember resets all changes to the "member" edge.
+func (m *TimeEntryMutation) ResetMember() {
+	m.member = nil
+	m.clearedmember = false
+}
+
+// ClearStatus clears the "status" edge to the Status entity.
+func (m *TimeEntryMutation) ClearStatus() {
+	m.clearedstatus = true
+	m.clearedFields[timeentry.FieldStatusID] = struct{}{}
+}
+
+// StatusCleared reports if the "status" edge to the Status entity was cleared.
+func (m *TimeEntryMutation) StatusCleared() bool {
+	return m.clearedstatus
+}
+
+// StatusIDs returns the "status" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// StatusID instead. It exists only for internal usage by the builders.
+func (m *TimeEntryMutation) StatusIDs() (ids []pulid.ID) {
+	if id := m.status; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetStatus resets all changes to the "status" edge.
+func (m *TimeEntryMutation) ResetStatus() {
+	m.status = nil
+	m.clearedstatus = false
+}
+
+// Where appends a list predicates to the TimeEntryMutation builder.
+func (m *TimeEntryMutation) Where(ps ...predicate.TimeEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TimeEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TimeEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TimeEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TimeEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TimeEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TimeEntry).
+func (m *TimeEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TimeEntryMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.tenant != nil {
+		fields = append(fields, timeentry.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, timeentry.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, timeentry.FieldUpdatedAt)
+	}
+	if m.project != nil {
+		fields = append(fields, timeentry.FieldProjectID)
+	}
+	if m.member != nil {
+		fields = append(fields, timeentry.FieldMemberID)
+	}
+	if m.status != nil {
+		fields = append(fields, timeentry.FieldStatusID)
+	}
+	if m.started_at != nil {
+		fields = append(fields, timeentry.FieldStartedAt)
+	}
+	if m.ended_at != nil {
+		fields = append(fields, timeentry.FieldEndedAt)
+	}
+	if m.seconds != nil {
+		fields = append(fields, timeentry.FieldSeconds)
+	}
+	if m.note != nil {
+		fields = append(fields, timeentry.FieldNote)
+	}
+	if m.billable != nil {
+		fields = append(fields, timeentry.FieldBillable)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TimeEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case timeentry.FieldTenantID:
+		return m.TenantID()
+	case timeentry.FieldCreatedAt:
+		return m.CreatedAt()
+	case timeentry.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case timeentry.FieldProjectID:
+		return m.ProjectID()
+	case timeentry.FieldMemberID:
+		return m.MemberID()
+	case timeentry.FieldStatusID:
+		return m.StatusID()
+	case timeentry.FieldStartedAt:
+		return m.StartedAt()
+	case timeentry.FieldEndedAt:
+		return m.EndedAt()
+	case timeentry.FieldSeconds:
+		return m.Seconds()
+	case timeentry.FieldNote:
+		return m.Note()
+	case timeentry.FieldBillable:
+		return m.Billable()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TimeEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case timeentry.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case timeentry.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case timeentry.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case timeentry.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case timeentry.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case timeentry.FieldStatusID:
+		return m.OldStatusID(ctx)
+	case timeentry.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case timeentry.FieldEndedAt:
+		return m.OldEndedAt(ctx)
+	case timeentry.FieldSeconds:
+		return m.OldSeconds(ctx)
+	case timeentry.FieldNote:
+		return m.OldNote(ctx)
+	case timeentry.FieldBillable:
+		return m.OldBillable(ctx)
+	}
+	return nil, fmt.Errorf("unknown TimeEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TimeEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case timeentry.FieldTenantID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case timeentry.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case timeentry.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case timeentry.FieldProjectID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case timeentry.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case timeentry.FieldStatusID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatusID(v)
+		return nil
+	case timeentry.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case timeentry.FieldEndedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndedAt(v)
+		return nil
+	case timeentry.FieldSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeconds(v)
+		return nil
+	case timeentry.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case timeentry.FieldBillable:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBillable(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TimeEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TimeEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addseconds != nil {
+		fields = append(fields, timeentry.FieldSeconds)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TimeEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case timeentry.FieldSeconds:
+		return m.AddedSeconds()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TimeEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case timeentry.FieldSeconds:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeconds(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TimeEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TimeEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(timeentry.FieldEndedAt) {
+		fields = append(fields, timeentry.FieldEndedAt)
+	}
+	if m.FieldCleared(timeentry.FieldNote) {
+		fields = append(fields, timeentry.FieldNote)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TimeEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TimeEntryMutation) ClearField(name string) error {
+	switch name {
+	case timeentry.FieldEndedAt:
+		m.ClearEndedAt()
+		return nil
+	case timeentry.FieldNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown TimeEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TimeEntryMutation) ResetField(name string) error {
+	switch name {
+	case timeentry.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case timeentry.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case timeentry.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case timeentry.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case timeentry.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case timeentry.FieldStatusID:
+		m.ResetStatusID()
+		return nil
+	case timeentry.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case timeentry.FieldEndedAt:
+		m.ResetEndedAt()
+		return nil
+	case timeentry.FieldSeconds:
+		m.ResetSeconds()
+		return nil
+	case timeentry.FieldNote:
+		m.ResetNote()
+		return nil
+	case timeentry.FieldBillable:
+		m.ResetBillable()
+		return nil
+	}
+	return fmt.Errorf("unknown TimeEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TimeEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.tenant != nil {
+		edges = append(edges, timeentry.EdgeTenant)
+	}
+	if m.project != nil {
+		edges = append(edges, timeentry.EdgeProject)
+	}
+	if m.member != nil {
+		edges = append(edges, timeentry.EdgeMember)
+	}
+	if m.status != nil {
+		edges = append(edges, timeentry.EdgeStatus)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TimeEntryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case timeentry.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case timeentry.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case timeentry.EdgeMember:
+		if id := m.member; id != nil {
+			return []ent.Value{*id}
+		}
+	case timeentry.EdgeStatus:
+		if id := m.status; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TimeEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 4)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TimeEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TimeEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 4)
+	if m.clearedtenant {
+		edges = append(edges, timeentry.EdgeTenant)
+	}
+	if m.clearedproject {
+		edges = append(edges, timeentry.EdgeProject)
+	}
+	if m.clearedmember {
+		edges = append(edges, timeentry.EdgeMember)
+	}
+	if m.clearedstatus {
+		edges = append(edges, timeentry.EdgeStatus)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TimeEntryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case timeentry.EdgeTenant:
+		return m.clearedtenant
+	case timeentry.EdgeProject:
+		return m.clearedproject
+	case timeentry.EdgeMember:
+		return m.clearedmember
+	case timeentry.EdgeStatus:
+		return m.clearedstatus
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TimeEntryMutation) ClearEdge(name string) error {
+	switch name {
+	case timeentry.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case timeentry.EdgeProject:
+		m.ClearProject()
+		return nil
+	case timeentry.EdgeMember:
+		m.ClearMember()
+		return nil
+	case timeentry.EdgeStatus:
+		m.ClearStatus()
+		return nil
+	}
+	return fmt.Errorf("unknown TimeEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TimeEntryMutation) ResetEdge(name string) error {
+	switch name {
+	case timeentry.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case timeentry.EdgeProject:
+		m.ResetProject()
+		return nil
+	case timeentry.EdgeMember:
+		m.ResetMember()
+		return nil
+	case timeentry.EdgeStatus:
+		m.ResetStatus()
+		return nil
+	}
+	return fmt.Errorf("unknown TimeEntry edge %s", name)
 }
 
 // TodoMutation represents an operation that mutates the Todo nodes in the graph.

@@ -19,6 +19,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -38,6 +39,7 @@ var prefixToType = map[string]string{
 	"sts_": status.Table,
 	"chg_": statuschange.Table,
 	"ten_": tenant.Table,
+	"tim_": timeentry.Table,
 	"tod_": todo.Table,
 	"wsh_": wishsubmission.Table,
 	"wf_":  workflow.Table,

@@ -38,6 +38,8 @@ type Tx struct {
 	StatusChange *StatusChangeClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
+	// TimeEntry is the client for interacting with the TimeEntry builders.
+	TimeEntry *TimeEntryClient
 	// Todo is the client for interacting with the Todo builders.
 	Todo *TodoClient
 	// WishSubmission is the client for interacting with the WishSubmission builders.
@@ -187,6 +189,7 @@ func (tx *Tx) init() {
 	tx.Status = NewStatusClient(tx.config)
 	tx.StatusChange = NewStatusChangeClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
+	tx.TimeEntry = NewTimeEntryClient(tx.config)
 	tx.Todo = NewTodoClient(tx.config)
 	tx.WishSubmission = NewWishSubmissionClient(tx.config)
 	tx.Workflow = NewWorkflowClient(tx.config)

@@ -21,7 +21,41 @@ func (r *Resolver) board(ctx context.Context, workflowKey string) (*workflow.Boa
 		return nil, err
 	}
 	r.rememberOpenTodos(ctx, b.OpenTodos)
+	if _, ok := childField(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field,
+		"columns", "projects", "edges", "node", "trackedSeconds"); ok {
+		if err := r.loadTrackedSeconds(ctx, b.Columns...); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
+}
+
+// loadTrackedSeconds sums the time of every card of the columns at once.
+func (r *Resolver) loadTrackedSeconds(ctx context.Context, columns ...*workflow.BoardColumn) error {
+	var ids []pulid.ID
+	for _, col := range columns {
+		for _, e := range col.Projects.Edges {
+			ids = append(ids, e.Node.ID)
+		}
+	}
+	tracked, err := r.Time.TrackedSeconds(ctx, ids)
+	if err != nil {
+		return err
+	}
+	r.rememberTracked(ctx, tracked)
+	return nil
+}
+
+// trackedSeconds answers from what the board loaded, else queries.
+func (r *Resolver) trackedSeconds(ctx context.Context, p *ent.Project) (int, error) {
+	if n, ok := r.rememberedTracked(ctx, p.ID); ok {
+		return n, nil
+	}
+	tracked, err := r.Time.TrackedSeconds(ctx, []pulid.ID{p.ID})
+	if err != nil {
+		return 0, err
+	}
+	return tracked[p.ID], nil
 }
 
 // boardColumn loads one column, for paging it on its own.
@@ -31,6 +65,12 @@ func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey strin
 		return nil, err
 	}
 	r.rememberOpenTodos(ctx, b.OpenTodos)
+	if _, ok := childField(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field,
+		"projects", "edges", "node", "trackedSeconds"); ok {
+		if err := r.loadTrackedSeconds(ctx, col); err != nil {
+			return nil, err
+		}
+	}
 	return col, nil
 }
 
@@ -58,6 +98,8 @@ func boardOptions(ctx context.Context, path ...string) workflow.BoardOptions {
 		}
 	}
 	_, opts.OpenTodos = childField(opCtx, field, "edges", "node", "openTodoCount")
+	_, customers := childField(opCtx, field, "edges", "node", "customer")
+	opts.SkipCustomers = !customers
 	return opts
 }
 

@@ -22,27 +22,21 @@ import (
 var pendingOperations = map[string]int{
 
 	"CreateWebhook": 0,
-	"BoardTime":     5,
-	"ProjectTime":   5, "ProjectDeal": 6,
+	"ProjectDeal":   6,
 
 	"CreatePaymentLink": 6, "RecordRevenueSharePayment": 6, "CompleteProject": 6,
-	"ReviewCustomer": 6, "SubmitSurvey": 6, "StartTimer": 5, "StopTimer": 5,
-	"AddTimeEntry": 5, "TimeReport": 5,
-
+	"ReviewCustomer": 6, "SubmitSurvey": 6,
 	"BoardEvents": 0,
 }
 
 // pendingRootFields are the contract's root fields not in the schema yet.
 var pendingRootFields = map[string]int{
-	"Query.timeReport": 5,
 
 	"Mutation.createWebhook": 0,
 
 	"Mutation.createPaymentLink":         6,
 	"Mutation.recordRevenueSharePayment": 6, "Mutation.completeProject": 6,
-	"Mutation.reviewCustomer": 6, "Mutation.submitSurvey": 6, "Mutation.startTimer": 5,
-	"Mutation.stopTimer": 5, "Mutation.addTimeEntry": 5,
-
+	"Mutation.reviewCustomer": 6, "Mutation.submitSurvey": 6,
 	"Subscription.boardEvents": 0,
 }
 

@@ -17,6 +17,8 @@ type requestMemo struct {
 	statusCounts map[pulid.ID]*memoEntry[map[pulid.ID]int]
 	// openTodos are the open to-do counts the board loaded with its cards.
 	openTodos map[pulid.ID]int
+	// tracked is the tracked time of the board's cards.
+	tracked map[pulid.ID]int
 }
 
 type memoEntry[T any] struct {
@@ -85,5 +87,32 @@ func (r *Resolver) rememberedOpenTodos(ctx context.Context, id pulid.ID) (int, b
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n, ok := m.openTodos[id]
+	return n, ok
+}
+
+// rememberTracked keeps tracked time loaded in bulk for the cards' fields.
+func (r *Resolver) rememberTracked(ctx context.Context, tracked map[pulid.ID]int) {
+	m, ok := memoFrom(ctx)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.tracked == nil {
+		m.tracked = make(map[pulid.ID]int, len(tracked))
+	}
+	for id, n := range tracked {
+		m.tracked[id] = n
+	}
+}
+
+func (r *Resolver) rememberedTracked(ctx context.Context, id pulid.ID) (int, bool) {
+	m, ok := memoFrom(ctx)
+	if !ok {
+		return 0, false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n, ok := m.tracked[id]
 	return n, ok
 }

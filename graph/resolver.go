@@ -6,6 +6,7 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/timetrack"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
@@ -17,4 +18,6 @@ type Resolver struct {
 	Engine *workflow.Service
 	// CustomerPortal is the portal service (sdk/portal).
 	CustomerPortal *portal.Service
+	// Time is time tracking (sdk/timetrack).
+	Time *timetrack.Service
 }

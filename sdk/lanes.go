@@ -18,6 +18,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/store"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/timetrack"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -31,6 +32,8 @@ type Lanes struct {
 	Workflows *workflow.Service
 	// Portal is the customer portal: invitations, features, wishes, files.
 	Portal *portal.Service
+	// Time is time tracking: timers, entries, reports.
+	Time *timetrack.Service
 
 	cfg      Config
 	db       *store.DB
@@ -108,6 +111,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	l := &Lanes{
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,
+		Time:      timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
 		Portal: portal.NewService(portal.Config{
 			Client:         db.Client,
 			Authz:          authz,

@@ -21,6 +21,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -406,6 +407,33 @@ func (f TraverseTenant) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.TenantQuery", q)
 }
 
+// The TimeEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TimeEntryFunc func(context.Context, *ent.TimeEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TimeEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TimeEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TimeEntryQuery", q)
+}
+
+// The TraverseTimeEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTimeEntry func(context.Context, *ent.TimeEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTimeEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTimeEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TimeEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TimeEntryQuery", q)
+}
+
 // The TodoFunc type is an adapter to allow the use of ordinary function as a Querier.
 type TodoFunc func(context.Context, *ent.TodoQuery) (ent.Value, error)
 
@@ -514,6 +542,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.StatusChangeQuery, predicate.StatusChange, statuschange.OrderOption]{typ: ent.TypeStatusChange, tq: q}, nil
 	case *ent.TenantQuery:
 		return &query[*ent.TenantQuery, predicate.Tenant, tenant.OrderOption]{typ: ent.TypeTenant, tq: q}, nil
+	case *ent.TimeEntryQuery:
+		return &query[*ent.TimeEntryQuery, predicate.TimeEntry, timeentry.OrderOption]{typ: ent.TypeTimeEntry, tq: q}, nil
 	case *ent.TodoQuery:
 		return &query[*ent.TodoQuery, predicate.Todo, todo.OrderOption]{typ: ent.TypeTodo, tq: q}, nil
 	case *ent.WishSubmissionQuery:

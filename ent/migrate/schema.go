@@ -501,6 +501,78 @@ var (
 		Columns:    TenantsColumns,
 		PrimaryKey: []*schema.Column{TenantsColumns[0]},
 	}
+	// TimeEntriesColumns holds the columns for the "time_entries" table.
+	TimeEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime},
+		{Name: "ended_at", Type: field.TypeTime, Nullable: true},
+		{Name: "seconds", Type: field.TypeInt, Default: 0},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "billable", Type: field.TypeBool, Default: true},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+		{Name: "member_id", Type: field.TypeString, Size: 40},
+		{Name: "status_id", Type: field.TypeString, Size: 40},
+	}
+	// TimeEntriesTable holds the schema information for the "time_entries" table.
+	TimeEntriesTable = &schema.Table{
+		Name:       "time_entries",
+		Columns:    TimeEntriesColumns,
+		PrimaryKey: []*schema.Column{TimeEntriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "time_entries_tenants_tenant",
+				Columns:    []*schema.Column{TimeEntriesColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "time_entries_projects_project",
+				Columns:    []*schema.Column{TimeEntriesColumns[9]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "time_entries_members_member",
+				Columns:    []*schema.Column{TimeEntriesColumns[10]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "time_entries_statuses_status",
+				Columns:    []*schema.Column{TimeEntriesColumns[11]},
+				RefColumns: []*schema.Column{StatusesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "timeentry_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{TimeEntriesColumns[8]},
+			},
+			{
+				Name:    "timeentry_tenant_id_project_id_started_at",
+				Unique:  false,
+				Columns: []*schema.Column{TimeEntriesColumns[8], TimeEntriesColumns[9], TimeEntriesColumns[3]},
+			},
+			{
+				Name:    "timeentry_tenant_id_started_at",
+				Unique:  false,
+				Columns: []*schema.Column{TimeEntriesColumns[8], TimeEntriesColumns[3]},
+			},
+			{
+				Name:    "time_entries_one_running_per_member",
+				Unique:  true,
+				Columns: []*schema.Column{TimeEntriesColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "ended_at IS NULL",
+				},
+			},
+		},
+	}
 	// TodosColumns holds the columns for the "todos" table.
 	TodosColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -660,6 +732,7 @@ var (
 		StatusesTable,
 		StatusChangesTable,
 		TenantsTable,
+		TimeEntriesTable,
 		TodosTable,
 		WishSubmissionsTable,
 		WorkflowsTable,
@@ -694,6 +767,10 @@ func init() {
 	StatusChangesTable.ForeignKeys[1].RefTable = TenantsTable
 	StatusChangesTable.ForeignKeys[2].RefTable = StatusesTable
 	StatusChangesTable.ForeignKeys[3].RefTable = StatusesTable
+	TimeEntriesTable.ForeignKeys[0].RefTable = TenantsTable
+	TimeEntriesTable.ForeignKeys[1].RefTable = ProjectsTable
+	TimeEntriesTable.ForeignKeys[2].RefTable = MembersTable
+	TimeEntriesTable.ForeignKeys[3].RefTable = StatusesTable
 	TodosTable.ForeignKeys[0].RefTable = ProjectsTable
 	TodosTable.ForeignKeys[1].RefTable = TenantsTable
 	TodosTable.ForeignKeys[2].RefTable = StatusesTable

@@ -42,6 +42,9 @@ type StatusChange func(*sql.Selector)
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)
 
+// TimeEntry is the predicate function for timeentry builders.
+type TimeEntry func(*sql.Selector)
+
 // Todo is the predicate function for todo builders.
 type Todo func(*sql.Selector)
 

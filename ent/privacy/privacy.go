@@ -399,6 +399,30 @@ func (f TenantMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TenantMutation", m)
 }
 
+// The TimeEntryQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type TimeEntryQueryRuleFunc func(context.Context, *ent.TimeEntryQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f TimeEntryQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TimeEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.TimeEntryQuery", q)
+}
+
+// The TimeEntryMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type TimeEntryMutationRuleFunc func(context.Context, *ent.TimeEntryMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f TimeEntryMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.TimeEntryMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TimeEntryMutation", m)
+}
+
 // The TodoQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type TodoQueryRuleFunc func(context.Context, *ent.TodoQuery) error
@@ -530,6 +554,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.TenantQuery:
 		return q.Filter(), nil
+	case *ent.TimeEntryQuery:
+		return q.Filter(), nil
 	case *ent.TodoQuery:
 		return q.Filter(), nil
 	case *ent.WishSubmissionQuery:
@@ -566,6 +592,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.StatusChangeMutation:
 		return m.Filter(), nil
 	case *ent.TenantMutation:
+		return m.Filter(), nil
+	case *ent.TimeEntryMutation:
 		return m.Filter(), nil
 	case *ent.TodoMutation:
 		return m.Filter(), nil

@@ -20,6 +20,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
 	"github.com/lanes-dev/lanes/ent/tenant"
+	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -1017,6 +1018,72 @@ func init() {
 	// tenant.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	tenant.IDValidator = func() func(string) error {
 		validators := tenantDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	timeentryMixin := schema.TimeEntry{}.Mixin()
+	timeentry.Policy = privacy.NewPolicies(timeentryMixin[1], schema.TimeEntry{})
+	timeentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := timeentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	timeentryMixinHooks1 := timeentryMixin[1].Hooks()
+
+	timeentry.Hooks[1] = timeentryMixinHooks1[0]
+	timeentryMixinInters1 := timeentryMixin[1].Interceptors()
+	timeentry.Interceptors[0] = timeentryMixinInters1[0]
+	timeentry.Interceptors[1] = timeentryMixinInters1[1]
+	timeentryMixinFields0 := timeentryMixin[0].Fields()
+	_ = timeentryMixinFields0
+	timeentryMixinFields2 := timeentryMixin[2].Fields()
+	_ = timeentryMixinFields2
+	timeentryFields := schema.TimeEntry{}.Fields()
+	_ = timeentryFields
+	// timeentryDescCreatedAt is the schema descriptor for created_at field.
+	timeentryDescCreatedAt := timeentryMixinFields2[0].Descriptor()
+	// timeentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	timeentry.DefaultCreatedAt = timeentryDescCreatedAt.Default.(func() time.Time)
+	// timeentryDescUpdatedAt is the schema descriptor for updated_at field.
+	timeentryDescUpdatedAt := timeentryMixinFields2[1].Descriptor()
+	// timeentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	timeentry.DefaultUpdatedAt = timeentryDescUpdatedAt.Default.(func() time.Time)
+	// timeentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	timeentry.UpdateDefaultUpdatedAt = timeentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// timeentryDescSeconds is the schema descriptor for seconds field.
+	timeentryDescSeconds := timeentryFields[5].Descriptor()
+	// timeentry.DefaultSeconds holds the default value on creation for the seconds field.
+	timeentry.DefaultSeconds = timeentryDescSeconds.Default.(int)
+	// timeentry.SecondsValidator is a validator for the "seconds" field. It is called by the builders before save.
+	timeentry.SecondsValidator = timeentryDescSeconds.Validators[0].(func(int) error)
+	// timeentryDescNote is the schema descriptor for note field.
+	timeentryDescNote := timeentryFields[6].Descriptor()
+	// timeentry.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	timeentry.NoteValidator = timeentryDescNote.Validators[0].(func(string) error)
+	// timeentryDescBillable is the schema descriptor for billable field.
+	timeentryDescBillable := timeentryFields[7].Descriptor()
+	// timeentry.DefaultBillable holds the default value on creation for the billable field.
+	timeentry.DefaultBillable = timeentryDescBillable.Default.(bool)
+	// timeentryDescID is the schema descriptor for id field.
+	timeentryDescID := timeentryMixinFields0[0].Descriptor()
+	// timeentry.DefaultID holds the default value on creation for the id field.
+	timeentry.DefaultID = timeentryDescID.Default.(func() pulid.ID)
+	// timeentry.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	timeentry.IDValidator = func() func(string) error {
+		validators := timeentryDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

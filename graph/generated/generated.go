@@ -26,6 +26,7 @@ import (
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/timetrack"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -89,6 +90,13 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	CycleTime struct {
+		MedianSeconds func(childComplexity int) int
+		P90Seconds    func(childComplexity int) int
+		Status        func(childComplexity int) int
+		Visits        func(childComplexity int) int
+	}
+
 	File struct {
 		ContentType func(childComplexity int) int
 		CreatedAt   func(childComplexity int) int
@@ -121,12 +129,14 @@ type ComplexityRoot struct {
 		AcceptInvitation func(childComplexity int, token string) int
 		AcceptLead       func(childComplexity int, id pulid.ID) int
 		AddMember        func(childComplexity int, input tenancy.AddMemberInput) int
+		AddTimeEntry     func(childComplexity int, input timetrack.AddTimeEntryInput) int
 		AdvanceProject   func(childComplexity int, id pulid.ID, expectedVersion *int) int
 		CompleteTodo     func(childComplexity int, id pulid.ID) int
 		CreateAutomation func(childComplexity int, input workflow.CreateAutomationInput) int
 		CreateProject    func(childComplexity int, input workflow.CreateProjectInput) int
 		CreateTenant     func(childComplexity int, input tenancy.CreateTenantInput) int
 		DeclineLead      func(childComplexity int, id pulid.ID, reason project.ArchiveReason, note *string) int
+		DeleteTimeEntry  func(childComplexity int, id pulid.ID) int
 		InviteCustomer   func(childComplexity int, input portal.InviteCustomerInput) int
 		MoveProject      func(childComplexity int, input workflow.MoveProjectInput) int
 		PinFeedback      func(childComplexity int, input portal.PinFeedbackInput) int
@@ -134,9 +144,13 @@ type ComplexityRoot struct {
 		SetPortalFeature func(childComplexity int, workflow string, status string, feature policies.Feature, enabled bool) int
 		SetProgress      func(childComplexity int, id pulid.ID, progress string, note *string) int
 		SetStatusEnabled func(childComplexity int, workflow string, status string, enabled bool) int
+		StartTimer       func(childComplexity int, projectID pulid.ID, note *string) int
+		StopTimer        func(childComplexity int) int
 		SubmitWishes     func(childComplexity int, projectID pulid.ID, answers map[string]any) int
 		UpdateMyData     func(childComplexity int, input portal.MyDataInput) int
 		UpdateStatus     func(childComplexity int, input model.UpdateStatusInput) int
+		UpdateTenant     func(childComplexity int, input tenancy.UpdateTenantInput) int
+		UpdateTimeEntry  func(childComplexity int, input timetrack.UpdateTimeEntryInput) int
 		UploadFile       func(childComplexity int, projectID pulid.ID, file graphql.Upload) int
 	}
 
@@ -176,25 +190,27 @@ type ComplexityRoot struct {
 	}
 
 	Project struct {
-		ArchiveReason  func(childComplexity int) int
-		Archived       func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Customer       func(childComplexity int) int
-		Files          func(childComplexity int) int
-		History        func(childComplexity int) int
-		ID             func(childComplexity int) int
-		OpenTodoCount  func(childComplexity int) int
-		PortalFeatures func(childComplexity int) int
-		Progress       func(childComplexity int) int
-		Status         func(childComplexity int) int
-		Steps          func(childComplexity int) int
-		TimeInStatus   func(childComplexity int) int
-		Title          func(childComplexity int) int
-		Todos          func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		Version        func(childComplexity int) int
-		Wishes         func(childComplexity int) int
-		Workflow       func(childComplexity int) int
+		ArchiveReason   func(childComplexity int) int
+		Archived        func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Customer        func(childComplexity int) int
+		Files           func(childComplexity int) int
+		History         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		OpenTodoCount   func(childComplexity int) int
+		PortalFeatures  func(childComplexity int) int
+		Progress        func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Steps           func(childComplexity int) int
+		TimeInStatus    func(childComplexity int) int
+		Title           func(childComplexity int) int
+		Todos           func(childComplexity int) int
+		TrackedByStatus func(childComplexity int) int
+		TrackedSeconds  func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		Version         func(childComplexity int) int
+		Wishes          func(childComplexity int) int
+		Workflow        func(childComplexity int) int
 	}
 
 	ProjectConnection struct {
@@ -209,15 +225,17 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Board       func(childComplexity int, workflow string) int
-		BoardColumn func(childComplexity int, workflow string, status string) int
-		Node        func(childComplexity int, id pulid.ID) int
-		Nodes       func(childComplexity int, ids []pulid.ID) int
-		Portal      func(childComplexity int) int
-		Projects    func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
-		Viewer      func(childComplexity int) int
-		Workflow    func(childComplexity int, key string) int
-		Workflows   func(childComplexity int) int
+		Board        func(childComplexity int, workflow string) int
+		BoardColumn  func(childComplexity int, workflow string, status string) int
+		Node         func(childComplexity int, id pulid.ID) int
+		Nodes        func(childComplexity int, ids []pulid.ID) int
+		Portal       func(childComplexity int) int
+		Projects     func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		RunningTimer func(childComplexity int) int
+		TimeReport   func(childComplexity int, input timetrack.ReportInput) int
+		Viewer       func(childComplexity int) int
+		Workflow     func(childComplexity int, key string) int
+		Workflows    func(childComplexity int) int
 	}
 
 	Status struct {
@@ -268,6 +286,37 @@ type ComplexityRoot struct {
 		Workflows func(childComplexity int) int
 	}
 
+	TimeEntry struct {
+		Billable  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		EndedAt   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Member    func(childComplexity int) int
+		Note      func(childComplexity int) int
+		Project   func(childComplexity int) int
+		Seconds   func(childComplexity int) int
+		StartedAt func(childComplexity int) int
+		Status    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
+	TimeReport struct {
+		CycleTimes   func(childComplexity int) int
+		From         func(childComplexity int) int
+		Rows         func(childComplexity int) int
+		TimeZone     func(childComplexity int) int
+		To           func(childComplexity int) int
+		TotalSeconds func(childComplexity int) int
+	}
+
+	TimeReportRow struct {
+		Day     func(childComplexity int) int
+		Member  func(childComplexity int) int
+		Project func(childComplexity int) int
+		Seconds func(childComplexity int) int
+		Status  func(childComplexity int) int
+	}
+
 	Todo struct {
 		Blocking  func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
@@ -283,6 +332,11 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 		X         func(childComplexity int) int
 		Y         func(childComplexity int) int
+	}
+
+	TrackedTime struct {
+		Seconds func(childComplexity int) int
+		Status  func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -330,6 +384,12 @@ type MutationResolver interface {
 	UploadFile(ctx context.Context, projectID pulid.ID, file graphql.Upload) (*ent.File, error)
 	PinFeedback(ctx context.Context, input portal.PinFeedbackInput) (*ent.Todo, error)
 	UpdateMyData(ctx context.Context, input portal.MyDataInput) (*ent.Customer, error)
+	StartTimer(ctx context.Context, projectID pulid.ID, note *string) (*ent.TimeEntry, error)
+	StopTimer(ctx context.Context) (*ent.TimeEntry, error)
+	AddTimeEntry(ctx context.Context, input timetrack.AddTimeEntryInput) (*ent.TimeEntry, error)
+	UpdateTimeEntry(ctx context.Context, input timetrack.UpdateTimeEntryInput) (*ent.TimeEntry, error)
+	DeleteTimeEntry(ctx context.Context, id pulid.ID) (pulid.ID, error)
+	UpdateTenant(ctx context.Context, input tenancy.UpdateTenantInput) (*ent.Tenant, error)
 	SetStatusEnabled(ctx context.Context, workflow string, status string, enabled bool) (*ent.Status, error)
 	UpdateStatus(ctx context.Context, input model.UpdateStatusInput) (*ent.Status, error)
 	CreateAutomation(ctx context.Context, input workflow.CreateAutomationInput) (*ent.Automation, error)
@@ -346,6 +406,8 @@ type ProjectResolver interface {
 	PortalFeatures(ctx context.Context, obj *ent.Project) ([]policies.Feature, error)
 	Files(ctx context.Context, obj *ent.Project) ([]*ent.File, error)
 	Wishes(ctx context.Context, obj *ent.Project) (*portal.Wishes, error)
+	TrackedSeconds(ctx context.Context, obj *ent.Project) (int, error)
+	TrackedByStatus(ctx context.Context, obj *ent.Project) ([]*timetrack.StatusSeconds, error)
 	Progress(ctx context.Context, obj *ent.Project) (*workflow.Progress, error)
 	Steps(ctx context.Context, obj *ent.Project) ([]*workflow.Step, error)
 	History(ctx context.Context, obj *ent.Project) ([]*ent.StatusChange, error)
@@ -361,6 +423,8 @@ type QueryResolver interface {
 	Workflows(ctx context.Context) ([]*ent.Workflow, error)
 	Workflow(ctx context.Context, key string) (*ent.Workflow, error)
 	Portal(ctx context.Context) (*portal.View, error)
+	TimeReport(ctx context.Context, input timetrack.ReportInput) (*timetrack.Report, error)
+	RunningTimer(ctx context.Context) (*ent.TimeEntry, error)
 	Board(ctx context.Context, workflow string) (*workflow.Board, error)
 	BoardColumn(ctx context.Context, workflow string, status string) (*workflow.BoardColumn, error)
 }
@@ -515,6 +579,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Customer.UpdatedAt(childComplexity), true
 
+	case "CycleTime.medianSeconds":
+		if e.ComplexityRoot.CycleTime.MedianSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CycleTime.MedianSeconds(childComplexity), true
+	case "CycleTime.p90Seconds":
+		if e.ComplexityRoot.CycleTime.P90Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CycleTime.P90Seconds(childComplexity), true
+	case "CycleTime.status":
+		if e.ComplexityRoot.CycleTime.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CycleTime.Status(childComplexity), true
+	case "CycleTime.visits":
+		if e.ComplexityRoot.CycleTime.Visits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CycleTime.Visits(childComplexity), true
+
 	case "File.contentType":
 		if e.ComplexityRoot.File.ContentType == nil {
 			break
@@ -665,6 +754,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddMember(childComplexity, args["input"].(tenancy.AddMemberInput)), true
+	case "Mutation.addTimeEntry":
+		if e.ComplexityRoot.Mutation.AddTimeEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addTimeEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddTimeEntry(childComplexity, args["input"].(timetrack.AddTimeEntryInput)), true
 	case "Mutation.advanceProject":
 		if e.ComplexityRoot.Mutation.AdvanceProject == nil {
 			break
@@ -731,6 +831,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeclineLead(childComplexity, args["id"].(pulid.ID), args["reason"].(project.ArchiveReason), args["note"].(*string)), true
+	case "Mutation.deleteTimeEntry":
+		if e.ComplexityRoot.Mutation.DeleteTimeEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTimeEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTimeEntry(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.inviteCustomer":
 		if e.ComplexityRoot.Mutation.InviteCustomer == nil {
 			break
@@ -808,6 +919,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetStatusEnabled(childComplexity, args["workflow"].(string), args["status"].(string), args["enabled"].(bool)), true
+	case "Mutation.startTimer":
+		if e.ComplexityRoot.Mutation.StartTimer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startTimer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartTimer(childComplexity, args["projectId"].(pulid.ID), args["note"].(*string)), true
+	case "Mutation.stopTimer":
+		if e.ComplexityRoot.Mutation.StopTimer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.StopTimer(childComplexity), true
 	case "Mutation.submitWishes":
 		if e.ComplexityRoot.Mutation.SubmitWishes == nil {
 			break
@@ -841,6 +969,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateStatus(childComplexity, args["input"].(model.UpdateStatusInput)), true
+	case "Mutation.updateTenant":
+		if e.ComplexityRoot.Mutation.UpdateTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTenant(childComplexity, args["input"].(tenancy.UpdateTenantInput)), true
+	case "Mutation.updateTimeEntry":
+		if e.ComplexityRoot.Mutation.UpdateTimeEntry == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTimeEntry_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTimeEntry(childComplexity, args["input"].(timetrack.UpdateTimeEntryInput)), true
 	case "Mutation.uploadFile":
 		if e.ComplexityRoot.Mutation.UploadFile == nil {
 			break
@@ -1068,6 +1218,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Todos(childComplexity), true
+	case "Project.trackedByStatus":
+		if e.ComplexityRoot.Project.TrackedByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.TrackedByStatus(childComplexity), true
+	case "Project.trackedSeconds":
+		if e.ComplexityRoot.Project.TrackedSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.TrackedSeconds(childComplexity), true
 	case "Project.updatedAt":
 		if e.ComplexityRoot.Project.UpdatedAt == nil {
 			break
@@ -1187,6 +1349,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Projects(childComplexity, args["after"].(*entgql.Cursor[pulid.ID]), args["first"].(*int), args["before"].(*entgql.Cursor[pulid.ID]), args["last"].(*int), args["orderBy"].([]*ent.ProjectOrder), args["where"].(*ent.ProjectWhereInput)), true
+	case "Query.runningTimer":
+		if e.ComplexityRoot.Query.RunningTimer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RunningTimer(childComplexity), true
+	case "Query.timeReport":
+		if e.ComplexityRoot.Query.TimeReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_timeReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TimeReport(childComplexity, args["input"].(timetrack.ReportInput)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -1414,6 +1593,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Tenant.Workflows(childComplexity), true
 
+	case "TimeEntry.billable":
+		if e.ComplexityRoot.TimeEntry.Billable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.Billable(childComplexity), true
+	case "TimeEntry.createdAt":
+		if e.ComplexityRoot.TimeEntry.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.CreatedAt(childComplexity), true
+	case "TimeEntry.endedAt":
+		if e.ComplexityRoot.TimeEntry.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.EndedAt(childComplexity), true
+	case "TimeEntry.id":
+		if e.ComplexityRoot.TimeEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.ID(childComplexity), true
+	case "TimeEntry.member":
+		if e.ComplexityRoot.TimeEntry.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.Member(childComplexity), true
+	case "TimeEntry.note":
+		if e.ComplexityRoot.TimeEntry.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.Note(childComplexity), true
+	case "TimeEntry.project":
+		if e.ComplexityRoot.TimeEntry.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.Project(childComplexity), true
+	case "TimeEntry.seconds":
+		if e.ComplexityRoot.TimeEntry.Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.Seconds(childComplexity), true
+	case "TimeEntry.startedAt":
+		if e.ComplexityRoot.TimeEntry.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.StartedAt(childComplexity), true
+	case "TimeEntry.status":
+		if e.ComplexityRoot.TimeEntry.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.Status(childComplexity), true
+	case "TimeEntry.updatedAt":
+		if e.ComplexityRoot.TimeEntry.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeEntry.UpdatedAt(childComplexity), true
+
+	case "TimeReport.cycleTimes":
+		if e.ComplexityRoot.TimeReport.CycleTimes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReport.CycleTimes(childComplexity), true
+	case "TimeReport.from":
+		if e.ComplexityRoot.TimeReport.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReport.From(childComplexity), true
+	case "TimeReport.rows":
+		if e.ComplexityRoot.TimeReport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReport.Rows(childComplexity), true
+	case "TimeReport.timeZone":
+		if e.ComplexityRoot.TimeReport.TimeZone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReport.TimeZone(childComplexity), true
+	case "TimeReport.to":
+		if e.ComplexityRoot.TimeReport.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReport.To(childComplexity), true
+	case "TimeReport.totalSeconds":
+		if e.ComplexityRoot.TimeReport.TotalSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReport.TotalSeconds(childComplexity), true
+
+	case "TimeReportRow.day":
+		if e.ComplexityRoot.TimeReportRow.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReportRow.Day(childComplexity), true
+	case "TimeReportRow.member":
+		if e.ComplexityRoot.TimeReportRow.Member == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReportRow.Member(childComplexity), true
+	case "TimeReportRow.project":
+		if e.ComplexityRoot.TimeReportRow.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReportRow.Project(childComplexity), true
+	case "TimeReportRow.seconds":
+		if e.ComplexityRoot.TimeReportRow.Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReportRow.Seconds(childComplexity), true
+	case "TimeReportRow.status":
+		if e.ComplexityRoot.TimeReportRow.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReportRow.Status(childComplexity), true
+
 	case "Todo.blocking":
 		if e.ComplexityRoot.Todo.Blocking == nil {
 			break
@@ -1498,6 +1812,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Todo.Y(childComplexity), true
+
+	case "TrackedTime.seconds":
+		if e.ComplexityRoot.TrackedTime.Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedTime.Seconds(childComplexity), true
+	case "TrackedTime.status":
+		if e.ComplexityRoot.TrackedTime.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrackedTime.Status(childComplexity), true
 
 	case "Viewer.customer":
 		if e.ComplexityRoot.Viewer.Customer == nil {
@@ -1606,6 +1933,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAddMemberInput,
+		ec.unmarshalInputAddTimeEntryInput,
 		ec.unmarshalInputCreateAutomationInput,
 		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputCreateTenantInput,
@@ -1619,8 +1947,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputPinFeedbackInput,
 		ec.unmarshalInputProjectOrder,
 		ec.unmarshalInputProjectWhereInput,
+		ec.unmarshalInputTimeReportInput,
 		ec.unmarshalInputTodoTemplateInput,
 		ec.unmarshalInputUpdateStatusInput,
+		ec.unmarshalInputUpdateTenantInput,
+		ec.unmarshalInputUpdateTimeEntryInput,
 	)
 	first := true
 
@@ -2293,6 +2624,22 @@ type Tenant implements Node {
 The builtin Time type
 """
 scalar Time
+type TimeEntry implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  startedAt: Time!
+  endedAt: Time
+  """
+  Duration once stopped; 0 while running.
+  """
+  seconds: Int!
+  note: String
+  billable: Boolean!
+  project: Project!
+  member: Member!
+  status: Status!
+}
 type Todo implements Node {
   id: ID!
   createdAt: Time!
@@ -2524,6 +2871,112 @@ extend type Mutation {
   updateMyData(input: MyDataInput!): Customer!
 }
 `, BuiltIn: false},
+	{Name: "../schema/time.graphqls", Input: `# Time tracking per status, with reports (issue 5).
+
+enum TimeGroup {
+  STATUS
+  PROJECT
+  MEMBER
+  DAY
+}
+
+"Tracked time in one status."
+type TrackedTime {
+  status: Status!
+  seconds: Int!
+}
+
+extend type Project {
+  "Time tracked on the project: stopped entries plus running timers so far."
+  trackedSeconds: Int!
+  "Stopped entries' time per status, in workflow order."
+  trackedByStatus: [TrackedTime!]!
+}
+
+"Time grouped by the asked dimensions; rows hold only those (others null)."
+type TimeReport {
+  from: Time!
+  to: Time!
+  "The tenant's time zone: DAY rows are its calendar days."
+  timeZone: String!
+  totalSeconds: Int!
+  rows: [TimeReportRow!]!
+  "How long projects stayed in each status, for visits that ended in the period (from the history)."
+  cycleTimes: [CycleTime!]!
+}
+
+type TimeReportRow {
+  status: Status
+  project: Project
+  member: Member
+  "Calendar day (YYYY-MM-DD) in the tenant's time zone."
+  day: String
+  seconds: Int!
+}
+
+type CycleTime {
+  status: Status!
+  "Visits of the status that ended in the period."
+  visits: Int!
+  "Nearest-rank median and 90th percentile of their durations."
+  medianSeconds: Int!
+  p90Seconds: Int!
+}
+
+input AddTimeEntryInput {
+  projectId: ID!
+  startedAt: Time!
+  endedAt: Time!
+  note: String
+  "Status key the work belongs to; default: the project's status at startedAt."
+  status: String
+  billable: Boolean
+  "Log the time for another member (admins; the platform must name one)."
+  memberId: ID
+}
+
+input UpdateTimeEntryInput {
+  id: ID!
+  startedAt: Time
+  endedAt: Time
+  note: String
+  status: String
+  billable: Boolean
+}
+
+input TimeReportInput {
+  from: Time
+  to: Time
+  "Restrict to one workflow key."
+  workflow: String
+  "Restrict to one project."
+  projectId: ID
+  groupBy: [TimeGroup!]!
+}
+
+input UpdateTenantInput {
+  name: String
+  "IANA time zone, e.g. Europe/Berlin: the calendar days of time reports."
+  timeZone: String
+}
+
+extend type Query {
+  timeReport(input: TimeReportInput!): TimeReport!
+  "The calling member's running timer, if any."
+  runningTimer: TimeEntry
+}
+
+extend type Mutation {
+  startTimer(projectId: ID!, note: String): TimeEntry!
+  stopTimer: TimeEntry!
+  addTimeEntry(input: AddTimeEntryInput!): TimeEntry!
+  "Edit an entry: one's own (members), any (admins)."
+  updateTimeEntry(input: UpdateTimeEntryInput!): TimeEntry!
+  "Delete an entry: one's own (members), any (admins). Returns its ID."
+  deleteTimeEntry(id: ID!): ID!
+  updateTenant(input: UpdateTenantInput!): Tenant!
+}
+`, BuiltIn: false},
 	{Name: "../schema/workflow.graphqls", Input: `# The workflow engine and the kanban board (issue 3).
 
 enum StepState {
@@ -2729,6 +3182,20 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
 
+func (ec *executionContext) childFields_CycleTime(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_CycleTime_status(ctx, field)
+	case "visits":
+		return ec.fieldContext_CycleTime_visits(ctx, field)
+	case "medianSeconds":
+		return ec.fieldContext_CycleTime_medianSeconds(ctx, field)
+	case "p90Seconds":
+		return ec.fieldContext_CycleTime_p90Seconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CycleTime", field.Name)
+}
+
 func (ec *executionContext) childFields_File(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2883,6 +3350,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_files(ctx, field)
 	case "wishes":
 		return ec.fieldContext_Project_wishes(ctx, field)
+	case "trackedSeconds":
+		return ec.fieldContext_Project_trackedSeconds(ctx, field)
+	case "trackedByStatus":
+		return ec.fieldContext_Project_trackedByStatus(ctx, field)
 	case "progress":
 		return ec.fieldContext_Project_progress(ctx, field)
 	case "steps":
@@ -3017,6 +3488,68 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
 }
 
+func (ec *executionContext) childFields_TimeEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TimeEntry_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TimeEntry_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_TimeEntry_updatedAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_TimeEntry_startedAt(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_TimeEntry_endedAt(ctx, field)
+	case "seconds":
+		return ec.fieldContext_TimeEntry_seconds(ctx, field)
+	case "note":
+		return ec.fieldContext_TimeEntry_note(ctx, field)
+	case "billable":
+		return ec.fieldContext_TimeEntry_billable(ctx, field)
+	case "project":
+		return ec.fieldContext_TimeEntry_project(ctx, field)
+	case "member":
+		return ec.fieldContext_TimeEntry_member(ctx, field)
+	case "status":
+		return ec.fieldContext_TimeEntry_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_TimeReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_TimeReport_from(ctx, field)
+	case "to":
+		return ec.fieldContext_TimeReport_to(ctx, field)
+	case "timeZone":
+		return ec.fieldContext_TimeReport_timeZone(ctx, field)
+	case "totalSeconds":
+		return ec.fieldContext_TimeReport_totalSeconds(ctx, field)
+	case "rows":
+		return ec.fieldContext_TimeReport_rows(ctx, field)
+	case "cycleTimes":
+		return ec.fieldContext_TimeReport_cycleTimes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeReport", field.Name)
+}
+
+func (ec *executionContext) childFields_TimeReportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_TimeReportRow_status(ctx, field)
+	case "project":
+		return ec.fieldContext_TimeReportRow_project(ctx, field)
+	case "member":
+		return ec.fieldContext_TimeReportRow_member(ctx, field)
+	case "day":
+		return ec.fieldContext_TimeReportRow_day(ctx, field)
+	case "seconds":
+		return ec.fieldContext_TimeReportRow_seconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TimeReportRow", field.Name)
+}
+
 func (ec *executionContext) childFields_Todo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3049,6 +3582,16 @@ func (ec *executionContext) childFields_Todo(ctx context.Context, field graphql.
 		return ec.fieldContext_Todo_status(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Todo", field.Name)
+}
+
+func (ec *executionContext) childFields_TrackedTime(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_TrackedTime_status(ctx, field)
+	case "seconds":
+		return ec.fieldContext_TrackedTime_seconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrackedTime", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3279,6 +3822,20 @@ func (ec *executionContext) field_Mutation_addMember_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addTimeEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (timetrack.AddTimeEntryInput, error) {
+			return ec.unmarshalNAddTimeEntryInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐAddTimeEntryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_advanceProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3384,6 +3941,20 @@ func (ec *executionContext) field_Mutation_declineLead_args(ctx context.Context,
 		return nil, err
 	}
 	args["note"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTimeEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3541,6 +4112,28 @@ func (ec *executionContext) field_Mutation_setStatusEnabled_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_startTimer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitWishes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3583,6 +4176,34 @@ func (ec *executionContext) field_Mutation_updateStatus_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.UpdateStatusInput, error) {
 			return ec.unmarshalNUpdateStatusInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateStatusInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (tenancy.UpdateTenantInput, error) {
+			return ec.unmarshalNUpdateTenantInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtenancyᚐUpdateTenantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTimeEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (timetrack.UpdateTimeEntryInput, error) {
+			return ec.unmarshalNUpdateTimeEntryInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐUpdateTimeEntryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3742,6 +4363,20 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_timeReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (timetrack.ReportInput, error) {
+			return ec.unmarshalNTimeReportInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4311,6 +4946,107 @@ func (ec *executionContext) _Customer_phone(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _CycleTime_status(ctx context.Context, field graphql.CollectedField, obj *timetrack.CycleTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CycleTime_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalNStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CycleTime_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CycleTime",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CycleTime_visits(ctx context.Context, field graphql.CollectedField, obj *timetrack.CycleTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CycleTime_visits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CycleTime_visits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CycleTime", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CycleTime_medianSeconds(ctx context.Context, field graphql.CollectedField, obj *timetrack.CycleTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CycleTime_medianSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CycleTime_medianSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CycleTime", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CycleTime_p90Seconds(ctx context.Context, field graphql.CollectedField, obj *timetrack.CycleTime) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CycleTime_p90Seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CycleTime_p90Seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CycleTime", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _File_id(ctx context.Context, field graphql.CollectedField, obj *ent.File) (ret graphql.Marshaler) {
@@ -5140,6 +5876,258 @@ func (ec *executionContext) fieldContext_Mutation_updateMyData(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateMyData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startTimer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startTimer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartTimer(ctx, fc.Args["projectId"].(pulid.ID), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+			return ec.marshalNTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTimeEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startTimer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startTimer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_stopTimer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_stopTimer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().StopTimer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+			return ec.marshalNTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTimeEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_stopTimer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addTimeEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addTimeEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddTimeEntry(ctx, fc.Args["input"].(timetrack.AddTimeEntryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+			return ec.marshalNTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTimeEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addTimeEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addTimeEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTimeEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTimeEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTimeEntry(ctx, fc.Args["input"].(timetrack.UpdateTimeEntryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+			return ec.marshalNTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTimeEntry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTimeEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeEntry(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTimeEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTimeEntry(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTimeEntry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTimeEntry(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTimeEntry(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTimeEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTenant(ctx, fc.Args["input"].(tenancy.UpdateTenantInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
+			return ec.marshalNTenant2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6497,6 +7485,61 @@ func (ec *executionContext) fieldContext_Project_wishes(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Project_trackedSeconds(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_trackedSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().TrackedSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_trackedSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, true, true, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Project_trackedByStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_trackedByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().TrackedByStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*timetrack.StatusSeconds) graphql.Marshaler {
+			return ec.marshalNTrackedTime2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐStatusSecondsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_trackedByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrackedTime(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Project_progress(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7089,6 +8132,82 @@ func (ec *executionContext) fieldContext_Query_portal(_ context.Context, field g
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Portal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_timeReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_timeReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TimeReport(ctx, fc.Args["input"].(timetrack.ReportInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *timetrack.Report) graphql.Marshaler {
+			return ec.marshalNTimeReport2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_timeReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_timeReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_runningTimer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_runningTimer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RunningTimer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+			return ec.marshalOTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTimeEntry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_runningTimer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeEntry(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8080,6 +9199,584 @@ func (ec *executionContext) fieldContext_Tenant_workflows(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _TimeEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_startedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_endedAt(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_endedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_seconds(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_note(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_billable(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_billable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Billable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_billable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeEntry", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TimeEntry_project(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeEntry_member(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeEntry_status(ctx context.Context, field graphql.CollectedField, obj *ent.TimeEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeEntry_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalNStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeEntry_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeEntry",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeReport_from(ctx context.Context, field graphql.CollectedField, obj *timetrack.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReport_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReport_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeReport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TimeReport_to(ctx context.Context, field graphql.CollectedField, obj *timetrack.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReport_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReport_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeReport", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _TimeReport_timeZone(ctx context.Context, field graphql.CollectedField, obj *timetrack.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReport_timeZone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeZone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReport_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeReport", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TimeReport_totalSeconds(ctx context.Context, field graphql.CollectedField, obj *timetrack.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReport_totalSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReport_totalSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeReport", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TimeReport_rows(ctx context.Context, field graphql.CollectedField, obj *timetrack.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReport_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*timetrack.ReportRow) graphql.Marshaler {
+			return ec.marshalNTimeReportRow2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReportRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TimeReportRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeReport_cycleTimes(ctx context.Context, field graphql.CollectedField, obj *timetrack.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReport_cycleTimes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CycleTimes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*timetrack.CycleTime) graphql.Marshaler {
+			return ec.marshalNCycleTime2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐCycleTimeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReport_cycleTimes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CycleTime(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeReportRow_status(ctx context.Context, field graphql.CollectedField, obj *timetrack.ReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReportRow_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalOStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReportRow_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeReportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeReportRow_project(ctx context.Context, field graphql.CollectedField, obj *timetrack.ReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReportRow_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReportRow_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeReportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeReportRow_member(ctx context.Context, field graphql.CollectedField, obj *timetrack.ReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReportRow_member(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Member, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReportRow_member(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TimeReportRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TimeReportRow_day(ctx context.Context, field graphql.CollectedField, obj *timetrack.ReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReportRow_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReportRow_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeReportRow", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TimeReportRow_seconds(ctx context.Context, field graphql.CollectedField, obj *timetrack.ReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReportRow_seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReportRow_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeReportRow", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _Todo_id(ctx context.Context, field graphql.CollectedField, obj *ent.Todo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8418,6 +10115,61 @@ func (ec *executionContext) fieldContext_Todo_status(_ context.Context, field gr
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrackedTime_status(ctx context.Context, field graphql.CollectedField, obj *timetrack.StatusSeconds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedTime_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalNStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedTime_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrackedTime",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrackedTime_seconds(ctx context.Context, field graphql.CollectedField, obj *timetrack.StatusSeconds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrackedTime_seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrackedTime_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrackedTime", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
@@ -9918,6 +11670,78 @@ func (ec *executionContext) unmarshalInputAddMemberInput(ctx context.Context, ob
 				return it, err
 			}
 			it.Role = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputAddTimeEntryInput(ctx context.Context, obj any) (timetrack.AddTimeEntryInput, error) {
+	var it timetrack.AddTimeEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "startedAt", "endedAt", "note", "status", "billable", "memberId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "startedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAt = data
+		case "endedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAt = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "billable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Billable = data
+		case "memberId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("memberId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MemberID = data
 		}
 	}
 	return it, nil
@@ -12008,6 +13832,64 @@ func (ec *executionContext) unmarshalInputProjectWhereInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputTimeReportInput(ctx context.Context, obj any) (timetrack.ReportInput, error) {
+	var it timetrack.ReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to", "workflow", "projectId", "groupBy"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "workflow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workflow"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workflow = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "groupBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupBy"))
+			data, err := ec.unmarshalNTimeGroup2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐGroupᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupBy = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputTodoTemplateInput(ctx context.Context, obj any) (schematype.TodoTemplate, error) {
 	var it schematype.TodoTemplate
 	if obj == nil {
@@ -12103,6 +13985,108 @@ func (ec *executionContext) unmarshalInputUpdateStatusInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputUpdateTenantInput(ctx context.Context, obj any) (tenancy.UpdateTenantInput, error) {
+	var it tenancy.UpdateTenantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "timeZone"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "timeZone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("timeZone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TimeZone = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateTimeEntryInput(ctx context.Context, obj any) (timetrack.UpdateTimeEntryInput, error) {
+	var it timetrack.UpdateTimeEntryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "startedAt", "endedAt", "note", "status", "billable"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "startedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartedAt = data
+		case "endedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndedAt = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "billable":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billable"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Billable = data
+		}
+	}
+	return it, nil
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -12121,6 +14105,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Todo(ctx, sel, obj)
+	case *ent.TimeEntry:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TimeEntry(ctx, sel, obj)
 	case *ent.Tenant:
 		if obj == nil {
 			return graphql.Null
@@ -12495,6 +14484,59 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var cycleTimeImplementors = []string{"CycleTime"}
+
+func (ec *executionContext) _CycleTime(ctx context.Context, sel ast.SelectionSet, obj *timetrack.CycleTime) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cycleTimeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CycleTime")
+		case "status":
+			out.Values[i] = ec._CycleTime_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "visits":
+			out.Values[i] = ec._CycleTime_visits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianSeconds":
+			out.Values[i] = ec._CycleTime_medianSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p90Seconds":
+			out.Values[i] = ec._CycleTime_p90Seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var fileImplementors = []string{"File", "Node"}
 
 func (ec *executionContext) _File(ctx context.Context, sel ast.SelectionSet, obj *ent.File) graphql.Marshaler {
@@ -12801,6 +14843,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "updateMyData":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_updateMyData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startTimer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startTimer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stopTimer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_stopTimer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addTimeEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addTimeEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTimeEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTimeEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTimeEntry":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTimeEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTenant(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -13443,6 +15527,82 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "trackedSeconds":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Project_trackedSeconds(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "trackedByStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Project_trackedByStatus(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "progress":
 			field := field
 
@@ -13946,6 +16106,50 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				}()
 				res = ec._Query_portal(ctx, field)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "timeReport":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_timeReport(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "runningTimer":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_runningTimer(ctx, field)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -14597,6 +16801,314 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var timeEntryImplementors = []string{"TimeEntry", "Node"}
+
+func (ec *executionContext) _TimeEntry(ctx context.Context, sel ast.SelectionSet, obj *ent.TimeEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeEntry")
+		case "id":
+			out.Values[i] = ec._TimeEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._TimeEntry_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._TimeEntry_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._TimeEntry_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endedAt":
+			out.Values[i] = ec._TimeEntry_endedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seconds":
+			out.Values[i] = ec._TimeEntry_seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._TimeEntry_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "billable":
+			out.Values[i] = ec._TimeEntry_billable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "project":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TimeEntry_project(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "member":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TimeEntry_member(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "status":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._TimeEntry_status(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var timeReportImplementors = []string{"TimeReport"}
+
+func (ec *executionContext) _TimeReport(ctx context.Context, sel ast.SelectionSet, obj *timetrack.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeReport")
+		case "from":
+			out.Values[i] = ec._TimeReport_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._TimeReport_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeZone":
+			out.Values[i] = ec._TimeReport_timeZone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalSeconds":
+			out.Values[i] = ec._TimeReport_totalSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._TimeReport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cycleTimes":
+			out.Values[i] = ec._TimeReport_cycleTimes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var timeReportRowImplementors = []string{"TimeReportRow"}
+
+func (ec *executionContext) _TimeReportRow(ctx context.Context, sel ast.SelectionSet, obj *timetrack.ReportRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, timeReportRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TimeReportRow")
+		case "status":
+			out.Values[i] = ec._TimeReportRow_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._TimeReportRow_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "member":
+			out.Values[i] = ec._TimeReportRow_member(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "day":
+			out.Values[i] = ec._TimeReportRow_day(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "seconds":
+			out.Values[i] = ec._TimeReportRow_seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var todoImplementors = []string{"Todo", "Node"}
 
 func (ec *executionContext) _Todo(ctx context.Context, sel ast.SelectionSet, obj *ent.Todo) graphql.Marshaler {
@@ -14745,6 +17257,49 @@ func (ec *executionContext) _Todo(ctx context.Context, sel ast.SelectionSet, obj
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var trackedTimeImplementors = []string{"TrackedTime"}
+
+func (ec *executionContext) _TrackedTime(ctx context.Context, sel ast.SelectionSet, obj *timetrack.StatusSeconds) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trackedTimeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrackedTime")
+		case "status":
+			out.Values[i] = ec._TrackedTime_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seconds":
+			out.Values[i] = ec._TrackedTime_seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15479,6 +18034,11 @@ func (ec *executionContext) unmarshalNAddMemberInput2githubᚗcomᚋlanesᚑdev�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAddTimeEntryInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐAddTimeEntryInput(ctx context.Context, v any) (timetrack.AddTimeEntryInput, error) {
+	res, err := ec.unmarshalInputAddTimeEntryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAutomation2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐAutomation(ctx context.Context, sel ast.SelectionSet, v *ent.Automation) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -15589,6 +18149,32 @@ func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋlanesᚑdevᚋlan
 func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐCustomerWhereInput(ctx context.Context, v any) (*ent.CustomerWhereInput, error) {
 	res, err := ec.unmarshalInputCustomerWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCycleTime2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐCycleTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []*timetrack.CycleTime) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCycleTime2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐCycleTime(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCycleTime2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐCycleTime(ctx context.Context, sel ast.SelectionSet, v *timetrack.CycleTime) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CycleTime(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDeclineReason2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋprojectᚐArchiveReason(ctx context.Context, v any) (project.ArchiveReason, error) {
@@ -16103,6 +18689,97 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTimeEntry(ctx context.Context, sel ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TimeEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTimeGroup2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐGroup(ctx context.Context, v any) (timetrack.Group, error) {
+	var res timetrack.Group
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeGroup2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐGroup(ctx context.Context, sel ast.SelectionSet, v timetrack.Group) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNTimeGroup2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐGroupᚄ(ctx context.Context, v any) ([]timetrack.Group, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]timetrack.Group, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTimeGroup2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐGroup(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTimeGroup2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []timetrack.Group) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimeGroup2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimeReport2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReport(ctx context.Context, sel ast.SelectionSet, v *timetrack.Report) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TimeReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTimeReportInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReportInput(ctx context.Context, v any) (timetrack.ReportInput, error) {
+	res, err := ec.unmarshalInputTimeReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeReportRow2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReportRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*timetrack.ReportRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTimeReportRow2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReportRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTimeReportRow2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐReportRow(ctx context.Context, sel ast.SelectionSet, v *timetrack.ReportRow) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TimeReportRow(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTodo2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTodoᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Todo) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16158,8 +18835,44 @@ func (ec *executionContext) unmarshalNTodoTemplateInput2ᚕgithubᚗcomᚋlanes�
 	return res, nil
 }
 
+func (ec *executionContext) marshalNTrackedTime2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐStatusSecondsᚄ(ctx context.Context, sel ast.SelectionSet, v []*timetrack.StatusSeconds) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrackedTime2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐStatusSeconds(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrackedTime2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐStatusSeconds(ctx context.Context, sel ast.SelectionSet, v *timetrack.StatusSeconds) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TrackedTime(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateStatusInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateStatusInput(ctx context.Context, v any) (model.UpdateStatusInput, error) {
 	res, err := ec.unmarshalInputUpdateStatusInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateTenantInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtenancyᚐUpdateTenantInput(ctx context.Context, v any) (tenancy.UpdateTenantInput, error) {
+	res, err := ec.unmarshalInputUpdateTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateTimeEntryInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐUpdateTimeEntryInput(ctx context.Context, v any) (timetrack.UpdateTimeEntryInput, error) {
+	res, err := ec.unmarshalInputUpdateTimeEntryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -16919,6 +19632,13 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTimeEntry(ctx context.Context, sel ast.SelectionSet, v *ent.TimeEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TimeEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOWishes2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋportalᚐWishes(ctx context.Context, sel ast.SelectionSet, v *portal.Wishes) graphql.Marshaler {

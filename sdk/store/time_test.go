@@ -29,9 +29,9 @@ func TestTimesCompareAsInstants(t *testing.T) {
 		require.NoError(t, err)
 		base := time.Date(2026, 3, 29, 0, 30, 0, 0, time.UTC) // DST switch day
 		values := []time.Time{
-			base.Add(2 * time.Hour).In(berlin),                       // 2
-			base.In(time.FixedZone("X", -7*3600)),                    // 0
-			base.Add(time.Hour + 500*time.Millisecond).In(berlin),    // 1
+			base.Add(2 * time.Hour).In(berlin),                        // 2
+			base.In(time.FixedZone("X", -7*3600)),                     // 0
+			base.Add(time.Hour + 500*time.Millisecond).In(berlin),     // 1
 			base.Add(3*time.Hour + 123456789*time.Nanosecond).Local(), // 3
 		}
 		for i, v := range values {

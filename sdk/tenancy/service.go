@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+	_ "time/tzdata" // IANA zones on machines without zoneinfo
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -212,4 +214,41 @@ func (s *Service) Customer(ctx context.Context, id pulid.ID) (*ent.Customer, err
 		return nil, err
 	}
 	return s.client.Customer.Get(ctx, id)
+}
+
+// UpdateTenantInput changes a tenant's settings; nil fields stay.
+type UpdateTenantInput struct {
+	Name     *string
+	TimeZone *string
+}
+
+// UpdateTenant changes the caller's tenant's name or time zone (admins).
+func (s *Service) UpdateTenant(ctx context.Context, in UpdateTenantInput) (*ent.Tenant, error) {
+	a, err := tenant.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authz.Require(a, policies.Configure); err != nil {
+		return nil, err
+	}
+	upd := s.client.Tenant.UpdateOneID(a.TenantID)
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" || len(name) > 200 {
+			return nil, errcode.Invalid("name", "name must be 1-200 characters")
+		}
+		upd.SetName(name)
+	}
+	if in.TimeZone != nil {
+		loc, err := time.LoadLocation(*in.TimeZone)
+		if err != nil || *in.TimeZone == "" || strings.EqualFold(*in.TimeZone, "Local") {
+			return nil, errcode.Invalid("timeZone", "timeZone must be an IANA time zone such as Europe/Berlin")
+		}
+		upd.SetTimeZone(loc.String())
+	}
+	t, err := upd.Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("update tenant: %w", err)
+	}
+	return t, nil
 }

@@ -29,6 +29,8 @@ type BoardOptions struct {
 	After *ent.Cursor
 	// OpenTodos also counts the open to-dos of the loaded cards.
 	OpenTodos bool
+	// SkipCustomers leaves the cards' customers unloaded.
+	SkipCustomers bool
 }
 
 // Board is a kanban board: one column per enabled status, in order.
@@ -116,11 +118,13 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 	})
 	g.Go(func() (err error) {
 		a, _ := tenant.FromContext(gctx)
-		cards, err = s.client.Project.Query().
+		q := s.client.Project.Query().
 			Where(firstOfEachColumn(a.TenantID, f.w.ID, ids, after, first+1)).
-			WithCustomer().
-			Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)).
-			All(gctx)
+			Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID))
+		if !opts.SkipCustomers {
+			q.WithCustomer()
+		}
+		cards, err = q.All(gctx)
 		if err != nil {
 			return fmt.Errorf("load board cards: %w", err)
 		}

@@ -1,0 +1,87 @@
+package sdk
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/timetrack"
+)
+
+// TimeExportPath serves a time report as CSV, with the credentials and
+// filters of timeReport: from, to (RFC 3339), workflow, projectId, groupBy
+// (comma-separated TimeGroup values).
+const TimeExportPath = "/export/time.csv"
+
+func (l *Lanes) exportTime(w http.ResponseWriter, r *http.Request) {
+	in, err := reportInput(r)
+	var report *timetrack.Report
+	if err == nil {
+		report, err = l.Time.Report(r.Context(), in)
+	}
+	if err != nil {
+		writeCodedError(w, l, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="time-report.csv"`)
+	if err := timetrack.WriteCSV(report, in.GroupBy, w); err != nil {
+		l.cfg.Logger.ErrorContext(r.Context(), "export time", "err", err)
+	}
+}
+
+func reportInput(r *http.Request) (timetrack.ReportInput, error) {
+	q := r.URL.Query()
+	var in timetrack.ReportInput
+	for _, name := range []string{"from", "to"} {
+		v := q.Get(name)
+		if v == "" {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			return in, errcode.Invalid(name, name+" must be an RFC 3339 time")
+		}
+		if name == "from" {
+			in.From = &t
+		} else {
+			in.To = &t
+		}
+	}
+	if v := q.Get("workflow"); v != "" {
+		in.Workflow = &v
+	}
+	if v := q.Get("projectId"); v != "" {
+		id := pulid.ID(v)
+		in.ProjectID = &id
+	}
+	for _, g := range strings.Split(q.Get("groupBy"), ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			in.GroupBy = append(in.GroupBy, timetrack.Group(strings.ToUpper(g)))
+		}
+	}
+	return in, nil
+}
+
+// writeCodedError answers a non-GraphQL endpoint's error with the
+// contract's code and a fitting HTTP status.
+func writeCodedError(w http.ResponseWriter, l *Lanes, r *http.Request, err error) {
+	e, ok := errcode.As(err)
+	if !ok {
+		l.cfg.Logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
+		writeGraphQLError(w, http.StatusInternalServerError, errcode.New(errcode.Internal, "internal error"))
+		return
+	}
+	status := map[errcode.Code]int{
+		errcode.Unauthenticated: http.StatusUnauthorized,
+		errcode.Forbidden:       http.StatusForbidden,
+		errcode.NotFound:        http.StatusNotFound,
+		errcode.Validation:      http.StatusBadRequest,
+	}[e.Code]
+	if status == 0 {
+		status = http.StatusConflict
+	}
+	writeGraphQLError(w, status, e)
+}

@@ -1,0 +1,86 @@
+package timetrack
+
+import (
+	"encoding/csv"
+	"io"
+	"strconv"
+)
+
+// WriteCSV writes a report as CSV: one column per dimension it was grouped
+// by (IDs and names), then seconds and hours, and a total row; rows are
+// flushed as they are written.
+func WriteCSV(r *Report, groupBy []Group, w io.Writer) error {
+	cw := csv.NewWriter(w)
+	var header []string
+	for _, g := range groupBy {
+		switch g {
+		case GroupDay:
+			header = append(header, "day")
+		case GroupStatus:
+			header = append(header, "status", "status_name")
+		case GroupProject:
+			header = append(header, "project_id", "project")
+		case GroupMember:
+			header = append(header, "member_id", "member")
+		}
+	}
+	header = append(header, "seconds", "hours")
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	for i, row := range r.Rows {
+		var rec []string
+		for _, g := range groupBy {
+			switch g {
+			case GroupDay:
+				rec = append(rec, deref(row.Day))
+			case GroupStatus:
+				if row.Status != nil {
+					rec = append(rec, row.Status.Key, row.Status.Name)
+				} else {
+					rec = append(rec, "", "")
+				}
+			case GroupProject:
+				if row.Project != nil {
+					rec = append(rec, string(row.Project.ID), row.Project.Title)
+				} else {
+					rec = append(rec, "", "")
+				}
+			case GroupMember:
+				if row.Member != nil {
+					rec = append(rec, string(row.Member.ID), row.Member.Name)
+				} else {
+					rec = append(rec, "", "")
+				}
+			}
+		}
+		rec = append(rec, strconv.Itoa(row.Seconds), strconv.FormatFloat(float64(row.Seconds)/3600, 'f', 2, 64))
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+		if i%500 == 499 {
+			cw.Flush()
+			if f, ok := w.(interface{ Flush() }); ok {
+				f.Flush()
+			}
+		}
+	}
+	if len(header) > 2 {
+		total := make([]string, len(header))
+		total[0] = "total"
+		total[len(total)-2] = strconv.Itoa(r.TotalSeconds)
+		total[len(total)-1] = strconv.FormatFloat(float64(r.TotalSeconds)/3600, 'f', 2, 64)
+		if err := cw.Write(total); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
