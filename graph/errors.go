@@ -27,10 +27,9 @@ const internalMessage = "internal error"
 // VALIDATION. Anything else is INTERNAL with a generic message, logged.
 func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
-		if input, ok := err.(*gqlerror.Error); ok && input.Unwrap() != nil {
-			// gqlgen wrapped an error of its own making: an argument or
-			// variable that did not coerce (a resolver's errors arrive
-			// unwrapped). The input is wrong, not the server.
+		if input, ok := err.(*gqlerror.Error); ok && input.Unwrap() != nil && isArgumentError(ctx, input) {
+			// An argument or variable that did not coerce: the input is
+			// wrong, not the server.
 			code, message, details := errcode.Validation, input.Unwrap().Error(), map[string]any(nil)
 			if e, ok := errcode.As(input.Unwrap()); ok {
 				code, message, details = e.Code, e.Message, e.Details
@@ -52,6 +51,14 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 		gqlErr.Message = message
 		return withCode(gqlErr, code, details)
 	}
+}
+
+// isArgumentError tells an argument's coercion error, whose path goes below
+// the field to the argument, from a resolver's error, whose path is the
+// field's own.
+func isArgumentError(ctx context.Context, e *gqlerror.Error) bool {
+	fc := graphql.GetFieldContext(ctx)
+	return fc != nil && len(e.Path) > len(fc.Path())
 }
 
 // classify returns the contract code, the caller-facing message and details

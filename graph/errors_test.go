@@ -11,6 +11,8 @@ import (
 	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/stretchr/testify/require"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/sdk/errcode"
@@ -43,6 +45,18 @@ func TestErrorPresenter(t *testing.T) {
 		})
 	}
 	require.Contains(t, logs.String(), "secret_table", "the original of an INTERNAL error is logged")
+
+	// gqlgen wraps resolver errors with the field's path: still INTERNAL.
+	fieldCtx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "startTimer"}}})
+	wrapped := gqlerror.WrapPath(graphql.GetPath(fieldCtx), errors.New("pq: duplicate key value violates unique constraint"))
+	got := present(fieldCtx, wrapped)
+	require.Equal(t, "INTERNAL", got.Extensions["code"])
+	require.Equal(t, "internal error", got.Message)
+	// An argument's coercion error has the argument below the field: VALIDATION.
+	argCtx := graphql.WithPathContext(fieldCtx, graphql.NewPathWithField("answers"))
+	got = present(fieldCtx, gqlerror.WrapPath(graphql.GetPath(argCtx), errors.New("string is not a map")))
+	require.Equal(t, "VALIDATION", got.Extensions["code"])
+	require.Equal(t, "string is not a map", got.Message)
 }
 
 func TestClassifyEntErrors(t *testing.T) {

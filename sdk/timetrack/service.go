@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
@@ -91,6 +92,13 @@ func (s *Service) startTimer(ctx context.Context, projectID pulid.ID, note *stri
 		n, err := normalizeNote(note)
 		if err != nil {
 			return err
+		}
+		if s.postgres {
+			// Starts of one member take turns (the index would refuse
+			// the loser of a race anyway; this spares it the retry).
+			if _, err := c.Member.Query().Where(member.ID(a.MemberID)).ForUpdate().Only(ctx); err != nil {
+				return fmt.Errorf("lock member: %w", err)
+			}
 		}
 		now := s.clock()
 		if _, err := s.stopRunning(ctx, c, a.MemberID, now); err != nil && !errors.Is(err, ErrNoRunningTimer) {
