@@ -239,7 +239,7 @@ func TestCycleTimes(t *testing.T) {
 		var out struct {
 			TimeReport struct {
 				CycleTimes []struct {
-					Status                              struct{ Key string }
+					Status                            struct{ Key string }
 					Visits, MedianSeconds, P90Seconds int
 				}
 			}
