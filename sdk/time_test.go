@@ -189,6 +189,8 @@ func TestAddTimeEntry(t *testing.T) {
 				requireCode(t, addEntry(t, a.member, in), "VALIDATION")
 			})
 		}
+		require.Empty(t, setEnabled(t, a.admin, "website", "approval", false).Errors)
+		requireCode(t, addEntry(t, a.member, map[string]any{"projectId": p.ID, "startedAt": rfc(now.Add(-2 * time.Hour)), "endedAt": rfc(now.Add(-1 * time.Hour)), "status": "approval"}), "STATUS_DISABLED")
 		ok := map[string]any{"projectId": p.ID, "startedAt": rfc(now.Add(-2 * time.Hour)), "endedAt": rfc(now.Add(-1 * time.Hour))}
 		requireCode(t, addEntry(t, a.viewer, ok), "FORBIDDEN")
 		requireCode(t, addEntry(t, a.platform, ok), "FORBIDDEN") // the platform names a member

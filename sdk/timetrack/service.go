@@ -301,6 +301,11 @@ func (s *Service) statusFor(ctx context.Context, c *ent.Client, p *ent.Project, 
 		if err != nil {
 			return "", err
 		}
+		if !st.Enabled {
+			// Time is booked to the statuses in use; history keeps the
+			// time already booked to statuses disabled since.
+			return "", errcode.New(errcode.StatusDisabled, "the status is disabled").With("status", st.Key)
+		}
 		if start.Before(p.CreatedAt) {
 			return "", errcode.Invalid("startedAt", "startedAt is before the project existed")
 		}
