@@ -19,14 +19,18 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/project"
+	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -47,22 +51,30 @@ type Client struct {
 	Automation *AutomationClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// CustomerReview is the client for interacting with the CustomerReview builders.
+	CustomerReview *CustomerReviewClient
 	// File is the client for interacting with the File builders.
 	File *FileClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
 	// PolicyRule is the client for interacting with the PolicyRule builders.
 	PolicyRule *PolicyRuleClient
 	// PortalSession is the client for interacting with the PortalSession builders.
 	PortalSession *PortalSessionClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
+	// ServerSecret is the client for interacting with the ServerSecret builders.
+	ServerSecret *ServerSecretClient
 	// Status is the client for interacting with the Status builders.
 	Status *StatusClient
 	// StatusChange is the client for interacting with the StatusChange builders.
 	StatusChange *StatusChangeClient
+	// Survey is the client for interacting with the Survey builders.
+	Survey *SurveyClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
@@ -87,14 +99,18 @@ func (c *Client) init() {
 	c.APIKey = NewAPIKeyClient(c.config)
 	c.Automation = NewAutomationClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
+	c.CustomerReview = NewCustomerReviewClient(c.config)
 	c.File = NewFileClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.Member = NewMemberClient(c.config)
+	c.Payment = NewPaymentClient(c.config)
 	c.PolicyRule = NewPolicyRuleClient(c.config)
 	c.PortalSession = NewPortalSessionClient(c.config)
 	c.Project = NewProjectClient(c.config)
+	c.ServerSecret = NewServerSecretClient(c.config)
 	c.Status = NewStatusClient(c.config)
 	c.StatusChange = NewStatusChangeClient(c.config)
+	c.Survey = NewSurveyClient(c.config)
 	c.Tenant = NewTenantClient(c.config)
 	c.TimeEntry = NewTimeEntryClient(c.config)
 	c.Todo = NewTodoClient(c.config)
@@ -195,14 +211,18 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		APIKey:         NewAPIKeyClient(cfg),
 		Automation:     NewAutomationClient(cfg),
 		Customer:       NewCustomerClient(cfg),
+		CustomerReview: NewCustomerReviewClient(cfg),
 		File:           NewFileClient(cfg),
 		Invitation:     NewInvitationClient(cfg),
 		Member:         NewMemberClient(cfg),
+		Payment:        NewPaymentClient(cfg),
 		PolicyRule:     NewPolicyRuleClient(cfg),
 		PortalSession:  NewPortalSessionClient(cfg),
 		Project:        NewProjectClient(cfg),
+		ServerSecret:   NewServerSecretClient(cfg),
 		Status:         NewStatusClient(cfg),
 		StatusChange:   NewStatusChangeClient(cfg),
+		Survey:         NewSurveyClient(cfg),
 		Tenant:         NewTenantClient(cfg),
 		TimeEntry:      NewTimeEntryClient(cfg),
 		Todo:           NewTodoClient(cfg),
@@ -230,14 +250,18 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		APIKey:         NewAPIKeyClient(cfg),
 		Automation:     NewAutomationClient(cfg),
 		Customer:       NewCustomerClient(cfg),
+		CustomerReview: NewCustomerReviewClient(cfg),
 		File:           NewFileClient(cfg),
 		Invitation:     NewInvitationClient(cfg),
 		Member:         NewMemberClient(cfg),
+		Payment:        NewPaymentClient(cfg),
 		PolicyRule:     NewPolicyRuleClient(cfg),
 		PortalSession:  NewPortalSessionClient(cfg),
 		Project:        NewProjectClient(cfg),
+		ServerSecret:   NewServerSecretClient(cfg),
 		Status:         NewStatusClient(cfg),
 		StatusChange:   NewStatusChangeClient(cfg),
+		Survey:         NewSurveyClient(cfg),
 		Tenant:         NewTenantClient(cfg),
 		TimeEntry:      NewTimeEntryClient(cfg),
 		Todo:           NewTodoClient(cfg),
@@ -272,9 +296,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Automation, c.Customer, c.File, c.Invitation, c.Member,
-		c.PolicyRule, c.PortalSession, c.Project, c.Status, c.StatusChange, c.Tenant,
-		c.TimeEntry, c.Todo, c.WishSubmission, c.Workflow,
+		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.File, c.Invitation,
+		c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project, c.ServerSecret,
+		c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry, c.Todo,
+		c.WishSubmission, c.Workflow,
 	} {
 		n.Use(hooks...)
 	}
@@ -284,9 +309,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Automation, c.Customer, c.File, c.Invitation, c.Member,
-		c.PolicyRule, c.PortalSession, c.Project, c.Status, c.StatusChange, c.Tenant,
-		c.TimeEntry, c.Todo, c.WishSubmission, c.Workflow,
+		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.File, c.Invitation,
+		c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project, c.ServerSecret,
+		c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry, c.Todo,
+		c.WishSubmission, c.Workflow,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -301,22 +327,30 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Automation.mutate(ctx, m)
 	case *CustomerMutation:
 		return c.Customer.mutate(ctx, m)
+	case *CustomerReviewMutation:
+		return c.CustomerReview.mutate(ctx, m)
 	case *FileMutation:
 		return c.File.mutate(ctx, m)
 	case *InvitationMutation:
 		return c.Invitation.mutate(ctx, m)
 	case *MemberMutation:
 		return c.Member.mutate(ctx, m)
+	case *PaymentMutation:
+		return c.Payment.mutate(ctx, m)
 	case *PolicyRuleMutation:
 		return c.PolicyRule.mutate(ctx, m)
 	case *PortalSessionMutation:
 		return c.PortalSession.mutate(ctx, m)
 	case *ProjectMutation:
 		return c.Project.mutate(ctx, m)
+	case *ServerSecretMutation:
+		return c.ServerSecret.mutate(ctx, m)
 	case *StatusMutation:
 		return c.Status.mutate(ctx, m)
 	case *StatusChangeMutation:
 		return c.StatusChange.mutate(ctx, m)
+	case *SurveyMutation:
+		return c.Survey.mutate(ctx, m)
 	case *TenantMutation:
 		return c.Tenant.mutate(ctx, m)
 	case *TimeEntryMutation:
@@ -797,6 +831,173 @@ func (c *CustomerClient) mutate(ctx context.Context, m *CustomerMutation) (Value
 		return (&CustomerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Customer mutation op: %q", m.Op())
+	}
+}
+
+// CustomerReviewClient is a client for the CustomerReview schema.
+type CustomerReviewClient struct {
+	config
+}
+
+// NewCustomerReviewClient returns a client for the CustomerReview from the given config.
+func NewCustomerReviewClient(c config) *CustomerReviewClient {
+	return &CustomerReviewClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `customerreview.Hooks(f(g(h())))`.
+func (c *CustomerReviewClient) Use(hooks ...Hook) {
+	c.hooks.CustomerReview = append(c.hooks.CustomerReview, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `customerreview.Intercept(f(g(h())))`.
+func (c *CustomerReviewClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CustomerReview = append(c.inters.CustomerReview, interceptors...)
+}
+
+// Create returns a builder for creating a CustomerReview entity.
+func (c *CustomerReviewClient) Create() *CustomerReviewCreate {
+	mutation := newCustomerReviewMutation(c.config, OpCreate)
+	return &CustomerReviewCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CustomerReview entities.
+func (c *CustomerReviewClient) CreateBulk(builders ...*CustomerReviewCreate) *CustomerReviewCreateBulk {
+	return &CustomerReviewCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CustomerReviewClient) MapCreateBulk(slice any, setFunc func(*CustomerReviewCreate, int)) *CustomerReviewCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CustomerReviewCreateBulk{err: fmt.Errorf("calling to CustomerReviewClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CustomerReviewCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CustomerReviewCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CustomerReview.
+func (c *CustomerReviewClient) Update() *CustomerReviewUpdate {
+	mutation := newCustomerReviewMutation(c.config, OpUpdate)
+	return &CustomerReviewUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CustomerReviewClient) UpdateOne(_m *CustomerReview) *CustomerReviewUpdateOne {
+	mutation := newCustomerReviewMutation(c.config, OpUpdateOne, withCustomerReview(_m))
+	return &CustomerReviewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CustomerReviewClient) UpdateOneID(id pulid.ID) *CustomerReviewUpdateOne {
+	mutation := newCustomerReviewMutation(c.config, OpUpdateOne, withCustomerReviewID(id))
+	return &CustomerReviewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CustomerReview.
+func (c *CustomerReviewClient) Delete() *CustomerReviewDelete {
+	mutation := newCustomerReviewMutation(c.config, OpDelete)
+	return &CustomerReviewDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CustomerReviewClient) DeleteOne(_m *CustomerReview) *CustomerReviewDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CustomerReviewClient) DeleteOneID(id pulid.ID) *CustomerReviewDeleteOne {
+	builder := c.Delete().Where(customerreview.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CustomerReviewDeleteOne{builder}
+}
+
+// Query returns a query builder for CustomerReview.
+func (c *CustomerReviewClient) Query() *CustomerReviewQuery {
+	return &CustomerReviewQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCustomerReview},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CustomerReview entity by its id.
+func (c *CustomerReviewClient) Get(ctx context.Context, id pulid.ID) (*CustomerReview, error) {
+	return c.Query().Where(customerreview.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CustomerReviewClient) GetX(ctx context.Context, id pulid.ID) *CustomerReview {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a CustomerReview.
+func (c *CustomerReviewClient) QueryTenant(_m *CustomerReview) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customerreview.Table, customerreview.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, customerreview.TenantTable, customerreview.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a CustomerReview.
+func (c *CustomerReviewClient) QueryProject(_m *CustomerReview) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(customerreview.Table, customerreview.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, customerreview.ProjectTable, customerreview.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CustomerReviewClient) Hooks() []Hook {
+	hooks := c.hooks.CustomerReview
+	return append(hooks[:len(hooks):len(hooks)], customerreview.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CustomerReviewClient) Interceptors() []Interceptor {
+	inters := c.inters.CustomerReview
+	return append(inters[:len(inters):len(inters)], customerreview.Interceptors[:]...)
+}
+
+func (c *CustomerReviewClient) mutate(ctx context.Context, m *CustomerReviewMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CustomerReviewCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CustomerReviewUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CustomerReviewUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CustomerReviewDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CustomerReview mutation op: %q", m.Op())
 	}
 }
 
@@ -1298,6 +1499,173 @@ func (c *MemberClient) mutate(ctx context.Context, m *MemberMutation) (Value, er
 		return (&MemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Member mutation op: %q", m.Op())
+	}
+}
+
+// PaymentClient is a client for the Payment schema.
+type PaymentClient struct {
+	config
+}
+
+// NewPaymentClient returns a client for the Payment from the given config.
+func NewPaymentClient(c config) *PaymentClient {
+	return &PaymentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `payment.Hooks(f(g(h())))`.
+func (c *PaymentClient) Use(hooks ...Hook) {
+	c.hooks.Payment = append(c.hooks.Payment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `payment.Intercept(f(g(h())))`.
+func (c *PaymentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Payment = append(c.inters.Payment, interceptors...)
+}
+
+// Create returns a builder for creating a Payment entity.
+func (c *PaymentClient) Create() *PaymentCreate {
+	mutation := newPaymentMutation(c.config, OpCreate)
+	return &PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Payment entities.
+func (c *PaymentClient) CreateBulk(builders ...*PaymentCreate) *PaymentCreateBulk {
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PaymentClient) MapCreateBulk(slice any, setFunc func(*PaymentCreate, int)) *PaymentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PaymentCreateBulk{err: fmt.Errorf("calling to PaymentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PaymentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PaymentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Payment.
+func (c *PaymentClient) Update() *PaymentUpdate {
+	mutation := newPaymentMutation(c.config, OpUpdate)
+	return &PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PaymentClient) UpdateOne(_m *Payment) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPayment(_m))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PaymentClient) UpdateOneID(id pulid.ID) *PaymentUpdateOne {
+	mutation := newPaymentMutation(c.config, OpUpdateOne, withPaymentID(id))
+	return &PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Payment.
+func (c *PaymentClient) Delete() *PaymentDelete {
+	mutation := newPaymentMutation(c.config, OpDelete)
+	return &PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PaymentClient) DeleteOne(_m *Payment) *PaymentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PaymentClient) DeleteOneID(id pulid.ID) *PaymentDeleteOne {
+	builder := c.Delete().Where(payment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PaymentDeleteOne{builder}
+}
+
+// Query returns a query builder for Payment.
+func (c *PaymentClient) Query() *PaymentQuery {
+	return &PaymentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePayment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Payment entity by its id.
+func (c *PaymentClient) Get(ctx context.Context, id pulid.ID) (*Payment, error) {
+	return c.Query().Where(payment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PaymentClient) GetX(ctx context.Context, id pulid.ID) *Payment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a Payment.
+func (c *PaymentClient) QueryTenant(_m *Payment) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, payment.TenantTable, payment.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Payment.
+func (c *PaymentClient) QueryProject(_m *Payment) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(payment.Table, payment.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, payment.ProjectTable, payment.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *PaymentClient) Hooks() []Hook {
+	hooks := c.hooks.Payment
+	return append(hooks[:len(hooks):len(hooks)], payment.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *PaymentClient) Interceptors() []Interceptor {
+	inters := c.inters.Payment
+	return append(inters[:len(inters):len(inters)], payment.Interceptors[:]...)
+}
+
+func (c *PaymentClient) mutate(ctx context.Context, m *PaymentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PaymentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PaymentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PaymentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PaymentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Payment mutation op: %q", m.Op())
 	}
 }
 
@@ -1866,6 +2234,140 @@ func (c *ProjectClient) mutate(ctx context.Context, m *ProjectMutation) (Value, 
 	}
 }
 
+// ServerSecretClient is a client for the ServerSecret schema.
+type ServerSecretClient struct {
+	config
+}
+
+// NewServerSecretClient returns a client for the ServerSecret from the given config.
+func NewServerSecretClient(c config) *ServerSecretClient {
+	return &ServerSecretClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `serversecret.Hooks(f(g(h())))`.
+func (c *ServerSecretClient) Use(hooks ...Hook) {
+	c.hooks.ServerSecret = append(c.hooks.ServerSecret, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `serversecret.Intercept(f(g(h())))`.
+func (c *ServerSecretClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ServerSecret = append(c.inters.ServerSecret, interceptors...)
+}
+
+// Create returns a builder for creating a ServerSecret entity.
+func (c *ServerSecretClient) Create() *ServerSecretCreate {
+	mutation := newServerSecretMutation(c.config, OpCreate)
+	return &ServerSecretCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ServerSecret entities.
+func (c *ServerSecretClient) CreateBulk(builders ...*ServerSecretCreate) *ServerSecretCreateBulk {
+	return &ServerSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ServerSecretClient) MapCreateBulk(slice any, setFunc func(*ServerSecretCreate, int)) *ServerSecretCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ServerSecretCreateBulk{err: fmt.Errorf("calling to ServerSecretClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ServerSecretCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ServerSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ServerSecret.
+func (c *ServerSecretClient) Update() *ServerSecretUpdate {
+	mutation := newServerSecretMutation(c.config, OpUpdate)
+	return &ServerSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ServerSecretClient) UpdateOne(_m *ServerSecret) *ServerSecretUpdateOne {
+	mutation := newServerSecretMutation(c.config, OpUpdateOne, withServerSecret(_m))
+	return &ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ServerSecretClient) UpdateOneID(id pulid.ID) *ServerSecretUpdateOne {
+	mutation := newServerSecretMutation(c.config, OpUpdateOne, withServerSecretID(id))
+	return &ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ServerSecret.
+func (c *ServerSecretClient) Delete() *ServerSecretDelete {
+	mutation := newServerSecretMutation(c.config, OpDelete)
+	return &ServerSecretDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ServerSecretClient) DeleteOne(_m *ServerSecret) *ServerSecretDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ServerSecretClient) DeleteOneID(id pulid.ID) *ServerSecretDeleteOne {
+	builder := c.Delete().Where(serversecret.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ServerSecretDeleteOne{builder}
+}
+
+// Query returns a query builder for ServerSecret.
+func (c *ServerSecretClient) Query() *ServerSecretQuery {
+	return &ServerSecretQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeServerSecret},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ServerSecret entity by its id.
+func (c *ServerSecretClient) Get(ctx context.Context, id pulid.ID) (*ServerSecret, error) {
+	return c.Query().Where(serversecret.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ServerSecretClient) GetX(ctx context.Context, id pulid.ID) *ServerSecret {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ServerSecretClient) Hooks() []Hook {
+	hooks := c.hooks.ServerSecret
+	return append(hooks[:len(hooks):len(hooks)], serversecret.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ServerSecretClient) Interceptors() []Interceptor {
+	return c.inters.ServerSecret
+}
+
+func (c *ServerSecretClient) mutate(ctx context.Context, m *ServerSecretMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ServerSecretCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ServerSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ServerSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ServerSecretDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ServerSecret mutation op: %q", m.Op())
+	}
+}
+
 // StatusClient is a client for the Status schema.
 type StatusClient struct {
 	config
@@ -2229,6 +2731,173 @@ func (c *StatusChangeClient) mutate(ctx context.Context, m *StatusChangeMutation
 		return (&StatusChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown StatusChange mutation op: %q", m.Op())
+	}
+}
+
+// SurveyClient is a client for the Survey schema.
+type SurveyClient struct {
+	config
+}
+
+// NewSurveyClient returns a client for the Survey from the given config.
+func NewSurveyClient(c config) *SurveyClient {
+	return &SurveyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `survey.Hooks(f(g(h())))`.
+func (c *SurveyClient) Use(hooks ...Hook) {
+	c.hooks.Survey = append(c.hooks.Survey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `survey.Intercept(f(g(h())))`.
+func (c *SurveyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Survey = append(c.inters.Survey, interceptors...)
+}
+
+// Create returns a builder for creating a Survey entity.
+func (c *SurveyClient) Create() *SurveyCreate {
+	mutation := newSurveyMutation(c.config, OpCreate)
+	return &SurveyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Survey entities.
+func (c *SurveyClient) CreateBulk(builders ...*SurveyCreate) *SurveyCreateBulk {
+	return &SurveyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SurveyClient) MapCreateBulk(slice any, setFunc func(*SurveyCreate, int)) *SurveyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SurveyCreateBulk{err: fmt.Errorf("calling to SurveyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SurveyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SurveyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Survey.
+func (c *SurveyClient) Update() *SurveyUpdate {
+	mutation := newSurveyMutation(c.config, OpUpdate)
+	return &SurveyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SurveyClient) UpdateOne(_m *Survey) *SurveyUpdateOne {
+	mutation := newSurveyMutation(c.config, OpUpdateOne, withSurvey(_m))
+	return &SurveyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SurveyClient) UpdateOneID(id pulid.ID) *SurveyUpdateOne {
+	mutation := newSurveyMutation(c.config, OpUpdateOne, withSurveyID(id))
+	return &SurveyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Survey.
+func (c *SurveyClient) Delete() *SurveyDelete {
+	mutation := newSurveyMutation(c.config, OpDelete)
+	return &SurveyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SurveyClient) DeleteOne(_m *Survey) *SurveyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SurveyClient) DeleteOneID(id pulid.ID) *SurveyDeleteOne {
+	builder := c.Delete().Where(survey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SurveyDeleteOne{builder}
+}
+
+// Query returns a query builder for Survey.
+func (c *SurveyClient) Query() *SurveyQuery {
+	return &SurveyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSurvey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Survey entity by its id.
+func (c *SurveyClient) Get(ctx context.Context, id pulid.ID) (*Survey, error) {
+	return c.Query().Where(survey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SurveyClient) GetX(ctx context.Context, id pulid.ID) *Survey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a Survey.
+func (c *SurveyClient) QueryTenant(_m *Survey) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(survey.Table, survey.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, survey.TenantTable, survey.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Survey.
+func (c *SurveyClient) QueryProject(_m *Survey) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(survey.Table, survey.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, survey.ProjectTable, survey.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *SurveyClient) Hooks() []Hook {
+	hooks := c.hooks.Survey
+	return append(hooks[:len(hooks):len(hooks)], survey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *SurveyClient) Interceptors() []Interceptor {
+	inters := c.inters.Survey
+	return append(inters[:len(inters):len(inters)], survey.Interceptors[:]...)
+}
+
+func (c *SurveyClient) mutate(ctx context.Context, m *SurveyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SurveyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SurveyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SurveyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SurveyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Survey mutation op: %q", m.Op())
 	}
 }
 
@@ -3118,14 +3787,14 @@ func (c *WorkflowClient) mutate(ctx context.Context, m *WorkflowMutation) (Value
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Automation, Customer, File, Invitation, Member, PolicyRule,
-		PortalSession, Project, Status, StatusChange, Tenant, TimeEntry, Todo,
-		WishSubmission, Workflow []ent.Hook
+		APIKey, Automation, Customer, CustomerReview, File, Invitation, Member, Payment,
+		PolicyRule, PortalSession, Project, ServerSecret, Status, StatusChange, Survey,
+		Tenant, TimeEntry, Todo, WishSubmission, Workflow []ent.Hook
 	}
 	inters struct {
-		APIKey, Automation, Customer, File, Invitation, Member, PolicyRule,
-		PortalSession, Project, Status, StatusChange, Tenant, TimeEntry, Todo,
-		WishSubmission, Workflow []ent.Interceptor
+		APIKey, Automation, Customer, CustomerReview, File, Invitation, Member, Payment,
+		PolicyRule, PortalSession, Project, ServerSecret, Status, StatusChange, Survey,
+		Tenant, TimeEntry, Todo, WishSubmission, Workflow []ent.Interceptor
 	}
 )
 

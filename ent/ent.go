@@ -15,14 +15,18 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/project"
+	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -91,14 +95,18 @@ func checkColumn(t, c string) error {
 			apikey.Table:         apikey.ValidColumn,
 			automation.Table:     automation.ValidColumn,
 			customer.Table:       customer.ValidColumn,
+			customerreview.Table: customerreview.ValidColumn,
 			file.Table:           file.ValidColumn,
 			invitation.Table:     invitation.ValidColumn,
 			member.Table:         member.ValidColumn,
+			payment.Table:        payment.ValidColumn,
 			policyrule.Table:     policyrule.ValidColumn,
 			portalsession.Table:  portalsession.ValidColumn,
 			project.Table:        project.ValidColumn,
+			serversecret.Table:   serversecret.ValidColumn,
 			status.Table:         status.ValidColumn,
 			statuschange.Table:   statuschange.ValidColumn,
+			survey.Table:         survey.ValidColumn,
 			tenant.Table:         tenant.ValidColumn,
 			timeentry.Table:      timeentry.ValidColumn,
 			todo.Table:           todo.ValidColumn,

@@ -6,15 +6,19 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
+	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -29,7 +33,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 16)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -90,6 +94,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[3] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   customerreview.Table,
+			Columns: customerreview.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: customerreview.FieldID,
+			},
+		},
+		Type: "CustomerReview",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			customerreview.FieldTenantID:  {Type: field.TypeString, Column: customerreview.FieldTenantID},
+			customerreview.FieldCreatedAt: {Type: field.TypeTime, Column: customerreview.FieldCreatedAt},
+			customerreview.FieldUpdatedAt: {Type: field.TypeTime, Column: customerreview.FieldUpdatedAt},
+			customerreview.FieldProjectID: {Type: field.TypeString, Column: customerreview.FieldProjectID},
+			customerreview.FieldRating:    {Type: field.TypeInt, Column: customerreview.FieldRating},
+			customerreview.FieldComment:   {Type: field.TypeString, Column: customerreview.FieldComment},
+			customerreview.FieldAuthor:    {Type: field.TypeString, Column: customerreview.FieldAuthor},
+		},
+	}
+	graph.Nodes[4] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   file.Table,
 			Columns: file.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -110,7 +134,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			file.FieldUploadedBy:  {Type: field.TypeString, Column: file.FieldUploadedBy},
 		},
 	}
-	graph.Nodes[4] = &sqlgraph.Node{
+	graph.Nodes[5] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -133,7 +157,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldInvitedBy:  {Type: field.TypeString, Column: invitation.FieldInvitedBy},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -153,7 +177,34 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldRole:       {Type: field.TypeEnum, Column: member.FieldRole},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   payment.Table,
+			Columns: payment.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: payment.FieldID,
+			},
+		},
+		Type: "Payment",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			payment.FieldTenantID:    {Type: field.TypeString, Column: payment.FieldTenantID},
+			payment.FieldCreatedAt:   {Type: field.TypeTime, Column: payment.FieldCreatedAt},
+			payment.FieldUpdatedAt:   {Type: field.TypeTime, Column: payment.FieldUpdatedAt},
+			payment.FieldProjectID:   {Type: field.TypeString, Column: payment.FieldProjectID},
+			payment.FieldKind:        {Type: field.TypeEnum, Column: payment.FieldKind},
+			payment.FieldProvider:    {Type: field.TypeString, Column: payment.FieldProvider},
+			payment.FieldExternalID:  {Type: field.TypeString, Column: payment.FieldExternalID},
+			payment.FieldURL:         {Type: field.TypeString, Column: payment.FieldURL},
+			payment.FieldAmount:      {Type: field.TypeInt64, Column: payment.FieldAmount},
+			payment.FieldCurrency:    {Type: field.TypeString, Column: payment.FieldCurrency},
+			payment.FieldStatus:      {Type: field.TypeEnum, Column: payment.FieldStatus},
+			payment.FieldPaidAt:      {Type: field.TypeTime, Column: payment.FieldPaidAt},
+			payment.FieldReference:   {Type: field.TypeString, Column: payment.FieldReference},
+			payment.FieldDescription: {Type: field.TypeString, Column: payment.FieldDescription},
+		},
+	}
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   policyrule.Table,
 			Columns: policyrule.Columns,
@@ -174,7 +225,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			policyrule.FieldEffect:    {Type: field.TypeEnum, Column: policyrule.FieldEffect},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portalsession.Table,
 			Columns: portalsession.Columns,
@@ -195,7 +246,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portalsession.FieldRevokedAt:    {Type: field.TypeTime, Column: portalsession.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -220,10 +271,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldProgressKey:       {Type: field.TypeString, Column: project.FieldProgressKey},
 			project.FieldProgressNote:      {Type: field.TypeString, Column: project.FieldProgressNote},
 			project.FieldProgressUpdatedAt: {Type: field.TypeTime, Column: project.FieldProgressUpdatedAt},
+			project.FieldFinalDealAmount:   {Type: field.TypeInt64, Column: project.FieldFinalDealAmount},
+			project.FieldFinalDealCurrency: {Type: field.TypeString, Column: project.FieldFinalDealCurrency},
+			project.FieldCompletedAt:       {Type: field.TypeTime, Column: project.FieldCompletedAt},
 			project.FieldArchiveReason:     {Type: field.TypeEnum, Column: project.FieldArchiveReason},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   serversecret.Table,
+			Columns: serversecret.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: serversecret.FieldID,
+			},
+		},
+		Type: "ServerSecret",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			serversecret.FieldCreatedAt: {Type: field.TypeTime, Column: serversecret.FieldCreatedAt},
+			serversecret.FieldUpdatedAt: {Type: field.TypeTime, Column: serversecret.FieldUpdatedAt},
+			serversecret.FieldName:      {Type: field.TypeString, Column: serversecret.FieldName},
+			serversecret.FieldValue:     {Type: field.TypeBytes, Column: serversecret.FieldValue},
+		},
+	}
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   status.Table,
 			Columns: status.Columns,
@@ -249,7 +320,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			status.FieldAdvanceTo:  {Type: field.TypeString, Column: status.FieldAdvanceTo},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statuschange.Table,
 			Columns: statuschange.Columns,
@@ -271,7 +342,29 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statuschange.FieldNote:         {Type: field.TypeString, Column: statuschange.FieldNote},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   survey.Table,
+			Columns: survey.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: survey.FieldID,
+			},
+		},
+		Type: "Survey",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			survey.FieldTenantID:   {Type: field.TypeString, Column: survey.FieldTenantID},
+			survey.FieldCreatedAt:  {Type: field.TypeTime, Column: survey.FieldCreatedAt},
+			survey.FieldUpdatedAt:  {Type: field.TypeTime, Column: survey.FieldUpdatedAt},
+			survey.FieldProjectID:  {Type: field.TypeString, Column: survey.FieldProjectID},
+			survey.FieldTokenHash:  {Type: field.TypeString, Column: survey.FieldTokenHash},
+			survey.FieldSentAt:     {Type: field.TypeTime, Column: survey.FieldSentAt},
+			survey.FieldScore:      {Type: field.TypeInt, Column: survey.FieldScore},
+			survey.FieldComment:    {Type: field.TypeString, Column: survey.FieldComment},
+			survey.FieldAnsweredAt: {Type: field.TypeTime, Column: survey.FieldAnsweredAt},
+		},
+	}
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -289,7 +382,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldTimeZone:  {Type: field.TypeString, Column: tenant.FieldTimeZone},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -313,7 +406,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldBillable:  {Type: field.TypeBool, Column: timeentry.FieldBillable},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   todo.Table,
 			Columns: todo.Columns,
@@ -342,7 +435,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			todo.FieldAuthor:       {Type: field.TypeString, Column: todo.FieldAuthor},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wishsubmission.Table,
 			Columns: wishsubmission.Columns,
@@ -360,7 +453,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wishsubmission.FieldSubmittedBy: {Type: field.TypeString, Column: wishsubmission.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -436,6 +529,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   customerreview.TenantTable,
+			Columns: []string{customerreview.TenantColumn},
+			Bidi:    false,
+		},
+		"CustomerReview",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   customerreview.ProjectTable,
+			Columns: []string{customerreview.ProjectColumn},
+			Bidi:    false,
+		},
+		"CustomerReview",
+		"Project",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   file.TenantTable,
 			Columns: []string{file.TenantColumn},
 			Bidi:    false,
@@ -502,6 +619,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Member",
 		"Tenant",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payment.TenantTable,
+			Columns: []string{payment.TenantColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   payment.ProjectTable,
+			Columns: []string{payment.ProjectColumn},
+			Bidi:    false,
+		},
+		"Payment",
+		"Project",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -694,6 +835,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"StatusChange",
 		"Status",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   survey.TenantTable,
+			Columns: []string{survey.TenantColumn},
+			Bidi:    false,
+		},
+		"Survey",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   survey.ProjectTable,
+			Columns: []string{survey.ProjectColumn},
+			Bidi:    false,
+		},
+		"Survey",
+		"Project",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -1132,6 +1297,109 @@ func (f *CustomerFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *CustomerReviewQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the CustomerReviewQuery builder.
+func (_q *CustomerReviewQuery) Filter() *CustomerReviewFilter {
+	return &CustomerReviewFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *CustomerReviewMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the CustomerReviewMutation builder.
+func (m *CustomerReviewMutation) Filter() *CustomerReviewFilter {
+	return &CustomerReviewFilter{config: m.config, predicateAdder: m}
+}
+
+// CustomerReviewFilter provides a generic filtering capability at runtime for CustomerReviewQuery.
+type CustomerReviewFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *CustomerReviewFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *CustomerReviewFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(customerreview.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *CustomerReviewFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(customerreview.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *CustomerReviewFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(customerreview.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *CustomerReviewFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(customerreview.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *CustomerReviewFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(customerreview.FieldProjectID))
+}
+
+// WhereRating applies the entql int predicate on the rating field.
+func (f *CustomerReviewFilter) WhereRating(p entql.IntP) {
+	f.Where(p.Field(customerreview.FieldRating))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *CustomerReviewFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(customerreview.FieldComment))
+}
+
+// WhereAuthor applies the entql string predicate on the author field.
+func (f *CustomerReviewFilter) WhereAuthor(p entql.StringP) {
+	f.Where(p.Field(customerreview.FieldAuthor))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *CustomerReviewFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *CustomerReviewFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *CustomerReviewFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *CustomerReviewFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FileQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1160,7 +1428,7 @@ type FileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[3].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1273,7 +1541,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1405,7 +1673,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1466,6 +1734,144 @@ func (f *MemberFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *PaymentQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the PaymentQuery builder.
+func (_q *PaymentQuery) Filter() *PaymentFilter {
+	return &PaymentFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *PaymentMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the PaymentMutation builder.
+func (m *PaymentMutation) Filter() *PaymentFilter {
+	return &PaymentFilter{config: m.config, predicateAdder: m}
+}
+
+// PaymentFilter provides a generic filtering capability at runtime for PaymentQuery.
+type PaymentFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *PaymentFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *PaymentFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *PaymentFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *PaymentFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *PaymentFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *PaymentFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldProjectID))
+}
+
+// WhereKind applies the entql string predicate on the kind field.
+func (f *PaymentFilter) WhereKind(p entql.StringP) {
+	f.Where(p.Field(payment.FieldKind))
+}
+
+// WhereProvider applies the entql string predicate on the provider field.
+func (f *PaymentFilter) WhereProvider(p entql.StringP) {
+	f.Where(p.Field(payment.FieldProvider))
+}
+
+// WhereExternalID applies the entql string predicate on the external_id field.
+func (f *PaymentFilter) WhereExternalID(p entql.StringP) {
+	f.Where(p.Field(payment.FieldExternalID))
+}
+
+// WhereURL applies the entql string predicate on the url field.
+func (f *PaymentFilter) WhereURL(p entql.StringP) {
+	f.Where(p.Field(payment.FieldURL))
+}
+
+// WhereAmount applies the entql int64 predicate on the amount field.
+func (f *PaymentFilter) WhereAmount(p entql.Int64P) {
+	f.Where(p.Field(payment.FieldAmount))
+}
+
+// WhereCurrency applies the entql string predicate on the currency field.
+func (f *PaymentFilter) WhereCurrency(p entql.StringP) {
+	f.Where(p.Field(payment.FieldCurrency))
+}
+
+// WhereStatus applies the entql string predicate on the status field.
+func (f *PaymentFilter) WhereStatus(p entql.StringP) {
+	f.Where(p.Field(payment.FieldStatus))
+}
+
+// WherePaidAt applies the entql time.Time predicate on the paid_at field.
+func (f *PaymentFilter) WherePaidAt(p entql.TimeP) {
+	f.Where(p.Field(payment.FieldPaidAt))
+}
+
+// WhereReference applies the entql string predicate on the reference field.
+func (f *PaymentFilter) WhereReference(p entql.StringP) {
+	f.Where(p.Field(payment.FieldReference))
+}
+
+// WhereDescription applies the entql string predicate on the description field.
+func (f *PaymentFilter) WhereDescription(p entql.StringP) {
+	f.Where(p.Field(payment.FieldDescription))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *PaymentFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *PaymentFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *PaymentFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *PolicyRuleQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1494,7 +1900,7 @@ type PolicyRuleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PolicyRuleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1588,7 +1994,7 @@ type PortalSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortalSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1710,7 +2116,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1789,6 +2195,21 @@ func (f *ProjectFilter) WhereProgressNote(p entql.StringP) {
 // WhereProgressUpdatedAt applies the entql time.Time predicate on the progress_updated_at field.
 func (f *ProjectFilter) WhereProgressUpdatedAt(p entql.TimeP) {
 	f.Where(p.Field(project.FieldProgressUpdatedAt))
+}
+
+// WhereFinalDealAmount applies the entql int64 predicate on the final_deal_amount field.
+func (f *ProjectFilter) WhereFinalDealAmount(p entql.Int64P) {
+	f.Where(p.Field(project.FieldFinalDealAmount))
+}
+
+// WhereFinalDealCurrency applies the entql string predicate on the final_deal_currency field.
+func (f *ProjectFilter) WhereFinalDealCurrency(p entql.StringP) {
+	f.Where(p.Field(project.FieldFinalDealCurrency))
+}
+
+// WhereCompletedAt applies the entql time.Time predicate on the completed_at field.
+func (f *ProjectFilter) WhereCompletedAt(p entql.TimeP) {
+	f.Where(p.Field(project.FieldCompletedAt))
 }
 
 // WhereArchiveReason applies the entql string predicate on the archive_reason field.
@@ -1881,6 +2302,66 @@ func (f *ProjectFilter) WhereHasTodosWith(preds ...predicate.Todo) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ServerSecretQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ServerSecretQuery builder.
+func (_q *ServerSecretQuery) Filter() *ServerSecretFilter {
+	return &ServerSecretFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ServerSecretMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ServerSecretMutation builder.
+func (m *ServerSecretMutation) Filter() *ServerSecretFilter {
+	return &ServerSecretFilter{config: m.config, predicateAdder: m}
+}
+
+// ServerSecretFilter provides a generic filtering capability at runtime for ServerSecretQuery.
+type ServerSecretFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ServerSecretFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ServerSecretFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(serversecret.FieldID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *ServerSecretFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(serversecret.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *ServerSecretFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(serversecret.FieldUpdatedAt))
+}
+
+// WhereName applies the entql string predicate on the name field.
+func (f *ServerSecretFilter) WhereName(p entql.StringP) {
+	f.Where(p.Field(serversecret.FieldName))
+}
+
+// WhereValue applies the entql []byte predicate on the value field.
+func (f *ServerSecretFilter) WhereValue(p entql.BytesP) {
+	f.Where(p.Field(serversecret.FieldValue))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *StatusQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1909,7 +2390,7 @@ type StatusFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2042,7 +2523,7 @@ type StatusChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2155,6 +2636,119 @@ func (f *StatusChangeFilter) WhereHasToWith(preds ...predicate.Status) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *SurveyQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the SurveyQuery builder.
+func (_q *SurveyQuery) Filter() *SurveyFilter {
+	return &SurveyFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *SurveyMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the SurveyMutation builder.
+func (m *SurveyMutation) Filter() *SurveyFilter {
+	return &SurveyFilter{config: m.config, predicateAdder: m}
+}
+
+// SurveyFilter provides a generic filtering capability at runtime for SurveyQuery.
+type SurveyFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *SurveyFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *SurveyFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(survey.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *SurveyFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(survey.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *SurveyFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *SurveyFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *SurveyFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(survey.FieldProjectID))
+}
+
+// WhereTokenHash applies the entql string predicate on the token_hash field.
+func (f *SurveyFilter) WhereTokenHash(p entql.StringP) {
+	f.Where(p.Field(survey.FieldTokenHash))
+}
+
+// WhereSentAt applies the entql time.Time predicate on the sent_at field.
+func (f *SurveyFilter) WhereSentAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldSentAt))
+}
+
+// WhereScore applies the entql int predicate on the score field.
+func (f *SurveyFilter) WhereScore(p entql.IntP) {
+	f.Where(p.Field(survey.FieldScore))
+}
+
+// WhereComment applies the entql string predicate on the comment field.
+func (f *SurveyFilter) WhereComment(p entql.StringP) {
+	f.Where(p.Field(survey.FieldComment))
+}
+
+// WhereAnsweredAt applies the entql time.Time predicate on the answered_at field.
+func (f *SurveyFilter) WhereAnsweredAt(p entql.TimeP) {
+	f.Where(p.Field(survey.FieldAnsweredAt))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *SurveyFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *SurveyFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *SurveyFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *SurveyFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *TenantQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2183,7 +2777,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2248,7 +2842,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2399,7 +2993,7 @@ type TodoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TodoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2575,7 +3169,7 @@ type WishSubmissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WishSubmissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2668,7 +3262,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

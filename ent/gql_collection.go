@@ -9,11 +9,14 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -261,6 +264,107 @@ func newCustomerPaginateArgs(rv map[string]any) *customerPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *CustomerReviewQuery) CollectFields(ctx context.Context, satisfies ...string) (*CustomerReviewQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *CustomerReviewQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(customerreview.Columns))
+		selectedFields = []string{customerreview.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[customerreview.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, customerreview.FieldCreatedAt)
+				fieldSeen[customerreview.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[customerreview.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, customerreview.FieldUpdatedAt)
+				fieldSeen[customerreview.FieldUpdatedAt] = struct{}{}
+			}
+		case "rating":
+			if _, ok := fieldSeen[customerreview.FieldRating]; !ok {
+				selectedFields = append(selectedFields, customerreview.FieldRating)
+				fieldSeen[customerreview.FieldRating] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[customerreview.FieldComment]; !ok {
+				selectedFields = append(selectedFields, customerreview.FieldComment)
+				fieldSeen[customerreview.FieldComment] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type customerreviewPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []CustomerReviewPaginateOption
+}
+
+func newCustomerReviewPaginateArgs(rv map[string]any) *customerreviewPaginateArgs {
+	args := &customerreviewPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &CustomerReviewOrder{Field: &CustomerReviewOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithCustomerReviewOrder(order))
+			}
+		case *CustomerReviewOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithCustomerReviewOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *FileQuery) CollectFields(ctx context.Context, satisfies ...string) (*FileQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -476,6 +580,137 @@ func newMemberPaginateArgs(rv map[string]any) *memberPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *PaymentQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *PaymentQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(payment.Columns))
+		selectedFields = []string{payment.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[payment.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldCreatedAt)
+				fieldSeen[payment.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[payment.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldUpdatedAt)
+				fieldSeen[payment.FieldUpdatedAt] = struct{}{}
+			}
+		case "kind":
+			if _, ok := fieldSeen[payment.FieldKind]; !ok {
+				selectedFields = append(selectedFields, payment.FieldKind)
+				fieldSeen[payment.FieldKind] = struct{}{}
+			}
+		case "provider":
+			if _, ok := fieldSeen[payment.FieldProvider]; !ok {
+				selectedFields = append(selectedFields, payment.FieldProvider)
+				fieldSeen[payment.FieldProvider] = struct{}{}
+			}
+		case "externalID":
+			if _, ok := fieldSeen[payment.FieldExternalID]; !ok {
+				selectedFields = append(selectedFields, payment.FieldExternalID)
+				fieldSeen[payment.FieldExternalID] = struct{}{}
+			}
+		case "url":
+			if _, ok := fieldSeen[payment.FieldURL]; !ok {
+				selectedFields = append(selectedFields, payment.FieldURL)
+				fieldSeen[payment.FieldURL] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[payment.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, payment.FieldStatus)
+				fieldSeen[payment.FieldStatus] = struct{}{}
+			}
+		case "paidAt":
+			if _, ok := fieldSeen[payment.FieldPaidAt]; !ok {
+				selectedFields = append(selectedFields, payment.FieldPaidAt)
+				fieldSeen[payment.FieldPaidAt] = struct{}{}
+			}
+		case "reference":
+			if _, ok := fieldSeen[payment.FieldReference]; !ok {
+				selectedFields = append(selectedFields, payment.FieldReference)
+				fieldSeen[payment.FieldReference] = struct{}{}
+			}
+		case "description":
+			if _, ok := fieldSeen[payment.FieldDescription]; !ok {
+				selectedFields = append(selectedFields, payment.FieldDescription)
+				fieldSeen[payment.FieldDescription] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type paymentPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []PaymentPaginateOption
+}
+
+func newPaymentPaginateArgs(rv map[string]any) *paymentPaginateArgs {
+	args := &paymentPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &PaymentOrder{Field: &PaymentOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithPaymentOrder(order))
+			}
+		case *PaymentOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithPaymentOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *ProjectQuery) CollectFields(ctx context.Context, satisfies ...string) (*ProjectQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -565,6 +800,11 @@ func (_q *ProjectQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[project.FieldArchived]; !ok {
 				selectedFields = append(selectedFields, project.FieldArchived)
 				fieldSeen[project.FieldArchived] = struct{}{}
+			}
+		case "completedAt":
+			if _, ok := fieldSeen[project.FieldCompletedAt]; !ok {
+				selectedFields = append(selectedFields, project.FieldCompletedAt)
+				fieldSeen[project.FieldCompletedAt] = struct{}{}
 			}
 		case "archiveReason":
 			if _, ok := fieldSeen[project.FieldArchiveReason]; !ok {
@@ -906,6 +1146,117 @@ func newStatusChangePaginateArgs(rv map[string]any) *statuschangePaginateArgs {
 	}
 	if v := rv[beforeField]; v != nil {
 		args.before = v.(*Cursor)
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *SurveyQuery) CollectFields(ctx context.Context, satisfies ...string) (*SurveyQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *SurveyQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(survey.Columns))
+		selectedFields = []string{survey.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[survey.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldCreatedAt)
+				fieldSeen[survey.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[survey.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldUpdatedAt)
+				fieldSeen[survey.FieldUpdatedAt] = struct{}{}
+			}
+		case "sentAt":
+			if _, ok := fieldSeen[survey.FieldSentAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldSentAt)
+				fieldSeen[survey.FieldSentAt] = struct{}{}
+			}
+		case "score":
+			if _, ok := fieldSeen[survey.FieldScore]; !ok {
+				selectedFields = append(selectedFields, survey.FieldScore)
+				fieldSeen[survey.FieldScore] = struct{}{}
+			}
+		case "comment":
+			if _, ok := fieldSeen[survey.FieldComment]; !ok {
+				selectedFields = append(selectedFields, survey.FieldComment)
+				fieldSeen[survey.FieldComment] = struct{}{}
+			}
+		case "answeredAt":
+			if _, ok := fieldSeen[survey.FieldAnsweredAt]; !ok {
+				selectedFields = append(selectedFields, survey.FieldAnsweredAt)
+				fieldSeen[survey.FieldAnsweredAt] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type surveyPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []SurveyPaginateOption
+}
+
+func newSurveyPaginateArgs(rv map[string]any) *surveyPaginateArgs {
+	args := &surveyPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &SurveyOrder{Field: &SurveyOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithSurveyOrder(order))
+			}
+		case *SurveyOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithSurveyOrder(v))
+			}
+		}
 	}
 	return args
 }

@@ -11,12 +11,15 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -38,6 +41,11 @@ var customerImplementors = []string{"Customer", "Node"}
 // IsNode implements the Node interface check for GQLGen.
 func (*Customer) IsNode() {}
 
+var customerreviewImplementors = []string{"CustomerReview", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*CustomerReview) IsNode() {}
+
 var fileImplementors = []string{"File", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
@@ -47,6 +55,11 @@ var memberImplementors = []string{"Member", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Member) IsNode() {}
+
+var paymentImplementors = []string{"Payment", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Payment) IsNode() {}
 
 var projectImplementors = []string{"Project", "Node"}
 
@@ -62,6 +75,11 @@ var statuschangeImplementors = []string{"StatusChange", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*StatusChange) IsNode() {}
+
+var surveyImplementors = []string{"Survey", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*Survey) IsNode() {}
 
 var tenantImplementors = []string{"Tenant", "Node"}
 
@@ -167,6 +185,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			}
 		}
 		return query.Only(ctx)
+	case customerreview.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.CustomerReview.Query().
+			Where(customerreview.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, customerreviewImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case file.Table:
 		var uid pulid.ID
 		if err := uid.UnmarshalGQL(id); err != nil {
@@ -189,6 +220,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(member.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, memberImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case payment.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Payment.Query().
+			Where(payment.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, paymentImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -228,6 +272,19 @@ func (c *Client) noder(ctx context.Context, table string, id pulid.ID) (Noder, e
 			Where(statuschange.ID(uid))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, statuschangeImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case survey.Table:
+		var uid pulid.ID
+		if err := uid.UnmarshalGQL(id); err != nil {
+			return nil, err
+		}
+		query := c.Survey.Query().
+			Where(survey.ID(uid))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, surveyImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -389,6 +446,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 				*noder = node
 			}
 		}
+	case customerreview.Table:
+		query := c.CustomerReview.Query().
+			Where(customerreview.IDIn(ids...))
+		query, err := query.CollectFields(ctx, customerreviewImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
 	case file.Table:
 		query := c.File.Query().
 			Where(file.IDIn(ids...))
@@ -409,6 +482,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.Member.Query().
 			Where(member.IDIn(ids...))
 		query, err := query.CollectFields(ctx, memberImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case payment.Table:
+		query := c.Payment.Query().
+			Where(payment.IDIn(ids...))
+		query, err := query.CollectFields(ctx, paymentImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -457,6 +546,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []pulid.ID) ([]No
 		query := c.StatusChange.Query().
 			Where(statuschange.IDIn(ids...))
 		query, err := query.CollectFields(ctx, statuschangeImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case survey.Table:
+		query := c.Survey.Query().
+			Where(survey.IDIn(ids...))
+		query, err := query.CollectFields(ctx, surveyImplementors...)
 		if err != nil {
 			return nil, err
 		}

@@ -893,6 +893,18 @@ type ProjectWhereInput struct {
 	Archived    *bool `json:"archived,omitempty"`
 	ArchivedNEQ *bool `json:"archivedNEQ,omitempty"`
 
+	// "completed_at" field predicates.
+	CompletedAt       *time.Time  `json:"completedAt,omitempty"`
+	CompletedAtNEQ    *time.Time  `json:"completedAtNEQ,omitempty"`
+	CompletedAtIn     []time.Time `json:"completedAtIn,omitempty"`
+	CompletedAtNotIn  []time.Time `json:"completedAtNotIn,omitempty"`
+	CompletedAtGT     *time.Time  `json:"completedAtGT,omitempty"`
+	CompletedAtGTE    *time.Time  `json:"completedAtGTE,omitempty"`
+	CompletedAtLT     *time.Time  `json:"completedAtLT,omitempty"`
+	CompletedAtLTE    *time.Time  `json:"completedAtLTE,omitempty"`
+	CompletedAtIsNil  bool        `json:"completedAtIsNil,omitempty"`
+	CompletedAtNotNil bool        `json:"completedAtNotNil,omitempty"`
+
 	// "archive_reason" field predicates.
 	ArchiveReason       *project.ArchiveReason  `json:"archiveReason,omitempty"`
 	ArchiveReasonNEQ    *project.ArchiveReason  `json:"archiveReasonNEQ,omitempty"`
@@ -1117,6 +1129,36 @@ func (i *ProjectWhereInput) P() (predicate.Project, error) {
 	}
 	if i.ArchivedNEQ != nil {
 		predicates = append(predicates, project.ArchivedNEQ(*i.ArchivedNEQ))
+	}
+	if i.CompletedAt != nil {
+		predicates = append(predicates, project.CompletedAtEQ(*i.CompletedAt))
+	}
+	if i.CompletedAtNEQ != nil {
+		predicates = append(predicates, project.CompletedAtNEQ(*i.CompletedAtNEQ))
+	}
+	if len(i.CompletedAtIn) > 0 {
+		predicates = append(predicates, project.CompletedAtIn(i.CompletedAtIn...))
+	}
+	if len(i.CompletedAtNotIn) > 0 {
+		predicates = append(predicates, project.CompletedAtNotIn(i.CompletedAtNotIn...))
+	}
+	if i.CompletedAtGT != nil {
+		predicates = append(predicates, project.CompletedAtGT(*i.CompletedAtGT))
+	}
+	if i.CompletedAtGTE != nil {
+		predicates = append(predicates, project.CompletedAtGTE(*i.CompletedAtGTE))
+	}
+	if i.CompletedAtLT != nil {
+		predicates = append(predicates, project.CompletedAtLT(*i.CompletedAtLT))
+	}
+	if i.CompletedAtLTE != nil {
+		predicates = append(predicates, project.CompletedAtLTE(*i.CompletedAtLTE))
+	}
+	if i.CompletedAtIsNil {
+		predicates = append(predicates, project.CompletedAtIsNil())
+	}
+	if i.CompletedAtNotNil {
+		predicates = append(predicates, project.CompletedAtNotNil())
 	}
 	if i.ArchiveReason != nil {
 		predicates = append(predicates, project.ArchiveReasonEQ(*i.ArchiveReason))

@@ -50,6 +50,12 @@ type Project struct {
 	ProgressNote *string `json:"progress_note,omitempty"`
 	// ProgressUpdatedAt holds the value of the "progress_updated_at" field.
 	ProgressUpdatedAt *time.Time `json:"progress_updated_at,omitempty"`
+	// Final deal value in minor units, recorded on completion.
+	FinalDealAmount *int64 `json:"final_deal_amount,omitempty"`
+	// FinalDealCurrency holds the value of the "final_deal_currency" field.
+	FinalDealCurrency *string `json:"final_deal_currency,omitempty"`
+	// CompletedAt holds the value of the "completed_at" field.
+	CompletedAt *time.Time `json:"completed_at,omitempty"`
 	// ArchiveReason holds the value of the "archive_reason" field.
 	ArchiveReason *project.ArchiveReason `json:"archive_reason,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -155,11 +161,11 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case project.FieldArchived:
 			values[i] = new(sql.NullBool)
-		case project.FieldVersion:
+		case project.FieldVersion, project.FieldFinalDealAmount:
 			values[i] = new(sql.NullInt64)
-		case project.FieldTitle, project.FieldRank, project.FieldArchiveNote, project.FieldProgressKey, project.FieldProgressNote, project.FieldArchiveReason:
+		case project.FieldTitle, project.FieldRank, project.FieldArchiveNote, project.FieldProgressKey, project.FieldProgressNote, project.FieldFinalDealCurrency, project.FieldArchiveReason:
 			values[i] = new(sql.NullString)
-		case project.FieldCreatedAt, project.FieldUpdatedAt, project.FieldProgressUpdatedAt:
+		case project.FieldCreatedAt, project.FieldUpdatedAt, project.FieldProgressUpdatedAt, project.FieldCompletedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -270,6 +276,27 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ProgressUpdatedAt = new(time.Time)
 				*_m.ProgressUpdatedAt = value.Time
+			}
+		case project.FieldFinalDealAmount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field final_deal_amount", values[i])
+			} else if value.Valid {
+				_m.FinalDealAmount = new(int64)
+				*_m.FinalDealAmount = value.Int64
+			}
+		case project.FieldFinalDealCurrency:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field final_deal_currency", values[i])
+			} else if value.Valid {
+				_m.FinalDealCurrency = new(string)
+				*_m.FinalDealCurrency = value.String
+			}
+		case project.FieldCompletedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field completed_at", values[i])
+			} else if value.Valid {
+				_m.CompletedAt = new(time.Time)
+				*_m.CompletedAt = value.Time
 			}
 		case project.FieldArchiveReason:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -393,6 +420,21 @@ func (_m *Project) String() string {
 	builder.WriteString(", ")
 	if v := _m.ProgressUpdatedAt; v != nil {
 		builder.WriteString("progress_updated_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.FinalDealAmount; v != nil {
+		builder.WriteString("final_deal_amount=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.FinalDealCurrency; v != nil {
+		builder.WriteString("final_deal_currency=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.CompletedAt; v != nil {
+		builder.WriteString("completed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

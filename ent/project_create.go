@@ -186,6 +186,48 @@ func (_c *ProjectCreate) SetNillableProgressUpdatedAt(v *time.Time) *ProjectCrea
 	return _c
 }
 
+// SetFinalDealAmount sets the "final_deal_amount" field.
+func (_c *ProjectCreate) SetFinalDealAmount(v int64) *ProjectCreate {
+	_c.mutation.SetFinalDealAmount(v)
+	return _c
+}
+
+// SetNillableFinalDealAmount sets the "final_deal_amount" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableFinalDealAmount(v *int64) *ProjectCreate {
+	if v != nil {
+		_c.SetFinalDealAmount(*v)
+	}
+	return _c
+}
+
+// SetFinalDealCurrency sets the "final_deal_currency" field.
+func (_c *ProjectCreate) SetFinalDealCurrency(v string) *ProjectCreate {
+	_c.mutation.SetFinalDealCurrency(v)
+	return _c
+}
+
+// SetNillableFinalDealCurrency sets the "final_deal_currency" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableFinalDealCurrency(v *string) *ProjectCreate {
+	if v != nil {
+		_c.SetFinalDealCurrency(*v)
+	}
+	return _c
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_c *ProjectCreate) SetCompletedAt(v time.Time) *ProjectCreate {
+	_c.mutation.SetCompletedAt(v)
+	return _c
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableCompletedAt(v *time.Time) *ProjectCreate {
+	if v != nil {
+		_c.SetCompletedAt(*v)
+	}
+	return _c
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (_c *ProjectCreate) SetArchiveReason(v project.ArchiveReason) *ProjectCreate {
 	_c.mutation.SetArchiveReason(v)
@@ -392,6 +434,16 @@ func (_c *ProjectCreate) check() error {
 			return &ValidationError{Name: "progress_note", err: fmt.Errorf(`ent: validator failed for field "Project.progress_note": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.FinalDealAmount(); ok {
+		if err := project.FinalDealAmountValidator(v); err != nil {
+			return &ValidationError{Name: "final_deal_amount", err: fmt.Errorf(`ent: validator failed for field "Project.final_deal_amount": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.FinalDealCurrency(); ok {
+		if err := project.FinalDealCurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "final_deal_currency", err: fmt.Errorf(`ent: validator failed for field "Project.final_deal_currency": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.ArchiveReason(); ok {
 		if err := project.ArchiveReasonValidator(v); err != nil {
 			return &ValidationError{Name: "archive_reason", err: fmt.Errorf(`ent: validator failed for field "Project.archive_reason": %w`, err)}
@@ -486,6 +538,18 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ProgressUpdatedAt(); ok {
 		_spec.SetField(project.FieldProgressUpdatedAt, field.TypeTime, value)
 		_node.ProgressUpdatedAt = &value
+	}
+	if value, ok := _c.mutation.FinalDealAmount(); ok {
+		_spec.SetField(project.FieldFinalDealAmount, field.TypeInt64, value)
+		_node.FinalDealAmount = &value
+	}
+	if value, ok := _c.mutation.FinalDealCurrency(); ok {
+		_spec.SetField(project.FieldFinalDealCurrency, field.TypeString, value)
+		_node.FinalDealCurrency = &value
+	}
+	if value, ok := _c.mutation.CompletedAt(); ok {
+		_spec.SetField(project.FieldCompletedAt, field.TypeTime, value)
+		_node.CompletedAt = &value
 	}
 	if value, ok := _c.mutation.ArchiveReason(); ok {
 		_spec.SetField(project.FieldArchiveReason, field.TypeEnum, value)
@@ -811,6 +875,66 @@ func (u *ProjectUpsert) ClearProgressUpdatedAt() *ProjectUpsert {
 	return u
 }
 
+// SetFinalDealAmount sets the "final_deal_amount" field.
+func (u *ProjectUpsert) SetFinalDealAmount(v int64) *ProjectUpsert {
+	u.Set(project.FieldFinalDealAmount, v)
+	return u
+}
+
+// UpdateFinalDealAmount sets the "final_deal_amount" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateFinalDealAmount() *ProjectUpsert {
+	u.SetExcluded(project.FieldFinalDealAmount)
+	return u
+}
+
+// AddFinalDealAmount adds v to the "final_deal_amount" field.
+func (u *ProjectUpsert) AddFinalDealAmount(v int64) *ProjectUpsert {
+	u.Add(project.FieldFinalDealAmount, v)
+	return u
+}
+
+// ClearFinalDealAmount clears the value of the "final_deal_amount" field.
+func (u *ProjectUpsert) ClearFinalDealAmount() *ProjectUpsert {
+	u.SetNull(project.FieldFinalDealAmount)
+	return u
+}
+
+// SetFinalDealCurrency sets the "final_deal_currency" field.
+func (u *ProjectUpsert) SetFinalDealCurrency(v string) *ProjectUpsert {
+	u.Set(project.FieldFinalDealCurrency, v)
+	return u
+}
+
+// UpdateFinalDealCurrency sets the "final_deal_currency" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateFinalDealCurrency() *ProjectUpsert {
+	u.SetExcluded(project.FieldFinalDealCurrency)
+	return u
+}
+
+// ClearFinalDealCurrency clears the value of the "final_deal_currency" field.
+func (u *ProjectUpsert) ClearFinalDealCurrency() *ProjectUpsert {
+	u.SetNull(project.FieldFinalDealCurrency)
+	return u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *ProjectUpsert) SetCompletedAt(v time.Time) *ProjectUpsert {
+	u.Set(project.FieldCompletedAt, v)
+	return u
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateCompletedAt() *ProjectUpsert {
+	u.SetExcluded(project.FieldCompletedAt)
+	return u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *ProjectUpsert) ClearCompletedAt() *ProjectUpsert {
+	u.SetNull(project.FieldCompletedAt)
+	return u
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (u *ProjectUpsert) SetArchiveReason(v project.ArchiveReason) *ProjectUpsert {
 	u.Set(project.FieldArchiveReason, v)
@@ -1079,6 +1203,76 @@ func (u *ProjectUpsertOne) UpdateProgressUpdatedAt() *ProjectUpsertOne {
 func (u *ProjectUpsertOne) ClearProgressUpdatedAt() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearProgressUpdatedAt()
+	})
+}
+
+// SetFinalDealAmount sets the "final_deal_amount" field.
+func (u *ProjectUpsertOne) SetFinalDealAmount(v int64) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetFinalDealAmount(v)
+	})
+}
+
+// AddFinalDealAmount adds v to the "final_deal_amount" field.
+func (u *ProjectUpsertOne) AddFinalDealAmount(v int64) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.AddFinalDealAmount(v)
+	})
+}
+
+// UpdateFinalDealAmount sets the "final_deal_amount" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateFinalDealAmount() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateFinalDealAmount()
+	})
+}
+
+// ClearFinalDealAmount clears the value of the "final_deal_amount" field.
+func (u *ProjectUpsertOne) ClearFinalDealAmount() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearFinalDealAmount()
+	})
+}
+
+// SetFinalDealCurrency sets the "final_deal_currency" field.
+func (u *ProjectUpsertOne) SetFinalDealCurrency(v string) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetFinalDealCurrency(v)
+	})
+}
+
+// UpdateFinalDealCurrency sets the "final_deal_currency" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateFinalDealCurrency() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateFinalDealCurrency()
+	})
+}
+
+// ClearFinalDealCurrency clears the value of the "final_deal_currency" field.
+func (u *ProjectUpsertOne) ClearFinalDealCurrency() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearFinalDealCurrency()
+	})
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *ProjectUpsertOne) SetCompletedAt(v time.Time) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetCompletedAt(v)
+	})
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateCompletedAt() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateCompletedAt()
+	})
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *ProjectUpsertOne) ClearCompletedAt() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearCompletedAt()
 	})
 }
 
@@ -1520,6 +1714,76 @@ func (u *ProjectUpsertBulk) UpdateProgressUpdatedAt() *ProjectUpsertBulk {
 func (u *ProjectUpsertBulk) ClearProgressUpdatedAt() *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearProgressUpdatedAt()
+	})
+}
+
+// SetFinalDealAmount sets the "final_deal_amount" field.
+func (u *ProjectUpsertBulk) SetFinalDealAmount(v int64) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetFinalDealAmount(v)
+	})
+}
+
+// AddFinalDealAmount adds v to the "final_deal_amount" field.
+func (u *ProjectUpsertBulk) AddFinalDealAmount(v int64) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.AddFinalDealAmount(v)
+	})
+}
+
+// UpdateFinalDealAmount sets the "final_deal_amount" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateFinalDealAmount() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateFinalDealAmount()
+	})
+}
+
+// ClearFinalDealAmount clears the value of the "final_deal_amount" field.
+func (u *ProjectUpsertBulk) ClearFinalDealAmount() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearFinalDealAmount()
+	})
+}
+
+// SetFinalDealCurrency sets the "final_deal_currency" field.
+func (u *ProjectUpsertBulk) SetFinalDealCurrency(v string) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetFinalDealCurrency(v)
+	})
+}
+
+// UpdateFinalDealCurrency sets the "final_deal_currency" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateFinalDealCurrency() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateFinalDealCurrency()
+	})
+}
+
+// ClearFinalDealCurrency clears the value of the "final_deal_currency" field.
+func (u *ProjectUpsertBulk) ClearFinalDealCurrency() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearFinalDealCurrency()
+	})
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (u *ProjectUpsertBulk) SetCompletedAt(v time.Time) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetCompletedAt(v)
+	})
+}
+
+// UpdateCompletedAt sets the "completed_at" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateCompletedAt() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateCompletedAt()
+	})
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (u *ProjectUpsertBulk) ClearCompletedAt() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearCompletedAt()
 	})
 }
 

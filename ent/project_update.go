@@ -217,6 +217,73 @@ func (_u *ProjectUpdate) ClearProgressUpdatedAt() *ProjectUpdate {
 	return _u
 }
 
+// SetFinalDealAmount sets the "final_deal_amount" field.
+func (_u *ProjectUpdate) SetFinalDealAmount(v int64) *ProjectUpdate {
+	_u.mutation.ResetFinalDealAmount()
+	_u.mutation.SetFinalDealAmount(v)
+	return _u
+}
+
+// SetNillableFinalDealAmount sets the "final_deal_amount" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableFinalDealAmount(v *int64) *ProjectUpdate {
+	if v != nil {
+		_u.SetFinalDealAmount(*v)
+	}
+	return _u
+}
+
+// AddFinalDealAmount adds value to the "final_deal_amount" field.
+func (_u *ProjectUpdate) AddFinalDealAmount(v int64) *ProjectUpdate {
+	_u.mutation.AddFinalDealAmount(v)
+	return _u
+}
+
+// ClearFinalDealAmount clears the value of the "final_deal_amount" field.
+func (_u *ProjectUpdate) ClearFinalDealAmount() *ProjectUpdate {
+	_u.mutation.ClearFinalDealAmount()
+	return _u
+}
+
+// SetFinalDealCurrency sets the "final_deal_currency" field.
+func (_u *ProjectUpdate) SetFinalDealCurrency(v string) *ProjectUpdate {
+	_u.mutation.SetFinalDealCurrency(v)
+	return _u
+}
+
+// SetNillableFinalDealCurrency sets the "final_deal_currency" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableFinalDealCurrency(v *string) *ProjectUpdate {
+	if v != nil {
+		_u.SetFinalDealCurrency(*v)
+	}
+	return _u
+}
+
+// ClearFinalDealCurrency clears the value of the "final_deal_currency" field.
+func (_u *ProjectUpdate) ClearFinalDealCurrency() *ProjectUpdate {
+	_u.mutation.ClearFinalDealCurrency()
+	return _u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_u *ProjectUpdate) SetCompletedAt(v time.Time) *ProjectUpdate {
+	_u.mutation.SetCompletedAt(v)
+	return _u
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableCompletedAt(v *time.Time) *ProjectUpdate {
+	if v != nil {
+		_u.SetCompletedAt(*v)
+	}
+	return _u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (_u *ProjectUpdate) ClearCompletedAt() *ProjectUpdate {
+	_u.mutation.ClearCompletedAt()
+	return _u
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (_u *ProjectUpdate) SetArchiveReason(v project.ArchiveReason) *ProjectUpdate {
 	_u.mutation.SetArchiveReason(v)
@@ -410,6 +477,16 @@ func (_u *ProjectUpdate) check() error {
 			return &ValidationError{Name: "progress_note", err: fmt.Errorf(`ent: validator failed for field "Project.progress_note": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.FinalDealAmount(); ok {
+		if err := project.FinalDealAmountValidator(v); err != nil {
+			return &ValidationError{Name: "final_deal_amount", err: fmt.Errorf(`ent: validator failed for field "Project.final_deal_amount": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FinalDealCurrency(); ok {
+		if err := project.FinalDealCurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "final_deal_currency", err: fmt.Errorf(`ent: validator failed for field "Project.final_deal_currency": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ArchiveReason(); ok {
 		if err := project.ArchiveReasonValidator(v); err != nil {
 			return &ValidationError{Name: "archive_reason", err: fmt.Errorf(`ent: validator failed for field "Project.archive_reason": %w`, err)}
@@ -486,6 +563,27 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ProgressUpdatedAtCleared() {
 		_spec.ClearField(project.FieldProgressUpdatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FinalDealAmount(); ok {
+		_spec.SetField(project.FieldFinalDealAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedFinalDealAmount(); ok {
+		_spec.AddField(project.FieldFinalDealAmount, field.TypeInt64, value)
+	}
+	if _u.mutation.FinalDealAmountCleared() {
+		_spec.ClearField(project.FieldFinalDealAmount, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.FinalDealCurrency(); ok {
+		_spec.SetField(project.FieldFinalDealCurrency, field.TypeString, value)
+	}
+	if _u.mutation.FinalDealCurrencyCleared() {
+		_spec.ClearField(project.FieldFinalDealCurrency, field.TypeString)
+	}
+	if value, ok := _u.mutation.CompletedAt(); ok {
+		_spec.SetField(project.FieldCompletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CompletedAtCleared() {
+		_spec.ClearField(project.FieldCompletedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.ArchiveReason(); ok {
 		_spec.SetField(project.FieldArchiveReason, field.TypeEnum, value)
@@ -846,6 +944,73 @@ func (_u *ProjectUpdateOne) ClearProgressUpdatedAt() *ProjectUpdateOne {
 	return _u
 }
 
+// SetFinalDealAmount sets the "final_deal_amount" field.
+func (_u *ProjectUpdateOne) SetFinalDealAmount(v int64) *ProjectUpdateOne {
+	_u.mutation.ResetFinalDealAmount()
+	_u.mutation.SetFinalDealAmount(v)
+	return _u
+}
+
+// SetNillableFinalDealAmount sets the "final_deal_amount" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableFinalDealAmount(v *int64) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetFinalDealAmount(*v)
+	}
+	return _u
+}
+
+// AddFinalDealAmount adds value to the "final_deal_amount" field.
+func (_u *ProjectUpdateOne) AddFinalDealAmount(v int64) *ProjectUpdateOne {
+	_u.mutation.AddFinalDealAmount(v)
+	return _u
+}
+
+// ClearFinalDealAmount clears the value of the "final_deal_amount" field.
+func (_u *ProjectUpdateOne) ClearFinalDealAmount() *ProjectUpdateOne {
+	_u.mutation.ClearFinalDealAmount()
+	return _u
+}
+
+// SetFinalDealCurrency sets the "final_deal_currency" field.
+func (_u *ProjectUpdateOne) SetFinalDealCurrency(v string) *ProjectUpdateOne {
+	_u.mutation.SetFinalDealCurrency(v)
+	return _u
+}
+
+// SetNillableFinalDealCurrency sets the "final_deal_currency" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableFinalDealCurrency(v *string) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetFinalDealCurrency(*v)
+	}
+	return _u
+}
+
+// ClearFinalDealCurrency clears the value of the "final_deal_currency" field.
+func (_u *ProjectUpdateOne) ClearFinalDealCurrency() *ProjectUpdateOne {
+	_u.mutation.ClearFinalDealCurrency()
+	return _u
+}
+
+// SetCompletedAt sets the "completed_at" field.
+func (_u *ProjectUpdateOne) SetCompletedAt(v time.Time) *ProjectUpdateOne {
+	_u.mutation.SetCompletedAt(v)
+	return _u
+}
+
+// SetNillableCompletedAt sets the "completed_at" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableCompletedAt(v *time.Time) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetCompletedAt(*v)
+	}
+	return _u
+}
+
+// ClearCompletedAt clears the value of the "completed_at" field.
+func (_u *ProjectUpdateOne) ClearCompletedAt() *ProjectUpdateOne {
+	_u.mutation.ClearCompletedAt()
+	return _u
+}
+
 // SetArchiveReason sets the "archive_reason" field.
 func (_u *ProjectUpdateOne) SetArchiveReason(v project.ArchiveReason) *ProjectUpdateOne {
 	_u.mutation.SetArchiveReason(v)
@@ -1052,6 +1217,16 @@ func (_u *ProjectUpdateOne) check() error {
 			return &ValidationError{Name: "progress_note", err: fmt.Errorf(`ent: validator failed for field "Project.progress_note": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.FinalDealAmount(); ok {
+		if err := project.FinalDealAmountValidator(v); err != nil {
+			return &ValidationError{Name: "final_deal_amount", err: fmt.Errorf(`ent: validator failed for field "Project.final_deal_amount": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.FinalDealCurrency(); ok {
+		if err := project.FinalDealCurrencyValidator(v); err != nil {
+			return &ValidationError{Name: "final_deal_currency", err: fmt.Errorf(`ent: validator failed for field "Project.final_deal_currency": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ArchiveReason(); ok {
 		if err := project.ArchiveReasonValidator(v); err != nil {
 			return &ValidationError{Name: "archive_reason", err: fmt.Errorf(`ent: validator failed for field "Project.archive_reason": %w`, err)}
@@ -1145,6 +1320,27 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 	}
 	if _u.mutation.ProgressUpdatedAtCleared() {
 		_spec.ClearField(project.FieldProgressUpdatedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.FinalDealAmount(); ok {
+		_spec.SetField(project.FieldFinalDealAmount, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedFinalDealAmount(); ok {
+		_spec.AddField(project.FieldFinalDealAmount, field.TypeInt64, value)
+	}
+	if _u.mutation.FinalDealAmountCleared() {
+		_spec.ClearField(project.FieldFinalDealAmount, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.FinalDealCurrency(); ok {
+		_spec.SetField(project.FieldFinalDealCurrency, field.TypeString, value)
+	}
+	if _u.mutation.FinalDealCurrencyCleared() {
+		_spec.ClearField(project.FieldFinalDealCurrency, field.TypeString)
+	}
+	if value, ok := _u.mutation.CompletedAt(); ok {
+		_spec.SetField(project.FieldCompletedAt, field.TypeTime, value)
+	}
+	if _u.mutation.CompletedAtCleared() {
+		_spec.ClearField(project.FieldCompletedAt, field.TypeTime)
 	}
 	if value, ok := _u.mutation.ArchiveReason(); ok {
 		_spec.SetField(project.FieldArchiveReason, field.TypeEnum, value)

@@ -9,15 +9,19 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -30,14 +34,18 @@ var prefixToType = map[string]string{
 	"key_": apikey.Table,
 	"aut_": automation.Table,
 	"cus_": customer.Table,
+	"rev_": customerreview.Table,
 	"fil_": file.Table,
 	"inv_": invitation.Table,
 	"mem_": member.Table,
+	"pay_": payment.Table,
 	"pol_": policyrule.Table,
 	"pss_": portalsession.Table,
 	"prj_": project.Table,
+	"sec_": serversecret.Table,
 	"sts_": status.Table,
 	"chg_": statuschange.Table,
+	"svy_": survey.Table,
 	"ten_": tenant.Table,
 	"tim_": timeentry.Table,
 	"tod_": todo.Table,

@@ -20,22 +20,30 @@ type Tx struct {
 	Automation *AutomationClient
 	// Customer is the client for interacting with the Customer builders.
 	Customer *CustomerClient
+	// CustomerReview is the client for interacting with the CustomerReview builders.
+	CustomerReview *CustomerReviewClient
 	// File is the client for interacting with the File builders.
 	File *FileClient
 	// Invitation is the client for interacting with the Invitation builders.
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// Payment is the client for interacting with the Payment builders.
+	Payment *PaymentClient
 	// PolicyRule is the client for interacting with the PolicyRule builders.
 	PolicyRule *PolicyRuleClient
 	// PortalSession is the client for interacting with the PortalSession builders.
 	PortalSession *PortalSessionClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
+	// ServerSecret is the client for interacting with the ServerSecret builders.
+	ServerSecret *ServerSecretClient
 	// Status is the client for interacting with the Status builders.
 	Status *StatusClient
 	// StatusChange is the client for interacting with the StatusChange builders.
 	StatusChange *StatusChangeClient
+	// Survey is the client for interacting with the Survey builders.
+	Survey *SurveyClient
 	// Tenant is the client for interacting with the Tenant builders.
 	Tenant *TenantClient
 	// TimeEntry is the client for interacting with the TimeEntry builders.
@@ -180,14 +188,18 @@ func (tx *Tx) init() {
 	tx.APIKey = NewAPIKeyClient(tx.config)
 	tx.Automation = NewAutomationClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
+	tx.CustomerReview = NewCustomerReviewClient(tx.config)
 	tx.File = NewFileClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
+	tx.Payment = NewPaymentClient(tx.config)
 	tx.PolicyRule = NewPolicyRuleClient(tx.config)
 	tx.PortalSession = NewPortalSessionClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
+	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.Status = NewStatusClient(tx.config)
 	tx.StatusChange = NewStatusChangeClient(tx.config)
+	tx.Survey = NewSurveyClient(tx.config)
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.TimeEntry = NewTimeEntryClient(tx.config)
 	tx.Todo = NewTodoClient(tx.config)

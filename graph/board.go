@@ -14,8 +14,9 @@ import (
 // board loads a whole board in one domain call. The page arguments of the
 // nested columns.projects field are read from the query here, so every
 // column is loaded at once instead of one query per column.
-func (r *Resolver) board(ctx context.Context, workflowKey string) (*workflow.Board, error) {
+func (r *Resolver) board(ctx context.Context, workflowKey string, archived bool) (*workflow.Board, error) {
 	opts := boardOptions(ctx, "columns", "projects")
+	opts.Archived = archived
 	b, err := r.Engine.Board(ctx, workflowKey, opts)
 	if err != nil {
 		return nil, err
@@ -59,8 +60,10 @@ func (r *Resolver) trackedSeconds(ctx context.Context, p *ent.Project) (int, err
 }
 
 // boardColumn loads one column, for paging it on its own.
-func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey string) (*workflow.BoardColumn, error) {
-	col, b, err := r.Engine.BoardColumn(ctx, workflowKey, statusKey, boardOptions(ctx, "projects"))
+func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey string, archived bool) (*workflow.BoardColumn, error) {
+	opts := boardOptions(ctx, "projects")
+	opts.Archived = archived
+	col, b, err := r.Engine.BoardColumn(ctx, workflowKey, statusKey, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -20,23 +20,13 @@ import (
 // other operation must validate against the schema.
 // Remove an entry when its issue lands.
 var pendingOperations = map[string]int{
-
 	"CreateWebhook": 0,
-	"ProjectDeal":   6,
-
-	"CreatePaymentLink": 6, "RecordRevenueSharePayment": 6, "CompleteProject": 6,
-	"ReviewCustomer": 6, "SubmitSurvey": 6,
-	"BoardEvents": 0,
+	"BoardEvents":   0,
 }
 
 // pendingRootFields are the contract's root fields not in the schema yet.
 var pendingRootFields = map[string]int{
-
-	"Mutation.createWebhook": 0,
-
-	"Mutation.createPaymentLink":         6,
-	"Mutation.recordRevenueSharePayment": 6, "Mutation.completeProject": 6,
-	"Mutation.reviewCustomer": 6, "Mutation.submitSurvey": 6,
+	"Mutation.createWebhook":   0,
 	"Subscription.boardEvents": 0,
 }
 

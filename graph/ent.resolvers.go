@@ -39,6 +39,9 @@ func (r *queryResolver) Projects(ctx context.Context, after *entgql.Cursor[pulid
 // File returns generated.FileResolver implementation.
 func (r *Resolver) File() generated.FileResolver { return &fileResolver{r} }
 
+// Payment returns generated.PaymentResolver implementation.
+func (r *Resolver) Payment() generated.PaymentResolver { return &paymentResolver{r} }
+
 // Project returns generated.ProjectResolver implementation.
 func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver{r} }
 
@@ -48,6 +51,9 @@ func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 // Status returns generated.StatusResolver implementation.
 func (r *Resolver) Status() generated.StatusResolver { return &statusResolver{r} }
 
+// Survey returns generated.SurveyResolver implementation.
+func (r *Resolver) Survey() generated.SurveyResolver { return &surveyResolver{r} }
+
 // Tenant returns generated.TenantResolver implementation.
 func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
 
@@ -56,9 +62,11 @@ func (r *Resolver) Workflow() generated.WorkflowResolver { return &workflowResol
 
 type (
 	fileResolver     struct{ *Resolver }
+	paymentResolver  struct{ *Resolver }
 	projectResolver  struct{ *Resolver }
 	queryResolver    struct{ *Resolver }
 	statusResolver   struct{ *Resolver }
+	surveyResolver   struct{ *Resolver }
 	tenantResolver   struct{ *Resolver }
 	workflowResolver struct{ *Resolver }
 )

@@ -4,6 +4,7 @@ package graph
 
 import (
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/timetrack"
@@ -20,4 +21,6 @@ type Resolver struct {
 	CustomerPortal *portal.Service
 	// Time is time tracking (sdk/timetrack).
 	Time *timetrack.Service
+	// Deals is payments, completion, surveys and reviews (sdk/deals).
+	Deals *deals.Service
 }

@@ -72,7 +72,7 @@ func seedTime(b *testing.B, l *sdk.Lanes, slug string, n int) {
 				SetMemberID(members[r.IntN(len(members))]).
 				SetStatusID(statuses[r.IntN(len(statuses))]).
 				SetStartedAt(began).
-				SetEndedAt(began.Add(time.Duration(secs) * time.Second)).
+				SetEndedAt(began.Add(time.Duration(secs)*time.Second)).
 				SetSeconds(secs))
 		}
 		require.NoError(b, c.TimeEntry.CreateBulk(eb...).Exec(ctx))

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant/auth"
 )
@@ -61,14 +62,27 @@ type Config struct {
 	// portal invitations and sessions.
 	InvitationTTL time.Duration
 	SessionTTL    time.Duration
-	// SigningKey signs file download URLs; replicas must share it. Empty:
-	// a random key per process.
+	// SigningKey signs file download URLs. Empty: a random key made on
+	// first start and kept in the database, shared by every replica.
 	SigningKey []byte
 	// PolicyCacheTenants bounds the tenants whose feature decisions are
 	// cached (default 10,000); PolicyCacheTTL bounds how long (default 5
 	// minutes; on PostgreSQL changes reach every replica at once anyway).
 	PolicyCacheTenants int
 	PolicyCacheTTL     time.Duration
+
+	// StripeKey enables payment links through Stripe (LANES_STRIPE_KEY);
+	// StripeAPIBase points at another Stripe API, e.g. a local stripe-mock;
+	// StripeWebhookSecret verifies Stripe's webhooks at /webhooks/stripe.
+	StripeKey           string
+	StripeAPIBase       string
+	StripeWebhookSecret string
+	// Payments replaces the payment provider (Stripe by default).
+	Payments deals.PaymentProvider
+	// SurveyURL is the embedding platform's page where customers answer
+	// the NPS survey; ?token= is appended (default
+	// http://localhost:8080/survey).
+	SurveyURL string
 
 	// Templates adds workflow templates to the built-in ones (or replaces
 	// one with the same key).
@@ -99,6 +113,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 25 << 20
+	}
+	if c.SurveyURL == "" {
+		c.SurveyURL = "http://localhost:8080/survey"
 	}
 	if c.PortalURL == "" {
 		c.PortalURL = "http://localhost:8080/portal/accept"

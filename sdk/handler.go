@@ -27,6 +27,7 @@ func (l *Lanes) newHandler() http.Handler {
 	api := l.bodyLimit(l.authenticate(l.rateLimit(l.timeout(codedErrors(l.graphQLServer())))))
 	mux.Handle(GraphQLPath, l.cors(api))
 	mux.Handle("GET "+l.signer.Path+"{tenant}/{file}", l.rateLimit(http.HandlerFunc(l.serveFile)))
+	mux.HandleFunc("POST "+StripeWebhookPath, l.stripeWebhook)
 	mux.Handle("GET "+TimeExportPath, l.cors(l.authenticate(l.rateLimit(l.timeout(http.HandlerFunc(l.exportTime))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -43,6 +44,7 @@ func (l *Lanes) graphQLServer() *handler.Server {
 		Engine:         l.Workflows,
 		CustomerPortal: l.Portal,
 		Time:           l.Time,
+		Deals:          l.Deals,
 	}}
 	graph.SetComplexity(&cfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(cfg))

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/store"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
@@ -34,6 +35,8 @@ type Lanes struct {
 	Portal *portal.Service
 	// Time is time tracking: timers, entries, reports.
 	Time *timetrack.Service
+	// Deals is the partner-lead money end: payments, completion, surveys.
+	Deals *deals.Service
 
 	cfg      Config
 	db       *store.DB
@@ -107,11 +110,34 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	if err != nil {
 		return nil, err
 	}
-	signer := portal.NewSigner(cfg.SigningKey)
+	signingKey := cfg.SigningKey
+	if len(signingKey) == 0 {
+		if signingKey, err = auth.ServerSecret(ctx, db.Client, "signing"); err != nil {
+			return nil, err
+		}
+	}
+	surveyKey, err := auth.ServerSecret(ctx, db.Client, "surveys")
+	if err != nil {
+		return nil, err
+	}
+	signer := portal.NewSigner(signingKey)
+	provider := cfg.Payments
+	if provider == nil && cfg.StripeKey != "" {
+		provider = deals.NewStripe(cfg.StripeKey, cfg.StripeAPIBase)
+	}
 	l := &Lanes{
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,
 		Time:      timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
+		Deals: deals.NewService(deals.Config{
+			Client:    db.Client,
+			Authz:     authz,
+			Engine:    engine,
+			Authn:     authn,
+			Provider:  provider,
+			SurveyKey: surveyKey,
+			SurveyURL: cfg.SurveyURL,
+		}),
 		Portal: portal.NewService(portal.Config{
 			Client:         db.Client,
 			Authz:          authz,

@@ -49,6 +49,10 @@ func parseOptions(args []string) (*options, error) {
 	fs.DurationVar(&c.InvitationTTL, "invitation-ttl", envDuration("LANES_INVITATION_TTL", 7*24*time.Hour), "lifetime of portal invitations (LANES_INVITATION_TTL)")
 	fs.DurationVar(&c.SessionTTL, "session-ttl", envDuration("LANES_SESSION_TTL", 30*24*time.Hour), "lifetime of portal sessions (LANES_SESSION_TTL)")
 	fs.StringVar(&signingKey, "signing-key", env("LANES_SIGNING_KEY", ""), "key signing file download links; replicas share it (LANES_SIGNING_KEY)")
+	fs.StringVar(&c.StripeKey, "stripe-key", env("LANES_STRIPE_KEY", ""), "Stripe secret key for payment links (LANES_STRIPE_KEY)")
+	fs.StringVar(&c.StripeAPIBase, "stripe-api-base", env("LANES_STRIPE_API_BASE", ""), "another Stripe API, e.g. a local stripe-mock (LANES_STRIPE_API_BASE)")
+	fs.StringVar(&c.StripeWebhookSecret, "stripe-webhook-secret", env("LANES_STRIPE_WEBHOOK_SECRET", ""), "secret verifying Stripe webhooks at /webhooks/stripe (LANES_STRIPE_WEBHOOK_SECRET)")
+	fs.StringVar(&c.SurveyURL, "survey-url", env("LANES_SURVEY_URL", "http://localhost:8080/survey"), "page of the embedding platform where customers answer NPS surveys (LANES_SURVEY_URL)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envDuration("LANES_SHUTDOWN_TIMEOUT", 20*time.Second), "grace period for in-flight requests on SIGINT/SIGTERM")
 	fs.BoolVar(&o.demo, "demo", false, "development mode with a seeded demo tenant; prints credentials")
 	if err := fs.Parse(args); err != nil {

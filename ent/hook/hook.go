@@ -45,6 +45,18 @@ func (f CustomerFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, er
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CustomerMutation", m)
 }
 
+// The CustomerReviewFunc type is an adapter to allow the use of ordinary
+// function as CustomerReview mutator.
+type CustomerReviewFunc func(context.Context, *ent.CustomerReviewMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CustomerReviewFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CustomerReviewMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CustomerReviewMutation", m)
+}
+
 // The FileFunc type is an adapter to allow the use of ordinary
 // function as File mutator.
 type FileFunc func(context.Context, *ent.FileMutation) (ent.Value, error)
@@ -79,6 +91,18 @@ func (f MemberFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberMutation", m)
+}
+
+// The PaymentFunc type is an adapter to allow the use of ordinary
+// function as Payment mutator.
+type PaymentFunc func(context.Context, *ent.PaymentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f PaymentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.PaymentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PaymentMutation", m)
 }
 
 // The PolicyRuleFunc type is an adapter to allow the use of ordinary
@@ -117,6 +141,18 @@ func (f ProjectFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, err
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProjectMutation", m)
 }
 
+// The ServerSecretFunc type is an adapter to allow the use of ordinary
+// function as ServerSecret mutator.
+type ServerSecretFunc func(context.Context, *ent.ServerSecretMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ServerSecretFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ServerSecretMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ServerSecretMutation", m)
+}
+
 // The StatusFunc type is an adapter to allow the use of ordinary
 // function as Status mutator.
 type StatusFunc func(context.Context, *ent.StatusMutation) (ent.Value, error)
@@ -139,6 +175,18 @@ func (f StatusChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StatusChangeMutation", m)
+}
+
+// The SurveyFunc type is an adapter to allow the use of ordinary
+// function as Survey mutator.
+type SurveyFunc func(context.Context, *ent.SurveyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SurveyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SurveyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SurveyMutation", m)
 }
 
 // The TenantFunc type is an adapter to allow the use of ordinary

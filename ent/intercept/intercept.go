@@ -11,15 +11,19 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
+	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -164,6 +168,33 @@ func (f TraverseCustomer) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerQuery", q)
 }
 
+// The CustomerReviewFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CustomerReviewFunc func(context.Context, *ent.CustomerReviewQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CustomerReviewFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CustomerReviewQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CustomerReviewQuery", q)
+}
+
+// The TraverseCustomerReview type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCustomerReview func(context.Context, *ent.CustomerReviewQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCustomerReview) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCustomerReview) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CustomerReviewQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CustomerReviewQuery", q)
+}
+
 // The FileFunc type is an adapter to allow the use of ordinary function as a Querier.
 type FileFunc func(context.Context, *ent.FileQuery) (ent.Value, error)
 
@@ -243,6 +274,33 @@ func (f TraverseMember) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.MemberQuery", q)
+}
+
+// The PaymentFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PaymentFunc func(context.Context, *ent.PaymentQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PaymentFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
+}
+
+// The TraversePayment type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePayment func(context.Context, *ent.PaymentQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePayment) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePayment) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PaymentQuery", q)
 }
 
 // The PolicyRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -326,6 +384,33 @@ func (f TraverseProject) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ProjectQuery", q)
 }
 
+// The ServerSecretFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ServerSecretFunc func(context.Context, *ent.ServerSecretQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ServerSecretFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ServerSecretQuery", q)
+}
+
+// The TraverseServerSecret type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseServerSecret func(context.Context, *ent.ServerSecretQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseServerSecret) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseServerSecret) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ServerSecretQuery", q)
+}
+
 // The StatusFunc type is an adapter to allow the use of ordinary function as a Querier.
 type StatusFunc func(context.Context, *ent.StatusQuery) (ent.Value, error)
 
@@ -378,6 +463,33 @@ func (f TraverseStatusChange) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.StatusChangeQuery", q)
+}
+
+// The SurveyFunc type is an adapter to allow the use of ordinary function as a Querier.
+type SurveyFunc func(context.Context, *ent.SurveyQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f SurveyFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.SurveyQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.SurveyQuery", q)
+}
+
+// The TraverseSurvey type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseSurvey func(context.Context, *ent.SurveyQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseSurvey) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseSurvey) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SurveyQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.SurveyQuery", q)
 }
 
 // The TenantFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -524,22 +636,30 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.AutomationQuery, predicate.Automation, automation.OrderOption]{typ: ent.TypeAutomation, tq: q}, nil
 	case *ent.CustomerQuery:
 		return &query[*ent.CustomerQuery, predicate.Customer, customer.OrderOption]{typ: ent.TypeCustomer, tq: q}, nil
+	case *ent.CustomerReviewQuery:
+		return &query[*ent.CustomerReviewQuery, predicate.CustomerReview, customerreview.OrderOption]{typ: ent.TypeCustomerReview, tq: q}, nil
 	case *ent.FileQuery:
 		return &query[*ent.FileQuery, predicate.File, file.OrderOption]{typ: ent.TypeFile, tq: q}, nil
 	case *ent.InvitationQuery:
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
 	case *ent.MemberQuery:
 		return &query[*ent.MemberQuery, predicate.Member, member.OrderOption]{typ: ent.TypeMember, tq: q}, nil
+	case *ent.PaymentQuery:
+		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
 	case *ent.PolicyRuleQuery:
 		return &query[*ent.PolicyRuleQuery, predicate.PolicyRule, policyrule.OrderOption]{typ: ent.TypePolicyRule, tq: q}, nil
 	case *ent.PortalSessionQuery:
 		return &query[*ent.PortalSessionQuery, predicate.PortalSession, portalsession.OrderOption]{typ: ent.TypePortalSession, tq: q}, nil
 	case *ent.ProjectQuery:
 		return &query[*ent.ProjectQuery, predicate.Project, project.OrderOption]{typ: ent.TypeProject, tq: q}, nil
+	case *ent.ServerSecretQuery:
+		return &query[*ent.ServerSecretQuery, predicate.ServerSecret, serversecret.OrderOption]{typ: ent.TypeServerSecret, tq: q}, nil
 	case *ent.StatusQuery:
 		return &query[*ent.StatusQuery, predicate.Status, status.OrderOption]{typ: ent.TypeStatus, tq: q}, nil
 	case *ent.StatusChangeQuery:
 		return &query[*ent.StatusChangeQuery, predicate.StatusChange, statuschange.OrderOption]{typ: ent.TypeStatusChange, tq: q}, nil
+	case *ent.SurveyQuery:
+		return &query[*ent.SurveyQuery, predicate.Survey, survey.OrderOption]{typ: ent.TypeSurvey, tq: q}, nil
 	case *ent.TenantQuery:
 		return &query[*ent.TenantQuery, predicate.Tenant, tenant.OrderOption]{typ: ent.TypeTenant, tq: q}, nil
 	case *ent.TimeEntryQuery:

@@ -105,6 +105,44 @@ var (
 			},
 		},
 	}
+	// CustomerReviewsColumns holds the columns for the "customer_reviews" table.
+	CustomerReviewsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "rating", Type: field.TypeInt},
+		{Name: "comment", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "author", Type: field.TypeString},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+	}
+	// CustomerReviewsTable holds the schema information for the "customer_reviews" table.
+	CustomerReviewsTable = &schema.Table{
+		Name:       "customer_reviews",
+		Columns:    CustomerReviewsColumns,
+		PrimaryKey: []*schema.Column{CustomerReviewsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "customer_reviews_tenants_tenant",
+				Columns:    []*schema.Column{CustomerReviewsColumns[6]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "customer_reviews_projects_project",
+				Columns:    []*schema.Column{CustomerReviewsColumns[7]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "customerreview_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{CustomerReviewsColumns[6]},
+			},
+		},
+	}
 	// FilesColumns holds the columns for the "files" table.
 	FilesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -234,6 +272,64 @@ var (
 			},
 		},
 	}
+	// PaymentsColumns holds the columns for the "payments" table.
+	PaymentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"PAYMENT_LINK", "REVENUE_SHARE"}},
+		{Name: "provider", Type: field.TypeString, Size: 50},
+		{Name: "external_id", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "url", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "amount", Type: field.TypeInt64},
+		{Name: "currency", Type: field.TypeString, Size: 3},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "PAID", "VOID"}, Default: "OPEN"},
+		{Name: "paid_at", Type: field.TypeTime, Nullable: true},
+		{Name: "reference", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+	}
+	// PaymentsTable holds the schema information for the "payments" table.
+	PaymentsTable = &schema.Table{
+		Name:       "payments",
+		Columns:    PaymentsColumns,
+		PrimaryKey: []*schema.Column{PaymentsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "payments_tenants_tenant",
+				Columns:    []*schema.Column{PaymentsColumns[13]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "payments_projects_project",
+				Columns:    []*schema.Column{PaymentsColumns[14]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "payment_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[13]},
+			},
+			{
+				Name:    "payment_tenant_id_project_id",
+				Unique:  false,
+				Columns: []*schema.Column{PaymentsColumns[13], PaymentsColumns[14]},
+			},
+			{
+				Name:    "payment_provider_external_id",
+				Unique:  true,
+				Columns: []*schema.Column{PaymentsColumns[4], PaymentsColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "external_id IS NOT NULL",
+				},
+			},
+		},
+	}
 	// PolicyRulesColumns holds the columns for the "policy_rules" table.
 	PolicyRulesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -330,6 +426,9 @@ var (
 		{Name: "progress_key", Type: field.TypeString, Nullable: true, Size: 63},
 		{Name: "progress_note", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "progress_updated_at", Type: field.TypeTime, Nullable: true},
+		{Name: "final_deal_amount", Type: field.TypeInt64, Nullable: true},
+		{Name: "final_deal_currency", Type: field.TypeString, Nullable: true, Size: 3},
+		{Name: "completed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "archive_reason", Type: field.TypeEnum, Nullable: true, Enums: []string{"BUDGET_TOO_LOW", "AT_CAPACITY", "SERVICE_NOT_OFFERED", "CUSTOMER_DECLINED", "OTHER"}},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "status_id", Type: field.TypeString, Size: 40},
@@ -344,25 +443,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "projects_tenants_tenant",
-				Columns:    []*schema.Column{ProjectsColumns[12]},
+				Columns:    []*schema.Column{ProjectsColumns[15]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "projects_statuses_status",
-				Columns:    []*schema.Column{ProjectsColumns[13]},
+				Columns:    []*schema.Column{ProjectsColumns[16]},
 				RefColumns: []*schema.Column{StatusesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "projects_customers_customer",
-				Columns:    []*schema.Column{ProjectsColumns[14]},
+				Columns:    []*schema.Column{ProjectsColumns[17]},
 				RefColumns: []*schema.Column{CustomersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "projects_workflows_projects",
-				Columns:    []*schema.Column{ProjectsColumns[15]},
+				Columns:    []*schema.Column{ProjectsColumns[18]},
 				RefColumns: []*schema.Column{WorkflowsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -371,14 +470,28 @@ var (
 			{
 				Name:    "project_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[12]},
+				Columns: []*schema.Column{ProjectsColumns[15]},
 			},
 			{
 				Name:    "project_tenant_id_workflow_id_status_id_archived_rank_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[12], ProjectsColumns[15], ProjectsColumns[13], ProjectsColumns[6], ProjectsColumns[4], ProjectsColumns[0]},
+				Columns: []*schema.Column{ProjectsColumns[15], ProjectsColumns[18], ProjectsColumns[16], ProjectsColumns[6], ProjectsColumns[4], ProjectsColumns[0]},
 			},
 		},
+	}
+	// ServerSecretsColumns holds the columns for the "server_secrets" table.
+	ServerSecretsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "name", Type: field.TypeString, Unique: true},
+		{Name: "value", Type: field.TypeBytes},
+	}
+	// ServerSecretsTable holds the schema information for the "server_secrets" table.
+	ServerSecretsTable = &schema.Table{
+		Name:       "server_secrets",
+		Columns:    ServerSecretsColumns,
+		PrimaryKey: []*schema.Column{ServerSecretsColumns[0]},
 	}
 	// StatusesColumns holds the columns for the "statuses" table.
 	StatusesColumns = []*schema.Column{
@@ -483,6 +596,51 @@ var (
 				Name:    "statuschange_tenant_id_project_id_at",
 				Unique:  false,
 				Columns: []*schema.Column{StatusChangesColumns[7], StatusChangesColumns[6], StatusChangesColumns[3]},
+			},
+		},
+	}
+	// SurveysColumns holds the columns for the "surveys" table.
+	SurveysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "token_hash", Type: field.TypeString, Unique: true},
+		{Name: "sent_at", Type: field.TypeTime},
+		{Name: "score", Type: field.TypeInt, Nullable: true},
+		{Name: "comment", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "answered_at", Type: field.TypeTime, Nullable: true},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+	}
+	// SurveysTable holds the schema information for the "surveys" table.
+	SurveysTable = &schema.Table{
+		Name:       "surveys",
+		Columns:    SurveysColumns,
+		PrimaryKey: []*schema.Column{SurveysColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "surveys_tenants_tenant",
+				Columns:    []*schema.Column{SurveysColumns[8]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "surveys_projects_project",
+				Columns:    []*schema.Column{SurveysColumns[9]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "survey_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{SurveysColumns[8]},
+			},
+			{
+				Name:    "survey_tenant_id_answered_at",
+				Unique:  false,
+				Columns: []*schema.Column{SurveysColumns[8], SurveysColumns[7]},
 			},
 		},
 	}
@@ -723,14 +881,18 @@ var (
 		APIKeysTable,
 		AutomationsTable,
 		CustomersTable,
+		CustomerReviewsTable,
 		FilesTable,
 		InvitationsTable,
 		MembersTable,
+		PaymentsTable,
 		PolicyRulesTable,
 		PortalSessionsTable,
 		ProjectsTable,
+		ServerSecretsTable,
 		StatusesTable,
 		StatusChangesTable,
+		SurveysTable,
 		TenantsTable,
 		TimeEntriesTable,
 		TodosTable,
@@ -744,12 +906,16 @@ func init() {
 	AutomationsTable.ForeignKeys[1].RefTable = WorkflowsTable
 	AutomationsTable.ForeignKeys[2].RefTable = StatusesTable
 	CustomersTable.ForeignKeys[0].RefTable = TenantsTable
+	CustomerReviewsTable.ForeignKeys[0].RefTable = TenantsTable
+	CustomerReviewsTable.ForeignKeys[1].RefTable = ProjectsTable
 	FilesTable.ForeignKeys[0].RefTable = TenantsTable
 	FilesTable.ForeignKeys[1].RefTable = ProjectsTable
 	InvitationsTable.ForeignKeys[0].RefTable = TenantsTable
 	InvitationsTable.ForeignKeys[1].RefTable = ProjectsTable
 	InvitationsTable.ForeignKeys[2].RefTable = CustomersTable
 	MembersTable.ForeignKeys[0].RefTable = TenantsTable
+	PaymentsTable.ForeignKeys[0].RefTable = TenantsTable
+	PaymentsTable.ForeignKeys[1].RefTable = ProjectsTable
 	PolicyRulesTable.ForeignKeys[0].RefTable = TenantsTable
 	PortalSessionsTable.ForeignKeys[0].RefTable = TenantsTable
 	PortalSessionsTable.ForeignKeys[1].RefTable = CustomersTable
@@ -767,6 +933,8 @@ func init() {
 	StatusChangesTable.ForeignKeys[1].RefTable = TenantsTable
 	StatusChangesTable.ForeignKeys[2].RefTable = StatusesTable
 	StatusChangesTable.ForeignKeys[3].RefTable = StatusesTable
+	SurveysTable.ForeignKeys[0].RefTable = TenantsTable
+	SurveysTable.ForeignKeys[1].RefTable = ProjectsTable
 	TimeEntriesTable.ForeignKeys[0].RefTable = TenantsTable
 	TimeEntriesTable.ForeignKeys[1].RefTable = ProjectsTable
 	TimeEntriesTable.ForeignKeys[2].RefTable = MembersTable

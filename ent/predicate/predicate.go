@@ -15,6 +15,9 @@ type Automation func(*sql.Selector)
 // Customer is the predicate function for customer builders.
 type Customer func(*sql.Selector)
 
+// CustomerReview is the predicate function for customerreview builders.
+type CustomerReview func(*sql.Selector)
+
 // File is the predicate function for file builders.
 type File func(*sql.Selector)
 
@@ -23,6 +26,9 @@ type Invitation func(*sql.Selector)
 
 // Member is the predicate function for member builders.
 type Member func(*sql.Selector)
+
+// Payment is the predicate function for payment builders.
+type Payment func(*sql.Selector)
 
 // PolicyRule is the predicate function for policyrule builders.
 type PolicyRule func(*sql.Selector)
@@ -33,11 +39,17 @@ type PortalSession func(*sql.Selector)
 // Project is the predicate function for project builders.
 type Project func(*sql.Selector)
 
+// ServerSecret is the predicate function for serversecret builders.
+type ServerSecret func(*sql.Selector)
+
 // Status is the predicate function for status builders.
 type Status func(*sql.Selector)
 
 // StatusChange is the predicate function for statuschange builders.
 type StatusChange func(*sql.Selector)
+
+// Survey is the predicate function for survey builders.
+type Survey func(*sql.Selector)
 
 // Tenant is the predicate function for tenant builders.
 type Tenant func(*sql.Selector)

@@ -183,6 +183,30 @@ func (f CustomerMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutati
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CustomerMutation", m)
 }
 
+// The CustomerReviewQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CustomerReviewQueryRuleFunc func(context.Context, *ent.CustomerReviewQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CustomerReviewQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CustomerReviewQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CustomerReviewQuery", q)
+}
+
+// The CustomerReviewMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CustomerReviewMutationRuleFunc func(context.Context, *ent.CustomerReviewMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CustomerReviewMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CustomerReviewMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CustomerReviewMutation", m)
+}
+
 // The FileQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type FileQueryRuleFunc func(context.Context, *ent.FileQuery) error
@@ -253,6 +277,30 @@ func (f MemberMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberMutation", m)
+}
+
+// The PaymentQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type PaymentQueryRuleFunc func(context.Context, *ent.PaymentQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f PaymentQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PaymentQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.PaymentQuery", q)
+}
+
+// The PaymentMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type PaymentMutationRuleFunc func(context.Context, *ent.PaymentMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f PaymentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.PaymentMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PaymentMutation", m)
 }
 
 // The PolicyRuleQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -327,6 +375,30 @@ func (f ProjectMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutatio
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProjectMutation", m)
 }
 
+// The ServerSecretQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ServerSecretQueryRuleFunc func(context.Context, *ent.ServerSecretQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ServerSecretQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ServerSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ServerSecretQuery", q)
+}
+
+// The ServerSecretMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ServerSecretMutationRuleFunc func(context.Context, *ent.ServerSecretMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ServerSecretMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ServerSecretMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ServerSecretMutation", m)
+}
+
 // The StatusQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type StatusQueryRuleFunc func(context.Context, *ent.StatusQuery) error
@@ -373,6 +445,30 @@ func (f StatusChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.StatusChangeMutation", m)
+}
+
+// The SurveyQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type SurveyQueryRuleFunc func(context.Context, *ent.SurveyQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f SurveyQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.SurveyQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.SurveyQuery", q)
+}
+
+// The SurveyMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type SurveyMutationRuleFunc func(context.Context, *ent.SurveyMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f SurveyMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.SurveyMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.SurveyMutation", m)
 }
 
 // The TenantQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -536,11 +632,15 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.CustomerQuery:
 		return q.Filter(), nil
+	case *ent.CustomerReviewQuery:
+		return q.Filter(), nil
 	case *ent.FileQuery:
 		return q.Filter(), nil
 	case *ent.InvitationQuery:
 		return q.Filter(), nil
 	case *ent.MemberQuery:
+		return q.Filter(), nil
+	case *ent.PaymentQuery:
 		return q.Filter(), nil
 	case *ent.PolicyRuleQuery:
 		return q.Filter(), nil
@@ -548,9 +648,13 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.ProjectQuery:
 		return q.Filter(), nil
+	case *ent.ServerSecretQuery:
+		return q.Filter(), nil
 	case *ent.StatusQuery:
 		return q.Filter(), nil
 	case *ent.StatusChangeQuery:
+		return q.Filter(), nil
+	case *ent.SurveyQuery:
 		return q.Filter(), nil
 	case *ent.TenantQuery:
 		return q.Filter(), nil
@@ -575,11 +679,15 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.CustomerMutation:
 		return m.Filter(), nil
+	case *ent.CustomerReviewMutation:
+		return m.Filter(), nil
 	case *ent.FileMutation:
 		return m.Filter(), nil
 	case *ent.InvitationMutation:
 		return m.Filter(), nil
 	case *ent.MemberMutation:
+		return m.Filter(), nil
+	case *ent.PaymentMutation:
 		return m.Filter(), nil
 	case *ent.PolicyRuleMutation:
 		return m.Filter(), nil
@@ -587,9 +695,13 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.ProjectMutation:
 		return m.Filter(), nil
+	case *ent.ServerSecretMutation:
+		return m.Filter(), nil
 	case *ent.StatusMutation:
 		return m.Filter(), nil
 	case *ent.StatusChangeMutation:
+		return m.Filter(), nil
+	case *ent.SurveyMutation:
 		return m.Filter(), nil
 	case *ent.TenantMutation:
 		return m.Filter(), nil

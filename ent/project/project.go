@@ -47,6 +47,12 @@ const (
 	FieldProgressNote = "progress_note"
 	// FieldProgressUpdatedAt holds the string denoting the progress_updated_at field in the database.
 	FieldProgressUpdatedAt = "progress_updated_at"
+	// FieldFinalDealAmount holds the string denoting the final_deal_amount field in the database.
+	FieldFinalDealAmount = "final_deal_amount"
+	// FieldFinalDealCurrency holds the string denoting the final_deal_currency field in the database.
+	FieldFinalDealCurrency = "final_deal_currency"
+	// FieldCompletedAt holds the string denoting the completed_at field in the database.
+	FieldCompletedAt = "completed_at"
 	// FieldArchiveReason holds the string denoting the archive_reason field in the database.
 	FieldArchiveReason = "archive_reason"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -124,6 +130,9 @@ var Columns = []string{
 	FieldProgressKey,
 	FieldProgressNote,
 	FieldProgressUpdatedAt,
+	FieldFinalDealAmount,
+	FieldFinalDealCurrency,
+	FieldCompletedAt,
 	FieldArchiveReason,
 }
 
@@ -168,6 +177,10 @@ var (
 	ProgressKeyValidator func(string) error
 	// ProgressNoteValidator is a validator for the "progress_note" field. It is called by the builders before save.
 	ProgressNoteValidator func(string) error
+	// FinalDealAmountValidator is a validator for the "final_deal_amount" field. It is called by the builders before save.
+	FinalDealAmountValidator func(int64) error
+	// FinalDealCurrencyValidator is a validator for the "final_deal_currency" field. It is called by the builders before save.
+	FinalDealCurrencyValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -276,6 +289,21 @@ func ByProgressNote(opts ...sql.OrderTermOption) OrderOption {
 // ByProgressUpdatedAt orders the results by the progress_updated_at field.
 func ByProgressUpdatedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldProgressUpdatedAt, opts...).ToFunc()
+}
+
+// ByFinalDealAmount orders the results by the final_deal_amount field.
+func ByFinalDealAmount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFinalDealAmount, opts...).ToFunc()
+}
+
+// ByFinalDealCurrency orders the results by the final_deal_currency field.
+func ByFinalDealCurrency(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFinalDealCurrency, opts...).ToFunc()
+}
+
+// ByCompletedAt orders the results by the completed_at field.
+func ByCompletedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCompletedAt, opts...).ToFunc()
 }
 
 // ByArchiveReason orders the results by the archive_reason field.

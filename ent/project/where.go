@@ -126,6 +126,21 @@ func ProgressUpdatedAt(v time.Time) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldProgressUpdatedAt, v))
 }
 
+// FinalDealAmount applies equality check predicate on the "final_deal_amount" field. It's identical to FinalDealAmountEQ.
+func FinalDealAmount(v int64) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldFinalDealAmount, v))
+}
+
+// FinalDealCurrency applies equality check predicate on the "final_deal_currency" field. It's identical to FinalDealCurrencyEQ.
+func FinalDealCurrency(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldFinalDealCurrency, v))
+}
+
+// CompletedAt applies equality check predicate on the "completed_at" field. It's identical to CompletedAtEQ.
+func CompletedAt(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldCompletedAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldTenantID, v))
@@ -949,6 +964,181 @@ func ProgressUpdatedAtIsNil() predicate.Project {
 // ProgressUpdatedAtNotNil applies the NotNil predicate on the "progress_updated_at" field.
 func ProgressUpdatedAtNotNil() predicate.Project {
 	return predicate.Project(sql.FieldNotNull(FieldProgressUpdatedAt))
+}
+
+// FinalDealAmountEQ applies the EQ predicate on the "final_deal_amount" field.
+func FinalDealAmountEQ(v int64) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldFinalDealAmount, v))
+}
+
+// FinalDealAmountNEQ applies the NEQ predicate on the "final_deal_amount" field.
+func FinalDealAmountNEQ(v int64) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldFinalDealAmount, v))
+}
+
+// FinalDealAmountIn applies the In predicate on the "final_deal_amount" field.
+func FinalDealAmountIn(vs ...int64) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldFinalDealAmount, vs...))
+}
+
+// FinalDealAmountNotIn applies the NotIn predicate on the "final_deal_amount" field.
+func FinalDealAmountNotIn(vs ...int64) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldFinalDealAmount, vs...))
+}
+
+// FinalDealAmountGT applies the GT predicate on the "final_deal_amount" field.
+func FinalDealAmountGT(v int64) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldFinalDealAmount, v))
+}
+
+// FinalDealAmountGTE applies the GTE predicate on the "final_deal_amount" field.
+func FinalDealAmountGTE(v int64) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldFinalDealAmount, v))
+}
+
+// FinalDealAmountLT applies the LT predicate on the "final_deal_amount" field.
+func FinalDealAmountLT(v int64) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldFinalDealAmount, v))
+}
+
+// FinalDealAmountLTE applies the LTE predicate on the "final_deal_amount" field.
+func FinalDealAmountLTE(v int64) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldFinalDealAmount, v))
+}
+
+// FinalDealAmountIsNil applies the IsNil predicate on the "final_deal_amount" field.
+func FinalDealAmountIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldFinalDealAmount))
+}
+
+// FinalDealAmountNotNil applies the NotNil predicate on the "final_deal_amount" field.
+func FinalDealAmountNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldFinalDealAmount))
+}
+
+// FinalDealCurrencyEQ applies the EQ predicate on the "final_deal_currency" field.
+func FinalDealCurrencyEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyNEQ applies the NEQ predicate on the "final_deal_currency" field.
+func FinalDealCurrencyNEQ(v string) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyIn applies the In predicate on the "final_deal_currency" field.
+func FinalDealCurrencyIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldFinalDealCurrency, vs...))
+}
+
+// FinalDealCurrencyNotIn applies the NotIn predicate on the "final_deal_currency" field.
+func FinalDealCurrencyNotIn(vs ...string) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldFinalDealCurrency, vs...))
+}
+
+// FinalDealCurrencyGT applies the GT predicate on the "final_deal_currency" field.
+func FinalDealCurrencyGT(v string) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyGTE applies the GTE predicate on the "final_deal_currency" field.
+func FinalDealCurrencyGTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyLT applies the LT predicate on the "final_deal_currency" field.
+func FinalDealCurrencyLT(v string) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyLTE applies the LTE predicate on the "final_deal_currency" field.
+func FinalDealCurrencyLTE(v string) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyContains applies the Contains predicate on the "final_deal_currency" field.
+func FinalDealCurrencyContains(v string) predicate.Project {
+	return predicate.Project(sql.FieldContains(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyHasPrefix applies the HasPrefix predicate on the "final_deal_currency" field.
+func FinalDealCurrencyHasPrefix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasPrefix(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyHasSuffix applies the HasSuffix predicate on the "final_deal_currency" field.
+func FinalDealCurrencyHasSuffix(v string) predicate.Project {
+	return predicate.Project(sql.FieldHasSuffix(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyIsNil applies the IsNil predicate on the "final_deal_currency" field.
+func FinalDealCurrencyIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldFinalDealCurrency))
+}
+
+// FinalDealCurrencyNotNil applies the NotNil predicate on the "final_deal_currency" field.
+func FinalDealCurrencyNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldFinalDealCurrency))
+}
+
+// FinalDealCurrencyEqualFold applies the EqualFold predicate on the "final_deal_currency" field.
+func FinalDealCurrencyEqualFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldEqualFold(FieldFinalDealCurrency, v))
+}
+
+// FinalDealCurrencyContainsFold applies the ContainsFold predicate on the "final_deal_currency" field.
+func FinalDealCurrencyContainsFold(v string) predicate.Project {
+	return predicate.Project(sql.FieldContainsFold(FieldFinalDealCurrency, v))
+}
+
+// CompletedAtEQ applies the EQ predicate on the "completed_at" field.
+func CompletedAtEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldCompletedAt, v))
+}
+
+// CompletedAtNEQ applies the NEQ predicate on the "completed_at" field.
+func CompletedAtNEQ(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldCompletedAt, v))
+}
+
+// CompletedAtIn applies the In predicate on the "completed_at" field.
+func CompletedAtIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldCompletedAt, vs...))
+}
+
+// CompletedAtNotIn applies the NotIn predicate on the "completed_at" field.
+func CompletedAtNotIn(vs ...time.Time) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldCompletedAt, vs...))
+}
+
+// CompletedAtGT applies the GT predicate on the "completed_at" field.
+func CompletedAtGT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldCompletedAt, v))
+}
+
+// CompletedAtGTE applies the GTE predicate on the "completed_at" field.
+func CompletedAtGTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldCompletedAt, v))
+}
+
+// CompletedAtLT applies the LT predicate on the "completed_at" field.
+func CompletedAtLT(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldCompletedAt, v))
+}
+
+// CompletedAtLTE applies the LTE predicate on the "completed_at" field.
+func CompletedAtLTE(v time.Time) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldCompletedAt, v))
+}
+
+// CompletedAtIsNil applies the IsNil predicate on the "completed_at" field.
+func CompletedAtIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldCompletedAt))
+}
+
+// CompletedAtNotNil applies the NotNil predicate on the "completed_at" field.
+func CompletedAtNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldCompletedAt))
 }
 
 // ArchiveReasonEQ applies the EQ predicate on the "archive_reason" field.

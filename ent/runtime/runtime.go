@@ -9,16 +9,20 @@ import (
 	"github.com/lanes-dev/lanes/ent/apikey"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/customerreview"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/statuschange"
+	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -222,6 +226,80 @@ func init() {
 	// customer.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customer.IDValidator = func() func(string) error {
 		validators := customerDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	customerreviewMixin := schema.CustomerReview{}.Mixin()
+	customerreview.Policy = privacy.NewPolicies(customerreviewMixin[1], schema.CustomerReview{})
+	customerreview.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := customerreview.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	customerreviewMixinHooks1 := customerreviewMixin[1].Hooks()
+
+	customerreview.Hooks[1] = customerreviewMixinHooks1[0]
+	customerreviewMixinInters1 := customerreviewMixin[1].Interceptors()
+	customerreview.Interceptors[0] = customerreviewMixinInters1[0]
+	customerreview.Interceptors[1] = customerreviewMixinInters1[1]
+	customerreviewMixinFields0 := customerreviewMixin[0].Fields()
+	_ = customerreviewMixinFields0
+	customerreviewMixinFields2 := customerreviewMixin[2].Fields()
+	_ = customerreviewMixinFields2
+	customerreviewFields := schema.CustomerReview{}.Fields()
+	_ = customerreviewFields
+	// customerreviewDescCreatedAt is the schema descriptor for created_at field.
+	customerreviewDescCreatedAt := customerreviewMixinFields2[0].Descriptor()
+	// customerreview.DefaultCreatedAt holds the default value on creation for the created_at field.
+	customerreview.DefaultCreatedAt = customerreviewDescCreatedAt.Default.(func() time.Time)
+	// customerreviewDescUpdatedAt is the schema descriptor for updated_at field.
+	customerreviewDescUpdatedAt := customerreviewMixinFields2[1].Descriptor()
+	// customerreview.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	customerreview.DefaultUpdatedAt = customerreviewDescUpdatedAt.Default.(func() time.Time)
+	// customerreview.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	customerreview.UpdateDefaultUpdatedAt = customerreviewDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// customerreviewDescRating is the schema descriptor for rating field.
+	customerreviewDescRating := customerreviewFields[1].Descriptor()
+	// customerreview.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
+	customerreview.RatingValidator = func() func(int) error {
+		validators := customerreviewDescRating.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(rating int) error {
+			for _, fn := range fns {
+				if err := fn(rating); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// customerreviewDescComment is the schema descriptor for comment field.
+	customerreviewDescComment := customerreviewFields[2].Descriptor()
+	// customerreview.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	customerreview.CommentValidator = customerreviewDescComment.Validators[0].(func(string) error)
+	// customerreviewDescID is the schema descriptor for id field.
+	customerreviewDescID := customerreviewMixinFields0[0].Descriptor()
+	// customerreview.DefaultID holds the default value on creation for the id field.
+	customerreview.DefaultID = customerreviewDescID.Default.(func() pulid.ID)
+	// customerreview.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	customerreview.IDValidator = func() func(string) error {
+		validators := customerreviewDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -493,6 +571,114 @@ func init() {
 			return nil
 		}
 	}()
+	paymentMixin := schema.Payment{}.Mixin()
+	payment.Policy = privacy.NewPolicies(paymentMixin[1], schema.Payment{})
+	payment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := payment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	paymentMixinHooks1 := paymentMixin[1].Hooks()
+
+	payment.Hooks[1] = paymentMixinHooks1[0]
+	paymentMixinInters1 := paymentMixin[1].Interceptors()
+	payment.Interceptors[0] = paymentMixinInters1[0]
+	payment.Interceptors[1] = paymentMixinInters1[1]
+	paymentMixinFields0 := paymentMixin[0].Fields()
+	_ = paymentMixinFields0
+	paymentMixinFields2 := paymentMixin[2].Fields()
+	_ = paymentMixinFields2
+	paymentFields := schema.Payment{}.Fields()
+	_ = paymentFields
+	// paymentDescCreatedAt is the schema descriptor for created_at field.
+	paymentDescCreatedAt := paymentMixinFields2[0].Descriptor()
+	// payment.DefaultCreatedAt holds the default value on creation for the created_at field.
+	payment.DefaultCreatedAt = paymentDescCreatedAt.Default.(func() time.Time)
+	// paymentDescUpdatedAt is the schema descriptor for updated_at field.
+	paymentDescUpdatedAt := paymentMixinFields2[1].Descriptor()
+	// payment.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	payment.DefaultUpdatedAt = paymentDescUpdatedAt.Default.(func() time.Time)
+	// payment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	payment.UpdateDefaultUpdatedAt = paymentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// paymentDescProvider is the schema descriptor for provider field.
+	paymentDescProvider := paymentFields[2].Descriptor()
+	// payment.ProviderValidator is a validator for the "provider" field. It is called by the builders before save.
+	payment.ProviderValidator = func() func(string) error {
+		validators := paymentDescProvider.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(provider string) error {
+			for _, fn := range fns {
+				if err := fn(provider); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentDescExternalID is the schema descriptor for external_id field.
+	paymentDescExternalID := paymentFields[3].Descriptor()
+	// payment.ExternalIDValidator is a validator for the "external_id" field. It is called by the builders before save.
+	payment.ExternalIDValidator = paymentDescExternalID.Validators[0].(func(string) error)
+	// paymentDescURL is the schema descriptor for url field.
+	paymentDescURL := paymentFields[4].Descriptor()
+	// payment.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	payment.URLValidator = paymentDescURL.Validators[0].(func(string) error)
+	// paymentDescAmount is the schema descriptor for amount field.
+	paymentDescAmount := paymentFields[5].Descriptor()
+	// payment.AmountValidator is a validator for the "amount" field. It is called by the builders before save.
+	payment.AmountValidator = paymentDescAmount.Validators[0].(func(int64) error)
+	// paymentDescCurrency is the schema descriptor for currency field.
+	paymentDescCurrency := paymentFields[6].Descriptor()
+	// payment.CurrencyValidator is a validator for the "currency" field. It is called by the builders before save.
+	payment.CurrencyValidator = func() func(string) error {
+		validators := paymentDescCurrency.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(currency string) error {
+			for _, fn := range fns {
+				if err := fn(currency); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// paymentDescReference is the schema descriptor for reference field.
+	paymentDescReference := paymentFields[9].Descriptor()
+	// payment.ReferenceValidator is a validator for the "reference" field. It is called by the builders before save.
+	payment.ReferenceValidator = paymentDescReference.Validators[0].(func(string) error)
+	// paymentDescDescription is the schema descriptor for description field.
+	paymentDescDescription := paymentFields[10].Descriptor()
+	// payment.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	payment.DescriptionValidator = paymentDescDescription.Validators[0].(func(string) error)
+	// paymentDescID is the schema descriptor for id field.
+	paymentDescID := paymentMixinFields0[0].Descriptor()
+	// payment.DefaultID holds the default value on creation for the id field.
+	payment.DefaultID = paymentDescID.Default.(func() pulid.ID)
+	// payment.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	payment.IDValidator = func() func(string) error {
+		validators := paymentDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	policyruleMixin := schema.PolicyRule{}.Mixin()
 	policyrule.Policy = privacy.NewPolicies(policyruleMixin[1], schema.PolicyRule{})
 	policyrule.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -747,6 +933,14 @@ func init() {
 	projectDescProgressNote := projectFields[9].Descriptor()
 	// project.ProgressNoteValidator is a validator for the "progress_note" field. It is called by the builders before save.
 	project.ProgressNoteValidator = projectDescProgressNote.Validators[0].(func(string) error)
+	// projectDescFinalDealAmount is the schema descriptor for final_deal_amount field.
+	projectDescFinalDealAmount := projectFields[11].Descriptor()
+	// project.FinalDealAmountValidator is a validator for the "final_deal_amount" field. It is called by the builders before save.
+	project.FinalDealAmountValidator = projectDescFinalDealAmount.Validators[0].(func(int64) error)
+	// projectDescFinalDealCurrency is the schema descriptor for final_deal_currency field.
+	projectDescFinalDealCurrency := projectFields[12].Descriptor()
+	// project.FinalDealCurrencyValidator is a validator for the "final_deal_currency" field. It is called by the builders before save.
+	project.FinalDealCurrencyValidator = projectDescFinalDealCurrency.Validators[0].(func(string) error)
 	// projectDescID is the schema descriptor for id field.
 	projectDescID := projectMixinFields0[0].Descriptor()
 	// project.DefaultID holds the default value on creation for the id field.
@@ -754,6 +948,56 @@ func init() {
 	// project.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	project.IDValidator = func() func(string) error {
 		validators := projectDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	serversecretMixin := schema.ServerSecret{}.Mixin()
+	serversecret.Policy = privacy.NewPolicies(schema.ServerSecret{})
+	serversecret.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := serversecret.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	serversecretMixinFields0 := serversecretMixin[0].Fields()
+	_ = serversecretMixinFields0
+	serversecretMixinFields1 := serversecretMixin[1].Fields()
+	_ = serversecretMixinFields1
+	serversecretFields := schema.ServerSecret{}.Fields()
+	_ = serversecretFields
+	// serversecretDescCreatedAt is the schema descriptor for created_at field.
+	serversecretDescCreatedAt := serversecretMixinFields1[0].Descriptor()
+	// serversecret.DefaultCreatedAt holds the default value on creation for the created_at field.
+	serversecret.DefaultCreatedAt = serversecretDescCreatedAt.Default.(func() time.Time)
+	// serversecretDescUpdatedAt is the schema descriptor for updated_at field.
+	serversecretDescUpdatedAt := serversecretMixinFields1[1].Descriptor()
+	// serversecret.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	serversecret.DefaultUpdatedAt = serversecretDescUpdatedAt.Default.(func() time.Time)
+	// serversecret.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	serversecret.UpdateDefaultUpdatedAt = serversecretDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// serversecretDescName is the schema descriptor for name field.
+	serversecretDescName := serversecretFields[0].Descriptor()
+	// serversecret.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	serversecret.NameValidator = serversecretDescName.Validators[0].(func(string) error)
+	// serversecretDescID is the schema descriptor for id field.
+	serversecretDescID := serversecretMixinFields0[0].Descriptor()
+	// serversecret.DefaultID holds the default value on creation for the id field.
+	serversecret.DefaultID = serversecretDescID.Default.(func() pulid.ID)
+	// serversecret.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	serversecret.IDValidator = func() func(string) error {
+		validators := serversecretDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -930,6 +1174,80 @@ func init() {
 	// statuschange.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	statuschange.IDValidator = func() func(string) error {
 		validators := statuschangeDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	surveyMixin := schema.Survey{}.Mixin()
+	survey.Policy = privacy.NewPolicies(surveyMixin[1], schema.Survey{})
+	survey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := survey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	surveyMixinHooks1 := surveyMixin[1].Hooks()
+
+	survey.Hooks[1] = surveyMixinHooks1[0]
+	surveyMixinInters1 := surveyMixin[1].Interceptors()
+	survey.Interceptors[0] = surveyMixinInters1[0]
+	survey.Interceptors[1] = surveyMixinInters1[1]
+	surveyMixinFields0 := surveyMixin[0].Fields()
+	_ = surveyMixinFields0
+	surveyMixinFields2 := surveyMixin[2].Fields()
+	_ = surveyMixinFields2
+	surveyFields := schema.Survey{}.Fields()
+	_ = surveyFields
+	// surveyDescCreatedAt is the schema descriptor for created_at field.
+	surveyDescCreatedAt := surveyMixinFields2[0].Descriptor()
+	// survey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	survey.DefaultCreatedAt = surveyDescCreatedAt.Default.(func() time.Time)
+	// surveyDescUpdatedAt is the schema descriptor for updated_at field.
+	surveyDescUpdatedAt := surveyMixinFields2[1].Descriptor()
+	// survey.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	survey.DefaultUpdatedAt = surveyDescUpdatedAt.Default.(func() time.Time)
+	// survey.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	survey.UpdateDefaultUpdatedAt = surveyDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// surveyDescScore is the schema descriptor for score field.
+	surveyDescScore := surveyFields[3].Descriptor()
+	// survey.ScoreValidator is a validator for the "score" field. It is called by the builders before save.
+	survey.ScoreValidator = func() func(int) error {
+		validators := surveyDescScore.Validators
+		fns := [...]func(int) error{
+			validators[0].(func(int) error),
+			validators[1].(func(int) error),
+		}
+		return func(score int) error {
+			for _, fn := range fns {
+				if err := fn(score); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// surveyDescComment is the schema descriptor for comment field.
+	surveyDescComment := surveyFields[4].Descriptor()
+	// survey.CommentValidator is a validator for the "comment" field. It is called by the builders before save.
+	survey.CommentValidator = surveyDescComment.Validators[0].(func(string) error)
+	// surveyDescID is the schema descriptor for id field.
+	surveyDescID := surveyMixinFields0[0].Descriptor()
+	// survey.DefaultID holds the default value on creation for the id field.
+	survey.DefaultID = surveyDescID.Default.(func() pulid.ID)
+	// survey.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	survey.IDValidator = func() func(string) error {
+		validators := surveyDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

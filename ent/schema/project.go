@@ -62,6 +62,14 @@ func (Project) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Annotations(entgql.Skip()),
+		field.Int64("final_deal_amount").
+			Optional().
+			Nillable().
+			Positive().
+			Comment("Final deal value in minor units, recorded on completion.").
+			Annotations(entgql.Skip()),
+		field.String("final_deal_currency").Optional().Nillable().MaxLen(3).Annotations(entgql.Skip()),
+		field.Time("completed_at").Optional().Nillable(),
 		field.Enum("archive_reason").
 			Values("BUDGET_TOO_LOW", "AT_CAPACITY", "SERVICE_NOT_OFFERED", "CUSTOMER_DECLINED", "OTHER").
 			Optional().

@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/automation"
+	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
@@ -24,6 +25,7 @@ import (
 	workflow1 "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/graph/model"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/timetrack"
@@ -48,9 +50,11 @@ type ResolverRoot interface {
 	BoardColumn() BoardColumnResolver
 	File() FileResolver
 	Mutation() MutationResolver
+	Payment() PaymentResolver
 	Project() ProjectResolver
 	Query() QueryResolver
 	Status() StatusResolver
+	Survey() SurveyResolver
 	Tenant() TenantResolver
 	Viewer() ViewerResolver
 	Workflow() WorkflowResolver
@@ -90,6 +94,14 @@ type ComplexityRoot struct {
 		UpdatedAt func(childComplexity int) int
 	}
 
+	CustomerReview struct {
+		Comment   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Rating    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
 	CycleTime struct {
 		MedianSeconds func(childComplexity int) int
 		P90Seconds    func(childComplexity int) int
@@ -125,33 +137,51 @@ type ComplexityRoot struct {
 		UpdatedAt  func(childComplexity int) int
 	}
 
+	Money struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+	}
+
 	Mutation struct {
-		AcceptInvitation func(childComplexity int, token string) int
-		AcceptLead       func(childComplexity int, id pulid.ID) int
-		AddMember        func(childComplexity int, input tenancy.AddMemberInput) int
-		AddTimeEntry     func(childComplexity int, input timetrack.AddTimeEntryInput) int
-		AdvanceProject   func(childComplexity int, id pulid.ID, expectedVersion *int) int
-		CompleteTodo     func(childComplexity int, id pulid.ID) int
-		CreateAutomation func(childComplexity int, input workflow.CreateAutomationInput) int
-		CreateProject    func(childComplexity int, input workflow.CreateProjectInput) int
-		CreateTenant     func(childComplexity int, input tenancy.CreateTenantInput) int
-		DeclineLead      func(childComplexity int, id pulid.ID, reason project.ArchiveReason, note *string) int
-		DeleteTimeEntry  func(childComplexity int, id pulid.ID) int
-		InviteCustomer   func(childComplexity int, input portal.InviteCustomerInput) int
-		MoveProject      func(childComplexity int, input workflow.MoveProjectInput) int
-		PinFeedback      func(childComplexity int, input portal.PinFeedbackInput) int
-		SecureProject    func(childComplexity int, id pulid.ID) int
-		SetPortalFeature func(childComplexity int, workflow string, status string, feature policies.Feature, enabled bool) int
-		SetProgress      func(childComplexity int, id pulid.ID, progress string, note *string) int
-		SetStatusEnabled func(childComplexity int, workflow string, status string, enabled bool) int
-		StartTimer       func(childComplexity int, projectID pulid.ID, note *string) int
-		StopTimer        func(childComplexity int) int
-		SubmitWishes     func(childComplexity int, projectID pulid.ID, answers map[string]any) int
-		UpdateMyData     func(childComplexity int, input portal.MyDataInput) int
-		UpdateStatus     func(childComplexity int, input model.UpdateStatusInput) int
-		UpdateTenant     func(childComplexity int, input tenancy.UpdateTenantInput) int
-		UpdateTimeEntry  func(childComplexity int, input timetrack.UpdateTimeEntryInput) int
-		UploadFile       func(childComplexity int, projectID pulid.ID, file graphql.Upload) int
+		AcceptInvitation          func(childComplexity int, token string) int
+		AcceptLead                func(childComplexity int, id pulid.ID) int
+		AddMember                 func(childComplexity int, input tenancy.AddMemberInput) int
+		AddTimeEntry              func(childComplexity int, input timetrack.AddTimeEntryInput) int
+		AdvanceProject            func(childComplexity int, id pulid.ID, expectedVersion *int) int
+		CompleteProject           func(childComplexity int, input deals.CompleteProjectInput) int
+		CompleteTodo              func(childComplexity int, id pulid.ID) int
+		CreateAutomation          func(childComplexity int, input workflow.CreateAutomationInput) int
+		CreatePaymentLink         func(childComplexity int, input deals.CreatePaymentLinkInput) int
+		CreateProject             func(childComplexity int, input workflow.CreateProjectInput) int
+		CreateTenant              func(childComplexity int, input tenancy.CreateTenantInput) int
+		DeclineLead               func(childComplexity int, id pulid.ID, reason project.ArchiveReason, note *string) int
+		DeleteTimeEntry           func(childComplexity int, id pulid.ID) int
+		InviteCustomer            func(childComplexity int, input portal.InviteCustomerInput) int
+		MoveProject               func(childComplexity int, input workflow.MoveProjectInput) int
+		PinFeedback               func(childComplexity int, input portal.PinFeedbackInput) int
+		RecordRevenueSharePayment func(childComplexity int, input deals.RecordRevenueShareInput) int
+		ReviewCustomer            func(childComplexity int, input deals.ReviewCustomerInput) int
+		SecureProject             func(childComplexity int, id pulid.ID) int
+		SetPortalFeature          func(childComplexity int, workflow string, status string, feature policies.Feature, enabled bool) int
+		SetProgress               func(childComplexity int, id pulid.ID, progress string, note *string) int
+		SetStatusEnabled          func(childComplexity int, workflow string, status string, enabled bool) int
+		StartTimer                func(childComplexity int, projectID pulid.ID, note *string) int
+		StopTimer                 func(childComplexity int) int
+		SubmitSurvey              func(childComplexity int, token string, score int, comment *string) int
+		SubmitWishes              func(childComplexity int, projectID pulid.ID, answers map[string]any) int
+		UpdateMyData              func(childComplexity int, input portal.MyDataInput) int
+		UpdateStatus              func(childComplexity int, input model.UpdateStatusInput) int
+		UpdateTenant              func(childComplexity int, input tenancy.UpdateTenantInput) int
+		UpdateTimeEntry           func(childComplexity int, input timetrack.UpdateTimeEntryInput) int
+		UploadFile                func(childComplexity int, projectID pulid.ID, file graphql.Upload) int
+	}
+
+	NPS struct {
+		Detractors func(childComplexity int) int
+		Passives   func(childComplexity int) int
+		Promoters  func(childComplexity int) int
+		Responses  func(childComplexity int) int
+		Score      func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -159,6 +189,21 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	Payment struct {
+		Amount      func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ExternalID  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		PaidAt      func(childComplexity int) int
+		Provider    func(childComplexity int) int
+		Reference   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		URL         func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
 	}
 
 	Portal struct {
@@ -192,16 +237,21 @@ type ComplexityRoot struct {
 	Project struct {
 		ArchiveReason   func(childComplexity int) int
 		Archived        func(childComplexity int) int
+		CompletedAt     func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Customer        func(childComplexity int) int
 		Files           func(childComplexity int) int
+		FinalDealValue  func(childComplexity int) int
 		History         func(childComplexity int) int
 		ID              func(childComplexity int) int
 		OpenTodoCount   func(childComplexity int) int
+		Payments        func(childComplexity int) int
 		PortalFeatures  func(childComplexity int) int
 		Progress        func(childComplexity int) int
+		Review          func(childComplexity int) int
 		Status          func(childComplexity int) int
 		Steps           func(childComplexity int) int
+		Survey          func(childComplexity int) int
 		TimeInStatus    func(childComplexity int) int
 		Title           func(childComplexity int) int
 		Todos           func(childComplexity int) int
@@ -225,8 +275,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Board        func(childComplexity int, workflow string) int
-		BoardColumn  func(childComplexity int, workflow string, status string) int
+		Board        func(childComplexity int, workflow string, archived *bool) int
+		BoardColumn  func(childComplexity int, workflow string, status string, archived *bool) int
 		Node         func(childComplexity int, id pulid.ID) int
 		Nodes        func(childComplexity int, ids []pulid.ID) int
 		Portal       func(childComplexity int) int
@@ -276,10 +326,22 @@ type ComplexityRoot struct {
 		Status func(childComplexity int) int
 	}
 
+	Survey struct {
+		AnsweredAt func(childComplexity int) int
+		Comment    func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Score      func(childComplexity int) int
+		SentAt     func(childComplexity int) int
+		URL        func(childComplexity int) int
+		UpdatedAt  func(childComplexity int) int
+	}
+
 	Tenant struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Name      func(childComplexity int) int
+		Nps       func(childComplexity int) int
 		Slug      func(childComplexity int) int
 		TimeZone  func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
@@ -377,6 +439,11 @@ type FileResolver interface {
 type MutationResolver interface {
 	CreateTenant(ctx context.Context, input tenancy.CreateTenantInput) (*ent.Tenant, error)
 	AddMember(ctx context.Context, input tenancy.AddMemberInput) (*ent.Member, error)
+	CreatePaymentLink(ctx context.Context, input deals.CreatePaymentLinkInput) (*ent.Payment, error)
+	RecordRevenueSharePayment(ctx context.Context, input deals.RecordRevenueShareInput) (*ent.Payment, error)
+	CompleteProject(ctx context.Context, input deals.CompleteProjectInput) (*ent.Project, error)
+	ReviewCustomer(ctx context.Context, input deals.ReviewCustomerInput) (*ent.CustomerReview, error)
+	SubmitSurvey(ctx context.Context, token string, score int, comment *string) (*ent.Survey, error)
 	SetPortalFeature(ctx context.Context, workflow string, status string, feature policies.Feature, enabled bool) (*ent.Status, error)
 	InviteCustomer(ctx context.Context, input portal.InviteCustomerInput) (*portal.Invitation, error)
 	AcceptInvitation(ctx context.Context, token string) (*auth.Session, error)
@@ -402,7 +469,14 @@ type MutationResolver interface {
 	SetProgress(ctx context.Context, id pulid.ID, progress string, note *string) (*ent.Project, error)
 	SecureProject(ctx context.Context, id pulid.ID) (*ent.Project, error)
 }
+type PaymentResolver interface {
+	Amount(ctx context.Context, obj *ent.Payment) (*deals.Money, error)
+}
 type ProjectResolver interface {
+	Payments(ctx context.Context, obj *ent.Project) ([]*ent.Payment, error)
+	FinalDealValue(ctx context.Context, obj *ent.Project) (*deals.Money, error)
+	Survey(ctx context.Context, obj *ent.Project) (*ent.Survey, error)
+	Review(ctx context.Context, obj *ent.Project) (*ent.CustomerReview, error)
 	PortalFeatures(ctx context.Context, obj *ent.Project) ([]policies.Feature, error)
 	Files(ctx context.Context, obj *ent.Project) ([]*ent.File, error)
 	Wishes(ctx context.Context, obj *ent.Project) (*portal.Wishes, error)
@@ -425,14 +499,18 @@ type QueryResolver interface {
 	Portal(ctx context.Context) (*portal.View, error)
 	TimeReport(ctx context.Context, input timetrack.ReportInput) (*timetrack.Report, error)
 	RunningTimer(ctx context.Context) (*ent.TimeEntry, error)
-	Board(ctx context.Context, workflow string) (*workflow.Board, error)
-	BoardColumn(ctx context.Context, workflow string, status string) (*workflow.BoardColumn, error)
+	Board(ctx context.Context, workflow string, archived *bool) (*workflow.Board, error)
+	BoardColumn(ctx context.Context, workflow string, status string, archived *bool) (*workflow.BoardColumn, error)
 }
 type StatusResolver interface {
 	ProjectCount(ctx context.Context, obj *ent.Status) (int, error)
 	PortalFeatures(ctx context.Context, obj *ent.Status) ([]policies.Feature, error)
 }
+type SurveyResolver interface {
+	URL(ctx context.Context, obj *ent.Survey) (string, error)
+}
 type TenantResolver interface {
+	Nps(ctx context.Context, obj *ent.Tenant) (*deals.NPS, error)
 	Workflows(ctx context.Context, obj *ent.Tenant) ([]*ent.Workflow, error)
 }
 type ViewerResolver interface {
@@ -579,6 +657,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Customer.UpdatedAt(childComplexity), true
 
+	case "CustomerReview.comment":
+		if e.ComplexityRoot.CustomerReview.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerReview.Comment(childComplexity), true
+	case "CustomerReview.createdAt":
+		if e.ComplexityRoot.CustomerReview.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerReview.CreatedAt(childComplexity), true
+	case "CustomerReview.id":
+		if e.ComplexityRoot.CustomerReview.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerReview.ID(childComplexity), true
+	case "CustomerReview.rating":
+		if e.ComplexityRoot.CustomerReview.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerReview.Rating(childComplexity), true
+	case "CustomerReview.updatedAt":
+		if e.ComplexityRoot.CustomerReview.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerReview.UpdatedAt(childComplexity), true
+
 	case "CycleTime.medianSeconds":
 		if e.ComplexityRoot.CycleTime.MedianSeconds == nil {
 			break
@@ -721,6 +830,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Member.UpdatedAt(childComplexity), true
 
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -776,6 +898,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AdvanceProject(childComplexity, args["id"].(pulid.ID), args["expectedVersion"].(*int)), true
+	case "Mutation.completeProject":
+		if e.ComplexityRoot.Mutation.CompleteProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteProject(childComplexity, args["input"].(deals.CompleteProjectInput)), true
 	case "Mutation.completeTodo":
 		if e.ComplexityRoot.Mutation.CompleteTodo == nil {
 			break
@@ -798,6 +931,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAutomation(childComplexity, args["input"].(workflow.CreateAutomationInput)), true
+	case "Mutation.createPaymentLink":
+		if e.ComplexityRoot.Mutation.CreatePaymentLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPaymentLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePaymentLink(childComplexity, args["input"].(deals.CreatePaymentLinkInput)), true
 	case "Mutation.createProject":
 		if e.ComplexityRoot.Mutation.CreateProject == nil {
 			break
@@ -875,6 +1019,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PinFeedback(childComplexity, args["input"].(portal.PinFeedbackInput)), true
+	case "Mutation.recordRevenueSharePayment":
+		if e.ComplexityRoot.Mutation.RecordRevenueSharePayment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordRevenueSharePayment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordRevenueSharePayment(childComplexity, args["input"].(deals.RecordRevenueShareInput)), true
+	case "Mutation.reviewCustomer":
+		if e.ComplexityRoot.Mutation.ReviewCustomer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviewCustomer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviewCustomer(childComplexity, args["input"].(deals.ReviewCustomerInput)), true
 	case "Mutation.secureProject":
 		if e.ComplexityRoot.Mutation.SecureProject == nil {
 			break
@@ -936,6 +1102,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.StopTimer(childComplexity), true
+	case "Mutation.submitSurvey":
+		if e.ComplexityRoot.Mutation.SubmitSurvey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitSurvey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitSurvey(childComplexity, args["token"].(string), args["score"].(int), args["comment"].(*string)), true
 	case "Mutation.submitWishes":
 		if e.ComplexityRoot.Mutation.SubmitWishes == nil {
 			break
@@ -1003,6 +1180,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.UploadFile(childComplexity, args["projectId"].(pulid.ID), args["file"].(graphql.Upload)), true
 
+	case "NPS.detractors":
+		if e.ComplexityRoot.NPS.Detractors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NPS.Detractors(childComplexity), true
+	case "NPS.passives":
+		if e.ComplexityRoot.NPS.Passives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NPS.Passives(childComplexity), true
+	case "NPS.promoters":
+		if e.ComplexityRoot.NPS.Promoters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NPS.Promoters(childComplexity), true
+	case "NPS.responses":
+		if e.ComplexityRoot.NPS.Responses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NPS.Responses(childComplexity), true
+	case "NPS.score":
+		if e.ComplexityRoot.NPS.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NPS.Score(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1027,6 +1235,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Payment.amount":
+		if e.ComplexityRoot.Payment.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Amount(childComplexity), true
+	case "Payment.createdAt":
+		if e.ComplexityRoot.Payment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.CreatedAt(childComplexity), true
+	case "Payment.description":
+		if e.ComplexityRoot.Payment.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Description(childComplexity), true
+	case "Payment.externalID":
+		if e.ComplexityRoot.Payment.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ExternalID(childComplexity), true
+	case "Payment.id":
+		if e.ComplexityRoot.Payment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.ID(childComplexity), true
+	case "Payment.kind":
+		if e.ComplexityRoot.Payment.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Kind(childComplexity), true
+	case "Payment.paidAt":
+		if e.ComplexityRoot.Payment.PaidAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.PaidAt(childComplexity), true
+	case "Payment.provider":
+		if e.ComplexityRoot.Payment.Provider == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Provider(childComplexity), true
+	case "Payment.reference":
+		if e.ComplexityRoot.Payment.Reference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Reference(childComplexity), true
+	case "Payment.status":
+		if e.ComplexityRoot.Payment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.Status(childComplexity), true
+	case "Payment.url":
+		if e.ComplexityRoot.Payment.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.URL(childComplexity), true
+	case "Payment.updatedAt":
+		if e.ComplexityRoot.Payment.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Payment.UpdatedAt(childComplexity), true
 
 	case "Portal.customer":
 		if e.ComplexityRoot.Portal.Customer == nil {
@@ -1140,6 +1421,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Archived(childComplexity), true
+	case "Project.completedAt":
+		if e.ComplexityRoot.Project.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.CompletedAt(childComplexity), true
 	case "Project.createdAt":
 		if e.ComplexityRoot.Project.CreatedAt == nil {
 			break
@@ -1158,6 +1445,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Files(childComplexity), true
+	case "Project.finalDealValue":
+		if e.ComplexityRoot.Project.FinalDealValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.FinalDealValue(childComplexity), true
 	case "Project.history":
 		if e.ComplexityRoot.Project.History == nil {
 			break
@@ -1176,6 +1469,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.OpenTodoCount(childComplexity), true
+	case "Project.payments":
+		if e.ComplexityRoot.Project.Payments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Payments(childComplexity), true
 	case "Project.portalFeatures":
 		if e.ComplexityRoot.Project.PortalFeatures == nil {
 			break
@@ -1188,6 +1487,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Progress(childComplexity), true
+	case "Project.review":
+		if e.ComplexityRoot.Project.Review == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Review(childComplexity), true
 	case "Project.status":
 		if e.ComplexityRoot.Project.Status == nil {
 			break
@@ -1200,6 +1505,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Steps(childComplexity), true
+	case "Project.survey":
+		if e.ComplexityRoot.Project.Survey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Survey(childComplexity), true
 	case "Project.timeInStatus":
 		if e.ComplexityRoot.Project.TimeInStatus == nil {
 			break
@@ -1297,7 +1608,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Board(childComplexity, args["workflow"].(string)), true
+		return e.ComplexityRoot.Query.Board(childComplexity, args["workflow"].(string), args["archived"].(*bool)), true
 	case "Query.boardColumn":
 		if e.ComplexityRoot.Query.BoardColumn == nil {
 			break
@@ -1308,7 +1619,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BoardColumn(childComplexity, args["workflow"].(string), args["status"].(string)), true
+		return e.ComplexityRoot.Query.BoardColumn(childComplexity, args["workflow"].(string), args["status"].(string), args["archived"].(*bool)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1550,6 +1861,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Step.Status(childComplexity), true
 
+	case "Survey.answeredAt":
+		if e.ComplexityRoot.Survey.AnsweredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.AnsweredAt(childComplexity), true
+	case "Survey.comment":
+		if e.ComplexityRoot.Survey.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.Comment(childComplexity), true
+	case "Survey.createdAt":
+		if e.ComplexityRoot.Survey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.CreatedAt(childComplexity), true
+	case "Survey.id":
+		if e.ComplexityRoot.Survey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.ID(childComplexity), true
+	case "Survey.score":
+		if e.ComplexityRoot.Survey.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.Score(childComplexity), true
+	case "Survey.sentAt":
+		if e.ComplexityRoot.Survey.SentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.SentAt(childComplexity), true
+	case "Survey.url":
+		if e.ComplexityRoot.Survey.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.URL(childComplexity), true
+	case "Survey.updatedAt":
+		if e.ComplexityRoot.Survey.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Survey.UpdatedAt(childComplexity), true
+
 	case "Tenant.createdAt":
 		if e.ComplexityRoot.Tenant.CreatedAt == nil {
 			break
@@ -1568,6 +1928,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Name(childComplexity), true
+	case "Tenant.nps":
+		if e.ComplexityRoot.Tenant.Nps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.Nps(childComplexity), true
 	case "Tenant.slug":
 		if e.ComplexityRoot.Tenant.Slug == nil {
 			break
@@ -1934,7 +2300,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAddMemberInput,
 		ec.unmarshalInputAddTimeEntryInput,
+		ec.unmarshalInputCompleteProjectInput,
 		ec.unmarshalInputCreateAutomationInput,
+		ec.unmarshalInputCreatePaymentLinkInput,
 		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputCreateTenantInput,
 		ec.unmarshalInputCustomerInput,
@@ -1942,11 +2310,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputInviteCustomerInput,
 		ec.unmarshalInputMemberOrder,
 		ec.unmarshalInputMemberWhereInput,
+		ec.unmarshalInputMoneyInput,
 		ec.unmarshalInputMoveProjectInput,
 		ec.unmarshalInputMyDataInput,
 		ec.unmarshalInputPinFeedbackInput,
 		ec.unmarshalInputProjectOrder,
 		ec.unmarshalInputProjectWhereInput,
+		ec.unmarshalInputRecordRevenueShareInput,
+		ec.unmarshalInputReviewCustomerInput,
 		ec.unmarshalInputTimeReportInput,
 		ec.unmarshalInputTodoTemplateInput,
 		ec.unmarshalInputUpdateStatusInput,
@@ -2027,6 +2398,87 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/deals.graphqls", Input: `# The partner-lead lifecycle's money end: payments, completion, NPS survey,
+# private review (issue 6).
+
+"An amount of money: integer minor units (cents) and an ISO 4217 code."
+type Money {
+  amount: Int!
+  currency: String!
+}
+
+input MoneyInput {
+  "Integer minor units (cents)."
+  amount: Int!
+  "ISO 4217 code, e.g. \"EUR\"."
+  currency: String!
+}
+
+extend type Payment {
+  amount: Money!
+}
+
+extend type Survey {
+  "The survey link for the platform to send to the customer (members only)."
+  url: String!
+}
+
+"The Net Promoter Score of the tenant's answered surveys."
+type NPS {
+  "Promoters (9-10) minus detractors (0-6), in percent of the responses; null without responses."
+  score: Float
+  responses: Int!
+  promoters: Int!
+  passives: Int!
+  detractors: Int!
+}
+
+extend type Tenant {
+  nps: NPS!
+}
+
+extend type Project {
+  payments: [Payment!]!
+  finalDealValue: Money
+  survey: Survey
+  "The partner's private review of the customer; never shown to customers."
+  review: CustomerReview
+}
+
+input CreatePaymentLinkInput {
+  projectId: ID!
+  amount: MoneyInput!
+  description: String
+}
+
+input RecordRevenueShareInput {
+  projectId: ID!
+  amount: MoneyInput!
+  reference: String
+}
+
+input CompleteProjectInput {
+  id: ID!
+  finalDealValue: MoneyInput!
+  note: String
+}
+
+input ReviewCustomerInput {
+  projectId: ID!
+  "1..5"
+  rating: Int!
+  comment: String
+}
+
+extend type Mutation {
+  createPaymentLink(input: CreatePaymentLinkInput!): Payment!
+  recordRevenueSharePayment(input: RecordRevenueShareInput!): Payment!
+  completeProject(input: CompleteProjectInput!): Project!
+  reviewCustomer(input: ReviewCustomerInput!): CustomerReview!
+  "Public: the survey token is the credential."
+  submitSurvey(token: String!, score: Int!, comment: String): Survey!
+}
+`, BuiltIn: false},
 	{Name: "../schema/ent.graphqls", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 type Automation implements Node {
@@ -2057,6 +2509,13 @@ type Customer implements Node {
   company: String
   email: String
   phone: String
+}
+type CustomerReview implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  rating: Int!
+  comment: String
 }
 """
 CustomerWhereInput is used for filtering Customer objects.
@@ -2371,6 +2830,37 @@ type PageInfo {
   """
   endCursor: Cursor
 }
+type Payment implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  kind: PaymentKind!
+  provider: String!
+  """
+  The provider's ID (a Stripe payment link); unique per provider.
+  """
+  externalID: String
+  url: String
+  status: PaymentStatus!
+  paidAt: Time
+  reference: String
+  description: String
+}
+"""
+PaymentKind is enum for the field kind
+"""
+enum PaymentKind @goModel(model: "github.com/lanes-dev/lanes/ent/payment.Kind") {
+  PAYMENT_LINK
+  REVENUE_SHARE
+}
+"""
+PaymentStatus is enum for the field status
+"""
+enum PaymentStatus @goModel(model: "github.com/lanes-dev/lanes/ent/payment.Status") {
+  OPEN
+  PAID
+  VOID
+}
 type Project implements Node {
   id: ID!
   createdAt: Time!
@@ -2381,6 +2871,7 @@ type Project implements Node {
   """
   version: Int!
   archived: Boolean!
+  completedAt: Time
   archiveReason: DeclineReason
   workflow: Workflow!
   status: Status!
@@ -2511,6 +3002,19 @@ input ProjectWhereInput {
   archived: Boolean
   archivedNEQ: Boolean
   """
+  completed_at field predicates
+  """
+  completedAt: Time
+  completedAtNEQ: Time
+  completedAtIn: [Time!]
+  completedAtNotIn: [Time!]
+  completedAtGT: Time
+  completedAtGTE: Time
+  completedAtLT: Time
+  completedAtLTE: Time
+  completedAtIsNil: Boolean
+  completedAtNotNil: Boolean
+  """
   archive_reason field predicates
   """
   archiveReason: DeclineReason
@@ -2608,6 +3112,15 @@ type StatusChange implements Node {
   project: Project!
   from: Status
   to: Status!
+}
+type Survey implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  sentAt: Time!
+  score: Int
+  comment: String
+  answeredAt: Time
 }
 type Tenant implements Node {
   id: ID!
@@ -3089,10 +3602,10 @@ input CreateAutomationInput {
 }
 
 extend type Query {
-  "The kanban board: one column per enabled status, in order."
-  board(workflow: String!): Board!
+  "The kanban board: one column per enabled status, in order. archived: show the archived projects (declined leads) instead."
+  board(workflow: String!, archived: Boolean = false): Board!
   "One column of the board, for paging it on its own ('load more')."
-  boardColumn(workflow: String!, status: String!): BoardColumn!
+  boardColumn(workflow: String!, status: String!, archived: Boolean = false): BoardColumn!
 }
 
 extend type Mutation {
@@ -3182,6 +3695,22 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomerReview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerReview_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_CustomerReview_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_CustomerReview_updatedAt(ctx, field)
+	case "rating":
+		return ec.fieldContext_CustomerReview_rating(ctx, field)
+	case "comment":
+		return ec.fieldContext_CustomerReview_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerReview", field.Name)
+}
+
 func (ec *executionContext) childFields_CycleTime(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "status":
@@ -3252,6 +3781,32 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Member", field.Name)
 }
 
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
+func (ec *executionContext) childFields_NPS(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "score":
+		return ec.fieldContext_NPS_score(ctx, field)
+	case "responses":
+		return ec.fieldContext_NPS_responses(ctx, field)
+	case "promoters":
+		return ec.fieldContext_NPS_promoters(ctx, field)
+	case "passives":
+		return ec.fieldContext_NPS_passives(ctx, field)
+	case "detractors":
+		return ec.fieldContext_NPS_detractors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NPS", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3264,6 +3819,36 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Payment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Payment_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Payment_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Payment_updatedAt(ctx, field)
+	case "kind":
+		return ec.fieldContext_Payment_kind(ctx, field)
+	case "provider":
+		return ec.fieldContext_Payment_provider(ctx, field)
+	case "externalID":
+		return ec.fieldContext_Payment_externalID(ctx, field)
+	case "url":
+		return ec.fieldContext_Payment_url(ctx, field)
+	case "status":
+		return ec.fieldContext_Payment_status(ctx, field)
+	case "paidAt":
+		return ec.fieldContext_Payment_paidAt(ctx, field)
+	case "reference":
+		return ec.fieldContext_Payment_reference(ctx, field)
+	case "description":
+		return ec.fieldContext_Payment_description(ctx, field)
+	case "amount":
+		return ec.fieldContext_Payment_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Payment", field.Name)
 }
 
 func (ec *executionContext) childFields_Portal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3336,6 +3921,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_version(ctx, field)
 	case "archived":
 		return ec.fieldContext_Project_archived(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_Project_completedAt(ctx, field)
 	case "archiveReason":
 		return ec.fieldContext_Project_archiveReason(ctx, field)
 	case "workflow":
@@ -3344,6 +3931,14 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_status(ctx, field)
 	case "customer":
 		return ec.fieldContext_Project_customer(ctx, field)
+	case "payments":
+		return ec.fieldContext_Project_payments(ctx, field)
+	case "finalDealValue":
+		return ec.fieldContext_Project_finalDealValue(ctx, field)
+	case "survey":
+		return ec.fieldContext_Project_survey(ctx, field)
+	case "review":
+		return ec.fieldContext_Project_review(ctx, field)
 	case "portalFeatures":
 		return ec.fieldContext_Project_portalFeatures(ctx, field)
 	case "files":
@@ -3468,6 +4063,28 @@ func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Step", field.Name)
 }
 
+func (ec *executionContext) childFields_Survey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Survey_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Survey_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Survey_updatedAt(ctx, field)
+	case "sentAt":
+		return ec.fieldContext_Survey_sentAt(ctx, field)
+	case "score":
+		return ec.fieldContext_Survey_score(ctx, field)
+	case "comment":
+		return ec.fieldContext_Survey_comment(ctx, field)
+	case "answeredAt":
+		return ec.fieldContext_Survey_answeredAt(ctx, field)
+	case "url":
+		return ec.fieldContext_Survey_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Survey", field.Name)
+}
+
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3482,6 +4099,8 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_name(ctx, field)
 	case "timeZone":
 		return ec.fieldContext_Tenant_timeZone(ctx, field)
+	case "nps":
+		return ec.fieldContext_Tenant_nps(ctx, field)
 	case "workflows":
 		return ec.fieldContext_Tenant_workflows(ctx, field)
 	}
@@ -3858,6 +4477,20 @@ func (ec *executionContext) field_Mutation_advanceProject_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_completeProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (deals.CompleteProjectInput, error) {
+			return ec.unmarshalNCompleteProjectInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐCompleteProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_completeTodo_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3878,6 +4511,20 @@ func (ec *executionContext) field_Mutation_createAutomation_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (workflow.CreateAutomationInput, error) {
 			return ec.unmarshalNCreateAutomationInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCreateAutomationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPaymentLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (deals.CreatePaymentLinkInput, error) {
+			return ec.unmarshalNCreatePaymentLinkInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐCreatePaymentLinkInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3992,6 +4639,34 @@ func (ec *executionContext) field_Mutation_pinFeedback_args(ctx context.Context,
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.PinFeedbackInput, error) {
 			return ec.unmarshalNPinFeedbackInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋportalᚐPinFeedbackInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordRevenueSharePayment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (deals.RecordRevenueShareInput, error) {
+			return ec.unmarshalNRecordRevenueShareInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐRecordRevenueShareInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reviewCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (deals.ReviewCustomerInput, error) {
+			return ec.unmarshalNReviewCustomerInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐReviewCustomerInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4134,6 +4809,36 @@ func (ec *executionContext) field_Mutation_startTimer_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_submitSurvey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "token",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["token"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "score",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["score"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "comment",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["comment"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_submitWishes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4267,6 +4972,14 @@ func (ec *executionContext) field_Query_boardColumn_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["status"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "archived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["archived"] = arg2
 	return args, nil
 }
 
@@ -4281,6 +4994,14 @@ func (ec *executionContext) field_Query_board_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["workflow"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "archived",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["archived"] = arg1
 	return args, nil
 }
 
@@ -4948,6 +5669,121 @@ func (ec *executionContext) fieldContext_Customer_phone(_ context.Context, field
 	return graphql.NewScalarFieldContext("Customer", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _CustomerReview_id(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerReview_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerReview_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerReview", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerReview_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerReview_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerReview_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerReview", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerReview_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerReview_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerReview_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerReview", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerReview_rating(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerReview_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerReview_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerReview", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _CustomerReview_comment(ctx context.Context, field graphql.CollectedField, obj *ent.CustomerReview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerReview_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerReview_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerReview", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _CycleTime_status(ctx context.Context, field graphql.CollectedField, obj *timetrack.CycleTime) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5486,6 +6322,52 @@ func (ec *executionContext) fieldContext_Member_externalId(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Member", field, false, false, errors.New("field of type String does not have child fields"))
 }
 
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *deals.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *deals.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Mutation_createTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5568,6 +6450,226 @@ func (ec *executionContext) fieldContext_Mutation_addMember(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_addMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPaymentLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPaymentLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePaymentLink(ctx, fc.Args["input"].(deals.CreatePaymentLinkInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPaymentLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPaymentLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordRevenueSharePayment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordRevenueSharePayment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordRevenueSharePayment(ctx, fc.Args["input"].(deals.RecordRevenueShareInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐPayment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordRevenueSharePayment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordRevenueSharePayment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteProject(ctx, fc.Args["input"].(deals.CompleteProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reviewCustomer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reviewCustomer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReviewCustomer(ctx, fc.Args["input"].(deals.ReviewCustomerInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerReview) graphql.Marshaler {
+			return ec.marshalNCustomerReview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐCustomerReview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reviewCustomer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerReview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reviewCustomer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitSurvey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitSurvey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitSurvey(ctx, fc.Args["token"].(string), fc.Args["score"].(int), fc.Args["comment"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Survey) graphql.Marshaler {
+			return ec.marshalNSurvey2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐSurvey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitSurvey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Survey(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitSurvey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6618,6 +7720,121 @@ func (ec *executionContext) fieldContext_Mutation_secureProject(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _NPS_score(ctx context.Context, field graphql.CollectedField, obj *deals.NPS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NPS_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NPS_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NPS", field, false, false, errors.New("field of type Float does not have child fields"))
+}
+
+func (ec *executionContext) _NPS_responses(ctx context.Context, field graphql.CollectedField, obj *deals.NPS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NPS_responses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Responses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NPS_responses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NPS", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _NPS_promoters(ctx context.Context, field graphql.CollectedField, obj *deals.NPS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NPS_promoters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Promoters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NPS_promoters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NPS", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _NPS_passives(ctx context.Context, field graphql.CollectedField, obj *deals.NPS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NPS_passives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passives, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NPS_passives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NPS", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _NPS_detractors(ctx context.Context, field graphql.CollectedField, obj *deals.NPS) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NPS_detractors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detractors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NPS_detractors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NPS", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[pulid.ID]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6708,6 +7925,291 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, errors.New("field of type Cursor does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payment.Kind) graphql.Marshaler {
+			return ec.marshalNPaymentKind2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋpaymentᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type PaymentKind does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_provider(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_provider(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Provider, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_provider(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_externalID(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_externalID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_externalID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_url(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_status(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v payment.Status) graphql.Marshaler {
+			return ec.marshalNPaymentStatus2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋpaymentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type PaymentStatus does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_paidAt(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_paidAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_paidAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_reference(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_reference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_reference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_description(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Payment", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Payment_amount(ctx context.Context, field graphql.CollectedField, obj *ent.Payment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Payment_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Payment().Amount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *deals.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Payment_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Payment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Portal_customer(ctx context.Context, field graphql.CollectedField, obj *portal.View) (ret graphql.Marshaler) {
@@ -7279,6 +8781,29 @@ func (ec *executionContext) fieldContext_Project_archived(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
+func (ec *executionContext) _Project_completedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_completedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Project_archiveReason(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7393,6 +8918,134 @@ func (ec *executionContext) fieldContext_Project_customer(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_payments(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_payments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().Payments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+			return ec.marshalNPayment2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐPaymentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_payments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Payment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_finalDealValue(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_finalDealValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().FinalDealValue(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *deals.Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_finalDealValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_survey(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_survey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().Survey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Survey) graphql.Marshaler {
+			return ec.marshalOSurvey2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐSurvey(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_survey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Survey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_review(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_review(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().Review(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CustomerReview) graphql.Marshaler {
+			return ec.marshalOCustomerReview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐCustomerReview(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_review(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerReview(ctx, field)
 		},
 	}
 	return fc, nil
@@ -8223,7 +9876,7 @@ func (ec *executionContext) _Query_board(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Board(ctx, fc.Args["workflow"].(string))
+			return ec.Resolvers.Query().Board(ctx, fc.Args["workflow"].(string), fc.Args["archived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *workflow.Board) graphql.Marshaler {
@@ -8267,7 +9920,7 @@ func (ec *executionContext) _Query_boardColumn(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BoardColumn(ctx, fc.Args["workflow"].(string), fc.Args["status"].(string))
+			return ec.Resolvers.Query().BoardColumn(ctx, fc.Args["workflow"].(string), fc.Args["status"].(string), fc.Args["archived"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *workflow.BoardColumn) graphql.Marshaler {
@@ -9029,6 +10682,190 @@ func (ec *executionContext) fieldContext_Step_status(_ context.Context, field gr
 	return fc, nil
 }
 
+func (ec *executionContext) _Survey_id(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Survey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Survey_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Survey_sentAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_sentAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SentAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_sentAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Survey_score(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Survey_comment(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Survey_answeredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_answeredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AnsweredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_answeredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Survey_url(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Survey_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Survey().URL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Survey_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Survey", field, true, true, errors.New("field of type String does not have child fields"))
+}
+
 func (ec *executionContext) _Tenant_id(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9165,6 +11002,38 @@ func (ec *executionContext) _Tenant_timeZone(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Tenant_timeZone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Tenant_nps(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_nps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Tenant().Nps(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *deals.NPS) graphql.Marshaler {
+			return ec.marshalNNPS2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐNPS(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_nps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Tenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NPS(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Tenant_workflows(ctx context.Context, field graphql.CollectedField, obj *ent.Tenant) (ret graphql.Marshaler) {
@@ -11747,6 +13616,50 @@ func (ec *executionContext) unmarshalInputAddTimeEntryInput(ctx context.Context,
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputCompleteProjectInput(ctx context.Context, obj any) (deals.CompleteProjectInput, error) {
+	var it deals.CompleteProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "finalDealValue", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "finalDealValue":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("finalDealValue"))
+			data, err := ec.unmarshalNMoneyInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FinalDealValue = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputCreateAutomationInput(ctx context.Context, obj any) (workflow.CreateAutomationInput, error) {
 	var it workflow.CreateAutomationInput
 	if obj == nil {
@@ -11793,6 +13706,50 @@ func (ec *executionContext) unmarshalInputCreateAutomationInput(ctx context.Cont
 				return it, err
 			}
 			it.Todos = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreatePaymentLinkInput(ctx context.Context, obj any) (deals.CreatePaymentLinkInput, error) {
+	var it deals.CreatePaymentLinkInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "amount", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoneyInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
 		}
 	}
 	return it, nil
@@ -13174,6 +15131,43 @@ func (ec *executionContext) unmarshalInputMemberWhereInput(ctx context.Context, 
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputMoneyInput(ctx context.Context, obj any) (deals.Money, error) {
+	var it deals.Money
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"amount", "currency"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputMoveProjectInput(ctx context.Context, obj any) (workflow.MoveProjectInput, error) {
 	var it workflow.MoveProjectInput
 	if obj == nil {
@@ -13414,7 +15408,7 @@ func (ec *executionContext) unmarshalInputProjectWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "archived", "archivedNEQ", "archiveReason", "archiveReasonNEQ", "archiveReasonIn", "archiveReasonNotIn", "archiveReasonIsNil", "archiveReasonNotNil", "hasCustomer", "hasCustomerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "archived", "archivedNEQ", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "archiveReason", "archiveReasonNEQ", "archiveReasonIn", "archiveReasonNotIn", "archiveReasonIsNil", "archiveReasonNotNil", "hasCustomer", "hasCustomerWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13771,6 +15765,76 @@ func (ec *executionContext) unmarshalInputProjectWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.ArchivedNEQ = data
+		case "completedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAt = data
+		case "completedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtNEQ = data
+		case "completedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtIn = data
+		case "completedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtNotIn = data
+		case "completedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtGT = data
+		case "completedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtGTE = data
+		case "completedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtLT = data
+		case "completedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtLTE = data
+		case "completedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtIsNil = data
+		case "completedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedAtNotNil = data
 		case "archiveReason":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("archiveReason"))
 			data, err := ec.unmarshalODeclineReason2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋprojectᚐArchiveReason(ctx, v)
@@ -13827,6 +15891,94 @@ func (ec *executionContext) unmarshalInputProjectWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasCustomerWith = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputRecordRevenueShareInput(ctx context.Context, obj any) (deals.RecordRevenueShareInput, error) {
+	var it deals.RecordRevenueShareInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "amount", "reference"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNMoneyInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "reference":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reference"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reference = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputReviewCustomerInput(ctx context.Context, obj any) (deals.ReviewCustomerInput, error) {
+	var it deals.ReviewCustomerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "rating", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
 		}
 	}
 	return it, nil
@@ -14115,6 +16267,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Tenant(ctx, sel, obj)
+	case *ent.Survey:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Survey(ctx, sel, obj)
 	case *ent.StatusChange:
 		if obj == nil {
 			return graphql.Null
@@ -14130,6 +16287,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Project(ctx, sel, obj)
+	case *ent.Payment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Payment(ctx, sel, obj)
 	case *ent.Member:
 		if obj == nil {
 			return graphql.Null
@@ -14140,6 +16302,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._File(ctx, sel, obj)
+	case *ent.CustomerReview:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CustomerReview(ctx, sel, obj)
 	case *ent.Customer:
 		if obj == nil {
 			return graphql.Null
@@ -14484,6 +16651,64 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var customerReviewImplementors = []string{"CustomerReview", "Node"}
+
+func (ec *executionContext) _CustomerReview(ctx context.Context, sel ast.SelectionSet, obj *ent.CustomerReview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerReviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerReview")
+		case "id":
+			out.Values[i] = ec._CustomerReview_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._CustomerReview_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._CustomerReview_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rating":
+			out.Values[i] = ec._CustomerReview_rating(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._CustomerReview_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var cycleTimeImplementors = []string{"CycleTime"}
 
 func (ec *executionContext) _CycleTime(ctx context.Context, sel ast.SelectionSet, obj *timetrack.CycleTime) graphql.Marshaler {
@@ -14764,6 +16989,49 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var moneyImplementors = []string{"Money"}
+
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *deals.Money) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Money")
+		case "amount":
+			out.Values[i] = ec._Money_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -14794,6 +17062,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addMember":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addMember(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPaymentLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPaymentLink(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordRevenueSharePayment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordRevenueSharePayment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewCustomer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reviewCustomer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitSurvey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitSurvey(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -14987,6 +17290,64 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var nPSImplementors = []string{"NPS"}
+
+func (ec *executionContext) _NPS(ctx context.Context, sel ast.SelectionSet, obj *deals.NPS) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nPSImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NPS")
+		case "score":
+			out.Values[i] = ec._NPS_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "responses":
+			out.Values[i] = ec._NPS_responses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "promoters":
+			out.Values[i] = ec._NPS_promoters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passives":
+			out.Values[i] = ec._NPS_passives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detractors":
+			out.Values[i] = ec._NPS_detractors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *entgql.PageInfo[pulid.ID]) graphql.Marshaler {
@@ -15019,6 +17380,132 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
+var paymentImplementors = []string{"Payment", "Node"}
+
+func (ec *executionContext) _Payment(ctx context.Context, sel ast.SelectionSet, obj *ent.Payment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, paymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Payment")
+		case "id":
+			out.Values[i] = ec._Payment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Payment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Payment_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Payment_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "provider":
+			out.Values[i] = ec._Payment_provider(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "externalID":
+			out.Values[i] = ec._Payment_externalID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._Payment_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Payment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "paidAt":
+			out.Values[i] = ec._Payment_paidAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reference":
+			out.Values[i] = ec._Payment_reference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Payment_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Payment_amount(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15294,6 +17781,11 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "completedAt":
+			out.Values[i] = ec._Project_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "archiveReason":
 			out.Values[i] = ec._Project_archiveReason(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -15385,6 +17877,158 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 					}
 				}()
 				res = ec._Project_customer(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "payments":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Project_payments(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "finalDealValue":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Project_finalDealValue(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "survey":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Project_survey(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "review":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Project_review(ctx, field, obj)
 				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -16700,6 +19344,112 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var surveyImplementors = []string{"Survey", "Node"}
+
+func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, obj *ent.Survey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, surveyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Survey")
+		case "id":
+			out.Values[i] = ec._Survey_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Survey_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Survey_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sentAt":
+			out.Values[i] = ec._Survey_sentAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "score":
+			out.Values[i] = ec._Survey_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "comment":
+			out.Values[i] = ec._Survey_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "answeredAt":
+			out.Values[i] = ec._Survey_answeredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Survey_url(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	ec.ProcessDeferredGroup(graphql.DeferredGroup{
+		Defers:   deferLabelToView,
+		Path:     graphql.GetPath(ctx),
+		FieldSet: deferredFieldSet,
+		Context:  ctx,
+	})
+
+	return out
+}
+
 var tenantImplementors = []string{"Tenant", "Node"}
 
 func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, obj *ent.Tenant) graphql.Marshaler {
@@ -16742,6 +19492,44 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "nps":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Tenant_nps(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		case "workflows":
 			field := field
 
@@ -18111,8 +20899,18 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalNCompleteProjectInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐCompleteProjectInput(ctx context.Context, v any) (deals.CompleteProjectInput, error) {
+	res, err := ec.unmarshalInputCompleteProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateAutomationInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCreateAutomationInput(ctx context.Context, v any) (workflow.CreateAutomationInput, error) {
 	res, err := ec.unmarshalInputCreateAutomationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePaymentLinkInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐCreatePaymentLinkInput(ctx context.Context, v any) (deals.CreatePaymentLinkInput, error) {
+	res, err := ec.unmarshalInputCreatePaymentLinkInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -18144,6 +20942,16 @@ func (ec *executionContext) marshalNCustomer2ᚖgithubᚗcomᚋlanesᚑdevᚋlan
 		return graphql.Null
 	}
 	return ec._Customer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCustomerReview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐCustomerReview(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerReview) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._CustomerReview(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCustomerWhereInput2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐCustomerWhereInput(ctx context.Context, v any) (*ent.CustomerWhereInput, error) {
@@ -18362,6 +21170,21 @@ func (ec *executionContext) unmarshalNMemberWhereInput2ᚖgithubᚗcomᚋlanes�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMoney2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *deals.Money) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMoneyInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx context.Context, v any) (deals.Money, error) {
+	res, err := ec.unmarshalInputMoneyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNMoveProjectInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐMoveProjectInput(ctx context.Context, v any) (workflow.MoveProjectInput, error) {
 	res, err := ec.unmarshalInputMoveProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18370,6 +21193,16 @@ func (ec *executionContext) unmarshalNMoveProjectInput2githubᚗcomᚋlanesᚑde
 func (ec *executionContext) unmarshalNMyDataInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋportalᚐMyDataInput(ctx context.Context, v any) (portal.MyDataInput, error) {
 	res, err := ec.unmarshalInputMyDataInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNNPS2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐNPS(ctx context.Context, sel ast.SelectionSet, v *deals.NPS) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._NPS(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
@@ -18394,6 +21227,52 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 
 func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v entgql.PageInfo[pulid.ID]) graphql.Marshaler {
 	return ec._PageInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPayment2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐPaymentᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Payment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPayment2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐPayment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPayment2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐPayment(ctx context.Context, sel ast.SelectionSet, v *ent.Payment) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Payment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPaymentKind2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋpaymentᚐKind(ctx context.Context, v any) (payment.Kind, error) {
+	var res payment.Kind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentKind2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋpaymentᚐKind(ctx context.Context, sel ast.SelectionSet, v payment.Kind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPaymentStatus2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋpaymentᚐStatus(ctx context.Context, v any) (payment.Status, error) {
+	var res payment.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPaymentStatus2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋpaymentᚐStatus(ctx context.Context, sel ast.SelectionSet, v payment.Status) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNPinFeedbackInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋportalᚐPinFeedbackInput(ctx context.Context, v any) (portal.PinFeedbackInput, error) {
@@ -18533,6 +21412,16 @@ func (ec *executionContext) unmarshalNProjectWhereInput2ᚖgithubᚗcomᚋlanes�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRecordRevenueShareInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐRecordRevenueShareInput(ctx context.Context, v any) (deals.RecordRevenueShareInput, error) {
+	res, err := ec.unmarshalInputRecordRevenueShareInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReviewCustomerInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐReviewCustomerInput(ctx context.Context, v any) (deals.ReviewCustomerInput, error) {
+	res, err := ec.unmarshalInputReviewCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNStatus2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Status) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18661,6 +21550,16 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNSurvey2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐSurvey(ctx context.Context, sel ast.SelectionSet, v *ent.Survey) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Survey(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTenant(ctx context.Context, sel ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {
@@ -19149,6 +22048,13 @@ func (ec *executionContext) unmarshalOCustomerInput2ᚖgithubᚗcomᚋlanesᚑde
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCustomerReview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐCustomerReview(ctx context.Context, sel ast.SelectionSet, v *ent.CustomerReview) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerReview(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOCustomerWhereInput2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐCustomerWhereInputᚄ(ctx context.Context, v any) ([]*ent.CustomerWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -19431,6 +22337,13 @@ func (ec *executionContext) unmarshalOMemberWhereInput2ᚖgithubᚗcomᚋlanes�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOMoney2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐMoney(ctx context.Context, sel ast.SelectionSet, v *deals.Money) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Money(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v ent.Noder) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19572,6 +22485,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSurvey2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐSurvey(ctx context.Context, sel ast.SelectionSet, v *ent.Survey) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Survey(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTenant2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTenant(ctx context.Context, sel ast.SelectionSet, v *ent.Tenant) graphql.Marshaler {

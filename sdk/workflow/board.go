@@ -31,6 +31,9 @@ type BoardOptions struct {
 	OpenTodos bool
 	// SkipCustomers leaves the cards' customers unloaded.
 	SkipCustomers bool
+	// Archived shows the archived projects (e.g. declined leads) instead
+	// of the active ones.
+	Archived bool
 }
 
 // Board is a kanban board: one column per enabled status, in order.
@@ -113,13 +116,13 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		counts, err = s.columnCounts(gctx, f.w.ID, ids)
+		counts, err = s.columnCounts(gctx, f.w.ID, ids, opts.Archived)
 		return err
 	})
 	g.Go(func() (err error) {
 		a, _ := tenant.FromContext(gctx)
 		q := s.client.Project.Query().
-			Where(firstOfEachColumn(a.TenantID, f.w.ID, ids, after, first+1)).
+			Where(firstOfEachColumn(a.TenantID, f.w.ID, ids, opts.Archived, after, first+1)).
 			Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID))
 		if !opts.SkipCustomers {
 			q.WithCustomer()
@@ -176,14 +179,15 @@ func rankCursor(c *ent.Cursor) (*ent.Cursor, error) {
 	return c, nil
 }
 
-// columnCounts counts the active projects per status, in one query.
-func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusIDs []pulid.ID) (map[pulid.ID]int, error) {
+// columnCounts counts the active (or archived) projects per status, in one
+// query.
+func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusIDs []pulid.ID, archived bool) (map[pulid.ID]int, error) {
 	var rows []struct {
 		StatusID pulid.ID `json:"status_id"`
 		Count    int      `json:"count"`
 	}
 	err := s.client.Project.Query().
-		Where(project.WorkflowID(workflowID), active(), project.StatusIDIn(statusIDs...)).
+		Where(project.WorkflowID(workflowID), archivedIs(archived), project.StatusIDIn(statusIDs...)).
 		GroupBy(project.FieldStatusID).
 		Aggregate(ent.Count()).
 		Scan(ctx, &rows)
@@ -202,7 +206,7 @@ func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusI
 // range scan of the board index (tenant_id, workflow_id, status_id,
 // archived, rank, id) with a LIMIT, joined by UNION ALL: the cost follows
 // the page size and the number of columns, not the number of projects.
-func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, after *ent.Cursor, n int) predicate.Project {
+func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, archived bool, after *ent.Cursor, n int) predicate.Project {
 	return func(s *sql.Selector) {
 		var union *sql.Selector
 		for i, statusID := range statusIDs {
@@ -211,7 +215,7 @@ func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, afte
 				sql.EQ(t.C(tenant.TenantColumn), tenantID),
 				sql.EQ(t.C(project.FieldWorkflowID), workflowID),
 				sql.EQ(t.C(project.FieldStatusID), statusID),
-				isFalse(t.C(project.FieldArchived)),
+				boolIs(t.C(project.FieldArchived), archived),
 			}
 			if after != nil {
 				r := after.Value.(string)
@@ -256,13 +260,15 @@ func connection(cards []*ent.Project, first, total int, hasPrevious bool) *ent.P
 	return conn
 }
 
-// active selects the projects on the board (not archived). It compares
-// with false instead of ent's NOT archived, which SQLite cannot match to
-// the board index.
-func active() predicate.Project {
-	return func(s *sql.Selector) { s.Where(isFalse(s.C(project.FieldArchived))) }
+// active selects the projects on the board (not archived).
+func active() predicate.Project { return archivedIs(false) }
+
+// archivedIs compares with a bound boolean instead of ent's NOT archived,
+// which SQLite cannot match to the board index.
+func archivedIs(archived bool) predicate.Project {
+	return func(s *sql.Selector) { s.Where(boolIs(s.C(project.FieldArchived), archived)) }
 }
 
-func isFalse(column string) *sql.Predicate {
-	return sql.P(func(b *sql.Builder) { b.Ident(column).WriteOp(sql.OpEQ).Arg(false) })
+func boolIs(column string, v bool) *sql.Predicate {
+	return sql.P(func(b *sql.Builder) { b.Ident(column).WriteOp(sql.OpEQ).Arg(v) })
 }

@@ -21,4 +21,7 @@ var (
 	ErrWIPLimit             = errcode.New(errcode.WIPLimit, "the column is at its WIP limit")
 	ErrVersionConflict      = errcode.New(errcode.Conflict, "the project changed since you read it")
 	ErrProgressNotAllowed   = errcode.New(errcode.TransitionNotAllowed, "progress can only be set in the workflow's progress status")
+	// ErrNeedUnmet: the transition needs something not provided (details:
+	// "need"); services that provide it call TransitionTx.
+	ErrNeedUnmet = errcode.New(errcode.TransitionNotAllowed, "the transition needs more")
 )

@@ -396,7 +396,7 @@ func (s *Service) takeAction(ctx context.Context, c *ent.Client, a tenant.Actor,
 				return nil, errcode.Invalid("reason", "a reason is required")
 			}
 		case !slices.Contains(verified, need):
-			return nil, ErrTransitionNotAllowed.WithMessage("%s needs %s", action, need).With("needs", t.Needs)
+			return nil, ErrNeedUnmet.WithMessage("%s needs %s", action, need).With("need", need).With("needs", t.Needs)
 		}
 	}
 	to := f.byKey[t.To]
