@@ -70,6 +70,12 @@ type Config struct {
 	// minutes; on PostgreSQL changes reach every replica at once anyway).
 	PolicyCacheTenants int
 	PolicyCacheTTL     time.Duration
+	// ConfigCacheTenants bounds the tenants whose workflows (statuses,
+	// transitions, automations) are cached (default 10,000); ConfigCacheTTL
+	// bounds how long (default 1 minute; on PostgreSQL changes reach every
+	// replica at once anyway).
+	ConfigCacheTenants int
+	ConfigCacheTTL     time.Duration
 
 	// StripeKey enables payment links through Stripe (LANES_STRIPE_KEY);
 	// StripeAPIBase points at another Stripe API, e.g. a local stripe-mock;

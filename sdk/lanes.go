@@ -95,7 +95,10 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			return nil, err
 		}
 	}
-	engine := workflow.NewService(workflow.Config{Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect})
+	engine := workflow.NewService(workflow.Config{
+		Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect,
+		ConfigCacheTenants: cfg.ConfigCacheTenants, ConfigCacheTTL: cfg.ConfigCacheTTL,
+	})
 	features, err := policies.NewFeatures(policies.FeaturesConfig{
 		Client:   db.Client,
 		Defaults: featureDefaults(templates),
@@ -163,7 +166,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	if db.Dialect == dialect.Postgres {
 		listenCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		l.stop = stop
-		go l.listenPolicyChanges(listenCtx)
+		go l.listenChanges(listenCtx)
 	}
 	return l, nil
 }

@@ -6,21 +6,24 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
-// listenPolicyChanges invalidates cached feature decisions when any replica
-// changes a tenant's policies (PostgreSQL LISTEN/NOTIFY), reconnecting with
-// backoff until Lanes closes. While disconnected, every tenant's cache is
-// dropped on reconnect, so no change is missed.
-func (l *Lanes) listenPolicyChanges(ctx context.Context) {
+// listenChanges invalidates cached feature decisions and workflows when any
+// replica changes a tenant's policies or workflow configuration
+// (PostgreSQL LISTEN/NOTIFY), reconnecting with backoff until Lanes closes.
+// Every tenant's caches are dropped on (re)connect, so a change made while
+// disconnected is not missed.
+func (l *Lanes) listenChanges(ctx context.Context) {
 	backoff := time.Second
 	for ctx.Err() == nil {
 		err := l.listenOnce(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		l.cfg.Logger.Warn("policy change listener disconnected", "err", err, "retry", backoff)
+		l.cfg.Logger.Warn("change listener disconnected", "err", err, "retry", backoff)
 		select {
 		case <-ctx.Done():
 			return
@@ -36,15 +39,24 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+policies.NotifyChannel); err != nil {
-		return err
+	for _, channel := range []string{policies.NotifyChannel, workflow.ConfigChannel} {
+		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
+			return err
+		}
 	}
-	l.features.InvalidateAll() // changes made while we were not listening
+	// Changes made while we were not listening.
+	l.features.InvalidateAll()
+	l.Workflows.InvalidateAllConfig()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return err
 		}
-		l.features.Invalidate(n.Payload)
+		switch n.Channel {
+		case policies.NotifyChannel:
+			l.features.Invalidate(n.Payload)
+		case workflow.ConfigChannel:
+			l.Workflows.InvalidateConfig(pulid.ID(n.Payload))
+		}
 	}
 }

@@ -313,18 +313,8 @@ func customerContext(t *testing.T, s *sdktest.Server, c lanestest.Client) contex
 // SQLite.
 func TestPolicyChangesReachOtherInstances(t *testing.T) {
 	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
-		ttl := time.Hour
-		if db.Name == "sqlite" {
-			ttl = 200 * time.Millisecond
-		}
-		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.PolicyCacheTTL = ttl })
-		a := newTeam(t, s, "alpha")
+		a, other, ctx := twoInstances(t, db)
 		p := create(t, a.member, "website", "Site")
-		other, err := sdk.Open(context.Background(), sdk.Config{DatabaseURL: db.URL, DataDir: t.TempDir(), PolicyCacheTTL: ttl})
-		require.NoError(t, err)
-		defer other.Close()
-		ctx, err := other.AsMember(context.Background(), "alpha", "alpha-member")
-		require.NoError(t, err)
 		can := func() bool {
 			ok, err := other.Portal.CanUse(ctx, pulid.ID(p.ID), policies.Statistics)
 			require.NoError(t, err)

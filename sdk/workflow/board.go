@@ -60,7 +60,7 @@ func (s *Service) Board(ctx context.Context, workflowKey string, opts BoardOptio
 	if err := s.canRead(ctx); err != nil {
 		return nil, err
 	}
-	f, err := loadFlowByKey(ctx, s.client, workflowKey)
+	f, err := s.flowByKey(ctx, s.client, workflowKey)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) BoardColumn(ctx context.Context, workflowKey, statusKey string
 	if err := s.canRead(ctx); err != nil {
 		return nil, nil, err
 	}
-	f, err := loadFlowByKey(ctx, s.client, workflowKey)
+	f, err := s.flowByKey(ctx, s.client, workflowKey)
 	if err != nil {
 		return nil, nil, err
 	}

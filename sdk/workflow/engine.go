@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/predicate"
@@ -55,7 +57,7 @@ func actorLabel(a tenant.Actor) string {
 // projects do not wait for each other. (SQLite serialises write
 // transactions as a whole.)
 func (s *Service) lockProject(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Project, error) {
-	q := c.Project.Query().Where(project.ID(id))
+	q := c.Project.Query().Where(project.ID(id)).Modify(openBlockingTodos)
 	if s.postgres {
 		q.ForUpdate()
 	}
@@ -81,7 +83,7 @@ func (s *Service) beginChange(ctx context.Context, c *ent.Client, id pulid.ID) (
 	if err != nil {
 		return a, nil, nil, err
 	}
-	f, err := loadFlow(ctx, c, p.WorkflowID)
+	f, err := s.flowByID(ctx, c, p.WorkflowID)
 	if err != nil {
 		return a, nil, nil, err
 	}
@@ -98,14 +100,38 @@ func checkVersion(p *ent.Project, expected *int) error {
 	return nil
 }
 
+// openBlockingTodosColumn is read with the locked project (lockProject):
+// the blocking to-dos of its current status that are open.
+const openBlockingTodosColumn = "open_blocking_todos"
+
+// openBlockingTodos adds the count of the project's open blocking to-dos
+// of its current status to the project's row, saving a query per move.
+func openBlockingTodos(s *sql.Selector) {
+	t := sql.Table(todo.Table)
+	s.AppendSelectExprAs(sql.Select(sql.Count("*")).From(t).Where(sql.And(
+		sql.ColumnsEQ(t.C(tenant.TenantColumn), s.C(tenant.TenantColumn)),
+		sql.ColumnsEQ(t.C(todo.FieldProjectID), s.C(project.FieldID)),
+		sql.ColumnsEQ(t.C(todo.FieldStatusID), s.C(project.FieldStatusID)),
+		boolIs(t.C(todo.FieldBlocking), true),
+		boolIs(t.C(todo.FieldDone), false),
+	)), openBlockingTodosColumn)
+}
+
 // checkLeave refuses to let a project leave its status while a blocking
-// to-do created in that status is open.
-func (s *Service) checkLeave(ctx context.Context, c *ent.Client, p *ent.Project) error {
-	open, err := c.Todo.Query().
-		Where(todo.ProjectID(p.ID), todo.StatusID(p.StatusID), todo.Blocking(true), todo.Done(false)).
-		Count(ctx)
+// to-do created in that status is open (counted by lockProject).
+func (s *Service) checkLeave(_ context.Context, _ *ent.Client, p *ent.Project) error {
+	v, err := p.Value(openBlockingTodosColumn)
 	if err != nil {
-		return fmt.Errorf("count blocking to-dos: %w", err)
+		return fmt.Errorf("blocking to-dos of %s were not read: %w", p.ID, err)
+	}
+	var open int64
+	switch n := v.(type) {
+	case int64:
+		open = n
+	case float64:
+		open = int64(n)
+	default:
+		return fmt.Errorf("blocking to-dos of %s: unexpected count %T", p.ID, v)
 	}
 	if open > 0 {
 		return ErrChecklistIncomplete.With("openBlockingTodos", open)
@@ -153,35 +179,42 @@ func (s *Service) checkEnter(ctx context.Context, c *ent.Client, to *ent.Status,
 // apply writes a change: the project row (status, rank, version + 1), and
 // for a status change the history row and the to-dos of the automations
 // that fire, all in the caller's transaction.
-func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, p *ent.Project, ch change) (*ent.Project, error) {
-	upd := c.Project.UpdateOneID(p.ID).
-		Where(project.Version(p.Version)).
-		SetVersion(p.Version + 1).
-		SetRank(ch.rank)
+func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, f *flow, p *ent.Project, ch change) (*ent.Project, error) {
+	// One UPDATE, no read-back: the new row is known.
+	updated := *p
+	updated.Version, updated.Rank, updated.UpdatedAt = p.Version+1, ch.rank, time.Now()
+	upd := c.Project.Update().
+		Where(project.ID(p.ID), project.Version(p.Version)).
+		SetVersion(updated.Version).
+		SetRank(updated.Rank).
+		SetUpdatedAt(updated.UpdatedAt)
 	moved := ch.from == nil || ch.to.ID != ch.from.ID
 	if moved {
 		upd.SetStatusID(ch.to.ID)
+		updated.StatusID = ch.to.ID
 	}
 	if ch.archiveReason != nil {
 		upd.SetArchived(true).SetArchiveReason(*ch.archiveReason).SetNillableArchiveNote(ch.note)
+		updated.Archived, updated.ArchiveReason, updated.ArchiveNote = true, ch.archiveReason, ch.note
 	}
-	updated, err := upd.Save(ctx)
-	if ent.IsNotFound(err) {
-		return nil, ErrVersionConflict.With("expectedVersion", p.Version)
-	}
+	n, err := upd.Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("update project %s: %w", p.ID, err)
 	}
+	if n != 1 {
+		return nil, ErrVersionConflict.With("expectedVersion", p.Version)
+	}
 	if moved {
-		if err := s.record(ctx, c, a, p.ID, ch); err != nil {
+		if err := s.record(ctx, c, a, f, p.ID, ch); err != nil {
 			return nil, err
 		}
 	}
-	return updated, nil
+	updated.Edges = ent.ProjectEdges{}
+	return &updated, nil
 }
 
 // record writes the history row of a status change and runs automations.
-func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, projectID pulid.ID, ch change) error {
+func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, f *flow, projectID pulid.ID, ch change) error {
 	hist := c.StatusChange.Create().
 		SetProjectID(projectID).
 		SetToStatusID(ch.to.ID).
@@ -196,22 +229,20 @@ func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, pro
 	if err := hist.Exec(ctx); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
-	return s.runAutomations(ctx, c, projectID, ch.from, ch.to)
+	return s.runAutomations(ctx, c, f, projectID, ch.from, ch.to)
 }
 
-// runAutomations creates the to-dos of the automations on leaving from and
-// entering to: one query for the automations, one insert for the to-dos.
-func (s *Service) runAutomations(ctx context.Context, c *ent.Client, projectID pulid.ID, from, to *ent.Status) error {
-	fires := automation.And(automation.StatusID(to.ID), automation.TriggerEQ(automation.TriggerENTER))
-	if from != nil {
-		fires = automation.Or(fires, automation.And(automation.StatusID(from.ID), automation.TriggerEQ(automation.TriggerLEAVE)))
-	}
-	autos, err := c.Automation.Query().Where(fires).Order(ent.Asc(automation.FieldCreatedAt), ent.Asc(automation.FieldID)).All(ctx)
-	if err != nil {
-		return fmt.Errorf("load automations: %w", err)
-	}
+// runAutomations creates the to-dos of the automations that fire on
+// leaving from and entering to (read from the cached configuration): one
+// insert, none when nothing fires.
+func (s *Service) runAutomations(ctx context.Context, c *ent.Client, f *flow, projectID pulid.ID, from, to *ent.Status) error {
 	var todos []*ent.TodoCreate
-	for _, au := range autos {
+	for _, au := range f.automations {
+		fires := au.StatusID == to.ID && au.Trigger == automation.TriggerENTER ||
+			from != nil && au.StatusID == from.ID && au.Trigger == automation.TriggerLEAVE
+		if !fires {
+			continue
+		}
 		for _, tt := range au.Todos {
 			// A to-do belongs to the status the project is in now: the
 			// one it entered. LEAVE to-dos follow the project there.

@@ -19,6 +19,8 @@ type flow struct {
 	statuses []*ent.Status // board order
 	byID     map[pulid.ID]*ent.Status
 	byKey    map[string]*ent.Status
+	// automations of the workflow, oldest first.
+	automations []*ent.Automation
 }
 
 func newFlow(w *ent.Workflow) *flow {
@@ -38,16 +40,8 @@ func newFlow(w *ent.Workflow) *flow {
 
 func withOrderedStatuses(q *ent.StatusQuery) { q.Order(ent.Asc(status.FieldPosition)) }
 
-// loadFlow reads a workflow and its statuses (two queries).
-func loadFlow(ctx context.Context, c *ent.Client, id pulid.ID) (*flow, error) {
-	w, err := c.Workflow.Query().Where(entworkflow.ID(id)).WithStatuses(withOrderedStatuses).Only(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("load workflow %s: %w", id, err)
-	}
-	return newFlow(w), nil
-}
-
-// loadFlowByKey reads the workflow with the key, or ErrWorkflowNotFound.
+// loadFlowByKey reads the workflow with the key, or ErrWorkflowNotFound,
+// bypassing the cache (for configuration changes).
 func loadFlowByKey(ctx context.Context, c *ent.Client, key string) (*flow, error) {
 	w, err := c.Workflow.Query().Where(entworkflow.Key(key)).WithStatuses(withOrderedStatuses).Only(ctx)
 	if ent.IsNotFound(err) {

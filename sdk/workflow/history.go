@@ -63,7 +63,7 @@ func (s *Service) Steps(ctx context.Context, p *ent.Project) ([]*Step, error) {
 	if err := s.canRead(ctx); err != nil {
 		return nil, err
 	}
-	f, err := loadFlow(ctx, s.client, p.WorkflowID)
+	f, err := s.flowByID(ctx, s.client, p.WorkflowID)
 	if err != nil {
 		return nil, err
 	}

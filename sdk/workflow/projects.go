@@ -57,7 +57,7 @@ func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*en
 	}
 	var created *ent.Project
 	err = entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
-		f, err := loadFlowByKey(ctx, c, in.Workflow)
+		f, err := s.flowByKey(ctx, c, in.Workflow)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*en
 			return fmt.Errorf("create project: %w", err)
 		}
 		created = p
-		return s.record(ctx, c, a, p.ID, change{to: start, action: ActionCreate})
+		return s.record(ctx, c, a, f, p.ID, change{to: start, action: ActionCreate})
 	})
 	if err != nil {
 		return nil, err
@@ -216,7 +216,7 @@ func (s *Service) MoveProject(ctx context.Context, in MoveProjectInput) (*ent.Pr
 		if ch.rank, err = s.dropRank(ctx, c, p, to, after, before); err != nil {
 			return err
 		}
-		moved, err = s.apply(ctx, c, a, p, ch)
+		moved, err = s.apply(ctx, c, a, f, p, ch)
 		return err
 	})
 	if err != nil {
@@ -324,7 +324,7 @@ func (s *Service) transition(ctx context.Context, c *ent.Client, a tenant.Actor,
 	if err != nil {
 		return nil, err
 	}
-	return s.apply(ctx, c, a, p, change{from: from, to: to, action: action, rank: r, reason: reason, note: note, archiveReason: archive})
+	return s.apply(ctx, c, a, f, p, change{from: from, to: to, action: action, rank: r, reason: reason, note: note, archiveReason: archive})
 }
 
 // ActionInput carries what an action's transition may need.
@@ -421,7 +421,7 @@ func (s *Service) takeAction(ctx context.Context, c *ent.Client, a tenant.Actor,
 			ch.archiveReason = in.Reason
 		}
 	}
-	return s.apply(ctx, c, a, p, ch)
+	return s.apply(ctx, c, a, f, p, ch)
 }
 
 // The partner-lead actions of the contract.

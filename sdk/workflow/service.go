@@ -5,6 +5,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"entgo.io/ent/dialect"
 
@@ -25,6 +26,7 @@ type Service struct {
 	// postgres: lock rows (SELECT ... FOR UPDATE); SQLite transactions
 	// are serialised by BEGIN IMMEDIATE instead.
 	postgres bool
+	cache    *configCache
 }
 
 // Config are the dependencies of the workflow service.
@@ -34,6 +36,11 @@ type Config struct {
 	Templates map[string]Template
 	// Dialect is the database dialect (dialect.SQLite or dialect.Postgres).
 	Dialect string
+	// ConfigCacheTenants bounds the tenants whose workflows are cached
+	// (default 10,000); ConfigCacheTTL bounds how long a tenant's workflows
+	// stay cached when a change notification is missed (default 1 minute).
+	ConfigCacheTenants int
+	ConfigCacheTTL     time.Duration
 }
 
 // NewService returns the workflow service.
@@ -43,6 +50,7 @@ func NewService(cfg Config) *Service {
 		authz:     cfg.Authz,
 		templates: cfg.Templates,
 		postgres:  cfg.Dialect == dialect.Postgres,
+		cache:     newConfigCache(cfg.ConfigCacheTenants, cfg.ConfigCacheTTL),
 	}
 }
 

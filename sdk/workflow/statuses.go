@@ -69,8 +69,10 @@ func (s *Service) SetStatusEnabled(ctx context.Context, workflowKey, statusKey s
 			out = st
 			return nil
 		}
-		out, err = c.Status.UpdateOne(st).SetEnabled(enabled).Save(ctx)
-		return err
+		if out, err = c.Status.UpdateOne(st).SetEnabled(enabled).Save(ctx); err != nil {
+			return err
+		}
+		return s.configChanged(ctx, c)
 	})
 	if err != nil {
 		return nil, err
@@ -123,8 +125,10 @@ func (s *Service) UpdateStatus(ctx context.Context, in UpdateStatusInput) (*ent.
 				upd.SetWipLimit(*in.WIPLimit)
 			}
 		}
-		out, err = upd.Save(ctx)
-		return err
+		if out, err = upd.Save(ctx); err != nil {
+			return err
+		}
+		return s.configChanged(ctx, c)
 	})
 	if err != nil {
 		return nil, err

@@ -52,13 +52,15 @@ func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput
 			}
 			todos[i] = schematype.TodoTemplate{Title: title, Blocking: t.Blocking}
 		}
-		out, err = c.Automation.Create().
+		if out, err = c.Automation.Create().
 			SetWorkflowID(f.w.ID).
 			SetStatusID(st.ID).
 			SetTrigger(in.On).
 			SetTodos(todos).
-			Save(ctx)
-		return err
+			Save(ctx); err != nil {
+			return err
+		}
+		return s.configChanged(ctx, c)
 	})
 	if err != nil {
 		return nil, err
