@@ -317,7 +317,7 @@ func (g *tenantGen) projectCreate(c *ent.Client, pl planned, i int, customer pul
 	case "secured":
 		b.SetVersion(4)
 	case "completed":
-		b.SetCompletedAt(pl.created.Add(20*24*time.Hour)).SetFinalDealAmount(int64(50_000 + g.rng.IntN(500_000))).
+		b.SetCompletedAt(pl.created.Add(20 * 24 * time.Hour)).SetFinalDealAmount(int64(50_000 + g.rng.IntN(500_000))).
 			SetFinalDealCurrency("EUR").SetVersion(5)
 	}
 	return b
