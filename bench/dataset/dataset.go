@@ -66,7 +66,7 @@ const DefaultSeed = 20261122
 
 // Version changes whenever the generator writes different data; cached
 // databases of another version are rebuilt.
-const Version = 1
+const Version = 2
 
 // DefaultAnchor is the "now" of the generated data: every timestamp lies
 // before it, so reports over fixed periods give the same rows every run.

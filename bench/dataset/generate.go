@@ -9,14 +9,17 @@ import (
 	"entgo.io/ent/dialect"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/schema/schematype"
 	"github.com/lanes-dev/lanes/ent/status"
 	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/sdk/workflow/rank"
 	"github.com/lanes-dev/lanes/tenant/auth"
 	"github.com/lanes-dev/lanes/tenant/role"
@@ -105,7 +108,7 @@ func (g *tenantGen) run(ctx context.Context) (*Tenant, error) {
 		return nil, err
 	}
 	g.out = &Tenant{ID: string(t.ID), Slug: slug}
-	steps := []func() error{g.addMembers, g.loadStatuses, g.addProjects, g.addTimeEntries, g.openPortalSessions, g.overrideFeatures}
+	steps := []func() error{g.addMembers, g.loadStatuses, g.addProjects, g.addTimeEntries, g.openPortalSessions, g.overrideFeatures, g.addAutomation}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -484,5 +487,20 @@ func (g *tenantGen) overrideFeatures() error {
 		}
 	}
 	g.rows["policy_rules"] += 2
+	return nil
+}
+
+// addAutomation gives every project entering "creation" two to-dos (after
+// the projects are written, so their history needs none), so that moves in
+// the benchmarks run automations.
+func (g *tenantGen) addAutomation() error {
+	_, err := g.l.Workflows.CreateAutomation(g.ctx, workflow.CreateAutomationInput{
+		Workflow: "website", Status: "creation", On: automation.TriggerENTER,
+		Todos: []schematype.TodoTemplate{{Title: "Set up the staging site"}, {Title: "Collect the content"}},
+	})
+	if err != nil {
+		return fmt.Errorf("create automation: %w", err)
+	}
+	g.rows["automations"]++
 	return nil
 }
