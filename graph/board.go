@@ -22,8 +22,7 @@ func (r *Resolver) board(ctx context.Context, workflowKey string, archived bool)
 		return nil, err
 	}
 	r.rememberOpenTodos(ctx, b.OpenTodos)
-	if _, ok := childField(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field,
-		"columns", "projects", "edges", "node", "trackedSeconds"); ok {
+	if selects(ctx, "columns", "projects", "edges", "node", "trackedSeconds") {
 		if err := r.loadTrackedSeconds(ctx, b.Columns...); err != nil {
 			return nil, err
 		}
@@ -68,8 +67,7 @@ func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey strin
 		return nil, err
 	}
 	r.rememberOpenTodos(ctx, b.OpenTodos)
-	if _, ok := childField(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field,
-		"projects", "edges", "node", "trackedSeconds"); ok {
+	if selects(ctx, "projects", "edges", "node", "trackedSeconds") {
 		if err := r.loadTrackedSeconds(ctx, col); err != nil {
 			return nil, err
 		}
@@ -104,6 +102,13 @@ func boardOptions(ctx context.Context, path ...string) workflow.BoardOptions {
 	_, customers := childField(opCtx, field, "edges", "node", "customer")
 	opts.SkipCustomers = !customers
 	return opts
+}
+
+// selects reports whether the operation selects the path of fields below
+// the field being resolved.
+func selects(ctx context.Context, path ...string) bool {
+	_, ok := childField(graphql.GetOperationContext(ctx), graphql.GetFieldContext(ctx).Field, path...)
+	return ok
 }
 
 // childField follows a path of field names through a selection set.

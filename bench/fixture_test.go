@@ -1,0 +1,192 @@
+// Package bench_test holds Lanes' in-process benchmarks: the real gqlgen
+// executor behind the real HTTP handler, on the generated dataset, each
+// beside a reference that does the same work with hand-written SQL through
+// pgx. They run on SQLite always and on PostgreSQL when
+// LANES_BENCH_DATABASE_URL names a server; LANES_BENCH_SIZES picks the
+// dataset sizes (default tiny, so that CI's single run stays quick).
+// docs/benchmarks.md says how to run them and what they showed.
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lanes-dev/lanes/bench/dataset"
+	"github.com/lanes-dev/lanes/bench/internal/sqlcount"
+	"github.com/lanes-dev/lanes/graph/contract"
+	"github.com/lanes-dev/lanes/sdk"
+	"github.com/lanes-dev/lanes/tenant/auth"
+)
+
+// Environment of the benchmarks.
+const (
+	envPostgres = "LANES_BENCH_DATABASE_URL" // PostgreSQL administrative URL
+	envSizes    = "LANES_BENCH_SIZES"        // comma-separated: tiny, S, L
+)
+
+// fixture is an open Lanes on a prepared dataset.
+type fixture struct {
+	kind     string // sqlite or postgres
+	size     dataset.Size
+	manifest *dataset.Manifest
+	lanes    *sdk.Lanes
+	handler  http.Handler
+	stmts    *sqlcount.Counter
+	// pool is a native pgx pool on the same database (PostgreSQL only),
+	// for the references.
+	pool *pgxpool.Pool
+}
+
+// forEachDataset runs fn as sub-benchmarks per database and size.
+func forEachDataset(b *testing.B, fn func(b *testing.B, f *fixture)) {
+	kinds := map[string]string{"sqlite": ""}
+	if u := os.Getenv(envPostgres); u != "" {
+		kinds["postgres"] = u
+	}
+	for _, kind := range []string{"sqlite", "postgres"} {
+		admin, ok := kinds[kind]
+		if !ok {
+			continue
+		}
+		b.Run(kind, func(b *testing.B) {
+			for _, size := range benchSizes(b) {
+				b.Run("size="+size.Name, func(b *testing.B) { fn(b, open(b, kind, admin, size)) })
+			}
+		})
+	}
+}
+
+func benchSizes(b *testing.B) []dataset.Size {
+	names := os.Getenv(envSizes)
+	if names == "" {
+		names = "tiny"
+	}
+	var out []dataset.Size
+	for _, name := range strings.Split(names, ",") {
+		s, err := dataset.SizeNamed(strings.TrimSpace(name))
+		require.NoError(b, err)
+		out = append(out, s)
+	}
+	return out
+}
+
+// open prepares the dataset (cached across runs) and opens Lanes on it
+// with a statement counter, closed when the benchmark ends.
+func open(b *testing.B, kind, admin string, size dataset.Size) *fixture {
+	b.Helper()
+	ctx := context.Background()
+	m, err := dataset.Prepare(ctx, dataset.PrepareOptions{Size: size, Seed: dataset.DefaultSeed, PostgresAdminURL: admin, Logf: b.Logf})
+	require.NoError(b, err)
+	f := &fixture{kind: kind, size: size, manifest: m, stmts: &sqlcount.Counter{}}
+	cfg := dataset.Config(m.DatabaseURL, m.Seed)
+	cfg.DataDir = b.TempDir()
+	cfg.WrapDriver = f.stmts.Wrap
+	cfg.RateLimit = -1 // one credential sends everything here
+	cfg.MaxOpenConns = 16
+	f.lanes, err = sdk.Open(ctx, cfg)
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = f.lanes.Close() })
+	f.handler = f.lanes.Handler()
+	if kind == "postgres" {
+		// The references get the database at its best, as Lanes does:
+		// plans for each statement's own arguments (see sdk/store).
+		pc, err := pgxpool.ParseConfig(m.DatabaseURL)
+		require.NoError(b, err)
+		pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+		f.pool, err = pgxpool.NewWithConfig(ctx, pc)
+		require.NoError(b, err)
+		b.Cleanup(f.pool.Close)
+	}
+	return f
+}
+
+// memberToken mints a JWT for the tenant's first staff member.
+func (f *fixture) memberToken(b *testing.B, t dataset.Tenant) string {
+	b.Helper()
+	tok, err := auth.MintHS256([]byte(f.manifest.JWTSecret), t.Slug, t.Staff()[0].ExternalID, 24*time.Hour)
+	require.NoError(b, err)
+	return tok
+}
+
+// request is a prepared contract operation.
+type request struct {
+	op   string
+	body []byte
+	auth string
+}
+
+func newRequest(b *testing.B, bearer, op string, vars map[string]any) request {
+	b.Helper()
+	body, err := json.Marshal(map[string]any{"operationName": op, "query": contract.MustOperation(op), "variables": vars})
+	require.NoError(b, err)
+	return request{op: op, body: body, auth: "Bearer " + bearer}
+}
+
+// serve runs the request through the handler and fails the benchmark on
+// any error; it returns the response body.
+func (f *fixture) serve(b *testing.B, r request) []byte {
+	req := httptest.NewRequest(http.MethodPost, sdk.GraphQLPath, bytes.NewReader(r.body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", r.auth)
+	rec := httptest.NewRecorder()
+	f.handler.ServeHTTP(rec, req)
+	body := rec.Body.Bytes()
+	if rec.Code != http.StatusOK || bytes.Contains(body, []byte(`"errors"`)) {
+		b.Fatalf("%s: %d %s", r.op, rec.Code, body[:min(len(body), 400)])
+	}
+	return body
+}
+
+// latencies collects per-operation durations and reports percentiles.
+type latencies []time.Duration
+
+func (l *latencies) time(fn func()) {
+	start := time.Now()
+	fn()
+	*l = append(*l, time.Since(start))
+}
+
+func (l latencies) report(b *testing.B) {
+	if len(l) == 0 {
+		return
+	}
+	s := slices.Clone(l)
+	slices.Sort(s)
+	at := func(q float64) float64 { return float64(s[int(q*float64(len(s)-1))].Microseconds()) }
+	b.ReportMetric(at(0.50), "p50-µs")
+	b.ReportMetric(at(0.99), "p99-µs")
+}
+
+// reportStatements reports the statements per operation counted since
+// before.
+func (f *fixture) reportStatements(b *testing.B, before int64, ops int) {
+	if ops > 0 {
+		b.ReportMetric(float64(f.stmts.Load()-before)/float64(ops), "stmts/op")
+	}
+}
+
+func mustPostgres(b *testing.B, f *fixture) {
+	if f.pool == nil {
+		b.Skip("the pgx reference needs PostgreSQL (" + envPostgres + ")")
+	}
+}
+
+func tenantID(f *fixture, i int) string { return f.manifest.Tenants[i].ID }
+
+func fatalIf(b *testing.B, err error, what string) {
+	if err != nil {
+		b.Fatal(fmt.Errorf("%s: %w", what, err))
+	}
+}
