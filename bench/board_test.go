@@ -18,16 +18,7 @@ func BenchmarkBoard(b *testing.B) {
 		t := f.manifest.Tenants[0]
 		req := newRequest(b, f.memberToken(b, t), "Board", map[string]any{"workflow": "website", "first": boardFirst})
 		f.serve(b, req) // warm: the tenant's configuration and credentials
-		b.Run("lanes", func(b *testing.B) {
-			var lat latencies
-			before := f.stmts.Load()
-			b.ReportAllocs()
-			for b.Loop() {
-				lat.time(func() { f.serve(b, req) })
-			}
-			f.reportStatements(b, before, len(lat))
-			lat.report(b)
-		})
+		b.Run("lanes", func(b *testing.B) { f.benchServe(b, req) })
 		b.Run("pgx-reference", func(b *testing.B) {
 			mustPostgres(b, f)
 			ctx := context.Background()

@@ -149,6 +149,19 @@ func (f *fixture) serve(b *testing.B, r request) []byte {
 	return body
 }
 
+// benchServe measures r through the handler: time and allocations per
+// op, latency percentiles and SQL statements per op.
+func (f *fixture) benchServe(b *testing.B, r request) {
+	var lat latencies
+	before := f.stmts.Load()
+	b.ReportAllocs()
+	for b.Loop() {
+		lat.time(func() { f.serve(b, r) })
+	}
+	f.reportStatements(b, before, len(lat))
+	lat.report(b)
+}
+
 // latencies collects per-operation durations and reports percentiles.
 type latencies []time.Duration
 

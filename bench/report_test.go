@@ -17,16 +17,7 @@ func BenchmarkTimeReport(b *testing.B) {
 		req := newRequest(b, f.memberToken(b, t), "TimeReport", map[string]any{"input": map[string]any{
 			"from": from, "to": to, "groupBy": []string{"STATUS", "MEMBER"},
 		}})
-		b.Run("lanes", func(b *testing.B) {
-			var lat latencies
-			before := f.stmts.Load()
-			b.ReportAllocs()
-			for b.Loop() {
-				lat.time(func() { f.serve(b, req) })
-			}
-			f.reportStatements(b, before, len(lat))
-			lat.report(b)
-		})
+		b.Run("lanes", func(b *testing.B) { f.benchServe(b, req) })
 		b.Run("pgx-reference", func(b *testing.B) {
 			mustPostgres(b, f)
 			var lat latencies
