@@ -36,18 +36,72 @@ type Features struct {
 	client   *ent.Client
 	model    model.Model
 	adapter  *EntAdapter
+	statuses statusIndex
 	defaults *decisions
 	notify   bool
 	cache    *decisionCache
 }
 
-// decisions maps workflow key → status key → unlocked features.
+// decisions are a tenant's unlocked features per status, indexed by the
+// statuses' numbers in Features.statuses: one small slice per tenant, so a
+// check touches a few cache lines however many tenants are cached.
 type decisions struct {
-	byStatus map[string]map[string]FeatureSet
+	sets []FeatureSet
 }
 
-func (d *decisions) get(workflow, status string) FeatureSet {
-	return d.byStatus[workflow][status]
+func (d *decisions) set(i int, set FeatureSet) {
+	if i >= len(d.sets) {
+		d.sets = append(d.sets, make([]FeatureSet, i+1-len(d.sets))...)
+	}
+	d.sets[i] = set
+}
+
+func (d *decisions) at(i int, ok bool) FeatureSet {
+	if !ok || i >= len(d.sets) {
+		return 0
+	}
+	return d.sets[i]
+}
+
+// statusIndex numbers the (workflow, status) pairs policies name. Reads
+// are lock-free (an immutable map swapped on the rare new pair).
+type statusIndex struct {
+	mu  sync.Mutex // serialises numbering
+	ids atomic.Pointer[map[statusRef]int]
+}
+
+type statusRef struct{ workflow, status string }
+
+func (x *statusIndex) lookup(workflow, status string) (int, bool) {
+	m := x.ids.Load()
+	if m == nil {
+		return 0, false
+	}
+	i, ok := (*m)[statusRef{workflow, status}]
+	return i, ok
+}
+
+func (x *statusIndex) number(workflow, status string) int {
+	if i, ok := x.lookup(workflow, status); ok {
+		return i
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	old := map[statusRef]int{}
+	if m := x.ids.Load(); m != nil {
+		old = *m
+	}
+	if i, ok := old[statusRef{workflow, status}]; ok {
+		return i
+	}
+	next := make(map[statusRef]int, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	i := len(old)
+	next[statusRef{workflow, status}] = i
+	x.ids.Store(&next)
+	return i
 }
 
 // FeaturesConfig configures Features.
@@ -75,7 +129,8 @@ func NewFeatures(cfg FeaturesConfig) (*Features, error) {
 		return nil, fmt.Errorf("policies: model: %w", err)
 	}
 	var rules [][]string
-	defaults := &decisions{byStatus: map[string]map[string]FeatureSet{}}
+	f := &Features{client: cfg.Client, model: m, notify: cfg.Notify}
+	defaults := &decisions{}
 	for _, sf := range cfg.Defaults {
 		var set FeatureSet
 		for _, f := range sf.Features {
@@ -85,10 +140,7 @@ func NewFeatures(cfg FeaturesConfig) (*Features, error) {
 			set = set.With(f)
 			rules = append(rules, []string{"p", StatusSubject(sf.Workflow, sf.Status), WildcardDomain, FeatureObject(f), useAction, "allow"})
 		}
-		if defaults.byStatus[sf.Workflow] == nil {
-			defaults.byStatus[sf.Workflow] = map[string]FeatureSet{}
-		}
-		defaults.byStatus[sf.Workflow][sf.Status] = set
+		defaults.set(f.statuses.number(sf.Workflow, sf.Status), set)
 	}
 	capacity := cfg.Capacity
 	if capacity <= 0 {
@@ -98,19 +150,15 @@ func NewFeatures(cfg FeaturesConfig) (*Features, error) {
 	if ttl <= 0 {
 		ttl = 5 * time.Minute
 	}
-	return &Features{
-		client:   cfg.Client,
-		model:    m,
-		adapter:  &EntAdapter{client: cfg.Client, defaults: rules},
-		defaults: defaults,
-		notify:   cfg.Notify,
-		cache:    newDecisionCache(capacity, ttl),
-	}, nil
+	f.adapter = &EntAdapter{client: cfg.Client, defaults: rules}
+	f.defaults = defaults
+	f.cache = newDecisionCache(capacity, ttl)
+	return f, nil
 }
 
 // Default returns the features a status unlocks by default.
 func (f *Features) Default(workflow, status string) FeatureSet {
-	return f.defaults.get(workflow, status)
+	return f.defaults.at(f.statuses.lookup(workflow, status))
 }
 
 // Unlocked returns the features a status unlocks in the tenant. ctx must
@@ -120,7 +168,7 @@ func (f *Features) Unlocked(ctx context.Context, tenantID, workflow, status stri
 	if err != nil {
 		return 0, err
 	}
-	return d.get(workflow, status), nil
+	return d.at(f.statuses.lookup(workflow, status)), nil
 }
 
 // Can reports whether the status unlocks the feature in the tenant.
@@ -168,7 +216,7 @@ func (f *Features) load(ctx context.Context, tenantID string) (*decisions, error
 	for _, rule := range rules {
 		subjects[rule[0]] = true
 	}
-	d := &decisions{byStatus: map[string]map[string]FeatureSet{}}
+	d := &decisions{}
 	for sub := range subjects {
 		workflow, status, ok := splitSubject(sub)
 		if !ok {
@@ -184,10 +232,7 @@ func (f *Features) load(ctx context.Context, tenantID string) (*decisions, error
 				set = set.With(feat)
 			}
 		}
-		if d.byStatus[workflow] == nil {
-			d.byStatus[workflow] = map[string]FeatureSet{}
-		}
-		d.byStatus[workflow][status] = set
+		d.set(f.statuses.number(workflow, status), set)
 	}
 	return d, nil
 }

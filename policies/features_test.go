@@ -132,9 +132,9 @@ func TestFeatureCacheIsBounded(t *testing.T) {
 }
 
 // BenchmarkFeatureCheck measures one decision, memoised and uncached, with
-// 10 and 10,000 tenants that each hold overrides.
+// 10, 1,000 and 10,000 tenants that each hold overrides.
 func BenchmarkFeatureCheck(b *testing.B) {
-	for _, tenants := range []int{10, 10_000} {
+	for _, tenants := range []int{10, 1_000, 10_000} {
 		lanestest.ForEachBenchDatabase(b, func(b *testing.B, db lanestest.Database) {
 			if testing.Short() && tenants > 10 {
 				b.Skip("short")
