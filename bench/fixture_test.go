@@ -89,16 +89,7 @@ func open(b *testing.B, kind, admin string, size dataset.Size) *fixture {
 	ctx := context.Background()
 	m, err := dataset.Prepare(ctx, dataset.PrepareOptions{Size: size, Seed: dataset.DefaultSeed, PostgresAdminURL: admin, Logf: b.Logf})
 	require.NoError(b, err)
-	f := &fixture{kind: kind, size: size, manifest: m, stmts: &sqlcount.Counter{}}
-	cfg := dataset.Config(m.DatabaseURL, m.Seed)
-	cfg.DataDir = b.TempDir()
-	cfg.WrapDriver = f.stmts.Wrap
-	cfg.RateLimit = -1 // one credential sends everything here
-	cfg.MaxOpenConns = 16
-	f.lanes, err = sdk.Open(ctx, cfg)
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = f.lanes.Close() })
-	f.handler = f.lanes.Handler()
+	f := (&fixture{kind: kind, size: size, manifest: m}).reopen(b, nil)
 	if kind == "postgres" {
 		// The references get the database at its best, as Lanes does:
 		// plans for each statement's own arguments (see sdk/store).
@@ -110,6 +101,27 @@ func open(b *testing.B, kind, admin string, size dataset.Size) *fixture {
 		b.Cleanup(f.pool.Close)
 	}
 	return f
+}
+
+// reopen opens another Lanes on the fixture's dataset, its configuration
+// changed by configure (optional).
+func (f *fixture) reopen(b *testing.B, configure func(*sdk.Config)) *fixture {
+	b.Helper()
+	g := &fixture{kind: f.kind, size: f.size, manifest: f.manifest, pool: f.pool, stmts: &sqlcount.Counter{}}
+	cfg := dataset.Config(f.manifest.DatabaseURL, f.manifest.Seed)
+	cfg.DataDir = b.TempDir()
+	cfg.WrapDriver = g.stmts.Wrap
+	cfg.RateLimit = -1 // one credential sends everything here
+	cfg.MaxOpenConns = 16
+	if configure != nil {
+		configure(&cfg)
+	}
+	var err error
+	g.lanes, err = sdk.Open(context.Background(), cfg)
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = g.lanes.Close() })
+	g.handler = g.lanes.Handler()
+	return g
 }
 
 // memberToken mints a JWT for the tenant's first staff member.

@@ -45,6 +45,14 @@ var (
 	GrantOwner      = Permission{"owners", "grant"}
 )
 
+// Roles decides what an actor's role allows. Lanes' own is the casbin
+// Authorizer; a platform embedding the SDK with a permission system of its
+// own can bring another (sdk.Config.Roles).
+type Roles interface {
+	// Require returns tenant.ErrForbidden unless the actor may.
+	Require(actor tenant.Actor, p Permission) error
+}
+
 // Authorizer answers role questions. Role policies live in the wildcard
 // domain only (tenants cannot rewrite the role table), so a decision depends
 // on (role, permission) alone and is memoised after the first enforcement.

@@ -1,10 +1,12 @@
 package sdk
 
 import (
-	"entgo.io/ent/dialect"
 	"log/slog"
 	"time"
 
+	"entgo.io/ent/dialect"
+
+	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -76,6 +78,11 @@ type Config struct {
 	// replica at once anyway).
 	ConfigCacheTenants int
 	ConfigCacheTTL     time.Duration
+
+	// Roles replaces Lanes' role table (OWNER, ADMIN, MEMBER, VIEWER as the
+	// contract describes them, enforced through casbin) with the embedding
+	// platform's own decisions. Tenant isolation does not depend on it.
+	Roles policies.Roles
 
 	// StripeKey enables payment links through Stripe (LANES_STRIPE_KEY);
 	// StripeAPIBase points at another Stripe API, e.g. a local stripe-mock;

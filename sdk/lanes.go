@@ -41,7 +41,7 @@ type Lanes struct {
 	cfg      Config
 	db       *store.DB
 	authn    *auth.Authenticator
-	authz    *policies.Authorizer
+	authz    policies.Roles
 	features *policies.Features
 	bucket   *blob.Bucket
 	signer   *portal.Signer
@@ -82,7 +82,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		}
 		templates[t.Key] = t
 	}
-	authz, err := policies.NewAuthorizer()
+	authz, err := roles(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,14 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		go l.listenChanges(listenCtx)
 	}
 	return l, nil
+}
+
+// roles returns the configured role authority, else Lanes' casbin one.
+func roles(cfg Config) (policies.Roles, error) {
+	if cfg.Roles != nil {
+		return cfg.Roles, nil
+	}
+	return policies.NewAuthorizer()
 }
 
 // featureDefaults are the portal features each template status unlocks.

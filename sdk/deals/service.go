@@ -75,7 +75,7 @@ type PaymentProvider interface {
 // Config are the dependencies of the deals service.
 type Config struct {
 	Client   *ent.Client
-	Authz    *policies.Authorizer
+	Authz    policies.Roles
 	Engine   *workflow.Service
 	Authn    *auth.Authenticator
 	Provider PaymentProvider // nil: payment links are refused

@@ -34,7 +34,7 @@ var (
 // Config are the dependencies and settings of the portal service.
 type Config struct {
 	Client   *ent.Client
-	Authz    *policies.Authorizer
+	Authz    policies.Roles
 	Features *policies.Features
 	Authn    *auth.Authenticator
 	Bucket   *blob.Bucket

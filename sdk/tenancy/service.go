@@ -42,12 +42,12 @@ type TemplateInstaller interface {
 // Service is the tenancy domain service.
 type Service struct {
 	client    *ent.Client
-	authz     *policies.Authorizer
+	authz     policies.Roles
 	templates TemplateInstaller
 }
 
 // NewService returns the tenancy service.
-func NewService(client *ent.Client, authz *policies.Authorizer, templates TemplateInstaller) *Service {
+func NewService(client *ent.Client, authz policies.Roles, templates TemplateInstaller) *Service {
 	return &Service{client: client, authz: authz, templates: templates}
 }
 

@@ -39,13 +39,13 @@ const (
 // Service is the time tracking domain service.
 type Service struct {
 	client   *ent.Client
-	authz    *policies.Authorizer
+	authz    policies.Roles
 	postgres bool
 	now      func() time.Time
 }
 
 // NewService returns the time tracking service.
-func NewService(client *ent.Client, authz *policies.Authorizer, postgres bool) *Service {
+func NewService(client *ent.Client, authz policies.Roles, postgres bool) *Service {
 	return &Service{client: client, authz: authz, postgres: postgres, now: time.Now}
 }
 

@@ -21,7 +21,7 @@ import (
 // Service is the workflow domain service.
 type Service struct {
 	client    *ent.Client
-	authz     *policies.Authorizer
+	authz     policies.Roles
 	templates map[string]Template
 	// postgres: lock rows (SELECT ... FOR UPDATE); SQLite transactions
 	// are serialised by BEGIN IMMEDIATE instead.
@@ -32,7 +32,7 @@ type Service struct {
 // Config are the dependencies of the workflow service.
 type Config struct {
 	Client    *ent.Client
-	Authz     *policies.Authorizer
+	Authz     policies.Roles
 	Templates map[string]Template
 	// Dialect is the database dialect (dialect.SQLite or dialect.Postgres).
 	Dialect string
