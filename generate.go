@@ -5,4 +5,4 @@
 package lanes
 
 //go:generate go run ./ent/entc.go
-//go:generate go tool gqlgen generate --config gqlgen.yml
+//go:generate go run ./graph/gqlgen.go

@@ -39,13 +39,15 @@ func BenchmarkBoard(b *testing.B) {
 // statuses of the workflow, each with its card count and its first cards
 // (one more than shown, for hasNextPage) with customer and open to-dos.
 const referenceBoardSQL = `
-SELECT w.key, w.name, s.id, s.key, s.name, s.color, s.wip_limit,
-  (SELECT count(*) FROM projects p
-    WHERE p.tenant_id = $1 AND p.workflow_id = w.id AND p.status_id = s.id AND NOT p.archived),
+SELECT w.key, w.name, s.id, s.key, s.name, s.color, s.wip_limit, n.total,
   c.id, c.title, c.version, c.rank, c.progress_key, cu.name, cu.company,
   (SELECT count(*) FROM todos t WHERE t.tenant_id = $1 AND t.project_id = c.id AND NOT t.done)
 FROM workflows w
 JOIN statuses s ON s.tenant_id = $1 AND s.workflow_id = w.id AND s.enabled
+CROSS JOIN LATERAL (
+  SELECT count(*) AS total FROM projects p
+  WHERE p.tenant_id = $1 AND p.workflow_id = w.id AND p.status_id = s.id AND NOT p.archived
+) n
 LEFT JOIN LATERAL (
   SELECT p.id, p.title, p.version, p.rank, p.progress_key, p.customer_id FROM projects p
   WHERE p.tenant_id = $1 AND p.workflow_id = w.id AND p.status_id = s.id AND NOT p.archived

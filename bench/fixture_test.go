@@ -32,8 +32,9 @@ import (
 
 // Environment of the benchmarks.
 const (
-	envPostgres = "LANES_BENCH_DATABASE_URL" // PostgreSQL administrative URL
-	envSizes    = "LANES_BENCH_SIZES"        // comma-separated: tiny, S, L
+	envPostgres  = "LANES_BENCH_DATABASE_URL" // PostgreSQL administrative URL
+	envSizes     = "LANES_BENCH_SIZES"        // comma-separated: tiny, S, L
+	envDatabases = "LANES_BENCH_DATABASES"    // comma-separated: sqlite, postgres (default: both that are available)
 )
 
 // fixture is an open Lanes on a prepared dataset.
@@ -57,7 +58,7 @@ func forEachDataset(b *testing.B, fn func(b *testing.B, f *fixture)) {
 	}
 	for _, kind := range []string{"sqlite", "postgres"} {
 		admin, ok := kinds[kind]
-		if !ok {
+		if !ok || !wanted(envDatabases, kind) {
 			continue
 		}
 		b.Run(kind, func(b *testing.B) {
@@ -66,6 +67,13 @@ func forEachDataset(b *testing.B, fn func(b *testing.B, f *fixture)) {
 			}
 		})
 	}
+}
+
+// wanted reports whether the comma-separated list in env names name (an
+// unset list names everything).
+func wanted(env, name string) bool {
+	list := os.Getenv(env)
+	return list == "" || slices.Contains(strings.Split(list, ","), name)
 }
 
 func benchSizes(b *testing.B) []dataset.Size {
