@@ -217,3 +217,23 @@ func TestPlatformKey(t *testing.T) {
 		require.Equal(t, 1, n)
 	})
 }
+
+// A member's token is resolved once and then served from memory; a token
+// of a member not there yet works as soon as the member is added.
+func TestMemberResolutionIsCached(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		var counter lanestest.StatementCounter
+		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.WrapDriver = counter.Wrap })
+		s.CreateTenant(t, "alpha")
+		late := s.Member(t, "alpha", "late-joiner")
+		requireCode(t, sdktest.Op(t, late, "Viewer", nil), "UNAUTHENTICATED")
+
+		s.AddMember(t, "alpha", "late-joiner", "MEMBER")
+		require.Empty(t, sdktest.Op(t, late, "Viewer", nil).Errors, "an unknown member is not remembered")
+		again := counter.Record(func() { require.Empty(t, sdktest.Op(t, late, "Workflows", nil).Errors) })
+		require.NotEmpty(t, again)
+		for _, stmt := range again {
+			require.NotContains(t, stmt, "external_id", "the member is not looked up again")
+		}
+	})
+}

@@ -87,8 +87,9 @@ func (c Credentials) Empty() bool { return c.APIKey == "" && c.Bearer == "" && !
 
 // Authenticator verifies credentials.
 type Authenticator struct {
-	client *ent.Client
-	jwt    *jwtVerifier
+	client  *ent.Client
+	jwt     *jwtVerifier
+	members *memberCache
 }
 
 // New returns an Authenticator over the client. A zero JWTConfig disables
@@ -98,7 +99,7 @@ func New(client *ent.Client, cfg JWTConfig) (*Authenticator, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Authenticator{client: client, jwt: v}, nil
+	return &Authenticator{client: client, jwt: v, members: newMemberCache()}, nil
 }
 
 // Authenticate returns the actor the credentials prove. ok is false for an
@@ -195,8 +196,20 @@ func (a *Authenticator) member(ctx context.Context, token string) (tenant.Actor,
 var ErrUnknownMember = errcode.New(errcode.Unauthenticated, "unknown member")
 
 // MemberActor returns the member with the external ID in the tenant named by
-// slug or ID, with its stored role. One query.
+// slug or ID, with its stored role: one query, then reused for a while
+// (memberCacheTTL).
 func (a *Authenticator) MemberActor(ctx context.Context, tenantRef, externalID string) (tenant.Actor, error) {
+	if actor, ok := a.members.get(tenantRef, externalID); ok {
+		return actor, nil
+	}
+	actor, err := a.lookupMember(ctx, tenantRef, externalID)
+	if err == nil {
+		a.members.put(tenantRef, externalID, actor)
+	}
+	return actor, err
+}
+
+func (a *Authenticator) lookupMember(ctx context.Context, tenantRef, externalID string) (tenant.Actor, error) {
 	m, err := a.client.Member.Query().
 		Where(member.ExternalID(externalID), member.HasTenantWith(tenantMatches(tenantRef))).
 		Only(tenant.SystemContext(ctx))

@@ -1,0 +1,57 @@
+package auth
+
+import (
+	"sync"
+	"time"
+
+	"github.com/lanes-dev/lanes/tenant"
+)
+
+// memberCacheTTL is how long a resolved member is reused. Members cannot
+// change role or leave through Lanes' API (addMember only adds), so the
+// TTL only bounds how long a change made directly in the database takes
+// to show.
+const memberCacheTTL = 30 * time.Second
+
+// memberCacheSize bounds the members kept (an arbitrary one is dropped
+// when full).
+const memberCacheSize = 10_000
+
+// memberCache spares every member request its lookup query.
+type memberCache struct {
+	mu      sync.RWMutex
+	members map[memberKey]cachedMember
+}
+
+type memberKey struct{ tenantRef, externalID string }
+
+type cachedMember struct {
+	actor   tenant.Actor
+	expires time.Time
+}
+
+func newMemberCache() *memberCache {
+	return &memberCache{members: map[memberKey]cachedMember{}}
+}
+
+func (c *memberCache) get(tenantRef, externalID string) (tenant.Actor, bool) {
+	c.mu.RLock()
+	m, ok := c.members[memberKey{tenantRef, externalID}]
+	c.mu.RUnlock()
+	if !ok || time.Now().After(m.expires) {
+		return tenant.Actor{}, false
+	}
+	return m.actor, true
+}
+
+func (c *memberCache) put(tenantRef, externalID string, a tenant.Actor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.members) >= memberCacheSize {
+		for k := range c.members {
+			delete(c.members, k)
+			break
+		}
+	}
+	c.members[memberKey{tenantRef, externalID}] = cachedMember{actor: a, expires: time.Now().Add(memberCacheTTL)}
+}
