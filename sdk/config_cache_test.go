@@ -91,3 +91,29 @@ func TestConfigChangeIsImmediateLocally(t *testing.T) {
 		require.ErrorIs(t, err, workflow.ErrStatusDisabled)
 	})
 }
+
+// A replica whose cached configuration still shows a status enabled cannot
+// move a project into it once it is disabled: the move's UPDATE checks the
+// committed status row.
+func TestMoveIntoStatusDisabledElsewhere(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		a := newTeam(t, s, "alpha")
+		p := create(t, a.member, "website", "Mover")
+		other, err := sdk.Open(context.Background(), sdk.Config{DatabaseURL: db.URL, DataDir: t.TempDir(), ConfigCacheTTL: time.Hour})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = other.Close() })
+		ctx, err := other.AsMember(context.Background(), "alpha", "alpha-member")
+		require.NoError(t, err)
+		_, err = other.Workflows.Board(ctx, "website", workflow.BoardOptions{}) // "interest" cached as enabled
+		require.NoError(t, err)
+		require.Empty(t, sdktest.Op(t, a.admin, "SetStatusEnabled", map[string]any{
+			"workflow": "website", "status": "interest", "enabled": false,
+		}).Errors)
+		_, err = other.Workflows.MoveProject(ctx, workflow.MoveProjectInput{ID: pulid.ID(p.ID), To: "interest"})
+		require.ErrorIs(t, err, workflow.ErrStatusDisabled)
+		got, err := other.Client().Project.Get(ctx, pulid.ID(p.ID))
+		require.NoError(t, err)
+		require.Equal(t, 1, got.Version, "nothing written")
+	})
+}

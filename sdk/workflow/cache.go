@@ -167,14 +167,26 @@ func mustTenant(ctx context.Context) pulid.ID {
 }
 
 // configChanged drops the tenant's cached workflows once the change
-// commits, here at once and on other replicas through NOTIFY (sent in the
-// change's transaction, so it arrives only if the change commits).
+// commits: here when it does (dropping before would let a concurrent
+// reload cache the state the change is about to replace), and on other
+// replicas through NOTIFY, sent in the change's transaction so it arrives
+// only if the change commits.
 func (s *Service) configChanged(ctx context.Context, c *ent.Client) error {
 	a, err := tenant.RequireTenant(ctx)
 	if err != nil {
 		return err
 	}
-	s.cache.drop(a.TenantID)
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		return fmt.Errorf("config change of %s outside a transaction", a.TenantID)
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			err := next.Commit(ctx, tx)
+			s.cache.drop(a.TenantID) // on failure too: the next read reloads
+			return err
+		})
+	})
 	if s.postgres {
 		if _, err := c.ExecContext(ctx, "SELECT pg_notify($1, $2)", ConfigChannel, string(a.TenantID)); err != nil {
 			return fmt.Errorf("notify config change: %w", err)

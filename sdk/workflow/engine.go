@@ -139,29 +139,31 @@ func (s *Service) checkLeave(_ context.Context, _ *ent.Client, p *ent.Project) e
 	return nil
 }
 
-// checkEnter re-reads the target status inside the transaction and checks
-// it is enabled and has room. On PostgreSQL the row is locked: a share lock
-// keeps an admin from disabling it under a concurrent move, an update lock
-// (when it has a WIP limit) makes moves into it take turns so the limit
-// holds under concurrency.
+// checkEnter checks the target status is enabled and has room. Enabled is
+// checked here against the cached configuration and again by apply's
+// UPDATE against the committed row (locked on PostgreSQL), so a status
+// disabled meanwhile is never entered. A WIP limit needs the row here: on
+// PostgreSQL it is locked for update, so that moves into the status take
+// turns and the limit holds under concurrency.
 func (s *Service) checkEnter(ctx context.Context, c *ent.Client, to *ent.Status, moving pulid.ID) error {
-	if s.postgres {
-		q := c.Status.Query().Where(status.ID(to.ID))
-		if to.WipLimit != nil {
-			q.ForUpdate()
-		} else {
-			q.ForShare()
-		}
-		fresh, err := q.Only(ctx)
-		if err != nil {
-			return fmt.Errorf("lock status %s: %w", to.Key, err)
-		}
-		to = fresh
-	}
 	if !to.Enabled {
 		return ErrStatusDisabled.With("status", to.Key)
 	}
 	if to.WipLimit == nil || *to.WipLimit <= 0 {
+		return nil
+	}
+	q := c.Status.Query().Where(status.ID(to.ID))
+	if s.postgres {
+		q.ForUpdate()
+	}
+	fresh, err := q.Only(ctx)
+	if err != nil {
+		return fmt.Errorf("lock status %s: %w", to.Key, err)
+	}
+	if !fresh.Enabled {
+		return ErrStatusDisabled.With("status", to.Key)
+	}
+	if fresh.WipLimit == nil || *fresh.WipLimit <= 0 {
 		return nil
 	}
 	n, err := c.Project.Query().
@@ -170,10 +172,24 @@ func (s *Service) checkEnter(ctx context.Context, c *ent.Client, to *ent.Status,
 	if err != nil {
 		return fmt.Errorf("count projects in %s: %w", to.Key, err)
 	}
-	if n >= *to.WipLimit {
-		return ErrWIPLimit.With("status", to.Key).With("wipLimit", *to.WipLimit)
+	if n >= *fresh.WipLimit {
+		return ErrWIPLimit.With("status", to.Key).With("wipLimit", *fresh.WipLimit)
 	}
 	return nil
+}
+
+// enteredStatusEnabled is the condition of apply's UPDATE when the project
+// changes status: the target is enabled, its row share-locked on
+// PostgreSQL so that an admin cannot disable it until the move commits.
+func (s *Service) enteredStatusEnabled(statusID pulid.ID) predicate.Project {
+	return func(sel *sql.Selector) {
+		t := sql.Table(status.Table)
+		sub := sql.Select(t.C(status.FieldID)).From(t).Where(sql.And(sql.EQ(t.C(status.FieldID), statusID), boolIs(t.C(status.FieldEnabled), true)))
+		if s.postgres {
+			sub.ForShare()
+		}
+		sel.Where(sql.Exists(sub))
+	}
 }
 
 // apply writes a change: the project row (status, rank, version + 1), and
@@ -190,7 +206,7 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, f *f
 		SetUpdatedAt(updated.UpdatedAt)
 	moved := ch.from == nil || ch.to.ID != ch.from.ID
 	if moved {
-		upd.SetStatusID(ch.to.ID)
+		upd.SetStatusID(ch.to.ID).Where(s.enteredStatusEnabled(ch.to.ID))
 		updated.StatusID = ch.to.ID
 	}
 	if ch.archiveReason != nil {
@@ -202,7 +218,7 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, f *f
 		return nil, fmt.Errorf("update project %s: %w", p.ID, err)
 	}
 	if n != 1 {
-		return nil, ErrVersionConflict.With("expectedVersion", p.Version)
+		return nil, s.refusedUpdate(ctx, c, p, ch.to)
 	}
 	if moved {
 		if err := s.record(ctx, c, a, f, p.ID, ch); err != nil {
@@ -211,6 +227,19 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, f *f
 	}
 	updated.Edges = ent.ProjectEdges{}
 	return &updated, nil
+}
+
+// refusedUpdate tells why apply's UPDATE matched no row: the target status
+// was disabled since the configuration was read, or the project changed.
+func (s *Service) refusedUpdate(ctx context.Context, c *ent.Client, p *ent.Project, to *ent.Status) error {
+	enabled, err := c.Status.Query().Where(status.ID(to.ID), status.Enabled(true)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("read status %s: %w", to.Key, err)
+	}
+	if !enabled {
+		return ErrStatusDisabled.With("status", to.Key)
+	}
+	return ErrVersionConflict.With("expectedVersion", p.Version)
 }
 
 // record writes the history row of a status change and runs automations.
