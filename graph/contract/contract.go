@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Schema is contract.graphqls.
@@ -24,29 +25,38 @@ var Operations string
 var operationStart = regexp.MustCompile(`(?m)^(query|mutation|subscription)\s+([A-Za-z_][A-Za-z0-9_]*)`)
 
 // OperationNames lists the operations of operations.graphql in file order.
-func OperationNames() []string {
-	var names []string
-	for _, m := range operationStart.FindAllStringSubmatch(Operations, -1) {
-		names = append(names, m[2])
-	}
-	return names
-}
+func OperationNames() []string { return parsed().names }
 
 // Operation returns the source of one named operation of operations.graphql.
 func Operation(name string) (string, error) {
+	src, ok := parsed().sources[name]
+	if !ok {
+		return "", fmt.Errorf("contract: no operation %q in operations.graphql", name)
+	}
+	return src, nil
+}
+
+type operations struct {
+	names   []string
+	sources map[string]string
+}
+
+// parsed splits operations.graphql once: benchmarks and the load runner ask
+// for operations on every request.
+var parsed = sync.OnceValue(func() operations {
+	ops := operations{sources: map[string]string{}}
 	locs := operationStart.FindAllStringSubmatchIndex(Operations, -1)
 	for i, loc := range locs {
-		if Operations[loc[4]:loc[5]] != name {
-			continue
-		}
 		end := len(Operations)
 		if i+1 < len(locs) {
 			end = locs[i+1][0]
 		}
-		return trimTrailingComments(Operations[loc[0]:end]), nil
+		name := Operations[loc[4]:loc[5]]
+		ops.names = append(ops.names, name)
+		ops.sources[name] = trimTrailingComments(Operations[loc[0]:end])
 	}
-	return "", fmt.Errorf("contract: no operation %q in operations.graphql", name)
-}
+	return ops
+})
 
 // MustOperation is Operation for names known to exist.
 func MustOperation(name string) string {

@@ -225,7 +225,9 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, f *f
 			return nil, err
 		}
 	}
-	updated.Edges = ent.ProjectEdges{}
+	// The status is known too (cached, read-only): the response's
+	// status { key } needs no query.
+	updated.Edges = ent.ProjectEdges{Status: ch.to}
 	return &updated, nil
 }
 
