@@ -135,51 +135,54 @@ func TestFeatureCacheIsBounded(t *testing.T) {
 // 10, 1,000 and 10,000 tenants that each hold overrides.
 func BenchmarkFeatureCheck(b *testing.B) {
 	for _, tenants := range []int{10, 1_000, 10_000} {
-		lanestest.ForEachBenchDatabase(b, func(b *testing.B, db lanestest.Database) {
-			if testing.Short() && tenants > 10 {
-				b.Skip("short")
-			}
-			d := openStore(b, db.URL)
-			f, err := policies.NewFeatures(policies.FeaturesConfig{Client: d.Client, Defaults: defaults, Capacity: 20_000})
-			require.NoError(b, err)
-			n := tenants
-			if benchSmall() {
-				n = min(n, 50)
-			}
-			ids := seedTenants(b, d.Client, n, true)
-			ctxs := make([]context.Context, len(ids))
-			for i, id := range ids {
-				ctxs[i] = asMember(id)
-			}
-			b.Run(fmt.Sprintf("tenants=%d/memoised", tenants), func(b *testing.B) {
-				for i, id := range ids {
-					_, _ = f.Unlocked(ctxs[i], string(id), "website", "lead")
-				}
-				r := rand.New(rand.NewPCG(1, 2))
-				b.ReportAllocs()
-				b.ResetTimer()
-				for b.Loop() {
-					i := r.IntN(len(ids))
-					set, err := f.Unlocked(ctxs[i], string(ids[i]), "website", "lead")
-					if err != nil || set.Has(policies.Wishes) {
-						b.Fatal("wrong decision", err)
-					}
-				}
-			})
-			b.Run(fmt.Sprintf("tenants=%d/uncached", tenants), func(b *testing.B) {
-				r := rand.New(rand.NewPCG(3, 4))
-				b.ReportAllocs()
-				for b.Loop() {
-					i := r.IntN(len(ids))
-					f.Invalidate(string(ids[i]))
-					set, err := f.Unlocked(ctxs[i], string(ids[i]), "website", "done")
-					if err != nil || !set.Has(policies.Store) {
-						b.Fatal("wrong decision", err)
-					}
-				}
+		b.Run(fmt.Sprintf("tenants=%d", tenants), func(b *testing.B) {
+			lanestest.ForEachBenchDatabase(b, func(b *testing.B, db lanestest.Database) {
+				benchFeatureCheck(b, db, tenants)
 			})
 		})
 	}
+}
+
+func benchFeatureCheck(b *testing.B, db lanestest.Database, tenants int) {
+	d := openStore(b, db.URL)
+	f, err := policies.NewFeatures(policies.FeaturesConfig{Client: d.Client, Defaults: defaults, Capacity: 20_000})
+	require.NoError(b, err)
+	n := tenants
+	if benchSmall() {
+		n = min(n, 50)
+	}
+	ids := seedTenants(b, d.Client, n, true)
+	ctxs := make([]context.Context, len(ids))
+	for i, id := range ids {
+		ctxs[i] = asMember(id)
+	}
+	b.Run("memoised", func(b *testing.B) {
+		for i, id := range ids {
+			_, _ = f.Unlocked(ctxs[i], string(id), "website", "lead")
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		b.ReportAllocs()
+		b.ResetTimer()
+		for b.Loop() {
+			i := r.IntN(len(ids))
+			set, err := f.Unlocked(ctxs[i], string(ids[i]), "website", "lead")
+			if err != nil || set.Has(policies.Wishes) {
+				b.Fatal("wrong decision", err)
+			}
+		}
+	})
+	b.Run("uncached", func(b *testing.B) {
+		r := rand.New(rand.NewPCG(3, 4))
+		b.ReportAllocs()
+		for b.Loop() {
+			i := r.IntN(len(ids))
+			f.Invalidate(string(ids[i]))
+			set, err := f.Unlocked(ctxs[i], string(ids[i]), "website", "done")
+			if err != nil || !set.Has(policies.Store) {
+				b.Fatal("wrong decision", err)
+			}
+		}
+	})
 }
 
 // benchSmall keeps `go test -bench . -benchtime 1x` (CI) quick: the large
