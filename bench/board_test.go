@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"testing"
+
+	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
 const boardFirst = 20
@@ -19,6 +21,23 @@ func BenchmarkBoard(b *testing.B) {
 		req := newRequest(b, f.memberToken(b, t), "Board", map[string]any{"workflow": "website", "first": boardFirst})
 		f.serve(b, req) // warm: the tenant's configuration and credentials
 		b.Run("lanes", func(b *testing.B) { f.benchServe(b, req) })
+		b.Run("sdk", func(b *testing.B) {
+			// The same board through the Go SDK: the domain's own cost,
+			// without the GraphQL executor and JSON.
+			ctx, err := f.lanes.AsMember(context.Background(), t.Slug, t.Staff()[0].ExternalID)
+			fatalIf(b, err, "member context")
+			first := boardFirst
+			opts := workflow.BoardOptions{First: &first, OpenTodos: true}
+			var lat latencies
+			b.ReportAllocs()
+			for b.Loop() {
+				lat.time(func() {
+					_, err := f.lanes.Workflows.Board(ctx, "website", opts)
+					fatalIf(b, err, "board")
+				})
+			}
+			lat.report(b)
+		})
 		b.Run("pgx-reference", func(b *testing.B) {
 			mustPostgres(b, f)
 			ctx := context.Background()

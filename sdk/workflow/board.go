@@ -11,6 +11,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/tenant"
 )
@@ -121,13 +122,15 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 	})
 	g.Go(func() (err error) {
 		a, _ := tenant.FromContext(gctx)
-		q := s.client.Project.Query().
-			Where(firstOfEachColumn(a.TenantID, f.w.ID, ids, opts.Archived, after, first+1)).
-			Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID))
+		q := s.client.Project.Query().Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID))
 		if !opts.SkipCustomers {
 			q.WithCustomer()
 		}
-		cards, err = q.All(gctx)
+		modifiers := []func(*sql.Selector){firstOfEachColumn(a.TenantID, f.w.ID, ids, opts.Archived, after, first+1)}
+		if opts.OpenTodos {
+			modifiers = append(modifiers, withOpenTodoCount)
+		}
+		cards, err = q.Modify(modifiers...).All(gctx)
 		if err != nil {
 			return fmt.Errorf("load board cards: %w", err)
 		}
@@ -137,11 +140,9 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 		return nil, err
 	}
 	byStatus := make(map[pulid.ID][]*ent.Project, len(statuses))
-	cardIDs := make([]pulid.ID, len(cards))
-	for i, p := range cards {
+	for _, p := range cards {
 		p.Edges.Workflow = f.w
 		byStatus[p.StatusID] = append(byStatus[p.StatusID], p)
-		cardIDs[i] = p.ID
 	}
 	for i, st := range statuses {
 		b.Columns[i] = &BoardColumn{
@@ -151,7 +152,7 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 		}
 	}
 	if opts.OpenTodos {
-		if b.OpenTodos, err = openTodoCounts(ctx, s.client, cardIDs); err != nil {
+		if b.OpenTodos, err = openTodoCountsOf(cards); err != nil {
 			return nil, err
 		}
 	}
@@ -201,44 +202,111 @@ func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusI
 	return counts, nil
 }
 
-// firstOfEachColumn selects the first n active cards of every given column,
-// in (rank, id) order, after a cursor if any. Each column is one short
-// range scan of the board index (tenant_id, workflow_id, status_id,
-// archived, rank, id) with a LIMIT, joined by UNION ALL: the cost follows
-// the page size and the number of columns, not the number of projects.
-func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, archived bool, after *ent.Cursor, n int) predicate.Project {
+// firstOfEachColumn makes the query read the first n active cards of every
+// given column, in (rank, id) order, after a cursor if any: its table
+// becomes the UNION ALL of one short range scan of the board index
+// (tenant_id, workflow_id, status_id, archived, rank, id) per column, each
+// with a LIMIT. The cost follows the page size and the number of columns,
+// not the number of projects.
+func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, archived bool, after *ent.Cursor, n int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		var union *sql.Selector
 		for i, statusID := range statusIDs {
-			t := sql.Table(project.Table)
-			where := []*sql.Predicate{
-				sql.EQ(t.C(tenant.TenantColumn), tenantID),
-				sql.EQ(t.C(project.FieldWorkflowID), workflowID),
-				sql.EQ(t.C(project.FieldStatusID), statusID),
-				boolIs(t.C(project.FieldArchived), archived),
-			}
-			if after != nil {
-				r := after.Value.(string)
-				where = append(where, sql.Or(
-					sql.GT(t.C(project.FieldRank), r),
-					sql.And(sql.EQ(t.C(project.FieldRank), r), sql.GT(t.C(project.FieldID), after.ID)),
-				))
-			}
-			// SQLite allows ORDER BY and LIMIT in a compound member only
-			// inside a subquery.
-			page := sql.Select(t.C(project.FieldID)).From(t).Where(sql.And(where...)).
-				OrderBy(t.C(project.FieldRank), t.C(project.FieldID)).
-				Limit(n).
-				As(fmt.Sprintf("c%d", i))
-			member := sql.Select(page.C(project.FieldID)).From(page)
+			member := columnPage(tenantID, workflowID, statusID, archived, after, n, fmt.Sprintf("c%d", i))
 			if union == nil {
 				union = member
 			} else {
 				union.UnionAll(member)
 			}
 		}
-		s.Where(sql.In(s.C(project.FieldID), union))
+		s.From(union.As(project.Table))
 	}
+}
+
+// columnPage selects every column of one column's page of cards.
+func columnPage(tenantID, workflowID, statusID pulid.ID, archived bool, after *ent.Cursor, n int, alias string) *sql.Selector {
+	t := sql.Table(project.Table)
+	where := []*sql.Predicate{
+		sql.EQ(t.C(tenant.TenantColumn), tenantID),
+		sql.EQ(t.C(project.FieldWorkflowID), workflowID),
+		sql.EQ(t.C(project.FieldStatusID), statusID),
+		boolIs(t.C(project.FieldArchived), archived),
+	}
+	if after != nil {
+		r := after.Value.(string)
+		where = append(where, sql.Or(
+			sql.GT(t.C(project.FieldRank), r),
+			sql.And(sql.EQ(t.C(project.FieldRank), r), sql.GT(t.C(project.FieldID), after.ID)),
+		))
+	}
+	cols := make([]string, len(project.Columns))
+	for i, c := range project.Columns {
+		cols[i] = t.C(c)
+	}
+	// SQLite allows ORDER BY and LIMIT in a compound member only inside a
+	// subquery.
+	page := sql.Select(cols...).From(t).Where(sql.And(where...)).
+		OrderBy(t.C(project.FieldRank), t.C(project.FieldID)).
+		Limit(n).
+		As(alias)
+	for i, c := range project.Columns {
+		cols[i] = page.C(c)
+	}
+	return sql.Select(cols...).From(page)
+}
+
+// openTodoCountColumn is read with the board's cards (withOpenTodoCount).
+const openTodoCountColumn = "open_todo_count"
+
+// withOpenTodoCount adds each card's open to-dos to its row, saving the
+// board a query.
+func withOpenTodoCount(s *sql.Selector) {
+	s.AppendSelectExprAs(openTodosOfRow(s, false), openTodoCountColumn)
+}
+
+// openTodosOfRow counts the open to-dos of the project row s selects (only
+// the blocking ones of its current status, when blockingHere), as a
+// subquery of s.
+func openTodosOfRow(s *sql.Selector, blockingHere bool) *sql.Selector {
+	t := sql.Table(todo.Table)
+	where := []*sql.Predicate{
+		sql.ColumnsEQ(t.C(tenant.TenantColumn), s.C(tenant.TenantColumn)),
+		sql.ColumnsEQ(t.C(todo.FieldProjectID), s.C(project.FieldID)),
+		boolIs(t.C(todo.FieldDone), false),
+	}
+	if blockingHere {
+		where = append(where,
+			sql.ColumnsEQ(t.C(todo.FieldStatusID), s.C(project.FieldStatusID)),
+			boolIs(t.C(todo.FieldBlocking), true))
+	}
+	return sql.Select(sql.Count("*")).From(t).Where(sql.And(where...))
+}
+
+func openTodoCountsOf(cards []*ent.Project) (map[pulid.ID]int, error) {
+	counts := make(map[pulid.ID]int, len(cards))
+	for _, p := range cards {
+		n, err := countColumn(p, openTodoCountColumn)
+		if err != nil {
+			return nil, err
+		}
+		counts[p.ID] = n
+	}
+	return counts, nil
+}
+
+// countColumn reads a COUNT(*) a modifier added to a project's row.
+func countColumn(p *ent.Project, column string) (int, error) {
+	v, err := p.Value(column)
+	if err != nil {
+		return 0, fmt.Errorf("%s of %s was not read: %w", column, p.ID, err)
+	}
+	switch n := v.(type) {
+	case int64:
+		return int(n), nil
+	case float64:
+		return int(n), nil
+	}
+	return 0, fmt.Errorf("%s of %s: unexpected %T", column, p.ID, v)
 }
 
 // connection makes a Relay connection of a column page; cards holds up to

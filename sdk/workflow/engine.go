@@ -14,7 +14,6 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
 	"github.com/lanes-dev/lanes/ent/status"
-	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/workflow/rank"
 	"github.com/lanes-dev/lanes/tenant"
@@ -107,31 +106,15 @@ const openBlockingTodosColumn = "open_blocking_todos"
 // openBlockingTodos adds the count of the project's open blocking to-dos
 // of its current status to the project's row, saving a query per move.
 func openBlockingTodos(s *sql.Selector) {
-	t := sql.Table(todo.Table)
-	s.AppendSelectExprAs(sql.Select(sql.Count("*")).From(t).Where(sql.And(
-		sql.ColumnsEQ(t.C(tenant.TenantColumn), s.C(tenant.TenantColumn)),
-		sql.ColumnsEQ(t.C(todo.FieldProjectID), s.C(project.FieldID)),
-		sql.ColumnsEQ(t.C(todo.FieldStatusID), s.C(project.FieldStatusID)),
-		boolIs(t.C(todo.FieldBlocking), true),
-		boolIs(t.C(todo.FieldDone), false),
-	)), openBlockingTodosColumn)
+	s.AppendSelectExprAs(openTodosOfRow(s, true), openBlockingTodosColumn)
 }
 
 // checkLeave refuses to let a project leave its status while a blocking
 // to-do created in that status is open (counted by lockProject).
 func (s *Service) checkLeave(_ context.Context, _ *ent.Client, p *ent.Project) error {
-	v, err := p.Value(openBlockingTodosColumn)
+	open, err := countColumn(p, openBlockingTodosColumn)
 	if err != nil {
-		return fmt.Errorf("blocking to-dos of %s were not read: %w", p.ID, err)
-	}
-	var open int64
-	switch n := v.(type) {
-	case int64:
-		open = n
-	case float64:
-		open = int64(n)
-	default:
-		return fmt.Errorf("blocking to-dos of %s: unexpected count %T", p.ID, v)
+		return err
 	}
 	if open > 0 {
 		return ErrChecklistIncomplete.With("openBlockingTodos", open)
