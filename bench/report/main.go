@@ -18,6 +18,8 @@ import (
 	"os/signal"
 	"strings"
 	"time"
+
+	"github.com/lanes-dev/lanes/bench/internal/machine"
 )
 
 // settings are the command's flags.
@@ -59,7 +61,7 @@ func run(ctx context.Context, s settings) error {
 	medians := median(rounds)
 	checks := evaluate(medians, strings.Split(s.sizes, ","))
 	rep := report{
-		Date: time.Now().UTC(), Machine: describeMachine(), Settings: s.describe(),
+		Date: time.Now().UTC(), Machine: machine.Describe(), Settings: s.describe(),
 		Rounds: rounds, Medians: medians, Targets: checks,
 	}
 	if err := rep.writeJSON(s.out); err != nil {

@@ -1,19 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/lanes-dev/lanes/bench/internal/machine"
 )
 
 type report struct {
 	Date     time.Time         `json:"date"`
-	Machine  map[string]string `json:"machine"`
+	Machine  machine.Machine   `json:"machine"`
 	Settings map[string]string `json:"settings"`
 	Rounds   []results         `json:"rounds"`
 	Medians  results           `json:"medians"`
@@ -33,7 +33,7 @@ func (r report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Go benchmarks, %s, medians of %s interleaved rounds (benchtime %s)\n\n",
 		r.Date.Format("2006-01-02"), r.Settings["rounds"], r.Settings["benchtime"])
-	fmt.Fprintf(&b, "Machine: %s\n\n", machineLine(r.Machine))
+	fmt.Fprintf(&b, "Machine: %s\n\n", r.Machine)
 	b.WriteString("| Target | Database | Size | Measured | Limit | Met |\n|---|---|---|---|---|---|\n")
 	for _, c := range r.Targets {
 		op := "≥"
@@ -81,39 +81,4 @@ func yesNo(met bool) string {
 		return "yes"
 	}
 	return "**no**"
-}
-
-// describeMachine names what the numbers came from.
-func describeMachine() map[string]string {
-	m := map[string]string{
-		"os": runtime.GOOS, "arch": runtime.GOARCH, "cpus": fmt.Sprint(runtime.NumCPU()), "go": runtime.Version(),
-	}
-	if v := firstValue("/proc/cpuinfo", "model name"); v != "" {
-		m["cpu"] = v
-	}
-	if v := firstValue("/proc/meminfo", "MemTotal"); v != "" {
-		m["memory"] = v
-	}
-	return m
-}
-
-func machineLine(m map[string]string) string {
-	return fmt.Sprintf("%s, %s CPUs, %s memory, %s/%s, %s", m["cpu"], m["cpus"], m["memory"], m["os"], m["arch"], m["go"])
-}
-
-// firstValue returns the value of the first "key: value" line of a file.
-func firstValue(path, key string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if ok && strings.TrimSpace(k) == key {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
 }
