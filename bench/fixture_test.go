@@ -99,12 +99,10 @@ func open(b *testing.B, kind, admin string, size dataset.Size) *fixture {
 	require.NoError(b, err)
 	f := (&fixture{kind: kind, size: size, manifest: m}).reopen(b, nil)
 	if kind == "postgres" {
-		// The references get the database at its best, as Lanes does:
-		// plans for each statement's own arguments (see sdk/store).
-		pc, err := pgxpool.ParseConfig(m.DatabaseURL)
-		require.NoError(b, err)
-		pc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
-		f.pool, err = pgxpool.NewWithConfig(ctx, pc)
+		// The references use the database as Lanes does (sdk/store):
+		// prepared statements with PostgreSQL's plan cache, custom plans
+		// for the report (referenceReport).
+		f.pool, err = pgxpool.New(ctx, m.DatabaseURL)
 		require.NoError(b, err)
 		b.Cleanup(f.pool.Close)
 	}

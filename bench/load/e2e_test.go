@@ -41,7 +41,7 @@ func TestRunTinyOnSQLite(t *testing.T) {
 		}
 	}
 	g := res.Memory.TenantGrowth
-	if res.Memory.RSSAfterWarmupMB <= 0 || g == nil || g.Errors != 0 || g.AddedTenants != 1 || g.RSSFirstTenantMB <= 0 {
+	if res.Memory.RSSAfterWarmupMB <= 0 || res.Memory.AnonAfterWarmupMB <= 0 || res.Memory.FileAfterWarmupMB <= 0 || g == nil || g.Errors != 0 || g.AddedTenants != 1 || g.RSSFirstTenantMB <= 0 {
 		t.Errorf("memory measures %+v, tenant growth %+v", res.Memory, g)
 	}
 	if err := writeJSON(s.out, res); err != nil {

@@ -133,7 +133,7 @@ func TestMarkdown(t *testing.T) {
 			{Workload: "board", Clients: 4, Median: metrics{Throughput: 164.34, P50Ms: 22.531, P90Ms: 37.37, P99Ms: 55.5, ServerCPUMsPerRequest: 5.814, RSSMB: 60.04}},
 			{Workload: "move", Clients: 1, Median: metrics{Throughput: 976.2, Errors: 3, ErrorRate: 0.0015, RSSMB: 58.9}},
 		},
-		Memory: memory{RSSAfterWarmupMB: 59.7, TenantGrowth: &tenantGrowth{RSSFirstTenantMB: 54.4, RSSAllTenantsMB: 56.1, AddedTenants: 9, KBPerTenant: 193.4}},
+		Memory: memory{RSSAfterWarmupMB: 59.7, AnonAfterWarmupMB: 21.2, FileAfterWarmupMB: 38.5, TenantGrowth: &tenantGrowth{RSSFirstTenantMB: 54.4, RSSAllTenantsMB: 56.1, AddedTenants: 9, KBPerTenant: 193.4}},
 	}
 	want := `Lanes load, dataset S on sqlite: medians of 3 round(s) of 10s per cell (AMD EPYC, 2 CPUs)
 
@@ -142,7 +142,7 @@ func TestMarkdown(t *testing.T) {
 | board | 4 | 164.3 | 22.53 | 37.37 | 55.50 | 0 | 5.81 | 60.0 |
 | move | 1 | 976.2 | 0.00 | 0.00 | 0.00 | 3 (0.15%) | 0.00 | 58.9 |
 
-Server RSS after warm-up: 59.7 MB
+Server RSS after warm-up: 59.7 MB (anonymous 21.2 MB, executable's file-backed pages 38.5 MB)
 Server RSS growth per added active tenant: 193 KB (54.4 MB with 1 tenant, 56.1 MB with 10)
 `
 	if got := markdown(res); got != want {

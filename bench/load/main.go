@@ -197,9 +197,11 @@ func run(ctx context.Context, s settings, logf func(string, ...any)) (*results, 
 	}
 	r := &runner{settings: s, manifest: m, tenants: tenants, serverBin: bin, dir: dir, logf: logf}
 	res := newResults(s, m.Seed)
-	if res.Cells, res.Memory.RSSAfterWarmupMB, err = r.measureWorkloads(ctx); err != nil {
+	var warm residentMemory
+	if res.Cells, warm, err = r.measureWorkloads(ctx); err != nil {
 		return nil, err
 	}
+	res.Memory.RSSAfterWarmupMB, res.Memory.AnonAfterWarmupMB, res.Memory.FileAfterWarmupMB = mb(warm.totalKB), mb(warm.anonKB), mb(warm.fileKB)
 	if res.Memory.TenantGrowth, err = r.measureTenantGrowth(ctx); err != nil {
 		return nil, err
 	}
@@ -230,21 +232,20 @@ func (r *runner) workload(name string, tenants []*tenantClient) (*workload, erro
 }
 
 // measureWorkloads warms a server up with every workload on all tenants,
-// reads its RSS, then measures each cell in each round.
-func (r *runner) measureWorkloads(ctx context.Context) (cells []*cell, rssAfterWarmupMB float64, err error) {
+// reads its resident memory, then measures each cell in each round.
+func (r *runner) measureWorkloads(ctx context.Context) (cells []*cell, warm residentMemory, err error) {
 	srv, err := r.startServer(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, warm, err
 	}
 	defer func() { err = errors.Join(err, srv.stop()) }()
 	for _, name := range r.workloads {
 		if err := r.warmUp(ctx, srv, name, slices.Max(r.concurrency)); err != nil {
-			return nil, 0, err
+			return nil, warm, err
 		}
 	}
-	rss, err := srv.rssKB()
-	if err != nil {
-		return nil, 0, err
+	if warm, err = srv.resident(); err != nil {
+		return nil, warm, err
 	}
 	for _, name := range r.workloads {
 		for _, clients := range r.concurrency {
@@ -253,11 +254,13 @@ func (r *runner) measureWorkloads(ctx context.Context) (cells []*cell, rssAfterW
 	}
 	for round := 1; round <= r.rounds; round++ {
 		if err := r.measureRound(ctx, srv, round, cells); err != nil {
-			return nil, 0, err
+			return nil, warm, err
 		}
 	}
-	return cells, float64(rss) / 1024, nil
+	return cells, warm, nil
 }
+
+func mb(kb uint64) float64 { return float64(kb) / 1024 }
 
 // measureRound measures every cell once.
 func (r *runner) measureRound(ctx context.Context, srv *server, round int, cells []*cell) error {

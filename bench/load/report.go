@@ -60,8 +60,12 @@ type metrics struct {
 }
 
 type memory struct {
-	RSSAfterWarmupMB float64       `json:"rss_after_warmup_mb"`
-	TenantGrowth     *tenantGrowth `json:"tenant_growth,omitempty"`
+	RSSAfterWarmupMB float64 `json:"rss_after_warmup_mb"`
+	// The RSS after warm-up split: anonymous memory (heap, stacks, SQLite's
+	// page cache) and the executable's file-backed pages.
+	AnonAfterWarmupMB float64       `json:"rss_anon_after_warmup_mb"`
+	FileAfterWarmupMB float64       `json:"rss_file_after_warmup_mb"`
+	TenantGrowth      *tenantGrowth `json:"tenant_growth,omitempty"`
 }
 
 // tenantGrowth is how a fresh server's RSS grows as tenants become active.
@@ -152,7 +156,8 @@ func markdown(res *results) string {
 		fmt.Fprintf(&b, "| %s | %d | %.1f | %.2f | %.2f | %.2f | %s | %.2f | %.1f |\n",
 			c.Workload, c.Clients, m.Throughput, m.P50Ms, m.P90Ms, m.P99Ms, errorsCell(m), m.ServerCPUMsPerRequest, m.RSSMB)
 	}
-	fmt.Fprintf(&b, "\nServer RSS after warm-up: %.1f MB\n", res.Memory.RSSAfterWarmupMB)
+	fmt.Fprintf(&b, "\nServer RSS after warm-up: %.1f MB (anonymous %.1f MB, executable's file-backed pages %.1f MB)\n",
+		res.Memory.RSSAfterWarmupMB, res.Memory.AnonAfterWarmupMB, res.Memory.FileAfterWarmupMB)
 	if g := res.Memory.TenantGrowth; g != nil {
 		fmt.Fprintf(&b, "Server RSS growth per added active tenant: %.0f KB (%.1f MB with 1 tenant, %.1f MB with %d)\n",
 			g.KBPerTenant, g.RSSFirstTenantMB, g.RSSAllTenantsMB, g.AddedTenants+1)

@@ -195,15 +195,30 @@ func (s *server) cpuTime() (time.Duration, error) {
 
 // rssKB is the server's resident set size in KiB.
 func (s *server) rssKB() (uint64, error) {
+	r, err := s.resident()
+	return r.totalKB, err
+}
+
+// residentMemory is a process's resident memory in KiB: anonymous (heap,
+// stacks, SQLite's page cache) and file-backed (the executable's pages,
+// shared with every process running it and reclaimable).
+type residentMemory struct{ totalKB, anonKB, fileKB uint64 }
+
+func (s *server) resident() (residentMemory, error) {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
 	if err != nil {
-		return 0, fmt.Errorf("server RSS: %w", err)
+		return residentMemory{}, fmt.Errorf("server RSS: %w", err)
 	}
-	kb, err := machine.KB(string(status), "VmRSS")
-	if err != nil {
-		return 0, fmt.Errorf("server RSS: %w", err)
+	var r residentMemory
+	for _, f := range []struct {
+		key string
+		kb  *uint64
+	}{{"VmRSS", &r.totalKB}, {"RssAnon", &r.anonKB}, {"RssFile", &r.fileKB}} {
+		if *f.kb, err = machine.KB(string(status), f.key); err != nil {
+			return residentMemory{}, fmt.Errorf("server RSS: %w", err)
+		}
 	}
-	return kb, nil
+	return r, nil
 }
 
 // parseCPUTicks returns utime + stime (fields 14 and 15) of a

@@ -20,6 +20,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/store"
 )
 
 // Group is a dimension of a time report (the contract's TimeGroup).
@@ -125,6 +126,8 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A report's best plan follows how much time the tenant has tracked.
+	ctx = store.WithCustomPlans(ctx)
 	t, err := s.client.Tenant.Get(ctx, a.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("load tenant: %w", err)
