@@ -171,7 +171,7 @@ func (f *fixture) serve(b *testing.B, r request) []byte {
 // op, latency percentiles and SQL statements per op.
 func (f *fixture) benchServe(b *testing.B, r request) {
 	var lat latencies
-	before := f.stmts.Load()
+	before := f.stmts.Snapshot()
 	b.ReportAllocs()
 	for b.Loop() {
 		lat.time(func() { f.serve(b, r) })
@@ -200,11 +200,13 @@ func (l latencies) report(b *testing.B) {
 	b.ReportMetric(at(0.99), "p99-µs")
 }
 
-// reportStatements reports the statements per operation counted since
-// before.
-func (f *fixture) reportStatements(b *testing.B, before int64, ops int) {
+// reportStatements reports the statements and database round trips per
+// operation counted since before.
+func (f *fixture) reportStatements(b *testing.B, before sqlcount.Snapshot, ops int) {
 	if ops > 0 {
-		b.ReportMetric(float64(f.stmts.Load()-before)/float64(ops), "stmts/op")
+		d := f.stmts.Snapshot().Sub(before)
+		b.ReportMetric(float64(d.Statements)/float64(ops), "stmts/op")
+		b.ReportMetric(float64(d.RoundTrips)/float64(ops), "roundtrips/op")
 	}
 }
 

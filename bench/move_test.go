@@ -48,7 +48,7 @@ func BenchmarkMoveProject(b *testing.B) {
 			fatalIf(b, err, "reference move")
 		}
 		b.Run("lanes/serial", func(b *testing.B) {
-			before := f.stmts.Load()
+			before := f.stmts.Snapshot()
 			lat := runSerial(b, move)
 			f.reportStatements(b, before, len(lat))
 		})

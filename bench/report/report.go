@@ -43,7 +43,7 @@ func (r report) markdown() string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s %s | %s |\n", c.Target, c.Database, c.Size,
 			formatValue(c.Value, c.Unit), op, formatValue(c.Limit, c.Unit), yesNo(c.Met))
 	}
-	b.WriteString("\n| Benchmark | ns/op | p50 µs | p99 µs | stmts/op | ops/s | B/op | allocs/op |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("\n| Benchmark | ns/op | p50 µs | p99 µs | stmts/op | round trips/op | ops/s | B/op | allocs/op |\n|---|---|---|---|---|---|---|---|---|\n")
 	names := make([]string, 0, len(r.Medians))
 	for name := range r.Medians {
 		names = append(names, name)
@@ -51,8 +51,9 @@ func (r report) markdown() string {
 	slices.Sort(names)
 	for _, name := range names {
 		m := r.Medians[name]
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"),
-			cell(m, "ns/op"), cell(m, "p50-µs"), cell(m, "p99-µs"), cell(m, "stmts/op"), cell(m, "ops/s"), cell(m, "B/op"), cell(m, "allocs/op"))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"),
+			cell(m, "ns/op"), cell(m, "p50-µs"), cell(m, "p99-µs"), cell(m, "stmts/op"), cell(m, "roundtrips/op"),
+			cell(m, "ops/s"), cell(m, "B/op"), cell(m, "allocs/op"))
 	}
 	return b.String()
 }

@@ -26,7 +26,7 @@ var suites = []struct {
 }{
 	{"./bench/", ".", nil},
 	// The feature decisions with 1,000 and 10,000 tenants holding overrides.
-	{"./policies/", "FeatureCheck|RoleAllowsMemoised", []string{"LANES_BENCH_FULL=1"}},
+	{"./policies/", "FeatureCheck|RoleAllows", []string{"LANES_BENCH_FULL=1"}},
 }
 
 // runRound runs every suite once and parses what it prints.

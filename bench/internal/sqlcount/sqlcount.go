@@ -10,15 +10,27 @@ import (
 	"entgo.io/ent/dialect"
 )
 
-// Counter counts statements (Exec and Query, inside transactions too;
-// BEGIN and COMMIT are not statements of the application's).
-type Counter struct{ n atomic.Int64 }
+// Counter counts statements (Exec and Query, inside transactions too) and
+// the round trips to the database: the statements plus each transaction's
+// BEGIN and its COMMIT or ROLLBACK.
+type Counter struct{ n, txEnds atomic.Int64 }
 
 // Wrap wraps an ent driver so that its statements are counted.
 func (c *Counter) Wrap(d dialect.Driver) dialect.Driver { return &countingDriver{Driver: d, c: c} }
 
-// Load returns the statements counted so far.
-func (c *Counter) Load() int64 { return c.n.Load() }
+// Snapshot is what a Counter has counted so far.
+type Snapshot struct{ Statements, RoundTrips int64 }
+
+// Snapshot returns the statements and round trips counted so far.
+func (c *Counter) Snapshot() Snapshot {
+	n := c.n.Load()
+	return Snapshot{Statements: n, RoundTrips: n + c.txEnds.Load()}
+}
+
+// Sub returns what was counted between before and s.
+func (s Snapshot) Sub(before Snapshot) Snapshot {
+	return Snapshot{Statements: s.Statements - before.Statements, RoundTrips: s.RoundTrips - before.RoundTrips}
+}
 
 type countingDriver struct {
 	dialect.Driver
@@ -40,6 +52,7 @@ func (d *countingDriver) Tx(ctx context.Context) (dialect.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.c.txEnds.Add(1) // BEGIN
 	return &countingTx{Tx: tx, c: d.c}, nil
 }
 
@@ -56,6 +69,7 @@ func (d *countingDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dial
 	if err != nil {
 		return nil, err
 	}
+	d.c.txEnds.Add(1) // BEGIN
 	return &countingTx{Tx: tx, c: d.c}, nil
 }
 
@@ -72,4 +86,14 @@ func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.c.n.Add(1)
 	return t.Tx.Query(ctx, query, args, v)
+}
+
+func (t *countingTx) Commit() error {
+	t.c.txEnds.Add(1)
+	return t.Tx.Commit()
+}
+
+func (t *countingTx) Rollback() error {
+	t.c.txEnds.Add(1)
+	return t.Tx.Rollback()
 }
