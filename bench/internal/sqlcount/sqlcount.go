@@ -5,6 +5,7 @@ package sqlcount
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -96,4 +97,48 @@ func (t *countingTx) Commit() error {
 func (t *countingTx) Rollback() error {
 	t.c.txEnds.Add(1)
 	return t.Tx.Rollback()
+}
+
+// rawSQL is what ent's execquery feature asks of a driver or transaction.
+type rawSQL interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+var errNoRawSQL = errors.New("sqlcount: the wrapped driver does not run raw SQL")
+
+// ExecContext and QueryContext count and forward the raw SQL Lanes runs
+// through ent (cycle times, notifications).
+func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return countExec(ctx, d.c, d.Driver, query, args)
+}
+
+func (d *countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return countQuery(ctx, d.c, d.Driver, query, args)
+}
+
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return countExec(ctx, t.c, t.Tx, query, args)
+}
+
+func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return countQuery(ctx, t.c, t.Tx, query, args)
+}
+
+func countExec(ctx context.Context, c *Counter, target any, query string, args []any) (sql.Result, error) {
+	raw, ok := target.(rawSQL)
+	if !ok {
+		return nil, errNoRawSQL
+	}
+	c.n.Add(1)
+	return raw.ExecContext(ctx, query, args...)
+}
+
+func countQuery(ctx context.Context, c *Counter, target any, query string, args []any) (*sql.Rows, error) {
+	raw, ok := target.(rawSQL)
+	if !ok {
+		return nil, errNoRawSQL
+	}
+	c.n.Add(1)
+	return raw.QueryContext(ctx, query, args...)
 }
