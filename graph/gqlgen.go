@@ -5,7 +5,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"go/format"
 	"io"
 	"log"
 	"os"
@@ -21,7 +23,12 @@ import (
 // field: a board marshals hundreds of cards, and their fields read what
 // the board loaded in bulk (customers, progress, open to-dos), so per-field
 // goroutines would only add stack growth and scheduling.
-var sequentialObjects = []string{"Project"}
+var sequentialObjects = []string{"Project", "BoardColumn"}
+
+// inOrderLists are the element types whose lists the executor marshals
+// through graph/marshal.Slice, which keeps a board's preloaded columns and
+// cards on one goroutine instead of one goroutine per element.
+var inOrderLists = []string{"BoardColumn", "ProjectEdge"}
 
 type sequentialFields struct{ objects []string }
 
@@ -50,6 +57,61 @@ func main() {
 	if err := api.Generate(cfg, api.AddPlugin(sequentialFields{objects: sequentialObjects})); err != nil {
 		fail(err)
 	}
+	if err := marshalInOrder(cfg.Exec.Filename, inOrderLists); err != nil {
+		fail(fmt.Errorf("in-order lists: %w", err))
+	}
+}
+
+// marshalInOrder rewrites the generated list marshallers of the given
+// element types to call marshal.Slice instead of gqlgen's
+// MarshalSliceConcurrently (same arguments). gqlgen's templates have no
+// hook for it; the rewrite fails loudly if their shape changes.
+func marshalInOrder(filename string, elements []string) error {
+	src, err := os.ReadFile(filename)
+	if err != nil {
+		return err
+	}
+	const concurrent, inOrder = "graphql.MarshalSliceConcurrently(", "marshal.Slice("
+	for _, elem := range elements {
+		// marshalN<Type>2ᚕ... / marshalO<Type>2ᚕ...: a list of <Type>.
+		rewritten := 0
+		for _, kind := range []string{"N", "O"} {
+			head := []byte("func (ec *executionContext) marshal" + kind + elem + "2ᚕ")
+			for start := 0; ; {
+				i := bytes.Index(src[start:], head)
+				if i < 0 {
+					break
+				}
+				i += start
+				end := bytes.Index(src[i+len(head):], []byte("\nfunc "))
+				if end < 0 {
+					end = len(src) - i - len(head)
+				}
+				end += i + len(head)
+				body := src[i:end]
+				if j := bytes.Index(body, []byte(concurrent)); j >= 0 {
+					body = slices.Concat(body[:j], []byte(inOrder), body[j+len(concurrent):])
+					src = slices.Concat(src[:i], body, src[end:])
+					rewritten++
+				}
+				start = i + len(head)
+			}
+		}
+		if rewritten == 0 {
+			return fmt.Errorf("no list marshaller of %s calls %s", elem, concurrent)
+		}
+	}
+	// Among Lanes' own imports, which gofmt keeps sorted.
+	own := []byte("\t\"github.com/lanes-dev/lanes/")
+	if !bytes.Contains(src, own) {
+		return fmt.Errorf("no import of Lanes' packages in %s", filename)
+	}
+	src = bytes.Replace(src, own, []byte("\t\"github.com/lanes-dev/lanes/graph/marshal\"\n\t\"github.com/lanes-dev/lanes/"), 1)
+	out, err := format.Source(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filename, out, 0o644)
 }
 
 func fail(err error) {

@@ -23,6 +23,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
 	"github.com/lanes-dev/lanes/ent/todo"
 	workflow1 "github.com/lanes-dev/lanes/ent/workflow"
+	"github.com/lanes-dev/lanes/graph/marshal"
 	"github.com/lanes-dev/lanes/graph/model"
 	"github.com/lanes-dev/lanes/graph/scalar"
 	"github.com/lanes-dev/lanes/policies"
@@ -16518,51 +16519,18 @@ func (ec *executionContext) _BoardColumn(ctx context.Context, sel ast.SelectionS
 		case "status":
 			out.Values[i] = ec._BoardColumn_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "totalCount":
 			out.Values[i] = ec._BoardColumn_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "projects":
-			field := field
-
-			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
-				defer func() {
-					if r := recover(); r != nil {
-						ec.Error(ctx, ec.Recover(ctx, r))
-					}
-				}()
-				res = ec._BoardColumn_projects(ctx, field, obj)
-				if res == graphql.Null {
-					atomic.AddUint32(&fs.Invalids, 1)
-				}
-				return res
+			out.Values[i] = ec._BoardColumn_projects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
-
-			if field.IsDeferred() {
-				deferredFieldSet.AddField(field)
-				fieldIndex := len(deferredFieldSet.Values) - 1
-				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
-					return innerFunc(ctx, deferredFieldSet)
-				})
-
-				for _, deferrable := range field.Deferrables {
-					view, ok := deferLabelToView[deferrable.Label]
-					if !ok {
-						view = deferredFieldSet.NewView()
-						deferLabelToView[deferrable.Label] = view
-					}
-					view.AddIndices(fieldIndex)
-				}
-
-				// don't run the out.Concurrently() call below
-				out.Values[i] = graphql.Null
-				continue
-			}
-
-			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20265,7 +20233,7 @@ func (ec *executionContext) marshalNBoard2ᚖgithubᚗcomᚋlanesᚑdevᚋlanes�
 }
 
 func (ec *executionContext) marshalNBoardColumn2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐBoardColumnᚄ(ctx context.Context, sel ast.SelectionSet, v []*workflow.BoardColumn) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshal.Slice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBoardColumn2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐBoardColumn(ctx, sel, v[i])
@@ -21784,7 +21752,7 @@ func (ec *executionContext) marshalOProjectEdge2ᚕᚖgithubᚗcomᚋlanesᚑdev
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshal.Slice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOProjectEdge2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐProjectEdge(ctx, sel, v[i])
