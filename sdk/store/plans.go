@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 
-	"entgo.io/ent/dialect"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -36,107 +34,21 @@ func customPlans(ctx context.Context) bool {
 	return v
 }
 
-// planArgs puts pgx's per-query execution mode in front of the arguments
+// planArgs puts (on PostgreSQL) pgx's per-query execution mode in front of the arguments
 // of a statement run with custom plans: an unnamed statement, which
 // PostgreSQL plans for the arguments it is bound with (its description
 // stays cached, so this costs no round trip).
-func planArgs(ctx context.Context, args []any) []any {
-	if !customPlans(ctx) {
+func planArgs(ctx context.Context, postgres bool, args []any) []any {
+	if !postgres || !customPlans(ctx) {
 		return args
 	}
 	return append([]any{pgx.QueryExecModeCacheDescribe}, args...)
 }
 
-// planningDriver is the ent driver of a PostgreSQL database: it applies
-// WithCustomPlans to the statements ent and Lanes' raw SQL run.
-type planningDriver struct{ dialect.Driver }
-
-func (d planningDriver) Query(ctx context.Context, query string, args, v any) error {
-	return d.Driver.Query(ctx, query, planArgsOf(ctx, args), v)
-}
-
-func (d planningDriver) Exec(ctx context.Context, query string, args, v any) error {
-	return d.Driver.Exec(ctx, query, planArgsOf(ctx, args), v)
-}
-
-func (d planningDriver) Tx(ctx context.Context) (dialect.Tx, error) {
-	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return planningTx{tx}, nil
-}
-
-// BeginTx keeps transaction options (isolation, read-only) working.
-func (d planningDriver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, error) {
-	b, ok := d.Driver.(interface {
-		BeginTx(context.Context, *sql.TxOptions) (dialect.Tx, error)
-	})
-	if !ok {
-		return d.Tx(ctx)
-	}
-	tx, err := b.BeginTx(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return planningTx{tx}, nil
-}
-
-// QueryContext and ExecContext serve ent's raw SQL (the execquery feature).
-func (d planningDriver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	q, ok := d.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	})
-	if !ok {
-		return nil, errRawSQL
-	}
-	return q.QueryContext(ctx, query, planArgs(ctx, args)...)
-}
-
-func (d planningDriver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	e, ok := d.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	})
-	if !ok {
-		return nil, errRawSQL
-	}
-	return e.ExecContext(ctx, query, planArgs(ctx, args)...)
-}
-
-type planningTx struct{ dialect.Tx }
-
-func (t planningTx) Query(ctx context.Context, query string, args, v any) error {
-	return t.Tx.Query(ctx, query, planArgsOf(ctx, args), v)
-}
-
-func (t planningTx) Exec(ctx context.Context, query string, args, v any) error {
-	return t.Tx.Exec(ctx, query, planArgsOf(ctx, args), v)
-}
-
-func (t planningTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	q, ok := t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	})
-	if !ok {
-		return nil, errRawSQL
-	}
-	return q.QueryContext(ctx, query, planArgs(ctx, args)...)
-}
-
-func (t planningTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	e, ok := t.Tx.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	})
-	if !ok {
-		return nil, errRawSQL
-	}
-	return e.ExecContext(ctx, query, planArgs(ctx, args)...)
-}
-
 // planArgsOf applies planArgs to ent's statement arguments ([]any).
-func planArgsOf(ctx context.Context, args any) any {
+func planArgsOf(ctx context.Context, postgres bool, args any) any {
 	if a, ok := args.([]any); ok {
-		return planArgs(ctx, a)
+		return planArgs(ctx, postgres, a)
 	}
 	return args
 }

@@ -46,6 +46,9 @@ type DB struct {
 	Dialect string
 	// URL is the PostgreSQL URL (for dedicated connections: LISTEN).
 	URL string
+	// schema migrates on the plain ent driver: ent's schema inspection
+	// needs database/sql's own rows, not those of Lanes' driver.
+	schema *migrate.Schema
 }
 
 // Open opens the database the options name. It does not migrate.
@@ -65,14 +68,12 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: connect to %s: %w", dia, err)
 	}
-	var drv dialect.Driver = entsql.OpenDB(dia, db)
-	if dia == dialect.Postgres {
-		drv = planningDriver{drv}
-	}
+	base := entsql.OpenDB(dia, db)
+	var drv dialect.Driver = driver{Driver: base, postgres: dia == dialect.Postgres}
 	if opts.WrapDriver != nil {
 		drv = opts.WrapDriver(drv)
 	}
-	out := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}
+	out := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, schema: migrate.NewSchema(base)}
 	if dia == dialect.Postgres {
 		out.URL = dsn
 	}
@@ -186,7 +187,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
 		}()
 	}
-	if err := d.Client.Schema.Create(ctx, d.migrateOptions()...); err != nil {
+	if err := d.schema.Create(ctx, d.migrateOptions()...); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
@@ -204,7 +205,7 @@ func (d *DB) migrateOptions() []schema.MigrateOption {
 // schema is up to date).
 func (d *DB) PendingMigration(ctx context.Context) (string, error) {
 	var b strings.Builder
-	if err := d.Client.Schema.WriteTo(ctx, &b, d.migrateOptions()...); err != nil {
+	if err := d.schema.WriteTo(ctx, &b, d.migrateOptions()...); err != nil {
 		return "", fmt.Errorf("store: plan migration: %w", err)
 	}
 	var stmts []string
