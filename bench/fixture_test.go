@@ -193,11 +193,18 @@ func (l latencies) report(b *testing.B) {
 	if len(l) == 0 {
 		return
 	}
+	b.ReportMetric(l.percentile(0.50), "p50-µs")
+	b.ReportMetric(l.percentile(0.99), "p99-µs")
+}
+
+// percentile returns the q-quantile in microseconds (nearest rank).
+func (l latencies) percentile(q float64) float64 {
+	if len(l) == 0 {
+		return 0
+	}
 	s := slices.Clone(l)
 	slices.Sort(s)
-	at := func(q float64) float64 { return float64(s[int(q*float64(len(s)-1))].Microseconds()) }
-	b.ReportMetric(at(0.50), "p50-µs")
-	b.ReportMetric(at(0.99), "p99-µs")
+	return float64(s[int(q*float64(len(s)-1))].Microseconds())
 }
 
 // reportStatements reports the statements and database round trips per
