@@ -477,6 +477,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ProjectsColumns[15], ProjectsColumns[18], ProjectsColumns[16], ProjectsColumns[6], ProjectsColumns[4], ProjectsColumns[0]},
 			},
+			{
+				Name:    "project_tenant_id_customer_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProjectsColumns[15], ProjectsColumns[17]},
+			},
 		},
 	}
 	// ServerSecretsColumns holds the columns for the "server_secrets" table.

@@ -107,6 +107,9 @@ func (Project) Indexes() []ent.Index {
 		// The board: one column's active cards in (rank, id) order, read
 		// as an index range with a LIMIT.
 		index.Fields("tenant_id", "workflow_id", "status_id", "archived", "rank", "id"),
+		// A customer's projects: the portal reads them on every request
+		// (without it PostgreSQL filtered all of the tenant's projects).
+		index.Fields("tenant_id", "customer_id"),
 	}
 }
 
