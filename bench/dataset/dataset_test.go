@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lanes-dev/lanes/bench/dataset"
@@ -87,4 +88,40 @@ func digest(t *testing.T, url string, seed uint64) string {
 	slices.Sort(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "")))
 	return hex.EncodeToString(sum[:])
+}
+
+// A cached manifest whose database was regenerated since (by another
+// cache directory) is not reused: its IDs would be gone.
+func TestPrepareNoticesARegeneratedDatabase(t *testing.T) {
+	admin := lanestest.PostgresURL(t) // any database of the server will do
+	size, err := dataset.SizeNamed("tiny")
+	require.NoError(t, err)
+	const seed = 11
+	t.Cleanup(func() { dropBenchDatabase(t, admin, fmt.Sprintf("lanes_bench_tiny_%d_v%d", seed, dataset.Version)) })
+	prepare := func(dir string) *dataset.Manifest {
+		t.Setenv(dataset.EnvDir, dir)
+		m, err := dataset.Prepare(context.Background(), dataset.PrepareOptions{Size: size, Seed: seed, PostgresAdminURL: admin})
+		require.NoError(t, err)
+		return m
+	}
+	first, second := t.TempDir(), t.TempDir()
+	m1 := prepare(first)
+	require.Equal(t, m1.Tenants[0].ID, prepare(first).Tenants[0].ID, "a valid cache is reused")
+	m2 := prepare(second) // regenerates the database
+	require.NotEqual(t, m1.Tenants[0].ID, m2.Tenants[0].ID)
+	m3 := prepare(first)
+	require.NotEqual(t, m1.Tenants[0].ID, m3.Tenants[0].ID, "the first cache's manifest is stale: regenerated")
+	require.Equal(t, m3.Tenants[0].ID, prepare(first).Tenants[0].ID, "and reused from then on")
+}
+
+func dropBenchDatabase(t *testing.T, admin, name string) {
+	conn, err := pgx.Connect(context.Background(), admin)
+	if err != nil {
+		t.Logf("drop %s: %v", name, err)
+		return
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		t.Logf("drop %s: %v", name, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lanes-dev/lanes/sdk"
@@ -113,7 +114,9 @@ func GenerateInto(ctx context.Context, dbURL string, size Size, seed uint64, log
 	return generateInto(ctx, dbURL, PrepareOptions{Size: size, Seed: seed, Logf: logf})
 }
 
-// exists tells whether the manifest's database still holds its tenants.
+// exists tells whether the manifest's database still holds its tenants:
+// the same IDs, not only as many (another manifest may have regenerated
+// the database since).
 func exists(ctx context.Context, m *Manifest) bool {
 	cfg := Config(m.DatabaseURL, m.Seed)
 	if strings.HasPrefix(m.DatabaseURL, "sqlite:") {
@@ -133,10 +136,19 @@ func exists(ctx context.Context, m *Manifest) bool {
 	}
 	defer l.Close()
 	var n int
-	if err := l.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM tenants").Scan(&n); err != nil {
+	if err := l.DB().QueryRowContext(ctx, "SELECT COUNT(*) FROM tenants").Scan(&n); err != nil || n != len(m.Tenants) || n == 0 {
 		return false
 	}
-	return n == len(m.Tenants)
+	query := "SELECT COUNT(*) FROM tenants WHERE id = ? AND slug = ?"
+	if l.Dialect() == dialect.Postgres {
+		query = "SELECT COUNT(*) FROM tenants WHERE id = $1 AND slug = $2"
+	}
+	for _, t := range []Tenant{m.Tenants[0], m.Tenants[len(m.Tenants)-1]} {
+		if err := l.DB().QueryRowContext(ctx, query, t.ID, t.Slug).Scan(&n); err != nil || n != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // recreateDatabase drops and creates a benchmark database (only ever one
