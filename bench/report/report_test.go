@@ -11,6 +11,7 @@ const sample = `goos: linux
 BenchmarkBoard/postgres/size=S/lanes-2          300  14742619 ns/op  14539 p50-µs  22950 p99-µs  5.000 stmts/op  4043778 B/op  68843 allocs/op
 BenchmarkBoard/postgres/size=S/pgx-reference-2  300   5639069 ns/op   4840 p50-µs  14852 p99-µs  362709 B/op  6605 allocs/op
 BenchmarkMoveProject/postgres/size=S/lanes/serial-2  1000  2000000 ns/op  1900 p50-µs  4000 p99-µs  3.9 stmts/op  6.9 roundtrips/op  80000 B/op  1400 allocs/op
+BenchmarkBoardAuthorization/postgres/size=S/interleaved-2  100  20000000 ns/op  10300 casbin-p50-µs  10000 none-p50-µs
 BenchmarkRoleAllowsMemoised-2  1000000  28.5 ns/op  0 B/op  0 allocs/op
 PASS
 `
@@ -18,7 +19,7 @@ PASS
 func TestParse(t *testing.T) {
 	r := results{}
 	require.NoError(t, parse(strings.NewReader(sample), r))
-	require.Len(t, r, 4)
+	require.Len(t, r, 5)
 	require.Equal(t, 5.0, r["BenchmarkBoard/postgres/size=S/lanes"]["stmts/op"])
 	require.Equal(t, 28.5, r["BenchmarkRoleAllowsMemoised"]["ns/op"])
 	require.Error(t, parse(strings.NewReader("BenchmarkX-2 10 fast ns/op\n"), results{}))
@@ -46,6 +47,9 @@ func TestEvaluate(t *testing.T) {
 	require.InDelta(t, 5639069.0/14742619.0, ratio.Value, 1e-9)
 	require.False(t, ratio.Met, "0.38 < 0.6")
 	require.True(t, byTarget["Memoised role decision"].Met)
+	authz := byTarget["Board with authorization over without (p50, interleaved)"]
+	require.InDelta(t, 1.03, authz.Value, 1e-9)
+	require.True(t, authz.Met)
 	trips := byTarget["moveProject database round trips (statements, BEGIN, COMMIT)"]
 	require.Equal(t, 6.9, trips.Value)
 	require.False(t, trips.Met, "6.9 round trips > 6")

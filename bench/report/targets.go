@@ -104,18 +104,21 @@ func appendValue(out []check, m results, target, db, size, name, unit string, li
 
 // appendUnitRatio checks the ratio of two metrics of one benchmark.
 func appendUnitRatio(out []check, m results, target, db, size, name, num, den string, limit float64, atMost bool) []check {
-	n, ok1 := m[name][num]
-	d, ok2 := m[name][den]
-	if !ok1 || !ok2 || d == 0 {
-		return out
-	}
-	return append(out, newCheck(target, db, size, n/d, limit, atMost, "×"))
+	return appendQuotient(out, m, target, db, size, metric{name, num}, metric{name, den}, limit, atMost)
 }
 
 // appendRatio checks num/den of one unit.
 func appendRatio(out []check, m results, target, db, size, num, den, unit string, limit float64, atMost bool) []check {
-	n, ok1 := m[num][unit]
-	d, ok2 := m[den][unit]
+	return appendQuotient(out, m, target, db, size, metric{num, unit}, metric{den, unit}, limit, atMost)
+}
+
+// metric names one measurement: a benchmark and a unit.
+type metric struct{ bench, unit string }
+
+// appendQuotient checks num/den, unless one of them was not measured.
+func appendQuotient(out []check, m results, target, db, size string, num, den metric, limit float64, atMost bool) []check {
+	n, ok1 := m[num.bench][num.unit]
+	d, ok2 := m[den.bench][den.unit]
 	if !ok1 || !ok2 || d == 0 {
 		return out
 	}
