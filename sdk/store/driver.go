@@ -55,25 +55,11 @@ func (d driver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, e
 
 // QueryContext and ExecContext serve ent's raw SQL (the execquery feature).
 func (d driver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	q, ok := d.Driver.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	})
-	if !ok {
-		return nil, errRawSQL
-	}
-	args = planArgs(ctx, d.postgres, args)
-	return q.QueryContext(ctx, query, args...)
+	return rawQuery(ctx, d.Driver, d.postgres, query, args)
 }
 
 func (d driver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	e, ok := d.Driver.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	})
-	if !ok {
-		return nil, errRawSQL
-	}
-	args = planArgs(ctx, d.postgres, args)
-	return e.ExecContext(ctx, query, args...)
+	return rawExec(ctx, d.Driver, d.postgres, query, args)
 }
 
 type tx struct {
@@ -96,25 +82,33 @@ func (t tx) Exec(ctx context.Context, query string, args, v any) error {
 }
 
 func (t tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	q, ok := t.Tx.(interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	})
-	if !ok {
-		return nil, errRawSQL
-	}
-	args = planArgs(ctx, t.postgres, args)
-	return q.QueryContext(ctx, query, args...)
+	return rawQuery(ctx, t.Tx, t.postgres, query, args)
 }
 
 func (t tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	e, ok := t.Tx.(interface {
-		ExecContext(context.Context, string, ...any) (sql.Result, error)
-	})
+	return rawExec(ctx, t.Tx, t.postgres, query, args)
+}
+
+// rawSQL is what ent's execquery feature asks of a driver or transaction.
+type rawSQL interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func rawQuery(ctx context.Context, target any, postgres bool, query string, args []any) (*sql.Rows, error) {
+	raw, ok := target.(rawSQL)
 	if !ok {
 		return nil, errRawSQL
 	}
-	args = planArgs(ctx, t.postgres, args)
-	return e.ExecContext(ctx, query, args...)
+	return raw.QueryContext(ctx, query, planArgs(ctx, postgres, args)...)
+}
+
+func rawExec(ctx context.Context, target any, postgres bool, query string, args []any) (sql.Result, error) {
+	raw, ok := target.(rawSQL)
+	if !ok {
+		return nil, errRawSQL
+	}
+	return raw.ExecContext(ctx, query, planArgs(ctx, postgres, args)...)
 }
 
 // keepColumnTypes makes a result's column types computed once: ent asks
