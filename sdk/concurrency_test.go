@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -31,10 +32,13 @@ func TestConcurrentMovesWithExpectedVersion(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				res := move(t, a.member, p.ID, to, map[string]any{"expectedVersion": 1})
-				if len(res.Errors) == 0 {
+				res, err := sendMove(a.member, p.ID, to, map[string]any{"expectedVersion": 1})
+				switch {
+				case err != nil:
+					codes[i] = err.Error()
+				case len(res.Errors) == 0:
 					codes[i] = "OK"
-				} else {
+				default:
 					codes[i] = res.Errors[0].Code()
 				}
 			}()
@@ -72,7 +76,11 @@ func TestConcurrentMovesWithoutExpectedVersion(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if res := move(t, a.member, p.ID, to); len(res.Errors) > 0 {
+				res, err := sendMove(a.member, p.ID, to)
+				switch {
+				case err != nil:
+					errs <- err.Error()
+				case len(res.Errors) > 0:
 					errs <- res.Errors[0].Message
 				}
 			}()
@@ -117,20 +125,33 @@ func TestMovesOfDifferentProjectsDoNotBlock(t *testing.T) {
 		_, err = tx.ExecContext(ctx, "SELECT id FROM projects WHERE id = $1 FOR UPDATE", p1.ID)
 		require.NoError(t, err)
 
-		blocked := make(chan *lanestest.Response, 1)
-		go func() { blocked <- move(t, a.member, p1.ID, "interest") }()
+		type result struct {
+			res *lanestest.Response
+			err error
+		}
+		blocked := make(chan result, 1)
+		go func() {
+			res, err := sendMove(a.member, p1.ID, "interest")
+			blocked <- result{res, err}
+		}()
+		// The first move is waiting for the row lock, as PostgreSQL says.
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			var waiting int
+			require.NoError(c, s.Lanes.DB().QueryRowContext(ctx,
+				"SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&waiting))
+			assert.Equal(c, 1, waiting)
+		}, time.Minute, 10*time.Millisecond)
 
-		start := time.Now()
-		require.Empty(t, move(t, a.member, p2.ID, "interest").Errors)
-		require.Less(t, time.Since(start), 5*time.Second)
+		require.Empty(t, move(t, a.member, p2.ID, "interest").Errors, "a move of another project does not wait")
 		select {
-		case <-blocked:
-			t.Fatal("the move of the locked project should wait for the lock")
-		case <-time.After(200 * time.Millisecond):
+		case r := <-blocked:
+			t.Fatalf("the move of the locked project should wait for the lock: %+v %v", r.res, r.err)
+		default:
 		}
 		require.NoError(t, tx.Rollback())
-		res := <-blocked
-		require.Empty(t, res.Errors)
+		r := <-blocked
+		require.NoError(t, r.err)
+		require.Empty(t, r.res.Errors)
 	})
 }
 

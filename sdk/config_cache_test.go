@@ -2,9 +2,11 @@ package sdk_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -21,35 +23,40 @@ import (
 func TestConfigChangesReachOtherInstances(t *testing.T) {
 	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
 		a, other, ctx := twoInstances(t, db)
-		columns := func() int {
+		columns := func(t require.TestingT) int {
 			b, err := other.Workflows.Board(ctx, "website", workflow.BoardOptions{})
 			require.NoError(t, err)
 			return len(b.Columns)
 		}
-		before := columns()                // cached now
-		time.Sleep(300 * time.Millisecond) // the listener is connected
+		before := columns(t) // cached now
+		other.WaitListening(t)
 
 		// A disabled status leaves the other instance's board.
 		require.Empty(t, sdktest.Op(t, a.admin, "SetStatusEnabled", map[string]any{
 			"workflow": "website", "status": "interest", "enabled": false,
 		}).Errors)
-		require.Eventually(t, func() bool { return columns() == before-1 }, 5*time.Second, 20*time.Millisecond)
+		require.EventuallyWithT(t, func(c *assert.CollectT) { assert.Equal(c, before-1, columns(c)) }, 5*time.Second, 20*time.Millisecond)
 
 		// A new automation fires on the other instance's moves.
 		require.Empty(t, sdktest.Op(t, a.admin, "SetStatusEnabled", map[string]any{
 			"workflow": "website", "status": "interest", "enabled": true,
 		}).Errors)
-		require.Eventually(t, func() bool { return columns() == before }, 5*time.Second, 20*time.Millisecond)
+		require.EventuallyWithT(t, func(c *assert.CollectT) { assert.Equal(c, before, columns(c)) }, 5*time.Second, 20*time.Millisecond)
 		require.Empty(t, sdktest.Op(t, a.admin, "CreateAutomation", map[string]any{"input": map[string]any{
 			"workflow": "website", "status": "interest", "on": "ENTER", "todos": []map[string]any{{"title": "Call"}},
 		}}).Errors)
-		require.Eventually(t, func() bool {
-			p := create(t, a.member, "website", "Mover")
-			_, err := other.Workflows.MoveProject(ctx, workflow.MoveProjectInput{ID: pulid.ID(p.ID), To: "interest"})
-			require.NoError(t, err)
-			n, err := other.Client().Todo.Query().Where(todo.ProjectID(pulid.ID(p.ID)), todo.Title("Call")).Count(ctx)
-			require.NoError(t, err)
-			return n == 1
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			res, err := sdktest.Send(a.member, "CreateProject", map[string]any{"input": map[string]any{"workflow": "website", "title": "Mover"}})
+			require.NoError(c, err)
+			var out struct{ CreateProject projectRef }
+			require.Empty(c, res.Errors)
+			require.NoError(c, json.Unmarshal(res.Data, &out))
+			id := pulid.ID(out.CreateProject.ID)
+			_, err = other.Workflows.MoveProject(ctx, workflow.MoveProjectInput{ID: id, To: "interest"})
+			require.NoError(c, err)
+			n, err := other.Client().Todo.Query().Where(todo.ProjectID(id), todo.Title("Call")).Count(ctx)
+			require.NoError(c, err)
+			assert.Equal(c, 1, n)
 		}, 5*time.Second, 50*time.Millisecond)
 	})
 }

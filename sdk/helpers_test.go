@@ -58,13 +58,20 @@ func create(t *testing.T, c lanestest.Client, workflow, title string, extra ...m
 // move runs MoveProject; extra adds expectedVersion, after, before, ...
 func move(t *testing.T, c lanestest.Client, id, to string, extra ...map[string]any) *lanestest.Response {
 	t.Helper()
+	res, err := sendMove(c, id, to, extra...)
+	require.NoError(t, err)
+	return res
+}
+
+// sendMove is move for goroutines: it reports instead of failing the test.
+func sendMove(c lanestest.Client, id, to string, extra ...map[string]any) (*lanestest.Response, error) {
 	in := map[string]any{"id": id, "to": to}
 	for _, e := range extra {
 		for k, v := range e {
 			in[k] = v
 		}
 	}
-	return sdktest.Op(t, c, "MoveProject", map[string]any{"input": in})
+	return sdktest.Send(c, "MoveProject", map[string]any{"input": in})
 }
 
 // moved decodes a successful MoveProject (or lead action) response.

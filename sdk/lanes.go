@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/policies"
@@ -47,6 +48,10 @@ type Lanes struct {
 	signer   *portal.Signer
 	handler  http.Handler
 	stop     context.CancelFunc
+	// listening is closed once the change listener is connected (at once
+	// where there is none: SQLite relies on cache TTLs).
+	listening     chan struct{}
+	listeningOnce sync.Once
 }
 
 // Open opens (and migrates) the database and wires the services.
@@ -161,9 +166,13 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		features: features,
 		bucket:   bucket,
 		signer:   signer,
+
+		listening: make(chan struct{}),
 	}
 	l.handler = l.newHandler()
-	if db.Dialect == dialect.Postgres {
+	if db.Dialect != dialect.Postgres {
+		l.markListening()
+	} else {
 		listenCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		l.stop = stop
 		go l.listenChanges(listenCtx)

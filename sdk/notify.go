@@ -47,6 +47,7 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 	// Changes made while we were not listening.
 	l.features.InvalidateAll()
 	l.Workflows.InvalidateAllConfig()
+	l.markListening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
@@ -60,3 +61,5 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 		}
 	}
 }
+
+func (l *Lanes) markListening() { l.listeningOnce.Do(func() { close(l.listening) }) }

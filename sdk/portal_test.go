@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -315,14 +316,14 @@ func TestPolicyChangesReachOtherInstances(t *testing.T) {
 	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
 		a, other, ctx := twoInstances(t, db)
 		p := create(t, a.member, "website", "Site")
-		can := func() bool {
+		can := func(t require.TestingT) bool {
 			ok, err := other.Portal.CanUse(ctx, pulid.ID(p.ID), policies.Statistics)
 			require.NoError(t, err)
 			return ok
 		}
-		require.False(t, can())            // cached now
-		time.Sleep(300 * time.Millisecond) // the listener is connected
+		require.False(t, can(t)) // cached now
+		other.WaitListening(t)
 		require.Empty(t, setFeature(t, a.admin, "website", "lead", "STATISTICS", true).Errors)
-		require.Eventually(t, can, 5*time.Second, 20*time.Millisecond)
+		require.EventuallyWithT(t, func(c *assert.CollectT) { assert.True(c, can(c)) }, 5*time.Second, 20*time.Millisecond)
 	})
 }

@@ -134,7 +134,11 @@ func TestConcurrentTimers(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if res := startTimer(t, a.member, id); len(res.Errors) > 0 {
+				res, err := sdktest.Send(a.member, "StartTimer", map[string]any{"projectId": id, "note": "working"})
+				switch {
+				case err != nil:
+					t.Errorf("start: %v", err)
+				case len(res.Errors) > 0:
 					t.Errorf("start: %+v", res.Errors)
 				}
 			}()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -184,22 +185,25 @@ func TestTimersAlternatePerMember(t *testing.T) {
 }
 
 func TestTimersWaitForALentMember(t *testing.T) {
-	w, err := newWorkload("timers", []*tenantClient{testTenant("a", 1)}, rand.NewPCG(1, 2))
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := w.next()
-	second := make(chan call)
-	go func() { second <- w.next() }()
-	select {
-	case c := <-second:
-		t.Fatalf("the member was lent twice: %s then %s", first.op.name, c.op.name)
-	case <-time.After(50 * time.Millisecond):
-	}
-	w.giveBack(first.lease)
-	if c := <-second; c.op != opStopTimer {
-		t.Errorf("after %s came %s, want StopTimer", first.op.name, c.op.name)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w, err := newWorkload("timers", []*tenantClient{testTenant("a", 1)}, rand.NewPCG(1, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := w.next()
+		second := make(chan call, 1)
+		go func() { second <- w.next() }()
+		synctest.Wait() // the second caller is blocked for good, or has its call
+		select {
+		case c := <-second:
+			t.Fatalf("the member was lent twice: %s then %s", first.op.name, c.op.name)
+		default:
+		}
+		w.giveBack(first.lease)
+		if c := <-second; c.op != opStopTimer {
+			t.Errorf("after %s came %s, want StopTimer", first.op.name, c.op.name)
+		}
+	})
 }
 
 func TestLeaseReturnerGivesTheMemberBack(t *testing.T) {

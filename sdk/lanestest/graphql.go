@@ -3,6 +3,7 @@ package lanestest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -67,26 +68,47 @@ func (c Client) With(key, value string) Client {
 	return c
 }
 
-// Do posts a GraphQL operation and returns the response.
+// Do posts a GraphQL operation and returns the response, failing the test
+// when there is none. Use Send from other goroutines than the test's.
 func (c Client) Do(t testing.TB, query string, variables map[string]any, operationName ...string) *Response {
 	t.Helper()
+	res, err := c.Send(query, variables, operationName...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Send posts a GraphQL operation and returns the response; it never touches
+// a testing.T, so goroutines may call it.
+func (c Client) Send(query string, variables map[string]any, operationName ...string) (*Response, error) {
 	body := map[string]any{"query": query, "variables": variables}
 	if len(operationName) > 0 {
 		body["operationName"] = operationName[0]
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		t.Fatalf("encode request: %v", err)
+		return nil, fmt.Errorf("encode request: %w", err)
 	}
-	return c.Raw(t, b)
+	return c.Post(b)
 }
 
-// Raw posts a raw request body.
+// Raw posts a raw request body, failing the test when there is no GraphQL
+// response.
 func (c Client) Raw(t testing.TB, body []byte) *Response {
 	t.Helper()
+	res, err := c.Post(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Post posts a raw request body and decodes the GraphQL response.
+func (c Client) Post(body []byte) (*Response, error) {
 	req, err := http.NewRequest(http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
-		t.Fatalf("new request: %v", err)
+		return nil, fmt.Errorf("new request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	for k, vs := range c.Headers {
@@ -100,17 +122,17 @@ func (c Client) Raw(t testing.TB, body []byte) *Response {
 	}
 	res, err := httpClient.Do(req)
 	if err != nil {
-		t.Fatalf("POST %s: %v", c.URL, err)
+		return nil, fmt.Errorf("POST %s: %w", c.URL, err)
 	}
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("read response: %v", err)
+		return nil, fmt.Errorf("read response: %w", err)
 	}
 	out := &Response{Status: res.StatusCode}
 	if err := json.Unmarshal(raw, out); err != nil {
-		t.Fatalf("decode response (HTTP %d) %q: %v", res.StatusCode, raw, err)
+		return nil, fmt.Errorf("decode response (HTTP %d) %q: %w", res.StatusCode, raw, err)
 	}
 	out.Status = res.StatusCode
-	return out
+	return out, nil
 }

@@ -92,6 +92,12 @@ func Op(t testing.TB, c lanestest.Client, name string, vars map[string]any) *lan
 	return c.Do(t, contract.MustOperation(name), vars, name)
 }
 
+// Send runs a named operation of operations.graphql without a testing.T,
+// for goroutines (which must not fail the test themselves).
+func Send(c lanestest.Client, name string, vars map[string]any) (*lanestest.Response, error) {
+	return c.Send(contract.MustOperation(name), vars, name)
+}
+
 // CreateTenant creates a tenant through the CreateTenant operation.
 func (s *Server) CreateTenant(t testing.TB, slug string) string {
 	t.Helper()
