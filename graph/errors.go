@@ -95,23 +95,11 @@ func protocolCode(e *gqlerror.Error) errcode.Code {
 		case gqlerrcode.ValidationFailed, gqlerrcode.ParseFailed:
 			return errcode.Validation
 		}
-		if isContractCode(c) {
+		if errcode.Code(c).Known() {
 			return errcode.Code(c)
 		}
 	}
 	return errcode.Validation
-}
-
-func isContractCode(c string) bool {
-	switch errcode.Code(c) {
-	case errcode.Unauthenticated, errcode.Forbidden, errcode.NotFound, errcode.Validation,
-		errcode.Conflict, errcode.StatusMandatory, errcode.StatusInUse, errcode.StatusDisabled,
-		errcode.TransitionNotAllowed, errcode.ChecklistIncomplete, errcode.WIPLimit,
-		errcode.FeatureLocked, errcode.PaymentRequired, errcode.TokenInvalid, errcode.RateLimited,
-		errcode.QueryTooComplex, errcode.Internal:
-		return true
-	}
-	return false
 }
 
 func withCode(e *gqlerror.Error, code errcode.Code, details map[string]any) *gqlerror.Error {

@@ -22,7 +22,7 @@ func (l *Lanes) exportTime(w http.ResponseWriter, r *http.Request) {
 		report, err = l.Time.Report(r.Context(), in)
 	}
 	if err != nil {
-		writeCodedError(w, l, r, err)
+		l.writeError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -63,25 +63,4 @@ func reportInput(r *http.Request) (timetrack.ReportInput, error) {
 		}
 	}
 	return in, nil
-}
-
-// writeCodedError answers a non-GraphQL endpoint's error with the
-// contract's code and a fitting HTTP status.
-func writeCodedError(w http.ResponseWriter, l *Lanes, r *http.Request, err error) {
-	e, ok := errcode.As(err)
-	if !ok {
-		l.cfg.Logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
-		writeGraphQLError(w, http.StatusInternalServerError, errcode.New(errcode.Internal, "internal error"))
-		return
-	}
-	status := map[errcode.Code]int{
-		errcode.Unauthenticated: http.StatusUnauthorized,
-		errcode.Forbidden:       http.StatusForbidden,
-		errcode.NotFound:        http.StatusNotFound,
-		errcode.Validation:      http.StatusBadRequest,
-	}[e.Code]
-	if status == 0 {
-		status = http.StatusConflict
-	}
-	writeGraphQLError(w, status, e)
 }

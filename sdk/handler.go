@@ -24,11 +24,11 @@ const GraphQLPath = "/graphql"
 
 func (l *Lanes) newHandler() http.Handler {
 	mux := http.NewServeMux()
-	api := l.bodyLimit(l.authenticate(l.rateLimit(l.timeout(codedErrors(l.graphQLServer())))))
+	api := l.graphQLRequest(l.authenticate(l.rateLimit(l.graphQLServer())))
 	mux.Handle(GraphQLPath, l.cors(api))
 	mux.Handle("GET "+l.signer.Path+"{tenant}/{file}", l.rateLimit(http.HandlerFunc(l.serveFile)))
 	mux.HandleFunc("POST "+StripeWebhookPath, l.stripeWebhook)
-	mux.Handle("GET "+TimeExportPath, l.cors(l.authenticate(l.rateLimit(l.timeout(http.HandlerFunc(l.exportTime))))))
+	mux.Handle("GET "+TimeExportPath, l.cors(l.withTimeout(l.authenticate(l.rateLimit(http.HandlerFunc(l.exportTime))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -66,6 +66,7 @@ func (l *Lanes) graphQLServer() *handler.Server {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	srv.Use(&graph.QueryLimits{MaxDepth: l.cfg.MaxQueryDepth, MaxComplexity: l.cfg.MaxQueryComplexity})
 	srv.AroundOperations(graph.WithRequestMemo)
+	srv.AroundResponses(observeResponse)
 	srv.SetErrorPresenter(graph.ErrorPresenter(l.cfg.Logger))
 	srv.SetRecoverFunc(graph.RecoverFunc(l.cfg.Logger))
 	return srv

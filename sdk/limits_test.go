@@ -1,9 +1,15 @@
 package sdk_test
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -61,6 +67,21 @@ fragment S on Workflow { statuses { workflow { key } } }`
 			res := sdktest.Op(t, member, "Workflows", nil)
 			require.Empty(t, res.Errors)
 		})
+		t.Run("bad bodies are not echoed", func(t *testing.T) {
+			for name, body := range map[string]string{
+				"invalid JSON":    `{"query": "{ viewer { kind } }", "pad": "` + strings.Repeat("echo", 900) + ``,
+				"wrong shape":     `{"query": 5, "pad": "` + strings.Repeat("echo", 900) + `"}`,
+				"trailing data":   `{"query": "{ viewer { kind } }"} "` + strings.Repeat("echo", 900) + `"`,
+				"not UTF-8":       "{\"query\": \"{ viewer { kind } }\", \"pad\": \"\xff" + strings.Repeat("echo", 900) + "\"}",
+				"variables array": `{"query": "{ viewer { kind } }", "variables": ["` + strings.Repeat("echo", 900) + `"]}`,
+			} {
+				raw, err := member.Post([]byte(body))
+				require.NoError(t, err, name)
+				require.Equal(t, http.StatusBadRequest, raw.Status, name)
+				require.Equal(t, []string{"VALIDATION"}, raw.Codes(), name)
+				require.NotContains(t, raw.Errors[0].Message, "echo", name)
+			}
+		})
 		t.Run("malformed requests carry a code too", func(t *testing.T) {
 			res := member.Raw(t, []byte(`{"query": "{ viewer { kind } }"`))
 			require.Equal(t, http.StatusBadRequest, res.Status)
@@ -113,4 +134,25 @@ func TestHealthAndPlayground(t *testing.T) {
 			require.Empty(t, res.Errors)
 		}
 	}
+}
+
+// A client trickling its body is answered 408 TIMEOUT once the body
+// timeout passes, instead of holding the connection.
+func TestSlowBodyIsCutOff(t *testing.T) {
+	s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.RequestTimeout = 300 * time.Millisecond })
+	u, err := url.Parse(s.HTTP.URL)
+	require.NoError(t, err)
+	conn, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = fmt.Fprintf(conn, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"query\":", u.Host)
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(30*time.Second))) // a hang fails, not blocks
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, http.StatusRequestTimeout, res.StatusCode)
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), `"code":"TIMEOUT"`)
 }

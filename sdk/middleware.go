@@ -1,11 +1,8 @@
 package sdk
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -27,67 +24,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
-}
-
-// writeGraphQLError answers a request that never reached the executor with
-// a GraphQL-shaped error, so clients read extensions.code as usual.
-func writeGraphQLError(w http.ResponseWriter, status int, e *errcode.Error) {
-	ext := map[string]any{"code": string(e.Code)}
-	for k, v := range e.Details {
-		ext[k] = v
-	}
-	writeJSON(w, status, map[string]any{
-		"errors": []map[string]any{{"message": e.Message, "extensions": ext}},
-	})
-}
-
-var errBodyTooLarge = errcode.New(errcode.Validation, "request body too large")
-
-// uploadRequestLimit bounds a multipart request: one file plus the
-// operation around it.
-func (l *Lanes) uploadRequestLimit() int64 { return l.cfg.MaxUploadBytes + 1<<20 }
-
-// bodyLimit answers 413 for a request body over MaxBodyBytes (over the
-// upload limit for multipart uploads). A JSON body is read here, within the
-// limit, so the transports never see a cut-off body; an upload streams, so
-// it must declare its length.
-func (l *Lanes) bodyLimit(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodOptions {
-			next.ServeHTTP(w, r)
-			return
-		}
-		limit := l.cfg.MaxBodyBytes
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-			limit = l.uploadRequestLimit()
-			switch {
-			case r.ContentLength < 0:
-				writeGraphQLError(w, http.StatusLengthRequired, errcode.New(errcode.Validation, "uploads must send Content-Length"))
-			case r.ContentLength > limit:
-				writeGraphQLError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge.With("limit", limit))
-			default:
-				r.Body = http.MaxBytesReader(w, r.Body, limit)
-				next.ServeHTTP(w, r)
-			}
-			return
-		}
-		if r.ContentLength > limit {
-			writeGraphQLError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge.With("limit", limit))
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			writeGraphQLError(w, http.StatusRequestEntityTooLarge, errBodyTooLarge.With("limit", limit))
-			return
-		}
-		if err != nil {
-			writeGraphQLError(w, http.StatusBadRequest, errcode.New(errcode.Validation, "could not read request body"))
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		next.ServeHTTP(w, r)
-	})
 }
 
 // authenticate puts the caller's Actor in the request context. Requests
@@ -113,13 +49,9 @@ func (l *Lanes) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// timeout bounds a request's work (not WebSocket connections, which live on).
-func (l *Lanes) timeout(next http.Handler) http.Handler {
+// withTimeout bounds a REST request's work by the request timeout.
+func (l *Lanes) withTimeout(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebSocket(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		ctx, cancel := context.WithTimeout(r.Context(), l.cfg.RequestTimeout)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -234,77 +166,4 @@ func hostOf(origin string) string {
 		return u.Host
 	}
 	return origin
-}
-
-// codedErrors makes sure every error response carries extensions.code, as
-// the contract promises, also those gqlgen's transports write themselves
-// for requests they cannot parse (bad JSON, bad multipart): such 4xx
-// bodies are small, so they are buffered and given a VALIDATION code.
-func codedErrors(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if isWebSocket(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		cw := &codingWriter{ResponseWriter: w}
-		next.ServeHTTP(cw, r)
-		cw.finish()
-	})
-}
-
-type codingWriter struct {
-	http.ResponseWriter
-	status int
-	buf    bytes.Buffer
-}
-
-func (c *codingWriter) WriteHeader(status int) {
-	c.status = status
-	if status < 400 || status >= 500 {
-		c.ResponseWriter.WriteHeader(status)
-	}
-}
-
-func (c *codingWriter) Write(b []byte) (int, error) {
-	if c.status >= 400 && c.status < 500 {
-		return c.buf.Write(b)
-	}
-	return c.ResponseWriter.Write(b)
-}
-
-// Flush keeps streaming transports working.
-func (c *codingWriter) Flush() {
-	if f, ok := c.ResponseWriter.(http.Flusher); ok && (c.status < 400 || c.status >= 500) {
-		f.Flush()
-	}
-}
-
-func (c *codingWriter) finish() {
-	if c.status < 400 || c.status >= 500 {
-		return
-	}
-	body := c.buf.Bytes()
-	var resp map[string]any
-	if json.Unmarshal(body, &resp) == nil {
-		if errs, ok := resp["errors"].([]any); ok {
-			for _, e := range errs {
-				if m, ok := e.(map[string]any); ok {
-					ext, _ := m["extensions"].(map[string]any)
-					if ext == nil {
-						ext = map[string]any{}
-						m["extensions"] = ext
-					}
-					if _, ok := ext["code"]; !ok {
-						ext["code"] = string(errcode.Validation)
-					}
-				}
-			}
-			if fixed, err := json.Marshal(resp); err == nil {
-				body = fixed
-			}
-		}
-	}
-	c.ResponseWriter.Header().Del("Content-Length")
-	c.ResponseWriter.WriteHeader(c.status)
-	_, _ = c.ResponseWriter.Write(body)
 }

@@ -70,7 +70,7 @@ func runServer(ctx context.Context, args []string, stdout io.Writer, logger *slo
 	}
 	srv := &http.Server{
 		Handler:           lanes.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: 5 * time.Second, // slow senders; the handler bounds bodies
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}

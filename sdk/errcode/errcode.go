@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 )
 
 // Code is one of the contract's error codes.
@@ -34,7 +35,63 @@ const (
 	RateLimited          Code = "RATE_LIMITED"
 	QueryTooComplex      Code = "QUERY_TOO_COMPLEX"
 	Internal             Code = "INTERNAL"
+
+	// Unavailable: the database (or another dependency) is down or
+	// overloaded; the same request may succeed later (HTTP 503,
+	// Retry-After).
+	Unavailable Code = "UNAVAILABLE"
+	// Timeout: the request, or one of its statements, ran past its
+	// deadline (HTTP 503, Retry-After).
+	Timeout Code = "TIMEOUT"
 )
+
+// Codes lists every code of the contract, in the order above.
+var Codes = []Code{
+	Unauthenticated, Forbidden, NotFound, Validation, Conflict, StatusMandatory, StatusInUse,
+	StatusDisabled, TransitionNotAllowed, ChecklistIncomplete, WIPLimit, FeatureLocked,
+	PaymentRequired, TokenInvalid, RateLimited, QueryTooComplex, Internal, Unavailable, Timeout,
+}
+
+// Known reports whether c is one of Codes.
+func (c Code) Known() bool {
+	for _, k := range Codes {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Retryable reports whether a request that failed with c may succeed
+// unchanged later; such answers carry Retry-After.
+func (c Code) Retryable() bool {
+	return c == RateLimited || c == Unavailable || c == Timeout
+}
+
+// HTTPStatus is the HTTP status of an answer that failed with c as a
+// whole: the REST endpoints' errors and GraphQL requests refused before or
+// instead of executing (rate limits, the database down, timeouts).
+func (c Code) HTTPStatus() int {
+	switch c {
+	case Unauthenticated, TokenInvalid:
+		return http.StatusUnauthorized
+	case Forbidden, FeatureLocked:
+		return http.StatusForbidden
+	case NotFound:
+		return http.StatusNotFound
+	case Validation, QueryTooComplex:
+		return http.StatusBadRequest
+	case PaymentRequired:
+		return http.StatusPaymentRequired
+	case RateLimited:
+		return http.StatusTooManyRequests
+	case Unavailable, Timeout:
+		return http.StatusServiceUnavailable
+	case Internal:
+		return http.StatusInternalServerError
+	}
+	return http.StatusConflict // the rules' refusals: the request conflicts with the state
+}
 
 // Error is an error with a contract code, a message safe to show to the
 // caller, and optional details (extensions) such as "field" or "projectCount".
