@@ -1,30 +1,191 @@
 package graph
 
 import (
-	"entgo.io/contrib/entgql"
+	"strings"
 
-	"github.com/lanes-dev/lanes/ent"
-	"github.com/lanes-dev/lanes/ent/schema/pulid"
-	"github.com/lanes-dev/lanes/graph/generated"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// defaultPageSize is the cost assumed for a connection without first/last.
-const defaultPageSize = 50
+// An operation's cost is the number of values its response can hold: the
+// sum of its fields' costs, where a field costs its weight (1 unless
+// fieldWeights says more) plus its children's cost times the number of
+// elements it returns:
+//   - a page (a field with first/last: the projects connections) returns
+//     its page size of edges (defaultPageSizes' when the caller gives no
+//     size); its other children (totalCount, pageInfo) count once;
+//   - nodes(ids) the number of IDs;
+//   - any other list what listSizes assumes, defaultListSize otherwise;
+//   - lists of introspection 1: the schema bounds them.
+//
+// So every list is priced, the ones added later included, and a limit on
+// the cost bounds the values, and so the work and memory, of a response.
 
-// SetComplexity makes paged fields cost their page size times their
-// children, so a query asking for large pages of nested data is refused.
-func SetComplexity(c *generated.ComplexityRoot) {
-	c.Query.Projects = func(child int, _ *entgql.Cursor[pulid.ID], first *int, _ *entgql.Cursor[pulid.ID], last *int, _ []*ent.ProjectOrder, _ *ent.ProjectWhereInput) int {
-		return 1 + child*pageSize(first, last)
-	}
+// fieldWeights are fields whose own work is more than a field's: the board
+// loads every column's first cards whatever the selection.
+var fieldWeights = map[string]int{
+	"Query.board":       100,
+	"Query.boardColumn": 20,
+	"Query.timeReport":  50,
 }
 
-func pageSize(first, last *int) int {
-	switch {
-	case first != nil && *first > 0:
-		return *first
-	case last != nil && *last > 0:
-		return *last
+// listSizes are the sizes assumed for lists without page arguments: what a
+// tenant typically has.
+var listSizes = map[string]int{
+	"Query.workflows":         5,
+	"Tenant.workflows":        5,
+	"Workflow.statuses":       15,
+	"Board.columns":           15,
+	"Project.steps":           15,
+	"Project.timeInStatus":    15,
+	"Project.trackedByStatus": 15,
+	"Project.history":         20,
+	"Project.todos":           10,
+	"Project.files":           10,
+	"Project.payments":        5,
+	"Portal.projects":         5,
+	"PortalProject.files":     10,
+	"PortalProject.feedback":  10,
+	"TimeReport.rows":         100,
+	"TimeReport.cycleTimes":   20,
+}
+
+const defaultListSize = 20
+
+// defaultPageSizes are the page sizes of connections asked for without
+// first or last (the engine's defaults); others: defaultPageSize.
+var defaultPageSizes = map[string]int{"BoardColumn.projects": 20}
+
+const defaultPageSize = 50
+
+// coster prices the fields of one operation with its variables, each
+// fragment once.
+type coster struct {
+	vars map[string]any
+	memo map[string]int
+	// introspects is set when the operation asks for __schema or __type.
+	introspects bool
+}
+
+func newCoster(vars map[string]any) *coster {
+	return &coster{vars: vars, memo: map[string]int{}}
+}
+
+// OperationCost is the cost of a validated operation with its variables.
+func OperationCost(op *ast.OperationDefinition, vars map[string]any) int {
+	return newCoster(vars).selectionSet(op.SelectionSet)
+}
+
+func (c *coster) selectionSet(set ast.SelectionSet) int {
+	total := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			total = saturatingAdd(total, c.field(s))
+		case *ast.InlineFragment:
+			total = saturatingAdd(total, c.selectionSet(s.SelectionSet))
+		case *ast.FragmentSpread:
+			total = saturatingAdd(total, c.fragment(s))
+		}
 	}
-	return defaultPageSize
+	return total
+}
+
+func (c *coster) fragment(s *ast.FragmentSpread) int {
+	if cost, ok := c.memo[s.Name]; ok {
+		return cost
+	}
+	if s.Definition == nil {
+		return 0
+	}
+	c.memo[s.Name] = 0 // a cycle (refused by validation) adds nothing
+	cost := c.selectionSet(s.Definition.SelectionSet)
+	c.memo[s.Name] = cost
+	return cost
+}
+
+func (c *coster) field(f *ast.Field) int {
+	if f.Name == "__schema" || f.Name == "__type" {
+		c.introspects = true
+	}
+	if f.Definition == nil || f.ObjectDefinition == nil {
+		return 1
+	}
+	key := f.ObjectDefinition.Name + "." + f.Name
+	weight := max(fieldWeights[key], 1)
+	if page, ok := c.pageSize(f, key); ok {
+		return saturatingAdd(weight, c.page(f.SelectionSet, page))
+	}
+	children := c.selectionSet(f.SelectionSet)
+	return saturatingAdd(weight, saturatingMul(c.elements(f, key), children))
+}
+
+// page prices a connection's selection: its edges (or nodes) size times,
+// the rest once; fragments on the connection as if they were edges.
+func (c *coster) page(set ast.SelectionSet, size int) int {
+	total := 0
+	for _, sel := range set {
+		var cost int
+		switch s := sel.(type) {
+		case *ast.Field:
+			cost = c.field(s)
+			if s.Name == "edges" || s.Name == "nodes" {
+				cost = saturatingMul(size, cost)
+			}
+		case *ast.InlineFragment:
+			cost = saturatingMul(size, c.selectionSet(s.SelectionSet))
+		case *ast.FragmentSpread:
+			cost = saturatingMul(size, c.fragment(s))
+		}
+		total = saturatingAdd(total, cost)
+	}
+	return total
+}
+
+// pageSize is the page a paged field (one with first or last) returns.
+func (c *coster) pageSize(f *ast.Field, key string) (int, bool) {
+	if f.Definition.Arguments.ForName("first") == nil && f.Definition.Arguments.ForName("last") == nil {
+		return 0, false
+	}
+	args := f.ArgumentMap(c.vars)
+	for _, name := range []string{"first", "last"} {
+		if n, ok := intArg(args[name]); ok {
+			return max(n, 1), true
+		}
+	}
+	if n, ok := defaultPageSizes[key]; ok {
+		return n, true
+	}
+	return defaultPageSize, true
+}
+
+// elements is how many objects of its type a field returns.
+func (c *coster) elements(f *ast.Field, key string) int {
+	parent := f.ObjectDefinition.Name
+	if f.Definition.Type.Elem == nil || strings.HasSuffix(parent, "Connection") || strings.HasPrefix(parent, "__") {
+		return 1
+	}
+	if f.Definition.Arguments.ForName("ids") != nil {
+		if ids, ok := f.ArgumentMap(c.vars)["ids"].([]any); ok {
+			return max(len(ids), 1)
+		}
+	}
+	if n, ok := listSizes[key]; ok {
+		return n
+	}
+	return defaultListSize
+}
+
+// intArg reads an Int argument as gqlparser hands it over (inline: int64;
+// from variables: json.Number, int64 or int).
+func intArg(v any) (int, bool) {
+	switch n := v.(type) {
+	case int64:
+		return int(n), true
+	case int:
+		return n, true
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return int(i), err == nil
+	}
+	return 0, false
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/graph/generated"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
 // Node is the resolver for the node field.
@@ -28,6 +29,9 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder,
 func (r *queryResolver) Projects(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) (*ent.ProjectConnection, error) {
 	q, err := r.Engine.ProjectQuery(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if first, last, err = workflow.ProjectPage(first, last); err != nil {
 		return nil, err
 	}
 	return q.Paginate(ctx, after, first, before, last,

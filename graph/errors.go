@@ -83,7 +83,7 @@ func classify(err error) (errcode.Code, string, map[string]any) {
 	case errors.As(err, &validation):
 		return errcode.Validation, fmt.Sprintf("invalid %s", validation.Name), map[string]any{"field": validation.Name}
 	case errors.Is(err, context.DeadlineExceeded):
-		return errcode.Internal, internalMessage, map[string]any{"reason": "timeout"}
+		return errcode.Timeout, "the request took longer than its time limit", nil
 	}
 	return errcode.Internal, internalMessage, nil
 }

@@ -40,15 +40,30 @@ type Config struct {
 	// MaxBodyBytes limits a GraphQL request body (default 1 MiB); larger: 413.
 	MaxBodyBytes int64
 	// MaxQueryDepth and MaxQueryComplexity bound an operation
-	// (defaults 12 and 2000); beyond: QUERY_TOO_COMPLEX.
+	// (defaults 12 and 10,000: complexity.go in graph); beyond: QUERY_TOO_COMPLEX.
 	MaxQueryDepth      int
 	MaxQueryComplexity int
+	// MaxQueryTokens bounds the tokens of a GraphQL document (default
+	// 10,000); beyond: QUERY_TOO_COMPLEX.
+	MaxQueryTokens int
+	// MaxMutations bounds the root fields of one mutation operation
+	// (default 20); each counts against the rate limit.
+	MaxMutations int
 	// RequestTimeout bounds one HTTP request (default 30s).
 	RequestTimeout time.Duration
 	// RateLimit is requests per second per credential (default 100) with
 	// RateBurst (default 200); a negative RateLimit disables limiting.
 	RateLimit float64
 	RateBurst int
+	// AuthFailureLimit is how many failed authentications (bad keys,
+	// tokens, JWTs, invitation and survey tokens) a client address, and a
+	// credential prefix, may have per minute (default 20); beyond:
+	// RATE_LIMITED.
+	AuthFailureLimit int
+	// TrustedProxies lists the proxies (IP addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client address; from anyone else
+	// the header is ignored.
+	TrustedProxies []string
 
 	// BlobURL is where uploaded files go (gocloud.dev/blob URL, e.g.
 	// file:///var/lib/lanes/blobs or s3://bucket); empty: the blobs
@@ -113,7 +128,16 @@ func (c Config) withDefaults() Config {
 		c.MaxQueryDepth = 12
 	}
 	if c.MaxQueryComplexity <= 0 {
-		c.MaxQueryComplexity = 2000
+		c.MaxQueryComplexity = 10000
+	}
+	if c.MaxQueryTokens <= 0 {
+		c.MaxQueryTokens = 10000
+	}
+	if c.MaxMutations <= 0 {
+		c.MaxMutations = 20
+	}
+	if c.AuthFailureLimit <= 0 {
+		c.AuthFailureLimit = 20
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = 30 * time.Second

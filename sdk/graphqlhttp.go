@@ -31,9 +31,9 @@ var (
 	errBodyTooSlow    = errcode.New(errcode.Timeout, "the request body did not arrive in time")
 	errBodyNotJSON    = errcode.New(errcode.Validation,
 		`request body must be a JSON object {"query": string, "operationName": string, "variables": object, "extensions": object}`)
-	errNotUTF8       = errcode.New(errcode.Validation, "request is not valid UTF-8")
-	errUploadLength  = errcode.New(errcode.Validation, "uploads must send Content-Length")
-	errRequestTimout = errcode.New(errcode.Timeout, "the request took longer than its time limit; retry later or ask for less")
+	errNotUTF8        = errcode.New(errcode.Validation, "request is not valid UTF-8")
+	errUploadLength   = errcode.New(errcode.Validation, "uploads must send Content-Length")
+	errRequestTimeout = errcode.New(errcode.Timeout, "the request took longer than its time limit; retry later or ask for less")
 )
 
 // jsonBodyTimeout bounds the arrival of a JSON request body (at most
@@ -86,7 +86,7 @@ func (l *Lanes) graphQLRequest(next http.Handler) http.Handler {
 		res := runBounded(ctx, l.cfg.Logger, next, r.WithContext(ctx), body)
 		if res == nil || (res.status == 0 && ctx.Err() != nil) {
 			// Out of time, or gave up when its context ended without a word.
-			writeGraphQLError(w, 0, errRequestTimout)
+			writeGraphQLError(w, 0, errRequestTimeout)
 			return
 		}
 		res.writeTo(w, outcome.worst())
@@ -352,13 +352,21 @@ func (o *outcome) worst() errcode.Code {
 	return ""
 }
 
+// isBoundedRequest reports whether ctx is an HTTP request's, which
+// graphQLRequest bounds by the request timeout (a WebSocket's is not).
+func isBoundedRequest(ctx context.Context) bool {
+	_, ok := ctx.Value(outcomeKey{}).(*outcome)
+	return ok
+}
+
 // maxErrors bounds the errors of one response: a document of many bad
 // parts gets the first few and a count, not an answer larger than itself.
 const maxErrors = 20
 
-// observeResponse caps a response's errors and records their codes for
-// the HTTP status (gqlgen's AroundResponses).
-func observeResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+// observeResponse caps a response's errors, records their codes for the
+// HTTP status, and spends a failed authentication for a wrong token given
+// as an argument (gqlgen's AroundResponses, HTTP and WebSocket alike).
+func (l *Lanes) observeResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
 	if resp == nil {
 		return nil
@@ -368,12 +376,17 @@ func observeResponse(ctx context.Context, next graphql.ResponseHandler) *graphql
 		last.Message = fmt.Sprintf("%s (and %d more errors)", last.Message, n-maxErrors)
 		resp.Errors = append(resp.Errors[:maxErrors-1:maxErrors-1], &last)
 	}
-	if o, ok := ctx.Value(outcomeKey{}).(*outcome); ok {
-		for _, e := range resp.Errors {
-			if c, ok := e.Extensions["code"].(string); ok {
-				o.record(errcode.Code(c))
-			}
+	o, _ := ctx.Value(outcomeKey{}).(*outcome)
+	guessed := false
+	for _, e := range resp.Errors {
+		c, _ := e.Extensions["code"].(string)
+		if o != nil {
+			o.record(errcode.Code(c))
 		}
+		guessed = guessed || c == string(errcode.TokenInvalid)
+	}
+	if guessed {
+		l.failedAuthentication(ctx, "")
 	}
 	return resp
 }

@@ -2,9 +2,11 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
@@ -12,9 +14,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/lanes-dev/lanes/graph"
 	"github.com/lanes-dev/lanes/graph/generated"
+	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
 )
@@ -24,7 +28,7 @@ const GraphQLPath = "/graphql"
 
 func (l *Lanes) newHandler() http.Handler {
 	mux := http.NewServeMux()
-	api := l.graphQLRequest(l.authenticate(l.rateLimit(l.graphQLServer())))
+	api := l.graphQLRequest(l.authenticate(l.graphQLServer()))
 	mux.Handle(GraphQLPath, l.cors(api))
 	mux.Handle("GET "+l.signer.Path+"{tenant}/{file}", l.rateLimit(http.HandlerFunc(l.serveFile)))
 	mux.HandleFunc("POST "+StripeWebhookPath, l.stripeWebhook)
@@ -34,7 +38,7 @@ func (l *Lanes) newHandler() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", l.ready)
 	mux.HandleFunc("GET /{$}", l.home)
-	return mux
+	return l.withClientAddress(mux)
 }
 
 func (l *Lanes) graphQLServer() *handler.Server {
@@ -46,7 +50,6 @@ func (l *Lanes) graphQLServer() *handler.Server {
 		Time:           l.Time,
 		Deals:          l.Deals,
 	}}
-	graph.SetComplexity(&cfg.Complexity)
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
@@ -59,34 +62,106 @@ func (l *Lanes) graphQLServer() *handler.Server {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: l.uploadRequestLimit(), MaxMemory: 4 << 20})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
+	srv.SetParserTokenLimit(l.cfg.MaxQueryTokens)
+	// "Did you mean" suggestions describe the schema: development only.
+	srv.SetDisableSuggestion(!l.cfg.Dev)
 	if l.cfg.Dev {
 		srv.Use(extension.Introspection{})
 	}
+	// Persisted queries first: the limits measure the query they stand for.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	srv.Use(&graph.QueryLimits{MaxDepth: l.cfg.MaxQueryDepth, MaxComplexity: l.cfg.MaxQueryComplexity})
+	srv.Use(&graph.QueryLimits{
+		MaxDepth:           l.cfg.MaxQueryDepth,
+		MaxComplexity:      l.cfg.MaxQueryComplexity,
+		MaxTokens:          l.cfg.MaxQueryTokens,
+		MaxOperations:      maxOperations,
+		MaxFields:          maxFields,
+		MaxAliases:         maxAliases,
+		MaxFragmentSpreads: maxFragmentSpreads,
+		MaxDirectives:      maxDirectives,
+		MaxRepeats:         maxRepeats,
+		MaxMutations:       l.cfg.MaxMutations,
+		MaxCredentialCalls: maxCredentialCalls,
+		AllowIntrospection: l.cfg.Dev,
+		Admit:              l.admit,
+		AdmitCredentials:   l.admitCredentials,
+		Cache:              queries,
+	})
 	srv.AroundOperations(graph.WithRequestMemo)
-	srv.AroundResponses(observeResponse)
+	srv.AroundOperations(l.boundOperation)
+	srv.AroundResponses(l.observeResponse)
 	srv.SetErrorPresenter(graph.ErrorPresenter(l.cfg.Logger))
 	srv.SetRecoverFunc(graph.RecoverFunc(l.cfg.Logger))
 	return srv
 }
 
+// Limits of a GraphQL document beyond the configurable ones (README,
+// "Limits"): generous for any document a client writes by hand or
+// generates, small enough that validating one costs little.
+const (
+	maxOperations      = 20
+	maxFields          = 2000
+	maxAliases         = 200
+	maxFragmentSpreads = 200
+	maxDirectives      = 100
+	maxRepeats         = 20
+	maxCredentialCalls = 1
+)
+
+// boundOperation gives a WebSocket query or mutation the request timeout
+// an HTTP request has (graphQLRequest); subscriptions live on. Past the
+// deadline gqlgen would end the operation without a word: the client gets
+// TIMEOUT instead.
+func (l *Lanes) boundOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if isBoundedRequest(ctx) || graphql.GetOperationContext(ctx).Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	bounded, cancel := context.WithTimeout(ctx, l.cfg.RequestTimeout)
+	responses := next(bounded)
+	answered := false
+	return func(ctx context.Context) *graphql.Response {
+		resp := responses(ctx)
+		switch {
+		case resp != nil:
+			answered = true
+		case !answered && errors.Is(bounded.Err(), context.DeadlineExceeded):
+			answered = true
+			e := gqlerror.Errorf("%s", errRequestTimeout.Message)
+			e.Extensions = map[string]any{"code": string(errcode.Timeout)}
+			return &graphql.Response{Errors: gqlerror.List{e}}
+		default:
+			cancel()
+		}
+		return resp
+	}
+}
+
 // websocketInit authenticates a WebSocket from its connection_init payload
 // when the upgrade request carried no credentials (browsers cannot set
-// headers on a WebSocket).
+// headers on a WebSocket), within the same failure budgets as HTTP. The
+// connection closes when its credential expires, and the acknowledgement
+// carries nothing (never the credential back).
 func (l *Lanes) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
-	if _, ok := tenant.FromContext(ctx); ok {
-		return ctx, &payload, nil
+	actor, ok := tenant.FromContext(ctx)
+	if !ok {
+		var err error
+		actor, ok, err = l.authenticateCredentials(ctx, auth.CredentialsFromMap(payload))
+		if err != nil {
+			return ctx, nil, err
+		}
+		if ok {
+			ctx = tenant.NewContext(ctx, actor)
+		}
 	}
-	actor, ok, err := l.authn.Authenticate(ctx, auth.CredentialsFromMap(payload))
-	if err != nil {
-		return ctx, nil, err
+	if ok && !actor.ExpiresAt.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, actor.ExpiresAt)
+		context.AfterFunc(ctx, cancel) // released with the connection
+		ctx = transport.AppendCloseReason(ctx, "the credential expired")
 	}
-	if ok {
-		ctx = tenant.NewContext(ctx, actor)
-	}
-	return ctx, &payload, nil
+	return ctx, nil, nil
 }
 
 func (l *Lanes) websocketOrigins() []string {

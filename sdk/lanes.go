@@ -47,6 +47,7 @@ type Lanes struct {
 	bucket   *blob.Bucket
 	signer   *portal.Signer
 	handler  http.Handler
+	limits   *limits
 	stop     context.CancelFunc
 	// listening is closed once the change listener is connected (at once
 	// where there is none: SQLite relies on cache TTLs).
@@ -133,7 +134,12 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	if provider == nil && cfg.StripeKey != "" {
 		provider = deals.NewStripe(cfg.StripeKey, cfg.StripeAPIBase)
 	}
+	rateLimits, err := newLimits(cfg)
+	if err != nil {
+		return nil, err
+	}
 	l := &Lanes{
+		limits:    rateLimits,
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,
 		Time:      timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),

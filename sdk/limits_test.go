@@ -23,7 +23,7 @@ func TestRequestLimits(t *testing.T) {
 		s := sdktest.Start(t, db.URL, func(c *sdk.Config) {
 			c.MaxBodyBytes = 4096
 			c.MaxQueryDepth = 6
-			c.MaxQueryComplexity = 300
+			c.MaxQueryComplexity = 1000
 		})
 		s.CreateTenant(t, "acme")
 		member := s.AddMember(t, "acme", "alice", "MEMBER")

@@ -3,16 +3,11 @@ package sdk
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/tenant"
@@ -28,18 +23,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // authenticate puts the caller's Actor in the request context. Requests
 // without credentials continue anonymously (resolvers refuse what needs a
-// caller); bad credentials end here with 401 UNAUTHENTICATED.
+// caller); bad credentials end here with 401 UNAUTHENTICATED, or 429
+// RATE_LIMITED once their address or prefix has failed too often (an
+// address out of failures is not even checked).
 func (l *Lanes) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		actor, ok, err := l.authn.Authenticate(r.Context(), auth.CredentialsFromHeader(r.Header))
+		creds := auth.CredentialsFromHeader(r.Header)
+		actor, ok, err := l.authenticateCredentials(r.Context(), creds)
 		if err != nil {
-			e, isCode := errcode.As(err)
-			if !isCode || e.Code != errcode.Unauthenticated {
-				l.cfg.Logger.ErrorContext(r.Context(), "authenticate", "err", err)
-				writeGraphQLError(w, http.StatusInternalServerError, errcode.New(errcode.Internal, "internal error"))
-				return
-			}
-			writeGraphQLError(w, http.StatusUnauthorized, e)
+			l.writeError(w, r, err)
 			return
 		}
 		if ok {
@@ -47,6 +39,22 @@ func (l *Lanes) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// authenticateCredentials is Authenticate within the failure budgets, for
+// HTTP requests and WebSocket connections alike.
+func (l *Lanes) authenticateCredentials(ctx context.Context, creds auth.Credentials) (tenant.Actor, bool, error) {
+	if creds.Empty() {
+		return tenant.Actor{}, false, nil
+	}
+	if l.failuresExhausted(ctx) {
+		return tenant.Actor{}, false, errTooManyFails
+	}
+	actor, ok, err := l.authn.Authenticate(ctx, creds)
+	if errcode.CodeOf(err) == errcode.Unauthenticated && !l.failedAuthentication(ctx, creds.Secret()) {
+		return tenant.Actor{}, false, errTooManyFails
+	}
+	return actor, ok, err
 }
 
 // withTimeout bounds a REST request's work by the request timeout.
@@ -60,78 +68,6 @@ func (l *Lanes) withTimeout(next http.Handler) http.Handler {
 
 func isWebSocket(r *http.Request) bool {
 	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
-}
-
-// rateLimit applies a token bucket per credential (per client IP for
-// anonymous calls): RATE_LIMITED with HTTP 429 and Retry-After.
-func (l *Lanes) rateLimit(next http.Handler) http.Handler {
-	if l.cfg.RateLimit < 0 {
-		return next
-	}
-	limiters := newLimiterSet(rate.Limit(l.cfg.RateLimit), l.cfg.RateBurst)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := "ip:" + clientIP(r)
-		if a, ok := tenant.FromContext(r.Context()); ok && a.Credential != "" {
-			key = a.Credential
-		}
-		if !limiters.allow(key, time.Now()) {
-			w.Header().Set("Retry-After", "1")
-			writeGraphQLError(w, http.StatusTooManyRequests, errcode.New(errcode.RateLimited, "rate limit exceeded, retry later"))
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// limiterSet holds one token bucket per key, forgetting keys idle for
-// longer than a full refill so memory stays bounded by active callers.
-type limiterSet struct {
-	mu        sync.Mutex
-	limit     rate.Limit
-	burst     int
-	buckets   map[string]*bucket
-	lastSweep time.Time
-}
-
-type bucket struct {
-	limiter  *rate.Limiter
-	lastSeen time.Time
-}
-
-func newLimiterSet(limit rate.Limit, burst int) *limiterSet {
-	return &limiterSet{limit: limit, burst: burst, buckets: map[string]*bucket{}}
-}
-
-func (s *limiterSet) allow(key string, now time.Time) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	idle := time.Minute
-	if s.limit > 0 {
-		idle = max(idle, time.Duration(float64(s.burst)/float64(s.limit)*float64(time.Second)))
-	}
-	if now.Sub(s.lastSweep) > idle {
-		for k, b := range s.buckets {
-			if now.Sub(b.lastSeen) > idle {
-				delete(s.buckets, k)
-			}
-		}
-		s.lastSweep = now
-	}
-	b, ok := s.buckets[key]
-	if !ok {
-		b = &bucket{limiter: rate.NewLimiter(s.limit, s.burst)}
-		s.buckets[key] = b
-	}
-	b.lastSeen = now
-	return b.limiter.AllowN(now, 1)
 }
 
 // cors answers preflight requests and sets CORS headers for the configured

@@ -52,9 +52,9 @@ func TestLimiterSetForgetsIdleCallers(t *testing.T) {
 	s := newLimiterSet(10, 2)
 	now := time.Now()
 	for i := range 1000 {
-		require.True(t, s.allow(string(rune('a'+i%26))+time.Duration(i).String(), now))
+		require.True(t, s.allow(string(rune('a'+i%26))+time.Duration(i).String(), now, 1))
 	}
 	require.Len(t, s.buckets, 1000)
-	require.True(t, s.allow("late", now.Add(2*time.Minute)))
+	require.True(t, s.allow("late", now.Add(2*time.Minute), 1))
 	require.Len(t, s.buckets, 1)
 }

@@ -25,7 +25,7 @@ func parseOptions(args []string) (*options, error) {
 	o := &options{}
 	fs := flag.NewFlagSet("lanes", flag.ContinueOnError)
 	c := &o.cfg
-	var jwtSecret, cors, signingKey string
+	var jwtSecret, cors, signingKey, proxies string
 	fs.StringVar(&o.addr, "addr", env("LANES_ADDR", ":8080"), "listen address (LANES_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("LANES_DATABASE_URL", ""), "postgres://... or sqlite:<path>; empty: SQLite in the data dir (LANES_DATABASE_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", env("LANES_DATA_DIR", "./data"), "directory of the embedded SQLite database (LANES_DATA_DIR)")
@@ -39,10 +39,14 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&cors, "cors-origins", env("LANES_CORS_ORIGINS", ""), "comma-separated browser origins allowed to call the API (LANES_CORS_ORIGINS)")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", envInt64("LANES_MAX_BODY_BYTES", 1<<20), "request body limit in bytes (LANES_MAX_BODY_BYTES)")
 	fs.IntVar(&c.MaxQueryDepth, "max-query-depth", int(envInt64("LANES_MAX_QUERY_DEPTH", 12)), "maximum GraphQL selection depth (LANES_MAX_QUERY_DEPTH)")
-	fs.IntVar(&c.MaxQueryComplexity, "max-query-complexity", int(envInt64("LANES_MAX_QUERY_COMPLEXITY", 2000)), "maximum GraphQL complexity (LANES_MAX_QUERY_COMPLEXITY)")
+	fs.IntVar(&c.MaxQueryComplexity, "max-query-complexity", int(envInt64("LANES_MAX_QUERY_COMPLEXITY", 10000)), "maximum GraphQL complexity (LANES_MAX_QUERY_COMPLEXITY)")
+	fs.IntVar(&c.MaxQueryTokens, "max-query-tokens", int(envInt64("LANES_MAX_QUERY_TOKENS", 10000)), "maximum tokens of a GraphQL document (LANES_MAX_QUERY_TOKENS)")
+	fs.IntVar(&c.MaxMutations, "max-mutations", int(envInt64("LANES_MAX_MUTATIONS", 20)), "maximum mutations in one GraphQL request (LANES_MAX_MUTATIONS)")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", envDuration("LANES_REQUEST_TIMEOUT", 30*time.Second), "per-request timeout (LANES_REQUEST_TIMEOUT)")
 	fs.Float64Var(&c.RateLimit, "rate-limit", envFloat("LANES_RATE_LIMIT", 100), "requests per second per credential; negative disables (LANES_RATE_LIMIT)")
 	fs.IntVar(&c.RateBurst, "rate-burst", int(envInt64("LANES_RATE_BURST", 200)), "rate limit burst (LANES_RATE_BURST)")
+	fs.IntVar(&c.AuthFailureLimit, "auth-failure-limit", int(envInt64("LANES_AUTH_FAILURE_LIMIT", 20)), "failed authentications per minute per client address and per credential prefix (LANES_AUTH_FAILURE_LIMIT)")
+	fs.StringVar(&proxies, "trusted-proxies", env("LANES_TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For is believed (LANES_TRUSTED_PROXIES)")
 	fs.StringVar(&c.BlobURL, "blob-url", env("LANES_BLOB_URL", ""), "blob store of uploaded files (gocloud.dev URL); empty: <data-dir>/blobs (LANES_BLOB_URL)")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", envInt64("LANES_MAX_UPLOAD_BYTES", 25<<20), "largest uploaded file (LANES_MAX_UPLOAD_BYTES)")
 	fs.StringVar(&c.PortalURL, "portal-url", env("LANES_PORTAL_URL", "http://localhost:8080/portal/accept"), "page of the embedding platform that accepts portal invitations (LANES_PORTAL_URL)")
@@ -70,15 +74,23 @@ func parseOptions(args []string) (*options, error) {
 		}
 		c.JWT.PublicKeysPEM = pem
 	}
-	for _, origin := range strings.Split(cors, ",") {
-		if origin = strings.TrimSpace(origin); origin != "" {
-			c.CORSOrigins = append(c.CORSOrigins, origin)
-		}
-	}
+	c.CORSOrigins = splitList(cors)
+	c.TrustedProxies = splitList(proxies)
 	if o.demo {
 		c.Dev = true
 	}
 	return o, nil
+}
+
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }
 
 // readInlineOrFile returns PEM given inline, or the contents of the file

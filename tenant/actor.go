@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/sdk/errcode"
@@ -42,6 +43,10 @@ type Actor struct {
 	// Credential identifies the credential that authenticated the actor
 	// (an API key ID, a member ID, a session ID), for rate limits and logs.
 	Credential string
+	// ExpiresAt is when the credential stops being valid (a JWT's exp, a
+	// portal session's end); zero for API keys. Long-lived connections
+	// close then.
+	ExpiresAt time.Time
 }
 
 // HasTenant reports whether the actor acts inside a tenant.

@@ -16,11 +16,29 @@ import (
 	"github.com/lanes-dev/lanes/tenant"
 )
 
-// Board page sizes.
+// Page sizes: of a board column, and of other lists of projects.
 const (
-	DefaultColumnPage = 20
-	MaxColumnPage     = 100
+	DefaultColumnPage  = 20
+	MaxColumnPage      = 100
+	DefaultProjectPage = 50
+	MaxProjectPage     = 100
 )
+
+// ProjectPage bounds a page of the projects connection: first or last at
+// most MaxProjectPage, DefaultProjectPage of the first when neither is
+// given (so no request reads a whole tenant).
+func ProjectPage(first, last *int) (*int, *int, error) {
+	for name, n := range map[string]*int{"first": first, "last": last} {
+		if n != nil && (*n < 0 || *n > MaxProjectPage) {
+			return nil, nil, errcode.Invalid(name, fmt.Sprintf("%s must be between 0 and %d", name, MaxProjectPage))
+		}
+	}
+	if first == nil && last == nil {
+		n := DefaultProjectPage
+		first = &n
+	}
+	return first, last, nil
+}
 
 // BoardOptions say how much of each column to load.
 type BoardOptions struct {

@@ -82,6 +82,15 @@ func CredentialsFromMap(m map[string]any) Credentials {
 	return CredentialsFromHeader(h)
 }
 
+// Secret is the presented secret (the API key or the bearer token), for
+// the budgets of failed authentications.
+func (c Credentials) Secret() string {
+	if c.APIKey != "" {
+		return c.APIKey
+	}
+	return c.Bearer
+}
+
 // Empty reports whether no credential was presented (an anonymous call).
 func (c Credentials) Empty() bool { return c.APIKey == "" && c.Bearer == "" && !c.malformed }
 
@@ -188,6 +197,9 @@ func (a *Authenticator) member(ctx context.Context, token string) (tenant.Actor,
 	actor, err := a.MemberActor(ctx, claims.TenantRef, claims.Subject)
 	if errors.Is(err, ErrUnknownMember) {
 		return tenant.Actor{}, ErrInvalidToken
+	}
+	if claims.ExpiresAt != nil {
+		actor.ExpiresAt = claims.ExpiresAt.Time
 	}
 	return actor, err
 }

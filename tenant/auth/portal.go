@@ -45,6 +45,7 @@ func (a *Authenticator) portalActor(ctx context.Context, token string) (tenant.A
 		TenantID:   s.TenantID,
 		CustomerID: s.CustomerID,
 		Credential: "session:" + string(s.ID),
+		ExpiresAt:  s.ExpiresAt,
 	}, nil
 }
 
