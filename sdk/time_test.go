@@ -2,9 +2,11 @@ package sdk_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -293,6 +295,23 @@ func TestTrackedTimeOnCards(t *testing.T) {
 	})
 }
 
+// exportTime downloads GET /export/time.csv?query with the client's
+// credentials and returns the HTTP status and the body.
+func exportTime(t *testing.T, s *sdktest.Server, c lanestest.Client, query string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.HTTP.URL+"/export/time.csv?"+query, nil)
+	require.NoError(t, err)
+	for k, v := range c.Headers {
+		req.Header[k] = v
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, string(body)
+}
+
 func TestTimeExportCSV(t *testing.T) {
 	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
 		s := sdktest.Start(t, db.URL)
@@ -301,18 +320,7 @@ func TestTimeExportCSV(t *testing.T) {
 		p := create(t, a.member, "website", "Site, with comma")
 		backdate(t, s, db, p.ID, now.Add(-24*time.Hour))
 		require.Empty(t, addEntry(t, a.member, map[string]any{"projectId": p.ID, "startedAt": rfc(now.Add(-20 * time.Hour)), "endedAt": rfc(now.Add(-19 * time.Hour))}).Errors)
-		get := func(c lanestest.Client, query string) (int, string) {
-			req, err := http.NewRequest(http.MethodGet, s.HTTP.URL+"/export/time.csv?"+query, nil)
-			require.NoError(t, err)
-			for k, v := range c.Headers {
-				req.Header[k] = v
-			}
-			res, err := http.DefaultClient.Do(req)
-			require.NoError(t, err)
-			defer res.Body.Close()
-			body, _ := io.ReadAll(res.Body)
-			return res.StatusCode, string(body)
-		}
+		get := func(c lanestest.Client, query string) (int, string) { return exportTime(t, s, c, query) }
 		code, body := get(a.viewer, "groupBy=STATUS,PROJECT&from="+rfc(now.Add(-72*time.Hour)))
 		require.Equal(t, http.StatusOK, code, body)
 		lines := strings.Split(strings.TrimSpace(body), "\n")
@@ -329,5 +337,66 @@ func TestTimeExportCSV(t *testing.T) {
 		code, _ = get(customer, "groupBy=STATUS")
 		require.Equal(t, http.StatusForbidden, code)
 		_ = pulid.ID("")
+	})
+}
+
+// TestTimeExportCSVNeutralisesFormulas: text cells of the CSV export that a
+// spreadsheet would run as a formula (they begin with =, +, -, @, a tab or a
+// carriage return) are prefixed with a single quote (OWASP's CSV injection
+// advice), whether they are project titles, member or status names; the
+// seconds and hours stay numbers.
+func TestTimeExportCSVNeutralisesFormulas(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		a := newTeam(t, s, "alpha")
+		now := time.Now().UTC().Truncate(time.Hour)
+		p := create(t, a.member, "website", `=HYPERLINK("http://x")`)
+		backdate(t, s, db, p.ID, now.Add(-48*time.Hour))
+		require.Empty(t, sdktest.Op(t, a.admin, "UpdateStatus", map[string]any{"input": map[string]any{
+			"workflow": "website", "status": "lead", "name": "-Lead",
+		}}).Errors)
+
+		// Names the API trims (a leading tab or carriage return) are
+		// written straight into the table, as an embedder's or an older
+		// version's data could hold them.
+		names := []string{"+1", "-2", "@SUM(A1)", "\tx", "\rx"}
+		want := map[string]string{}
+		for i, name := range names {
+			var added struct{ AddMember struct{ ID string } }
+			sdktest.Op(t, a.platform, "AddMember", map[string]any{"input": map[string]any{
+				"externalId": fmt.Sprintf("formula-%d", i), "name": fmt.Sprintf("member %d", i), "role": "MEMBER",
+			}}).Decode(t, &added)
+			id := added.AddMember.ID
+			ph := placeholders(db)
+			_, err := s.Lanes.DB().Exec("UPDATE members SET name = "+ph[0]+" WHERE id = "+ph[1], name, id)
+			require.NoError(t, err)
+			start := now.Add(-time.Duration(40-i) * time.Hour)
+			require.Empty(t, addEntry(t, a.admin, map[string]any{
+				"projectId": p.ID, "memberId": id, "startedAt": rfc(start), "endedAt": rfc(start.Add(time.Duration(i+1) * time.Minute)),
+			}).Errors)
+			want[id] = "'" + name
+		}
+
+		code, body := exportTime(t, s, a.viewer, "groupBy=STATUS,PROJECT,MEMBER&from="+rfc(now.Add(-72*time.Hour)))
+		require.Equal(t, http.StatusOK, code, body)
+		records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+		require.NoError(t, err, body)
+		require.Equal(t, []string{"status", "status_name", "project_id", "project", "member_id", "member", "seconds", "hours"}, records[0])
+		require.Len(t, records, 2+len(names), body)
+		total := 0
+		for _, rec := range records[1 : len(records)-1] {
+			require.Equal(t, []string{"lead", "'-Lead", p.ID, `'=HYPERLINK("http://x")`}, rec[:4], body)
+			require.Contains(t, want, rec[4], body)
+			require.Equal(t, want[rec[4]], rec[5], body)
+			delete(want, rec[4])
+			seconds, err := strconv.Atoi(rec[6])
+			require.NoError(t, err, "seconds %q stays a number", rec[6])
+			require.Positive(t, seconds)
+			_, err = strconv.ParseFloat(rec[7], 64)
+			require.NoError(t, err, "hours %q stays a number", rec[7])
+			total += seconds
+		}
+		require.Empty(t, want, "every member has its row")
+		require.Equal(t, []string{"total", "", "", "", "", "", strconv.Itoa(total), strconv.FormatFloat(float64(total)/3600, 'f', 2, 64)}, records[len(records)-1])
 	})
 }

@@ -8,7 +8,8 @@ import (
 
 // WriteCSV writes a report as CSV: one column per dimension it was grouped
 // by (IDs and names), then seconds and hours, and a total row; rows are
-// flushed as they are written.
+// flushed as they are written. Text cells are neutralised against formula
+// injection (see textCell); the numbers Lanes computes stay numbers.
 func WriteCSV(r *Report, groupBy []Group, w io.Writer) error {
 	cw := csv.NewWriter(w)
 	var header []string
@@ -33,22 +34,22 @@ func WriteCSV(r *Report, groupBy []Group, w io.Writer) error {
 		for _, g := range groupBy {
 			switch g {
 			case GroupDay:
-				rec = append(rec, deref(row.Day))
+				rec = append(rec, textCell(deref(row.Day)))
 			case GroupStatus:
 				if row.Status != nil {
-					rec = append(rec, row.Status.Key, row.Status.Name)
+					rec = append(rec, textCell(row.Status.Key), textCell(row.Status.Name))
 				} else {
 					rec = append(rec, "", "")
 				}
 			case GroupProject:
 				if row.Project != nil {
-					rec = append(rec, string(row.Project.ID), row.Project.Title)
+					rec = append(rec, textCell(string(row.Project.ID)), textCell(row.Project.Title))
 				} else {
 					rec = append(rec, "", "")
 				}
 			case GroupMember:
 				if row.Member != nil {
-					rec = append(rec, string(row.Member.ID), row.Member.Name)
+					rec = append(rec, textCell(string(row.Member.ID)), textCell(row.Member.Name))
 				} else {
 					rec = append(rec, "", "")
 				}
@@ -76,6 +77,22 @@ func WriteCSV(r *Report, groupBy []Group, w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// textCell neutralises a text cell against CSV (formula) injection, as
+// OWASP recommends: a cell beginning with =, +, -, @, a tab or a carriage
+// return would be read as a formula by spreadsheet applications, so it is
+// prefixed with a single quote, which makes them show it as text. Only text
+// goes through here, never the numbers Lanes writes itself.
+func textCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }
 
 func deref(s *string) string {
