@@ -67,7 +67,9 @@ type Config struct {
 
 	// BlobURL is where uploaded files go (gocloud.dev/blob URL, e.g.
 	// file:///var/lib/lanes/blobs or s3://bucket); empty: the blobs
-	// directory in DataDir.
+	// directory in DataDir. A file:// bucket keeps its temporary files in
+	// its own directory (no_tmp_dir=1 unless the URL sets no_tmp_dir), so
+	// it may be on another file system than os.TempDir.
 	BlobURL string
 	// MaxUploadBytes bounds one uploaded file (default 25 MiB).
 	MaxUploadBytes int64
