@@ -151,6 +151,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			Provider:  provider,
 			SurveyKey: surveyKey,
 			SurveyURL: cfg.SurveyURL,
+			Logger:    cfg.Logger,
 		}),
 		Portal: portal.NewService(portal.Config{
 			Client:         db.Client,

@@ -3,6 +3,7 @@ package deals
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func (s *Service) CreatePaymentLink(ctx context.Context, in CreatePaymentLinkInp
 	}
 	link, err := s.cfg.Provider.CreatePaymentLink(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrProvider, err)
+		return nil, s.providerError(ctx, p.ID, err)
 	}
 	var out *ent.Payment
 	err = entx.WithTx(ctx, c, func(ctx context.Context, c *ent.Client) error {
@@ -85,6 +86,27 @@ func (s *Service) CreatePaymentLink(ctx context.Context, in CreatePaymentLinkInp
 		return nil, err
 	}
 	return out.Unwrap(), nil
+}
+
+// providerError is what the caller learns of a failed payment link: the
+// provider's code (a refusal with its reason, an outage) when its error
+// carries one, the request's own cancellation or deadline as it is, and
+// ErrProvider (INTERNAL) for anything else.
+func (s *Service) providerError(ctx context.Context, projectID pulid.ID, err error) error {
+	name := s.cfg.Provider.Name()
+	if _, ok := errcode.As(err); !ok && ctx.Err() == nil {
+		return fmt.Errorf("%w: %s: %w", ErrProvider, name, err)
+	}
+	err = fmt.Errorf("payment link of project %s: %s: %w", projectID, name, err)
+	if errcode.CodeOf(err) != errcode.Internal {
+		logger := s.cfg.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.WarnContext(ctx, "payment provider failed", "provider", name, "project", projectID,
+			"code", errcode.CodeOf(err), "err", err)
+	}
+	return err
 }
 
 // RecordRevenueShareInput is the input of RecordRevenueSharePayment.

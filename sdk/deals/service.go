@@ -7,6 +7,7 @@ package deals
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -30,6 +31,18 @@ var (
 	ErrNotPayable         = errcode.New(errcode.TransitionNotAllowed, "payments are taken for secured projects only")
 	ErrNotCompleted       = errcode.New(errcode.TransitionNotAllowed, "customers are reviewed after completion")
 	ErrSurveyTokenInvalid = auth.ErrSurveyTokenInvalid
+)
+
+// Errors a payment provider returns for the caller to see (see
+// PaymentProvider).
+var (
+	// ErrProviderRefused: the provider refused the request for a reason the
+	// caller can correct (an amount below its minimum, a currency it does
+	// not take); providers replace the message with their reason.
+	ErrProviderRefused = errcode.New(errcode.Validation, "the payment provider refused the payment link")
+	// ErrProviderUnavailable: the provider is down, rate limited or out of
+	// reach; the same request may succeed later.
+	ErrProviderUnavailable = errcode.New(errcode.Unavailable, "the payment provider is unavailable; try again later")
 )
 
 // Money is an amount in minor units and an ISO 4217 currency.
@@ -67,6 +80,11 @@ type PaymentLink struct {
 
 // PaymentProvider makes payment links; its paid notifications arrive at
 // the provider's webhook. Stripe is built in; a platform plugs its own.
+//
+// An error of CreatePaymentLink that carries an errcode (ErrProviderRefused
+// with the provider's reason, ErrProviderUnavailable, or any other) reaches
+// the caller with that code; any other error is ErrProvider (INTERNAL). A
+// failed call leaves nothing usable behind at the provider.
 type PaymentProvider interface {
 	Name() string
 	CreatePaymentLink(ctx context.Context, req PaymentLinkRequest) (*PaymentLink, error)
@@ -79,6 +97,9 @@ type Config struct {
 	Engine   *workflow.Service
 	Authn    *auth.Authenticator
 	Provider PaymentProvider // nil: payment links are refused
+	// Logger receives the provider's failures that are not INTERNAL (the
+	// caller's error presenter logs those); nil: slog.Default().
+	Logger *slog.Logger
 	// SurveyKey derives survey tokens (auth.ServerSecret).
 	SurveyKey []byte
 	// SurveyURL is the page of the embedding platform that takes survey
