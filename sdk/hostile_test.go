@@ -209,8 +209,12 @@ fragment TypeRef on __Type {
 // In development mode the playground's introspection passes the default
 // limits; in production it is a coded refusal, not INTERNAL.
 func TestIntrospection(t *testing.T) {
+	lanestest.ForEachDatabase(t, testIntrospection)
+}
+
+func testIntrospection(t *testing.T, db lanestest.Database) {
 	for _, dev := range []bool{true, false} {
-		s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.Dev = dev })
+		s := sdktest.Start(t, db.Fresh(t), func(c *sdk.Config) { c.Dev = dev })
 		res := s.Anonymous.Do(t, introspectionQuery, nil, "IntrospectionQuery")
 		if dev {
 			require.Empty(t, res.Errors)

@@ -72,18 +72,24 @@ func TestFailedAuthenticationIsRateLimited(t *testing.T) {
 // X-Forwarded-For names the client only when a trusted proxy sends it:
 // otherwise rotating it does not escape the limit.
 func TestTrustedProxies(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		testTrustedProxies(t, db)
+	})
+}
+
+func testTrustedProxies(t *testing.T, db lanestest.Database) {
 	// Each attempt with a key of its own prefix: only the address counts.
 	wrongKey := func(c lanestest.Client, i int, forwardedFor string) *lanestest.Response {
 		key := fmt.Sprintf("lk_%d-wrong-key-0123456789", i)
 		return sdktest.Op(t, c.With(auth.HeaderAPIKey, key).With("X-Forwarded-For", forwardedFor), "Viewer", nil)
 	}
-	untrusted := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.AuthFailureLimit = 3 })
+	untrusted := sdktest.Start(t, db.Fresh(t), func(c *sdk.Config) { c.AuthFailureLimit = 3 })
 	for i := range 3 {
 		require.Equal(t, []string{"UNAUTHENTICATED"}, wrongKey(untrusted.Anonymous, i, fmt.Sprintf("203.0.113.%d", i)).Codes())
 	}
 	require.Equal(t, []string{"RATE_LIMITED"}, wrongKey(untrusted.Anonymous, 3, "203.0.113.99").Codes(), "a header from anyone is ignored")
 
-	proxied := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) {
+	proxied := sdktest.Start(t, db.Fresh(t), func(c *sdk.Config) {
 		c.AuthFailureLimit = 3
 		c.TrustedProxies = []string{"127.0.0.1", "10.0.0.0/8"}
 	})
