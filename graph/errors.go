@@ -3,35 +3,33 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"runtime/debug"
 
-	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
 	gqlerrcode "github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 )
 
-// internalMessage is all a caller learns about an unexpected failure.
-const internalMessage = "internal error"
-
-// ErrorPresenter maps every error to the contract's extensions.code. Domain
-// errors (errcode.Error) keep their code, message and details; ent's not
-// found and privacy denials become NOT_FOUND (another tenant's row does not
-// exist for the caller); unique violations CONFLICT; ent validation
-// VALIDATION with the field; GraphQL parse and validation failures
-// VALIDATION. Anything else is INTERNAL with a generic message, logged.
+// ErrorPresenter maps every error to the contract's extensions.code with
+// errcode.From, the one mapping the REST endpoints and the Go SDK use too:
+// domain errors (errcode.Error) keep their code, message and details;
+// ent's not found and privacy denials become NOT_FOUND (another tenant's
+// row does not exist for the caller); unique violations CONFLICT; ent
+// validation VALIDATION with the field; the database down, busy or out of
+// time UNAVAILABLE or TIMEOUT (which the HTTP layer answers with 503 and
+// Retry-After); GraphQL parse and validation failures VALIDATION. Anything
+// else is INTERNAL with a generic message, logged.
 func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 	return func(ctx context.Context, err error) *gqlerror.Error {
 		if input, ok := err.(*gqlerror.Error); ok && input.Unwrap() != nil && isArgumentError(ctx, input) {
 			// An argument or variable that did not coerce: the input is
 			// wrong, not the server.
 			code, message, details := errcode.Validation, input.Unwrap().Error(), map[string]any(nil)
-			if e, ok := errcode.As(input.Unwrap()); ok {
+			var e *errcode.Error
+			if errors.As(input.Unwrap(), &e) {
 				code, message, details = e.Code, e.Message, e.Details
 			}
 			input.Message = message
@@ -43,13 +41,16 @@ func ErrorPresenter(logger *slog.Logger) graphql.ErrorPresenterFunc {
 			// An error gqlgen or gqlparser produced itself.
 			return withCode(gqlErr, protocolCode(gqlErr), nil)
 		}
-		code, message, details := classify(cause)
-		if code == errcode.Internal {
+		e := classify(cause)
+		switch {
+		case e.Code == errcode.Internal:
 			logger.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", cause)
-			message = internalMessage
+			e = errcode.ErrInternal
+		case e.Code.Retryable():
+			logger.WarnContext(ctx, "graphql: retryable error", "path", gqlErr.Path.String(), "code", e.Code, "err", cause)
 		}
-		gqlErr.Message = message
-		return withCode(gqlErr, code, details)
+		gqlErr.Message = e.Message
+		return withCode(gqlErr, e.Code, e.Details)
 	}
 }
 
@@ -61,31 +62,19 @@ func isArgumentError(ctx context.Context, e *gqlerror.Error) bool {
 	return fc != nil && len(e.Path) > len(fc.Path())
 }
 
-// classify returns the contract code, the caller-facing message and details
-// of a resolver error.
-func classify(err error) (errcode.Code, string, map[string]any) {
-	if e, ok := errcode.As(err); ok {
-		return e.Code, e.Message, e.Details
-	}
+// classify returns the contract error of a resolver error: errcode.From,
+// after the GraphQL errors a resolver may pass on (entgql's node not
+// found, gqlgen's errors about input), which only this edge knows.
+func classify(err error) *errcode.Error {
+	var coded *errcode.Error
 	var gqlErr *gqlerror.Error
-	var validation *ent.ValidationError
-	switch {
-	case errors.As(err, &gqlErr):
-		// entgql's node-not-found and errors gqlgen wrapped around input.
+	if !errors.As(err, &coded) && errors.As(err, &gqlErr) {
 		if c, ok := gqlErr.Extensions["code"].(string); ok && c == string(errcode.NotFound) {
-			return errcode.NotFound, gqlErr.Message, nil
+			return errcode.New(errcode.NotFound, gqlErr.Message)
 		}
-		return errcode.Validation, gqlErr.Message, nil
-	case ent.IsNotFound(err), errors.Is(err, privacy.Deny):
-		return errcode.NotFound, "not found", nil
-	case ent.IsConstraintError(err):
-		return errcode.Conflict, "conflicts with an existing record", nil
-	case errors.As(err, &validation):
-		return errcode.Validation, fmt.Sprintf("invalid %s", validation.Name), map[string]any{"field": validation.Name}
-	case errors.Is(err, context.DeadlineExceeded):
-		return errcode.Timeout, "the request took longer than its time limit", nil
+		return errcode.New(errcode.Validation, gqlErr.Message)
 	}
-	return errcode.Internal, internalMessage, nil
+	return errcode.From(err)
 }
 
 // protocolCode maps gqlgen's own errors (parse, validation, input coercion).
@@ -116,6 +105,6 @@ func withCode(e *gqlerror.Error, code errcode.Code, details map[string]any) *gql
 func RecoverFunc(logger *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
 		logger.ErrorContext(ctx, "graphql: panic", "panic", p, "stack", string(debug.Stack()))
-		return errcode.New(errcode.Internal, internalMessage)
+		return errcode.ErrInternal
 	}
 }

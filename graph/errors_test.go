@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/privacy"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/require"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -33,6 +34,9 @@ func TestErrorPresenter(t *testing.T) {
 		{"validation names the field", errcode.Invalid("email", "bad email"), "VALIDATION", "bad email", map[string]any{"field": "email"}},
 		{"privacy denial is not found", fmt.Errorf("query: %w", privacy.Deny), "NOT_FOUND", "not found", nil},
 		{"internal error hides internals", errors.New("pq: relation \"secret_table\" does not exist at 10.0.0.3"), "INTERNAL", "internal error", nil},
+		{"the database down is retryable", fmt.Errorf("list workflows: %w", &pgconn.ConnectError{}), "UNAVAILABLE", "the database is unavailable; retry later", nil},
+		{"a statement timeout is TIMEOUT", fmt.Errorf("board: %w", &pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"}), "TIMEOUT", "a database statement took longer than its time limit; retry later or ask for less", nil},
+		{"the request's deadline is TIMEOUT", fmt.Errorf("board: %w", context.DeadlineExceeded), "TIMEOUT", errcode.ErrDeadline.Message, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,13 +63,15 @@ func TestErrorPresenter(t *testing.T) {
 	require.Equal(t, "string is not a map", got.Message)
 }
 
+// The presenter uses the one mapping (errcode.From with the classifier
+// sdk/internal/entx registers, linked in through the domain services).
 func TestClassifyEntErrors(t *testing.T) {
 	nf := &ent.NotFoundError{}
-	code, _, _ := classify(fmt.Errorf("get: %w", nf))
-	require.Equal(t, errcode.NotFound, code)
-	code, _, _ = classify(&ent.ConstraintError{})
-	require.Equal(t, errcode.Conflict, code)
-	code, _, details := classify(&ent.ValidationError{Name: "title"})
-	require.Equal(t, errcode.Validation, code)
-	require.Equal(t, "title", details["field"])
+	require.Equal(t, errcode.NotFound, classify(fmt.Errorf("get: %w", nf)).Code)
+	require.Equal(t, errcode.Conflict, classify(&ent.ConstraintError{}).Code)
+	e := classify(&ent.ValidationError{Name: "title"})
+	require.Equal(t, errcode.Validation, e.Code)
+	require.Equal(t, "title", e.Details["field"])
+	require.Equal(t, errcode.Timeout, classify(fmt.Errorf("query: %w", context.DeadlineExceeded)).Code)
+	require.Equal(t, errcode.Unavailable, classify(fmt.Errorf("query: %w", &pgconn.PgError{Code: "57P01"})).Code)
 }

@@ -185,10 +185,7 @@ func tooComplex(format string, args ...any) *gqlerror.Error {
 // codedError turns a domain error (a rate limit) into a GraphQL error with
 // its code and details.
 func codedError(err error) *gqlerror.Error {
-	e, ok := errcode.As(err)
-	if !ok {
-		e = errcode.New(errcode.Internal, internalMessage)
-	}
+	e := errcode.From(err)
 	gqlErr := gqlerror.Errorf("%s", e.Message)
 	return withCode(gqlErr, e.Code, e.Details)
 }

@@ -1,7 +1,7 @@
 package sdk
 
 import (
-	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -29,13 +29,9 @@ func (l *Lanes) serveFile(w http.ResponseWriter, r *http.Request) {
 		Kind: tenant.KindPlatform, TenantID: tenantID, Role: role.Viewer, Credential: "file-link:" + string(fileID),
 	})
 	f, body, err := l.Portal.OpenFile(ctx, fileID)
-	if errors.Is(err, portal.ErrFileNotFound) {
-		writeGraphQLError(w, http.StatusNotFound, errcode.New(errcode.NotFound, "file not found"))
-		return
-	}
 	if err != nil {
-		l.cfg.Logger.ErrorContext(ctx, "serve file", "file", fileID, "err", err)
-		writeGraphQLError(w, http.StatusInternalServerError, errcode.New(errcode.Internal, "internal error"))
+		// Not found (portal.ErrFileNotFound) is 404, the database down 503.
+		l.writeError(w, r.WithContext(ctx), fmt.Errorf("serve file %s: %w", fileID, err))
 		return
 	}
 	defer body.Close()

@@ -412,13 +412,18 @@ func writeGraphQLError(w http.ResponseWriter, status int, e *errcode.Error) {
 }
 
 // writeError answers a REST endpoint's failure (CSV export, files,
-// webhooks) with the error's code; an error without one is INTERNAL, its
-// text logged and kept from the client.
+// webhooks) with the error's contract code (errcode.From, the mapping
+// GraphQL and the Go SDK use) and its HTTP status: the database down or
+// slow is 503 with Retry-After. INTERNAL says nothing of its cause, which
+// is logged.
 func (l *Lanes) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e, ok := errcode.As(err)
-	if !ok || e.Code == errcode.Internal {
+	e := errcode.From(err)
+	switch {
+	case e == nil || e.Code == errcode.Internal:
 		l.cfg.Logger.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "err", err)
-		e = errcode.New(errcode.Internal, "internal error")
+		e = errcode.ErrInternal
+	case e.Code.Retryable():
+		l.cfg.Logger.WarnContext(r.Context(), "request failed, retryable", "path", r.URL.Path, "code", e.Code, "err", err)
 	}
 	writeGraphQLError(w, 0, e)
 }

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -51,8 +52,8 @@ func (l *Lanes) stripeWebhook(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err := l.markStripePaid(r, session.PaymentLink.ID, time.Unix(ev.Created, 0)); err != nil {
-			l.cfg.Logger.ErrorContext(r.Context(), "stripe webhook", "event", ev.ID, "err", err)
-			writeGraphQLError(w, http.StatusInternalServerError, errcode.New(errcode.Internal, "internal error"))
+			// Stripe retries what is not 2xx: the database down is 503.
+			l.writeError(w, r, fmt.Errorf("stripe webhook, event %s: %w", ev.ID, err))
 			return
 		}
 	}

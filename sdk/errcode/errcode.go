@@ -4,13 +4,22 @@
 // Domain services return these errors (usually wrapped with context); the
 // GraphQL edge and the Go SDK hand the code to the caller unchanged. It is a
 // leaf package so that every layer, tenant and policies included, can use it.
+//
+// From is the one mapping of any error to a code, used by every edge: the
+// GraphQL error presenter, the REST endpoints and the Go SDK (CodeOf, As,
+// and the domain services' transactions). Errors of other packages (ent,
+// the database drivers) are classified by a Classifier that their owner
+// registers: this package cannot import them (ent imports tenant, which
+// imports errcode).
 package errcode
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"net/http"
+	"sync/atomic"
 )
 
 // Code is one of the contract's error codes.
@@ -100,9 +109,12 @@ type Error struct {
 	Message string
 	// Details end up in the GraphQL error's extensions next to the code.
 	Details map[string]any
-	// sentinel is the error this one was derived from by With or
-	// WithMessage; errors.Is matches through it.
+	// sentinel is the error this one was derived from by With,
+	// WithMessage or WithCause; errors.Is matches through it.
 	sentinel *Error
+	// cause is the error this one classifies (WithCause, From); Unwrap
+	// returns it, so errors.Is and errors.As still reach the original.
+	cause error
 }
 
 // New returns an error with the given code and caller-facing message.
@@ -120,7 +132,25 @@ func Invalid(field, message string) *Error {
 	return &Error{Code: Validation, Message: message, Details: map[string]any{"field": field}}
 }
 
-func (e *Error) Error() string { return e.Message }
+// Error is the caller-facing message, followed by the cause's text when
+// there is one (for logs: edges show callers Message only).
+func (e *Error) Error() string {
+	if e.cause != nil {
+		return e.Message + ": " + e.cause.Error()
+	}
+	return e.Message
+}
+
+// Unwrap returns the error e classifies, nil for a plain domain error.
+func (e *Error) Unwrap() error { return e.cause }
+
+// WithCause returns a copy of e that classifies cause: errors.Is(copy, e)
+// holds, and errors.Is/As reach cause through the copy.
+func (e *Error) WithCause(cause error) *Error {
+	c := e.derive()
+	c.cause = cause
+	return c
+}
 
 // With returns a copy of e carrying one more detail.
 func (e *Error) With(key string, value any) *Error {
@@ -160,19 +190,96 @@ func (e *Error) Is(target error) bool {
 	return ok && t.root() == e.root()
 }
 
-// As returns the first *Error in err's chain.
-func As(err error) (*Error, bool) {
-	var e *Error
-	if errors.As(err, &e) {
-		return e, true
+// Classifier maps errors of a package errcode cannot import (ent, a
+// database driver) to contract errors: the *Error err stands for (From
+// attaches err as its cause), or nil when it does not know err.
+type Classifier func(err error) *Error
+
+var classifiers atomic.Pointer[[]Classifier]
+
+// RegisterClassifier adds a classifier that From consults, after the errors
+// in the chain and the context's, in the order of registration. The owner
+// of the errors calls it from its init: Lanes' ent and database errors are
+// registered by the package every domain service uses for its transactions
+// (sdk/internal/entx), so every program that reaches Lanes' services,
+// through the Go SDK or GraphQL, classifies them.
+func RegisterClassifier(c Classifier) {
+	for {
+		old := classifiers.Load()
+		var next []Classifier
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, c)
+		if classifiers.CompareAndSwap(old, &next) {
+			return
+		}
 	}
-	return nil, false
 }
 
-// CodeOf returns the code of the first *Error in err's chain, or Internal.
+// Errors of the context ending, the cause attached by From.
+var (
+	ErrDeadline = New(Timeout, "the request took longer than its time limit; retry later or ask for less")
+	ErrCanceled = New(Timeout, "the request was canceled before it finished; retry")
+	// ErrInternal is the classification of an error nothing knows; its
+	// message says nothing about the cause.
+	ErrInternal = New(Internal, "internal error")
+)
+
+// From maps err to its contract error: the first *Error in err's chain;
+// else the context's end (context.DeadlineExceeded, context.Canceled:
+// TIMEOUT); else what a registered Classifier makes of it; else INTERNAL.
+// A classification keeps err as its cause (errors.Is, errors.As and
+// Unwrap reach it). From(nil) is nil.
+func From(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return ErrDeadline.WithCause(err)
+	case errors.Is(err, context.Canceled):
+		return ErrCanceled.WithCause(err)
+	}
+	if cs := classifiers.Load(); cs != nil {
+		for _, c := range *cs {
+			if e := c(err); e != nil {
+				return e.WithCause(err)
+			}
+		}
+	}
+	return ErrInternal.WithCause(err)
+}
+
+// Classify returns err unchanged when its chain holds an *Error, else
+// From(err): an error whose chain is sure to hold one (errors.As with an
+// *Error target succeeds), for services to return. Classify(nil) is nil.
+func Classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return From(err)
+}
+
+// As returns err's contract error (From): the *Error in its chain, or the
+// classification of err. It is false only for a nil err.
+func As(err error) (*Error, bool) {
+	e := From(err)
+	return e, e != nil
+}
+
+// CodeOf returns the code of err's contract error (From), or "" for nil.
 func CodeOf(err error) Code {
-	if e, ok := As(err); ok {
+	if e := From(err); e != nil {
 		return e.Code
 	}
-	return Internal
+	return ""
 }

@@ -3,14 +3,19 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/entx"
 )
 
 // driver is the ent driver Lanes runs on: on PostgreSQL it applies
 // WithCustomPlans to the statements ent and Lanes' raw SQL run; on both
-// databases it keeps each result's column types for all its rows.
+// databases it keeps each result's column types for all its rows, and it
+// gives the failures a caller may retry their code (retryable).
 type driver struct {
 	dialect.Driver
 	postgres bool
@@ -19,7 +24,7 @@ type driver struct {
 func (d driver) Query(ctx context.Context, query string, args, v any) error {
 	args = planArgsOf(ctx, d.postgres, args)
 	if err := d.Driver.Query(ctx, query, args, v); err != nil {
-		return err
+		return retryable(err)
 	}
 	keepColumnTypes(v)
 	return nil
@@ -27,13 +32,13 @@ func (d driver) Query(ctx context.Context, query string, args, v any) error {
 
 func (d driver) Exec(ctx context.Context, query string, args, v any) error {
 	args = planArgsOf(ctx, d.postgres, args)
-	return d.Driver.Exec(ctx, query, args, v)
+	return retryable(d.Driver.Exec(ctx, query, args, v))
 }
 
 func (d driver) Tx(ctx context.Context) (dialect.Tx, error) {
 	t, err := d.Driver.Tx(ctx)
 	if err != nil {
-		return nil, err
+		return nil, retryable(err)
 	}
 	return tx{Tx: t, postgres: d.postgres}, nil
 }
@@ -48,7 +53,7 @@ func (d driver) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, e
 	}
 	t, err := b.BeginTx(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, retryable(err)
 	}
 	return tx{Tx: t, postgres: d.postgres}, nil
 }
@@ -70,7 +75,7 @@ type tx struct {
 func (t tx) Query(ctx context.Context, query string, args, v any) error {
 	args = planArgsOf(ctx, t.postgres, args)
 	if err := t.Tx.Query(ctx, query, args, v); err != nil {
-		return err
+		return retryable(err)
 	}
 	keepColumnTypes(v)
 	return nil
@@ -78,7 +83,7 @@ func (t tx) Query(ctx context.Context, query string, args, v any) error {
 
 func (t tx) Exec(ctx context.Context, query string, args, v any) error {
 	args = planArgsOf(ctx, t.postgres, args)
-	return t.Tx.Exec(ctx, query, args, v)
+	return retryable(t.Tx.Exec(ctx, query, args, v))
 }
 
 func (t tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
@@ -100,7 +105,8 @@ func rawQuery(ctx context.Context, target any, postgres bool, query string, args
 	if !ok {
 		return nil, errRawSQL
 	}
-	return raw.QueryContext(ctx, query, planArgs(ctx, postgres, args)...)
+	rows, err := raw.QueryContext(ctx, query, planArgs(ctx, postgres, args)...)
+	return rows, retryable(err)
 }
 
 func rawExec(ctx context.Context, target any, postgres bool, query string, args []any) (sql.Result, error) {
@@ -108,7 +114,8 @@ func rawExec(ctx context.Context, target any, postgres bool, query string, args 
 	if !ok {
 		return nil, errRawSQL
 	}
-	return raw.ExecContext(ctx, query, planArgs(ctx, postgres, args)...)
+	res, err := raw.ExecContext(ctx, query, planArgs(ctx, postgres, args)...)
+	return res, retryable(err)
 }
 
 // keepColumnTypes makes a result's column types computed once: ent asks
@@ -141,4 +148,24 @@ func (r *columnTypesOnce) ColumnTypes() ([]*sql.ColumnType, error) {
 func (r *columnTypesOnce) NextResultSet() bool {
 	r.types = nil
 	return r.ColumnScanner.NextResultSet()
+}
+
+// retryable returns a database failure the caller may retry (the database
+// unreachable, busy or out of time: UNAVAILABLE, TIMEOUT) as an
+// *errcode.Error that wraps it, so every read and write of every service
+// carries the code in its chain (errors.As), the SDK's callers' included;
+// other errors stay as the driver returned them, for ent to interpret
+// (constraint violations) and errcode.From to classify at the edges.
+func retryable(err error) error {
+	if err == nil {
+		return nil
+	}
+	var coded *errcode.Error
+	if errors.As(err, &coded) {
+		return err
+	}
+	if e := entx.Classify(err); e != nil && e.Code.Retryable() {
+		return e.WithCause(err)
+	}
+	return err
 }

@@ -1,4 +1,6 @@
-// Package entx holds small helpers the domain services share around ent.
+// Package entx holds small helpers the domain services share around ent:
+// their transactions, and the classification of ent's and the databases'
+// errors into contract codes (errors.go).
 package entx
 
 import (
@@ -7,25 +9,34 @@ import (
 	"fmt"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/sdk/errcode"
 )
 
 // WithTx runs fn in a transaction and commits when fn returns nil. When ctx
 // already carries a transaction (ent.NewTxContext), fn joins it and the
 // owner of that transaction decides about commit.
 //
+// The error is classified (errcode.Classify): a domain error comes back as
+// fn returned it, any other (ent's, the database's) as an *errcode.Error
+// with its contract code that wraps it, so SDK callers never see a raw ent
+// error from a mutation.
+//
 // Domain services own their transaction boundaries, so the Go SDK and the
 // GraphQL API get the same atomicity; the GraphQL response is rendered after
 // commit, which keeps SQLite's single writer free while fields resolve.
 func WithTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context, c *ent.Client) error) error {
 	if tx := ent.TxFromContext(ctx); tx != nil {
-		return fn(ctx, tx.Client())
+		return errcode.Classify(fn(ctx, tx.Client()))
 	}
+	return errcode.Classify(withNewTx(ctx, client, fn))
+}
+
+func withNewTx(ctx context.Context, client *ent.Client, fn func(ctx context.Context, c *ent.Client) error) (err error) {
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	txCtx := ent.NewTxContext(ctx, tx)
-	if err := fn(txCtx, tx.Client()); err != nil {
+	if err = fn(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 		}
