@@ -21,6 +21,10 @@ import (
 // with its contract code that wraps it, so SDK callers never see a raw ent
 // error from a mutation.
 //
+// When fn panics, or ends its goroutine (runtime.Goexit), the transaction
+// is rolled back before the panic goes on: no connection stays taken and
+// SQLite's single writer is free again.
+//
 // Domain services own their transaction boundaries, so the Go SDK and the
 // GraphQL API get the same atomicity; the GraphQL response is rendered after
 // commit, which keeps SQLite's single writer free while fields resolve.
@@ -36,7 +40,17 @@ func withNewTx(ctx context.Context, client *ent.Client, fn func(ctx context.Cont
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	if err = fn(ent.NewTxContext(ctx, tx), tx.Client()); err != nil {
+	finished := false
+	defer func() {
+		if !finished {
+			// fn panicked or called runtime.Goexit: nothing recovers here,
+			// the panic goes on once the transaction is gone.
+			_ = tx.Rollback()
+		}
+	}()
+	err = fn(ent.NewTxContext(ctx, tx), tx.Client())
+	finished = true
+	if err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, fmt.Errorf("rollback: %w", rerr))
 		}

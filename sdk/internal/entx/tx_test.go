@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/lanes-dev/lanes/ent"
+	enttenant "github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/lanestest"
@@ -28,6 +30,42 @@ func openStore(t *testing.T, url string, maxOpen int) *store.DB {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = d.Close() })
 	return d
+}
+
+// A panic in fn rolls the transaction back and goes on: the connection is
+// free again (the pool has only one), SQLite's writer lock and
+// PostgreSQL's row locks are released (the next write inserts the same
+// unique slug), and the panicking fn's writes are gone.
+func TestWithTxRollsBackOnPanic(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		d := openStore(t, db.URL, 1)
+		ctx := tenant.SystemContext(context.Background())
+
+		recovered := func() (p any) {
+			defer func() { p = recover() }()
+			_ = entx.WithTx(ctx, d.Client, func(ctx context.Context, c *ent.Client) error {
+				if _, err := c.Tenant.Create().SetSlug("acme").SetName("Acme (panicked)").Save(ctx); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+			return nil
+		}()
+		require.Equal(t, "boom", recovered, "the panic goes on to the caller")
+
+		// Were the transaction still open, this would wait for the only
+		// connection (or the locks) until the deadline.
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		err := entx.WithTx(ctx, d.Client, func(ctx context.Context, c *ent.Client) error {
+			_, err := c.Tenant.Create().SetSlug("acme").SetName("Acme").Save(ctx)
+			return err
+		})
+		require.NoError(t, err)
+		names, err := d.Client.Tenant.Query().Where(enttenant.Slug("acme")).Select(enttenant.FieldName).Strings(ctx)
+		require.NoError(t, err)
+		require.Equal(t, []string{"Acme"}, names, "the panicking transaction's insert is gone")
+	})
 }
 
 // WithTx returns errors classified: a domain error as fn returned it, any
