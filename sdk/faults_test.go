@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
@@ -361,4 +363,43 @@ func TestSQLiteLockedIsUnavailable(t *testing.T) {
 	_, err = conn.ExecContext(ctx, "ROLLBACK")
 	require.NoError(t, err)
 	create(t, tm.member, "website", "Let in")
+}
+
+// /readyz asks the database a statement through the same driver as every
+// query; when that hangs, even ignoring its context, /readyz still answers
+// 503 at its own deadline, and ready again once the database answers.
+func TestReadyzAnswersWhenTheDatabaseHangs(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		var hang atomic.Bool
+		release := make(chan struct{})
+		s := sdktest.Start(t, db.URL, func(c *sdk.Config) {
+			c.WrapDriver = func(d dialect.Driver) dialect.Driver {
+				return dialect.DebugWithContext(d, func(context.Context, ...any) {
+					if hang.Load() {
+						<-release // a driver stuck below its context
+					}
+				})
+			}
+		})
+		unblock := sync.OnceFunc(func() { close(release) })
+		t.Cleanup(unblock)
+		readyz := s.HTTP.URL + "/readyz"
+		require.Equal(t, http.StatusOK, getURL(t, readyz, nil).status)
+
+		hang.Store(true)
+		for range 2 { // the second probe finds the first's check still stuck
+			got := getURL(t, readyz, nil)
+			require.Equal(t, http.StatusServiceUnavailable, got.status)
+			require.JSONEq(t, `{"status":"database unavailable"}`, string(got.body))
+		}
+
+		hang.Store(false)
+		unblock()
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			got, err := fetchURL(readyz, nil)
+			if assert.NoError(c, err) {
+				assert.Equal(c, http.StatusOK, got.status)
+			}
+		}, 30*time.Second, 20*time.Millisecond)
+	})
 }

@@ -3,7 +3,9 @@ package sdk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -172,15 +174,64 @@ func (l *Lanes) websocketOrigins() []string {
 	return patterns
 }
 
+// readyTimeout bounds /readyz: a database that does not answer a trivial
+// statement within it is not ready.
+const readyTimeout = 2 * time.Second
+
+// ready answers /readyz: 200 when the database answers a statement (not
+// just a ping) within readyTimeout, else 503 at that deadline, even when
+// the database or its driver hangs.
 func (l *Lanes) ready(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
 	defer cancel()
-	if err := l.db.Ping(ctx); err != nil {
-		l.cfg.Logger.WarnContext(ctx, "readyz: database unreachable", "err", err)
+	if err := l.readiness.check(ctx, l.db.Check); err != nil {
+		l.cfg.Logger.WarnContext(ctx, "readyz: database unavailable", "err", err)
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unavailable"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// readiness runs one database check at a time for /readyz. A probe waits
+// for the running check or for its own deadline, whichever comes first,
+// so it answers in time even when the driver ignores its context; the
+// probes of a hung database share one check instead of piling up
+// goroutines stuck in the driver.
+type readiness struct {
+	mu      sync.Mutex
+	running *readyCheck
+}
+
+type readyCheck struct {
+	done chan struct{}
+	err  error // set before done is closed
+}
+
+func (rd *readiness) check(ctx context.Context, check func(context.Context) error) error {
+	rd.mu.Lock()
+	c := rd.running
+	if c == nil {
+		c = &readyCheck{done: make(chan struct{})}
+		rd.running = c
+		// The check outlives a probe that gives up: it has a deadline of
+		// its own.
+		checkCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readyTimeout)
+		go func() {
+			defer cancel()
+			c.err = check(checkCtx)
+			rd.mu.Lock()
+			rd.running = nil
+			rd.mu.Unlock()
+			close(c.done)
+		}()
+	}
+	rd.mu.Unlock()
+	select {
+	case <-c.done:
+		return c.err
+	case <-ctx.Done():
+		return fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
+	}
 }
 
 // home serves the playground in development mode; in production it says

@@ -53,6 +53,8 @@ type Lanes struct {
 	// where there is none: SQLite relies on cache TTLs).
 	listening     chan struct{}
 	listeningOnce sync.Once
+	// readiness runs /readyz's database checks.
+	readiness readiness
 }
 
 // Open opens (and migrates) the database and wires the services.

@@ -49,6 +49,8 @@ type DB struct {
 	// schema migrates on the plain ent driver: ent's schema inspection
 	// needs database/sql's own rows, not those of Lanes' driver.
 	schema *migrate.Schema
+	// driver is the client's driver, WrapDriver's wrapping included.
+	driver dialect.Driver
 }
 
 // Open opens the database the options name. It does not migrate.
@@ -73,7 +75,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.WrapDriver != nil {
 		drv = opts.WrapDriver(drv)
 	}
-	out := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, schema: migrate.NewSchema(base)}
+	out := &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia, schema: migrate.NewSchema(base), driver: drv}
 	if dia == dialect.Postgres {
 		out.URL = dsn
 	}
@@ -219,6 +221,24 @@ func (d *DB) PendingMigration(ctx context.Context) (string, error) {
 
 // Ping checks that the database answers (readiness).
 func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
+
+// Check runs a trivial statement the way every query runs, through the
+// client's driver (WrapDriver's wrapping included) and the pool: the
+// database answers statements, not just pings. Callers bound it with
+// ctx's deadline.
+func (d *DB) Check(ctx context.Context) error {
+	var rows entsql.Rows
+	if err := d.driver.Query(ctx, "SELECT 1", []any{}, &rows); err != nil {
+		return fmt.Errorf("store: check: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return fmt.Errorf("store: check: no row: %w", errors.Join(rows.Err(), errNoRow))
+	}
+	return nil
+}
+
+var errNoRow = errors.New("SELECT 1 returned nothing")
 
 // Close closes the client and the pool.
 func (d *DB) Close() error { return d.Client.Close() }
