@@ -259,6 +259,10 @@ func TestDatabaseDownIsUnavailable(t *testing.T) {
 	requireRetryable(t, res, headers.last(), "UNAVAILABLE")
 	res = sdktest.Op(t, member, "CreateProject", map[string]any{"input": map[string]any{"workflow": "website", "title": "Later"}})
 	requireRetryable(t, res, headers.last(), "UNAVAILABLE")
+	// A credential that must be looked up: the lookup is what fails.
+	platform, platformHeaders := withHeaders(tm.platform)
+	res = sdktest.Op(t, platform, "Workflows", nil)
+	requireRetryable(t, res, platformHeaders.last(), "UNAVAILABLE")
 
 	for what, link := range map[string]string{"CSV export": exportURL, "file link": fileLink} {
 		got := getURL(t, link, tm.member.Headers)
