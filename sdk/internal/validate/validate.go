@@ -12,8 +12,11 @@ import (
 // VALIDATION error naming field.
 func Email(field, s string) (string, error) {
 	s = strings.TrimSpace(s)
+	if err := Text(field, s, MaxEmail); err != nil {
+		return "", err
+	}
 	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Address != s || len(s) > 320 {
+	if err != nil || addr.Address != s {
 		return "", errcode.Invalid(field, "not a valid e-mail address")
 	}
 	return s, nil
