@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/apikey"
@@ -150,6 +151,9 @@ func (a *Authenticator) platform(ctx context.Context, key, tenantRef string) (te
 // slug or ID. The Go SDK uses it for embedders, who hold the platform's
 // trust by holding the SDK.
 func (a *Authenticator) PlatformActor(ctx context.Context, tenantRef, credential string) (tenant.Actor, error) {
+	if !validRef(tenantRef) {
+		return tenant.Actor{}, ErrUnknownTenant
+	}
 	t, err := a.client.Tenant.Query().
 		Where(tenantMatches(tenantRef)).
 		Only(tenant.SystemContext(ctx))
@@ -160,6 +164,20 @@ func (a *Authenticator) PlatformActor(ctx context.Context, tenantRef, credential
 		return tenant.Actor{}, fmt.Errorf("resolve tenant: %w", err)
 	}
 	return tenant.Actor{Kind: tenant.KindPlatform, TenantID: t.ID, Role: role.Owner, Credential: credential}, nil
+}
+
+// maxRefBytes bounds the tenant references and external IDs looked up:
+// slugs have at most 63 characters, IDs 40, external IDs 200 (of at most
+// four bytes each).
+const maxRefBytes = 800
+
+// validRef reports whether a tenant reference or external ID from a
+// credential (JWT claims, X-Tenant, the Go SDK's AsMember) can name
+// anything: not too long, valid UTF-8 and without NUL characters, which
+// PostgreSQL would refuse. Anything else names no one (UNAUTHENTICATED),
+// without a query.
+func validRef(s string) bool {
+	return len(s) <= maxRefBytes && utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // tenantMatches selects a tenant by ID ("ten_...") or slug.
@@ -211,6 +229,9 @@ var ErrUnknownMember = errcode.New(errcode.Unauthenticated, "unknown member")
 // slug or ID, with its stored role: one query, then reused for a while
 // (memberCacheTTL).
 func (a *Authenticator) MemberActor(ctx context.Context, tenantRef, externalID string) (tenant.Actor, error) {
+	if !validRef(tenantRef) || !validRef(externalID) {
+		return tenant.Actor{}, ErrUnknownMember
+	}
 	if actor, ok := a.members.get(tenantRef, externalID); ok {
 		return actor, nil
 	}

@@ -12,12 +12,15 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/mixin"
 	"github.com/oklog/ulid/v2"
+
+	"github.com/lanes-dev/lanes/sdk/errcode"
 )
 
 // ID is a prefixed ULID. The zero value is the empty string.
@@ -51,17 +54,46 @@ func (id ID) Valid() bool {
 // String implements fmt.Stringer.
 func (id ID) String() string { return string(id) }
 
-// UnmarshalGQL implements graphql.Unmarshaler.
+// MaxLen bounds the IDs UnmarshalGQL accepts: Lanes' IDs are a short
+// prefix and 26 characters of ULID (the id columns hold at most 40).
+const MaxLen = 64
+
+// Refusals of IDs no object can have. They name no field: the GraphQL
+// error's path names the argument; a Go caller knows what it passed.
+var (
+	// ErrInvalid: NUL characters or invalid UTF-8 (PostgreSQL would refuse
+	// the ID outright).
+	ErrInvalid = errcode.New(errcode.Validation, "not a valid ID: an ID is valid UTF-8 without NUL characters (U+0000)")
+	// ErrTooLong: longer than MaxLen.
+	ErrTooLong = errcode.New(errcode.Validation, fmt.Sprintf("not a valid ID: an ID has at most %d characters", MaxLen))
+)
+
+// UnmarshalGQL implements graphql.Unmarshaler. An ID no object can have is
+// VALIDATION; any other unknown ID is left for the lookup to answer
+// NOT_FOUND.
 func (id *ID) UnmarshalGQL(v any) error {
-	switch s := v.(type) {
+	var s string
+	switch v := v.(type) {
 	case string:
-		*id = ID(s)
+		s = v
 	case ID:
-		*id = s
+		s = string(v)
 	default:
-		return fmt.Errorf("pulid: ID must be a string, got %T", v)
+		return errcode.New(errcode.Validation, fmt.Sprintf("an ID must be a string, not %T", v))
 	}
+	switch {
+	case len(s) > MaxLen:
+		return ErrTooLong
+	case !clean(s):
+		return ErrInvalid
+	}
+	*id = ID(s)
 	return nil
+}
+
+// clean reports whether s is valid UTF-8 without NUL characters.
+func clean(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
 // MarshalGQL implements graphql.Marshaler.
@@ -84,8 +116,16 @@ func (id *ID) Scan(src any) error {
 	return nil
 }
 
-// Value implements driver.Valuer.
-func (id ID) Value() (driver.Value, error) { return string(id), nil }
+// Value implements driver.Valuer. It refuses what PostgreSQL would
+// (NUL characters, invalid UTF-8) with ErrInvalid, so an ID from a Go
+// caller that no row can have is VALIDATION on every database, never a
+// driver error.
+func (id ID) Value() (driver.Value, error) {
+	if !clean(string(id)) {
+		return nil, ErrInvalid
+	}
+	return string(id), nil
+}
 
 // Annotation records the prefix of a schema, so code generation can map
 // prefixes back to node types.
