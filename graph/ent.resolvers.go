@@ -27,17 +27,14 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder,
 
 // Projects is the resolver for the projects field.
 func (r *queryResolver) Projects(ctx context.Context, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) (*ent.ProjectConnection, error) {
-	q, err := r.Engine.ProjectQuery(ctx)
+	q, err := r.Engine.ProjectQuery(ctx, where)
 	if err != nil {
 		return nil, err
 	}
 	if first, last, err = workflow.ProjectPage(first, last); err != nil {
 		return nil, err
 	}
-	return q.Paginate(ctx, after, first, before, last,
-		ent.WithProjectOrder(orderBy),
-		ent.WithProjectFilter(where.Filter),
-	)
+	return q.Paginate(ctx, after, first, before, last, ent.WithProjectOrder(orderBy))
 }
 
 // File returns generated.FileResolver implementation.

@@ -15,6 +15,8 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -158,6 +160,9 @@ func (s *Service) Workflow(ctx context.Context, key string) (*ent.Workflow, erro
 	if err := s.canRead(ctx); err != nil {
 		return nil, err
 	}
+	if err := validate.String("key", key); err != nil {
+		return nil, err
+	}
 	w, err := s.client.Workflow.Query().
 		Where(entworkflow.Key(key)).
 		WithStatuses(func(q *ent.StatusQuery) { q.Order(ent.Asc(status.FieldPosition)) }).
@@ -227,13 +232,28 @@ func (s *Service) ProjectCounts(ctx context.Context, tenantID pulid.ID) (map[pul
 	return counts, nil
 }
 
-// ProjectQuery returns a query over the caller's tenant's projects, for
-// listing and paging (the projects connection).
-func (s *Service) ProjectQuery(ctx context.Context) (*ent.ProjectQuery, error) {
+// ProjectQuery returns a query over the caller's tenant's projects that
+// where (nil: none) filters, for listing and paging (the projects
+// connection). The filter is checked before anything else but the
+// credentials (validate.Filter: depth, conditions, list lengths, strings,
+// no empty filter below the top), so a hostile one costs no role check
+// and no statement.
+func (s *Service) ProjectQuery(ctx context.Context, where *ent.ProjectWhereInput) (*ent.ProjectQuery, error) {
+	if _, err := tenant.RequireTenant(ctx); err != nil {
+		return nil, err
+	}
+	if err := validate.Filter("where", where); err != nil {
+		return nil, err
+	}
 	if err := s.canRead(ctx); err != nil {
 		return nil, err
 	}
-	return s.client.Project.Query(), nil
+	q, err := where.Filter(s.client.Project.Query())
+	if err != nil {
+		// validate.Filter refuses every filter ent would.
+		return nil, errcode.Invalid("where", "invalid filter")
+	}
+	return q, nil
 }
 
 // linkStatuses points loaded statuses back at their workflow, so fields of
