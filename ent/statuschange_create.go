@@ -246,6 +246,11 @@ func (_c *StatusChangeCreate) check() error {
 	if _, ok := _c.mutation.At(); !ok {
 		return &ValidationError{Name: "at", err: errors.New(`ent: missing required field "StatusChange.at"`)}
 	}
+	if v, ok := _c.mutation.Reason(); ok {
+		if err := statuschange.ReasonValidator(v); err != nil {
+			return &ValidationError{Name: "reason", err: fmt.Errorf(`ent: validator failed for field "StatusChange.reason": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.Note(); ok {
 		if err := statuschange.NoteValidator(v); err != nil {
 			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "StatusChange.note": %w`, err)}

@@ -1163,6 +1163,10 @@ func init() {
 	statuschangeDescAt := statuschangeFields[5].Descriptor()
 	// statuschange.DefaultAt holds the default value on creation for the at field.
 	statuschange.DefaultAt = statuschangeDescAt.Default.(func() time.Time)
+	// statuschangeDescReason is the schema descriptor for reason field.
+	statuschangeDescReason := statuschangeFields[6].Descriptor()
+	// statuschange.ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	statuschange.ReasonValidator = statuschangeDescReason.Validators[0].(func(string) error)
 	// statuschangeDescNote is the schema descriptor for note field.
 	statuschangeDescNote := statuschangeFields[7].Descriptor()
 	// statuschange.NoteValidator is a validator for the "note" field. It is called by the builders before save.

@@ -23,10 +23,10 @@ func (Customer) Mixin() []ent.Mixin {
 // Fields of the Customer.
 func (Customer) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("name").NotEmpty().MaxLen(200),
-		field.String("company").Optional().Nillable().MaxLen(200),
-		field.String("email").Optional().Nillable().MaxLen(320),
-		field.String("phone").Optional().Nillable().MaxLen(50),
+		field.String("name").NotEmpty().MaxLen(textBytes(200)),
+		field.String("company").Optional().Nillable().MaxLen(textBytes(200)),
+		field.String("email").Optional().Nillable().MaxLen(textBytes(320)),
+		field.String("phone").Optional().Nillable().MaxLen(textBytes(50)),
 	}
 }
 

@@ -27,7 +27,7 @@ func (CustomerReview) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("project_id").GoType(pulid.ID("")).Unique().Immutable().Annotations(entgql.Skip()),
 		field.Int("rating").Min(1).Max(5),
-		field.String("comment").Optional().Nillable().MaxLen(2000),
+		field.String("comment").Optional().Nillable().MaxLen(textBytes(10_000)),
 		field.String("author").Annotations(entgql.Skip()),
 	}
 }

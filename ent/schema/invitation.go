@@ -26,7 +26,7 @@ func (Invitation) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("project_id").GoType(pulid.ID("")).Immutable(),
 		field.String("customer_id").GoType(pulid.ID("")).Immutable(),
-		field.String("email").NotEmpty().MaxLen(320).Immutable(),
+		field.String("email").NotEmpty().MaxLen(textBytes(320)).Immutable(),
 		field.String("token_hash").Unique().Sensitive().Immutable(),
 		field.Time("expires_at").Immutable(),
 		field.Time("accepted_at").Optional().Nillable(),

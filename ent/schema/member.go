@@ -27,17 +27,17 @@ func (Member) Fields() []ent.Field {
 		// Exposed as externalId by graph/schema (entgql would say externalID).
 		field.String("external_id").
 			NotEmpty().
-			MaxLen(200).
+			MaxLen(textBytes(200)).
 			Immutable().
 			Annotations(entgql.Skip(entgql.SkipType), entgql.OrderField("EXTERNAL_ID")),
 		field.String("name").
 			NotEmpty().
-			MaxLen(200).
+			MaxLen(textBytes(200)).
 			Annotations(entgql.OrderField("NAME")),
 		field.String("email").
 			Optional().
 			Nillable().
-			MaxLen(320),
+			MaxLen(textBytes(320)),
 		field.Enum("role").
 			GoType(role.Role("")).
 			Annotations(entgql.Type("MemberRole")),

@@ -16,6 +16,13 @@ import (
 	"github.com/lanes-dev/lanes/tenant"
 )
 
+// textBytes is the byte bound of a free-text column for a limit in
+// characters: four bytes per character (UTF-8's longest), so every value
+// within the limit fits. The limits themselves are checked once, by the
+// domain service that writes the field (sdk/internal/validate, where a
+// test keeps the two in step).
+func textBytes(chars int) int { return 4 * chars }
+
 // TenantMixin makes a schema tenant-scoped: a required, immutable tenant
 // edge (tenant_id column, indexed), and the rules that confine every query
 // and mutation to the actor's tenant (see package tenant). Customers

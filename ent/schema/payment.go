@@ -40,8 +40,8 @@ func (Payment) Fields() []ent.Field {
 		field.Enum("status").Values("OPEN", "PAID", "VOID").Default("OPEN").
 			Annotations(entgql.Type("PaymentStatus")),
 		field.Time("paid_at").Optional().Nillable(),
-		field.String("reference").Optional().Nillable().Immutable().MaxLen(255),
-		field.String("description").Optional().Nillable().Immutable().MaxLen(500),
+		field.String("reference").Optional().Nillable().Immutable().MaxLen(textBytes(255)),
+		field.String("description").Optional().Nillable().Immutable().MaxLen(textBytes(500)),
 	}
 }
 

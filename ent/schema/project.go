@@ -30,7 +30,7 @@ func (Project) Fields() []ent.Field {
 		field.String("customer_id").GoType(pulid.ID("")).Optional().Nillable().Annotations(entgql.Skip()),
 		field.String("title").
 			NotEmpty().
-			MaxLen(300).
+			MaxLen(textBytes(200)).
 			Annotations(entgql.OrderField("TITLE")),
 		field.String("rank").
 			NotEmpty().
@@ -45,7 +45,7 @@ func (Project) Fields() []ent.Field {
 		field.String("archive_note").
 			Optional().
 			Nillable().
-			MaxLen(2000).
+			MaxLen(textBytes(10_000)).
 			Annotations(entgql.Skip()),
 		field.String("progress_key").
 			Optional().
@@ -56,7 +56,7 @@ func (Project) Fields() []ent.Field {
 		field.String("progress_note").
 			Optional().
 			Nillable().
-			MaxLen(2000).
+			MaxLen(textBytes(10_000)).
 			Annotations(entgql.Skip()),
 		field.Time("progress_updated_at").
 			Optional().

@@ -28,7 +28,7 @@ func (Status) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("workflow_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.String("key").NotEmpty().MaxLen(63).Immutable(),
-		field.String("name").NotEmpty().MaxLen(100),
+		field.String("name").NotEmpty().MaxLen(textBytes(200)),
 		field.Int("position"),
 		field.Bool("enabled").Default(true),
 		field.Bool("mandatory").Default(false).Immutable(),

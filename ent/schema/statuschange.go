@@ -35,8 +35,8 @@ func (StatusChange) Fields() []ent.Field {
 		field.String("actor").Immutable().
 			Comment("Who made the change: platform, member:<id> or customer:<id>."),
 		field.Time("at").Default(time.Now).Immutable(),
-		field.String("reason").Optional().Nillable().Immutable(),
-		field.String("note").Optional().Nillable().Immutable().MaxLen(2000),
+		field.String("reason").Optional().Nillable().Immutable().MaxLen(textBytes(10_000)),
+		field.String("note").Optional().Nillable().Immutable().MaxLen(textBytes(10_000)),
 	}
 }
 

@@ -29,7 +29,7 @@ func (Survey) Fields() []ent.Field {
 		field.String("token_hash").Unique().Sensitive().Immutable().Annotations(entgql.Skip()),
 		field.Time("sent_at").Immutable(),
 		field.Int("score").Optional().Nillable().Min(0).Max(10),
-		field.String("comment").Optional().Nillable().MaxLen(2000),
+		field.String("comment").Optional().Nillable().MaxLen(textBytes(10_000)),
 		field.Time("answered_at").Optional().Nillable(),
 	}
 }

@@ -32,7 +32,7 @@ func (Tenant) Fields() []ent.Field {
 			Immutable(),
 		field.String("name").
 			NotEmpty().
-			MaxLen(200),
+			MaxLen(textBytes(200)),
 		field.String("time_zone").
 			Default("UTC").
 			Comment("IANA time zone for day boundaries in reports."),

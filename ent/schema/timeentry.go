@@ -34,7 +34,7 @@ func (TimeEntry) Fields() []ent.Field {
 		field.Time("ended_at").Optional().Nillable(),
 		field.Int("seconds").Default(0).NonNegative().
 			Comment("Duration once stopped; 0 while running."),
-		field.String("note").Optional().Nillable().MaxLen(2000),
+		field.String("note").Optional().Nillable().MaxLen(textBytes(10_000)),
 		field.Bool("billable").Default(true),
 	}
 }

@@ -33,7 +33,7 @@ func (Todo) Fields() []ent.Field {
 		field.String("project_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.String("status_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.String("automation_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
-		field.String("title").NotEmpty().MaxLen(500),
+		field.String("title").NotEmpty().MaxLen(textBytes(500)),
 		field.Bool("blocking").Default(false).Immutable(),
 		field.Bool("done").Default(false),
 		field.Time("done_at").Optional().Nillable(),
@@ -42,8 +42,8 @@ func (Todo) Fields() []ent.Field {
 			Default("CHECKLIST").
 			Immutable().
 			Comment("CHECKLIST: the team's to-dos; FEEDBACK: pinned by the customer in the portal."),
-		field.String("page_url").Optional().Nillable().Immutable().MaxLen(2000),
-		field.String("selector").Optional().Nillable().Immutable().MaxLen(1000),
+		field.String("page_url").Optional().Nillable().Immutable().MaxLen(textBytes(2000)),
+		field.String("selector").Optional().Nillable().Immutable().MaxLen(textBytes(1000)),
 		field.Float("x").Optional().Nillable().Immutable(),
 		field.Float("y").Optional().Nillable().Immutable(),
 		field.String("author").Optional().Immutable().Annotations(entgql.Skip()).

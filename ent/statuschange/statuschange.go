@@ -111,6 +111,8 @@ var (
 	ActionValidator func(string) error
 	// DefaultAt holds the default value on creation for the "at" field.
 	DefaultAt func() time.Time
+	// ReasonValidator is a validator for the "reason" field. It is called by the builders before save.
+	ReasonValidator func(string) error
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	NoteValidator func(string) error
 	// DefaultID holds the default value on creation for the "id" field.

@@ -55,7 +55,7 @@ func (s *Service) CompleteProject(ctx context.Context, in CompleteProjectInput) 
 		if paid {
 			verified = append(verified, "payment")
 		}
-		moved, err := s.cfg.Engine.TransitionTx(ctx, c, p.ID, "complete", workflow.ActionInput{Note: validate.Trimmed(in.Note)}, verified)
+		moved, err := s.cfg.Engine.TransitionTx(ctx, c, p.ID, "complete", workflow.ActionInput{Note: in.Note}, verified)
 		if e, ok := errcode.As(err); ok && errors.Is(err, workflow.ErrNeedUnmet) && e.Details["need"] == "payment" {
 			return ErrPaymentRequired
 		}
@@ -125,9 +125,9 @@ func (s *Service) SubmitSurvey(ctx context.Context, token string, score int, com
 	if score < 0 || score > 10 {
 		return nil, errcode.Invalid("score", "score must be between 0 and 10")
 	}
-	c := validate.Trimmed(comment)
-	if c != nil && len([]rune(*c)) > 2000 {
-		return nil, errcode.Invalid("comment", "comment is limited to 2000 characters")
+	c, err := validate.Optional("comment", comment, validate.MaxText)
+	if err != nil {
+		return nil, err
 	}
 	return s.cfg.Authn.AnswerSurvey(ctx, token, score, c)
 }
@@ -203,9 +203,9 @@ func (s *Service) ReviewCustomer(ctx context.Context, in ReviewCustomerInput) (*
 		if in.Rating < 1 || in.Rating > 5 {
 			return errcode.Invalid("rating", "rating must be between 1 and 5")
 		}
-		comment := validate.Trimmed(in.Comment)
-		if comment != nil && len([]rune(*comment)) > 2000 {
-			return errcode.Invalid("comment", "comment is limited to 2000 characters")
+		comment, err := validate.Optional("comment", in.Comment, validate.MaxText)
+		if err != nil {
+			return err
 		}
 		if p.CompletedAt == nil {
 			return ErrNotCompleted

@@ -10,7 +10,6 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
-	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
@@ -36,9 +35,9 @@ func (s *Service) CreatePaymentLink(ctx context.Context, in CreatePaymentLinkInp
 	if err != nil {
 		return nil, err
 	}
-	description := validate.Trimmed(in.Description)
-	if description != nil && len(*description) > 500 {
-		return nil, errcode.Invalid("description", "description is limited to 500 characters")
+	description, err := validate.Optional("description", in.Description, validate.MaxDescription)
+	if err != nil {
+		return nil, err
 	}
 	if ok, err := s.payable(ctx, c, p); err != nil {
 		return nil, err
@@ -129,9 +128,9 @@ func (s *Service) RecordRevenueSharePayment(ctx context.Context, in RecordRevenu
 		if err != nil {
 			return err
 		}
-		reference := validate.Trimmed(in.Reference)
-		if reference != nil && len(*reference) > 255 {
-			return errcode.Invalid("reference", "reference is limited to 255 characters")
+		reference, err := validate.Optional("reference", in.Reference, validate.MaxReference)
+		if err != nil {
+			return err
 		}
 		if ok, err := s.payable(ctx, c, p); err != nil {
 			return err

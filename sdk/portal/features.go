@@ -3,7 +3,6 @@ package portal
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -74,14 +73,7 @@ func validateAnswers(answers map[string]any) error {
 			return errcode.Invalid("answers", "answer keys must not be blank")
 		}
 	}
-	b, err := json.Marshal(answers)
-	if err != nil {
-		return errcode.Invalid("answers", "answers must be plain JSON")
-	}
-	if len(b) > MaxWishesBytes {
-		return errcode.Invalid("answers", fmt.Sprintf("answers are limited to %d bytes", MaxWishesBytes))
-	}
-	return nil
+	return validate.JSON("answers", answers, MaxWishesBytes)
 }
 
 // Upload is a file sent to UploadFile.
@@ -247,12 +239,16 @@ func (s *Service) PinFeedback(ctx context.Context, in PinFeedbackInput) (*ent.To
 		if err != nil {
 			return err
 		}
-		comment := strings.TrimSpace(in.Comment)
-		if comment == "" || len([]rune(comment)) > 500 {
-			return errcode.Invalid("comment", "comment must be 1-500 characters")
+		// The comment becomes the to-do's title.
+		comment, err := validate.Required("comment", in.Comment, validate.MaxTodoTitle)
+		if err != nil {
+			return err
+		}
+		if err := validate.Text("pageUrl", in.PageURL, validate.MaxURL); err != nil {
+			return err
 		}
 		u, err := url.Parse(in.PageURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(in.PageURL) > 2000 {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return errcode.Invalid("pageUrl", "pageUrl must be an http(s) URL")
 		}
 		for field, v := range map[string]*float64{"x": in.X, "y": in.Y} {
@@ -260,8 +256,9 @@ func (s *Service) PinFeedback(ctx context.Context, in PinFeedbackInput) (*ent.To
 				return errcode.Invalid(field, field+" must be between 0 and 1")
 			}
 		}
-		if in.Selector != nil && len(*in.Selector) > 1000 {
-			return errcode.Invalid("selector", "selector is limited to 1000 characters")
+		selector, err := validate.Optional("selector", in.Selector, validate.MaxSelector)
+		if err != nil {
+			return err
 		}
 		out, err = c.Todo.Create().
 			SetProjectID(p.ID).
@@ -269,7 +266,7 @@ func (s *Service) PinFeedback(ctx context.Context, in PinFeedbackInput) (*ent.To
 			SetKind(todo.KindFEEDBACK).
 			SetTitle(comment).
 			SetPageURL(in.PageURL).
-			SetNillableSelector(validate.Trimmed(in.Selector)).
+			SetNillableSelector(selector).
 			SetNillableX(in.X).
 			SetNillableY(in.Y).
 			SetAuthor(actorLabel(a)).
@@ -320,9 +317,9 @@ func (s *Service) UpdateMyData(ctx context.Context, in MyDataInput) (*ent.Custom
 		}
 		upd := c.Customer.UpdateOneID(a.CustomerID)
 		if in.Name != nil {
-			name := strings.TrimSpace(*in.Name)
-			if name == "" || len([]rune(name)) > 200 {
-				return errcode.Invalid("name", "name must be 1-200 characters")
+			name, err := validate.Required("name", *in.Name, validate.MaxName)
+			if err != nil {
+				return err
 			}
 			upd.SetName(name)
 		}
@@ -344,17 +341,19 @@ func (s *Service) UpdateMyData(ctx context.Context, in MyDataInput) (*ent.Custom
 			field string
 			max   int
 		}{
-			{in.Company, upd.SetCompany, upd.ClearCompany, "company", 200},
-			{in.Phone, upd.SetPhone, upd.ClearPhone, "phone", 50},
+			{in.Company, upd.SetCompany, upd.ClearCompany, "company", validate.MaxName},
+			{in.Phone, upd.SetPhone, upd.ClearPhone, "phone", validate.MaxPhone},
 		} {
 			if f.v == nil {
 				continue
 			}
-			if t := validate.Trimmed(f.v); t == nil {
+			t, err := validate.Optional(f.field, f.v, f.max)
+			switch {
+			case err != nil:
+				return err
+			case t == nil:
 				f.clear()
-			} else if len([]rune(*t)) > f.max {
-				return errcode.Invalid(f.field, fmt.Sprintf("%s is limited to %d characters", f.field, f.max))
-			} else {
+			default:
 				f.set(*t)
 			}
 		}

@@ -94,7 +94,7 @@ func (s *Service) customerFor(ctx context.Context, c *ent.Client, p *ent.Project
 		}
 		return cu.ID, nil
 	}
-	cu, err := c.Customer.Create().SetName(email).SetEmail(email).Save(ctx)
+	cu, err := c.Customer.Create().SetName(validate.Truncate(email, validate.MaxName)).SetEmail(email).Save(ctx)
 	if err != nil {
 		return "", fmt.Errorf("create customer: %w", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -155,6 +156,12 @@ func (s *Service) FileURL(f *ent.File) string {
 func (s *Service) SetPortalFeature(ctx context.Context, workflowKey, statusKey string, feature policies.Feature, enabled bool) (*ent.Status, error) {
 	a, err := tenant.RequireTenant(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := validate.String("workflow", workflowKey); err != nil {
+		return nil, err
+	}
+	if err := validate.String("status", statusKey); err != nil {
 		return nil, err
 	}
 	c := s.cfg.Client

@@ -63,19 +63,21 @@ type CreateTenantInput struct {
 // underscore, so a slug can't be mistaken for an ID ("ten_...").
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
 
-func (in *CreateTenantInput) normalize() error {
+func (in *CreateTenantInput) normalize() (err error) {
 	in.Slug = strings.TrimSpace(in.Slug)
-	in.Name = strings.TrimSpace(in.Name)
 	if !slugPattern.MatchString(in.Slug) {
 		return errcode.Invalid("slug", "slug must be 1-63 lower-case letters, digits or inner hyphens")
 	}
-	if in.Name == "" || len(in.Name) > 200 {
-		return errcode.Invalid("name", "name must be 1-200 characters")
+	if in.Name, err = validate.Required("name", in.Name, validate.MaxName); err != nil {
+		return err
 	}
 	if in.Templates == nil {
 		in.Templates = DefaultTemplates
 	}
 	for i, t := range in.Templates {
+		if err := validate.Text("templates", t, validate.MaxName); err != nil {
+			return err
+		}
 		if slices.Contains(in.Templates[:i], t) {
 			return errcode.Invalid("templates", fmt.Sprintf("template %q is listed twice", t))
 		}
@@ -147,14 +149,12 @@ type AddMemberInput struct {
 	Role       role.Role
 }
 
-func (in *AddMemberInput) normalize() error {
-	in.ExternalID = strings.TrimSpace(in.ExternalID)
-	in.Name = strings.TrimSpace(in.Name)
-	if in.ExternalID == "" || len(in.ExternalID) > 200 {
-		return errcode.Invalid("externalId", "externalId must be 1-200 characters")
+func (in *AddMemberInput) normalize() (err error) {
+	if in.ExternalID, err = validate.Required("externalId", in.ExternalID, validate.MaxName); err != nil {
+		return err
 	}
-	if in.Name == "" || len(in.Name) > 200 {
-		return errcode.Invalid("name", "name must be 1-200 characters")
+	if in.Name, err = validate.Required("name", in.Name, validate.MaxName); err != nil {
+		return err
 	}
 	email, err := validate.OptionalEmail("email", in.Email)
 	if err != nil {
@@ -233,13 +233,16 @@ func (s *Service) UpdateTenant(ctx context.Context, in UpdateTenantInput) (*ent.
 	}
 	upd := s.client.Tenant.UpdateOneID(a.TenantID)
 	if in.Name != nil {
-		name := strings.TrimSpace(*in.Name)
-		if name == "" || len(name) > 200 {
-			return nil, errcode.Invalid("name", "name must be 1-200 characters")
+		name, err := validate.Required("name", *in.Name, validate.MaxName)
+		if err != nil {
+			return nil, err
 		}
 		upd.SetName(name)
 	}
 	if in.TimeZone != nil {
+		if err := validate.Text("timeZone", *in.TimeZone, validate.MaxName); err != nil {
+			return nil, err
+		}
 		loc, err := time.LoadLocation(*in.TimeZone)
 		if err != nil || *in.TimeZone == "" || strings.EqualFold(*in.TimeZone, "Local") {
 			return nil, errcode.Invalid("timeZone", "timeZone must be an IANA time zone such as Europe/Berlin")

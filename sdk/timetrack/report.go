@@ -20,6 +20,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/sdk/store"
 )
 
@@ -205,6 +206,9 @@ type reportFilter struct {
 func (s *Service) filter(ctx context.Context, in ReportInput) (reportFilter, error) {
 	var f reportFilter
 	if in.Workflow != nil {
+		if err := validate.String("workflow", *in.Workflow); err != nil {
+			return f, err
+		}
 		w, err := s.client.Workflow.Query().Where(entworkflow.Key(*in.Workflow)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return f, errcode.New(errcode.NotFound, "workflow not found").With("workflow", *in.Workflow)

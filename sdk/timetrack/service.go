@@ -179,11 +179,7 @@ func (s *Service) Running(ctx context.Context) (*ent.TimeEntry, error) {
 }
 
 func normalizeNote(note *string) (*string, error) {
-	n := validate.Trimmed(note)
-	if n != nil && len([]rune(*n)) > 2000 {
-		return nil, errcode.Invalid("note", "note is limited to 2000 characters")
-	}
-	return n, nil
+	return validate.Optional("note", note, validate.MaxText)
 }
 
 // AddTimeEntryInput is the input of AddTimeEntry.
@@ -294,6 +290,9 @@ func (s *Service) checkPeriod(start, end time.Time) error {
 // history); a start before the project existed is VALIDATION.
 func (s *Service) statusFor(ctx context.Context, c *ent.Client, p *ent.Project, start time.Time, key *string) (pulid.ID, error) {
 	if key != nil {
+		if err := validate.String("status", *key); err != nil {
+			return "", err
+		}
 		st, err := c.Status.Query().Where(status.WorkflowID(p.WorkflowID), status.Key(*key)).Only(ctx)
 		if ent.IsNotFound(err) {
 			return "", errcode.Invalid("status", fmt.Sprintf("the project's workflow has no status %q", *key))

@@ -9,6 +9,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
 	"github.com/lanes-dev/lanes/ent/status"
 	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 )
 
 // flow is a workflow with its statuses, as the engine reads them: the data
@@ -43,6 +44,9 @@ func withOrderedStatuses(q *ent.StatusQuery) { q.Order(ent.Asc(status.FieldPosit
 // loadFlowByKey reads the workflow with the key, or ErrWorkflowNotFound,
 // bypassing the cache (for configuration changes).
 func loadFlowByKey(ctx context.Context, c *ent.Client, key string) (*flow, error) {
+	if err := validate.String("workflow", key); err != nil {
+		return nil, err
+	}
 	w, err := c.Workflow.Query().Where(entworkflow.Key(key)).WithStatuses(withOrderedStatuses).Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, ErrWorkflowNotFound.With("workflow", key)

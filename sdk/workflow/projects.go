@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/lanes-dev/lanes/ent"
@@ -38,16 +37,6 @@ type CreateProjectInput struct {
 	Status *string
 }
 
-const maxTitle = 300
-
-func normalizeTitle(title string) (string, error) {
-	title = strings.TrimSpace(title)
-	if title == "" || len([]rune(title)) > maxTitle {
-		return "", errcode.Invalid("title", fmt.Sprintf("title must be 1-%d characters", maxTitle))
-	}
-	return title, nil
-}
-
 // CreateProject creates a project at the end of its initial column, with its
 // first history row and the to-dos of the status's ENTER automations.
 func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*ent.Project, error) {
@@ -78,7 +67,7 @@ func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*en
 		if err := s.authz.Require(a, policies.WriteProjects); err != nil {
 			return err
 		}
-		title, err := normalizeTitle(in.Title)
+		title, err := validate.Required("title", in.Title, validate.MaxName)
 		if err != nil {
 			return err
 		}
@@ -128,9 +117,17 @@ func (s *Service) resolveCustomer(ctx context.Context, c *ent.Client, in *Custom
 	case existing != nil:
 		return &existing.ID, nil
 	}
-	name := strings.TrimSpace(in.Name)
-	if name == "" || len([]rune(name)) > 200 {
-		return nil, errcode.Invalid("customer.name", "customer name must be 1-200 characters")
+	name, err := validate.Required("customer.name", in.Name, validate.MaxName)
+	if err != nil {
+		return nil, err
+	}
+	company, err := validate.Optional("customer.company", in.Company, validate.MaxName)
+	if err != nil {
+		return nil, err
+	}
+	phone, err := validate.Optional("customer.phone", in.Phone, validate.MaxPhone)
+	if err != nil {
+		return nil, err
 	}
 	email, err := validate.OptionalEmail("customer.email", in.Email)
 	if err != nil {
@@ -147,14 +144,29 @@ func (s *Service) resolveCustomer(ctx context.Context, c *ent.Client, in *Custom
 	}
 	cu, err := c.Customer.Create().
 		SetName(name).
-		SetNillableCompany(validate.Trimmed(in.Company)).
+		SetNillableCompany(company).
 		SetNillableEmail(email).
-		SetNillablePhone(validate.Trimmed(in.Phone)).
+		SetNillablePhone(phone).
 		Save(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create customer: %w", err)
 	}
 	return &cu.ID, nil
+}
+
+// changeText checks the free text of a status change or progress update:
+// a move's reason and the note, each at most validate.MaxText characters,
+// trimmed (blank is none).
+func changeText(reason, note *string) (*string, *string, error) {
+	r, err := validate.Optional("reason", reason, validate.MaxText)
+	if err != nil {
+		return nil, nil, err
+	}
+	n, err := validate.Optional("note", note, validate.MaxText)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, n, nil
 }
 
 // MoveProjectInput is the input of MoveProject.
@@ -191,6 +203,10 @@ func (s *Service) MoveProject(ctx context.Context, in MoveProjectInput) (*ent.Pr
 		if err != nil {
 			return err
 		}
+		reason, note, err := changeText(in.Reason, in.Note)
+		if err != nil {
+			return err
+		}
 		if err := checkVersion(p, in.ExpectedVersion); err != nil {
 			return err
 		}
@@ -201,7 +217,7 @@ func (s *Service) MoveProject(ctx context.Context, in MoveProjectInput) (*ent.Pr
 		if p.Archived {
 			return ErrArchived
 		}
-		ch := change{from: from, to: to, reason: in.Reason, note: in.Note}
+		ch := change{from: from, to: to, reason: reason, note: note}
 		if to.ID != from.ID {
 			if ch.action, err = f.moveAction(from, to, ActionMove); err != nil {
 				return err
@@ -348,6 +364,9 @@ func (s *Service) TakeAction(ctx context.Context, id pulid.ID, action string, in
 		if err != nil {
 			return err
 		}
+		if _, in.Note, err = changeText(nil, in.Note); err != nil {
+			return err
+		}
 		if err := checkVersion(p, in.ExpectedVersion); err != nil {
 			return err
 		}
@@ -371,6 +390,9 @@ type Verified []string
 func (s *Service) TransitionTx(ctx context.Context, c *ent.Client, id pulid.ID, action string, in ActionInput, verified Verified) (*ent.Project, error) {
 	a, p, f, err := s.beginChange(ctx, c, id)
 	if err != nil {
+		return nil, err
+	}
+	if _, in.Note, err = changeText(nil, in.Note); err != nil {
 		return nil, err
 	}
 	if err := checkVersion(p, in.ExpectedVersion); err != nil {
@@ -437,7 +459,7 @@ func (s *Service) DeclineLead(ctx context.Context, id pulid.ID, reason project.A
 	if err := project.ArchiveReasonValidator(reason); err != nil {
 		return nil, errcode.Invalid("reason", "unknown decline reason")
 	}
-	return s.TakeAction(ctx, id, "decline", ActionInput{Reason: &reason, Note: validate.Trimmed(note)})
+	return s.TakeAction(ctx, id, "decline", ActionInput{Reason: &reason, Note: note})
 }
 
 // SecureProject: active → secured.
@@ -454,6 +476,10 @@ func (s *Service) SetProgress(ctx context.Context, id pulid.ID, key string, note
 		if err != nil {
 			return err
 		}
+		_, note, err := changeText(nil, note)
+		if err != nil {
+			return err
+		}
 		prog := f.w.Progress
 		if p.Archived || prog == nil || f.byID[p.StatusID].Key != prog.Status {
 			return ErrProgressNotAllowed
@@ -466,8 +492,8 @@ func (s *Service) SetProgress(ctx context.Context, id pulid.ID, key string, note
 			SetVersion(p.Version + 1).
 			SetProgressKey(key).
 			SetProgressUpdatedAt(time.Now())
-		if n := validate.Trimmed(note); n != nil {
-			upd.SetProgressNote(*n)
+		if note != nil {
+			upd.SetProgressNote(*note)
 		} else {
 			upd.ClearProgressNote()
 		}

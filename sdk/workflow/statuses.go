@@ -12,6 +12,7 @@ import (
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -103,9 +104,9 @@ func (s *Service) UpdateStatus(ctx context.Context, in UpdateStatusInput) (*ent.
 		}
 		upd := c.Status.UpdateOne(st)
 		if in.Name != nil {
-			name := strings.TrimSpace(*in.Name)
-			if name == "" || len([]rune(name)) > 100 {
-				return errcode.Invalid("name", "name must be 1-100 characters")
+			name, err := validate.Required("name", *in.Name, validate.MaxName)
+			if err != nil {
+				return err
 			}
 			upd.SetName(name)
 		}

@@ -3,7 +3,6 @@ package workflow
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lanes-dev/lanes/ent"
@@ -14,6 +13,7 @@ import (
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -46,9 +46,9 @@ func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput
 		}
 		todos := make([]schematype.TodoTemplate, len(in.Todos))
 		for i, t := range in.Todos {
-			title := strings.TrimSpace(t.Title)
-			if title == "" || len([]rune(title)) > 500 {
-				return errcode.Invalid("todos", "a to-do title must be 1-500 characters")
+			title, err := validate.Required(fmt.Sprintf("todos[%d].title", i), t.Title, validate.MaxTodoTitle)
+			if err != nil {
+				return err
 			}
 			todos[i] = schematype.TodoTemplate{Title: title, Blocking: t.Blocking}
 		}
