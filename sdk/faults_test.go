@@ -84,26 +84,22 @@ func TestSDKErrorsAreCoded(t *testing.T) {
 		require.Equal(t, "not found", e.Message)
 		require.True(t, ent.IsNotFound(err))
 
-		// 300 characters pass the service's check but are more bytes than
-		// the column allows: ent's validator refuses, and the SDK caller
-		// gets VALIDATION naming the field, not ent's error.
-		_, err = l.Workflows.CreateProject(alpha, workflow.CreateProjectInput{Workflow: "website", Title: strings.Repeat("é", 300)})
+		// Limits count characters, not bytes: 200 two-byte characters are
+		// a valid title, 201 are VALIDATION naming the field.
+		_, err = l.Workflows.CreateProject(alpha, workflow.CreateProjectInput{Workflow: "website", Title: strings.Repeat("é", 200)})
+		require.NoError(t, err)
+		_, err = l.Workflows.CreateProject(alpha, workflow.CreateProjectInput{Workflow: "website", Title: strings.Repeat("é", 201)})
 		e = requireCoded(t, err, errcode.Validation)
 		require.Equal(t, "title", e.Details["field"])
-		var validation *ent.ValidationError
-		require.ErrorAs(t, err, &validation, "the cause stays reachable")
 
-		if db.Name == "postgres" {
-			// PostgreSQL refuses NUL in text (22021): the input is wrong.
-			_, err = l.Workflows.CreateProject(alpha, workflow.CreateProjectInput{Workflow: "website", Title: "nul\x00title"})
-			requireCoded(t, err, errcode.Validation)
-			var pg *pgconn.PgError
-			require.ErrorAs(t, err, &pg)
-			require.Equal(t, "22021", pg.Code)
-			requireCode(t, sdktest.Op(t, s.Member(t, "alpha", "alpha-member"), "CreateProject", map[string]any{
-				"input": map[string]any{"workflow": "website", "title": "nul\x00title"},
-			}), "VALIDATION")
-		}
+		// NUL is refused by the service on both databases (PostgreSQL's
+		// own 22021 is covered in entx), through the SDK and GraphQL.
+		_, err = l.Workflows.CreateProject(alpha, workflow.CreateProjectInput{Workflow: "website", Title: "nul\x00title"})
+		e = requireCoded(t, err, errcode.Validation)
+		require.Equal(t, "title", e.Details["field"])
+		requireCode(t, sdktest.Op(t, s.Member(t, "alpha", "alpha-member"), "CreateProject", map[string]any{
+			"input": map[string]any{"workflow": "website", "title": "nul\x00title"},
+		}), "VALIDATION")
 	})
 }
 
