@@ -227,3 +227,41 @@ func TestGoSDKRefusesUnstorableText(t *testing.T) {
 		require.Equal(t, "lead", view(t, tm.member, p.ID).Node.Status.Key)
 	})
 }
+
+// Invalid UTF-8 anywhere in a request (a GET query string's query,
+// variables, operation name or extensions; a POST body's document or
+// variables) is VALIDATION with HTTP 400, before any credential or role is
+// looked at and without echoing the request.
+func TestInvalidUTF8RequestsAreValidation(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		tm := newTeam(t, s, "acme")
+		before := projectCount(t, tm.member)
+		const viewer = "query=%7Bviewer%7Bkind%7D%7D"
+		for name, query := range map[string]string{
+			"in the document":          "query=%7Bworkflow(key%3A%22%FF%22)%7Bkey%7D%7D",
+			"after the document":       viewer + "%FF",
+			"only bytes":               "query=%FF%FE",
+			"in a variable":            "query=query(%24w%3AString!)%7Bworkflow(key%3A%24w)%7Bkey%7D%7D&variables=%7B%22w%22%3A%22%FF%22%7D",
+			"in the operation name":    viewer + "&operationName=%FF",
+			"in the extensions":        viewer + "&extensions=%FF",
+			"in a mutation's argument": "query=mutation%7BcreateProject(input%3A%7Bworkflow%3A%22website%22%2Ctitle%3A%22%C3%28%22%7D)%7Bid%7D%7D",
+		} {
+			for _, c := range []lanestest.Client{tm.member, s.Anonymous, s.Anonymous.With("Authorization", "Bearer not-a-jwt")} {
+				got := getURL(t, c.URL+"?"+query, c.Headers)
+				require.Equal(t, http.StatusBadRequest, got.status, "%s: %s", name, got.body)
+				require.Equal(t, "VALIDATION", got.code(t), name)
+				require.NotContains(t, string(got.body), "workflow", "%s: the request is not echoed", name)
+			}
+		}
+		for name, body := range map[string]string{
+			"in the document": "{\"query\": \"{ workflow(key: \\\"\xff\\\") { key } }\"}",
+			"in a variable":   "{\"query\": \"query($w: String!) { workflow(key: $w) { key } }\", \"variables\": {\"w\": \"\xc3\x28\"}}",
+		} {
+			res := tm.member.Raw(t, []byte(body))
+			require.Equal(t, http.StatusBadRequest, res.Status, name)
+			require.Equal(t, []string{"VALIDATION"}, res.Codes(), name)
+		}
+		require.Equal(t, before, projectCount(t, tm.member), "nothing was written")
+	})
+}

@@ -149,3 +149,53 @@ func TestTextLimits(t *testing.T) {
 		})
 	})
 }
+
+// Keys that are looked up (a workflow's, a status's) have at most 63
+// characters, as the schema stores them: a longer one is VALIDATION naming
+// the argument, where it used to be NOT_FOUND carrying the whole key back
+// (a 200 KB key made a 200 KB error). A key at the limit that does not
+// exist is still NOT_FOUND.
+func TestLongKeysAreValidation(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		tm := newTeam(t, s, "acme")
+		p := create(t, tm.member, "website", "Bakery")
+		long := strings.Repeat("k", 200_000)
+		for _, tc := range []struct {
+			name, op string
+			vars     func(key string) map[string]any
+			field    string
+		}{
+			{"board workflow", "Board", func(k string) map[string]any { return map[string]any{"workflow": k} }, "workflow"},
+			{"column workflow", "BoardColumn", func(k string) map[string]any { return map[string]any{"workflow": k, "status": "lead"} }, "workflow"},
+			{"column status", "BoardColumn", func(k string) map[string]any { return map[string]any{"workflow": "website", "status": k} }, "status"},
+			{"new project's workflow", "CreateProject", func(k string) map[string]any {
+				return map[string]any{"input": map[string]any{"workflow": k, "title": "T"}}
+			}, "workflow"},
+			{"new project's status", "CreateProject", func(k string) map[string]any {
+				return map[string]any{"input": map[string]any{"workflow": "website", "title": "T", "status": k}}
+			}, "status"},
+			{"a move's target", "MoveProject", func(k string) map[string]any {
+				return map[string]any{"input": map[string]any{"id": p.ID, "to": k}}
+			}, "to"},
+			{"a status's features", "StatusFeatures", func(k string) map[string]any { return map[string]any{"workflow": k} }, "key"},
+			{"a report's workflow", "TimeReport", func(k string) map[string]any {
+				return map[string]any{"input": map[string]any{"workflow": k, "groupBy": []any{"STATUS"}}}
+			}, "workflow"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				res := sdktest.Op(t, tm.admin, tc.op, tc.vars(long))
+				e := requireCode(t, res, "VALIDATION")
+				require.Equal(t, tc.field, e.Extensions["field"])
+				require.EqualValues(t, 63, e.Extensions["limit"])
+				require.Less(t, len(fmt.Sprint(res.Errors)), 300, "the key is not echoed")
+
+				res = sdktest.Op(t, tm.admin, tc.op, tc.vars(strings.Repeat("k", 63)))
+				if tc.op != "StatusFeatures" { // a missing workflow is null there
+					requireCode(t, res, "NOT_FOUND")
+				}
+			})
+		}
+		require.Equal(t, "lead", view(t, tm.member, p.ID).Node.Status.Key, "nothing moved")
+	})
+}

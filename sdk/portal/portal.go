@@ -158,10 +158,10 @@ func (s *Service) SetPortalFeature(ctx context.Context, workflowKey, statusKey s
 	if err != nil {
 		return nil, err
 	}
-	if err := validate.String("workflow", workflowKey); err != nil {
+	if err := validate.Key("workflow", workflowKey); err != nil {
 		return nil, err
 	}
-	if err := validate.String("status", statusKey); err != nil {
+	if err := validate.Key("status", statusKey); err != nil {
 		return nil, err
 	}
 	c := s.cfg.Client

@@ -206,7 +206,7 @@ type reportFilter struct {
 func (s *Service) filter(ctx context.Context, in ReportInput) (reportFilter, error) {
 	var f reportFilter
 	if in.Workflow != nil {
-		if err := validate.String("workflow", *in.Workflow); err != nil {
+		if err := validate.Key("workflow", *in.Workflow); err != nil {
 			return f, err
 		}
 		w, err := s.client.Workflow.Query().Where(entworkflow.Key(*in.Workflow)).Only(ctx)

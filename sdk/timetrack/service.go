@@ -290,7 +290,7 @@ func (s *Service) checkPeriod(start, end time.Time) error {
 // history); a start before the project existed is VALIDATION.
 func (s *Service) statusFor(ctx context.Context, c *ent.Client, p *ent.Project, start time.Time, key *string) (pulid.ID, error) {
 	if key != nil {
-		if err := validate.String("status", *key); err != nil {
+		if err := validate.Key("status", *key); err != nil {
 			return "", err
 		}
 		st, err := c.Status.Query().Where(status.WorkflowID(p.WorkflowID), status.Key(*key)).Only(ctx)

@@ -9,6 +9,7 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -140,6 +141,9 @@ func (s *Service) flowByID(ctx context.Context, c *ent.Client, id pulid.ID) (*fl
 
 // flowByKey returns a workflow of the caller's tenant by key.
 func (s *Service) flowByKey(ctx context.Context, c *ent.Client, key string) (*flow, error) {
+	if err := validate.Key("workflow", key); err != nil {
+		return nil, err
+	}
 	return s.lookupFlow(ctx, c, key, func(tc *tenantConfig) *flow { return tc.byKey[key] })
 }
 

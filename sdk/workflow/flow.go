@@ -44,7 +44,7 @@ func withOrderedStatuses(q *ent.StatusQuery) { q.Order(ent.Asc(status.FieldPosit
 // loadFlowByKey reads the workflow with the key, or ErrWorkflowNotFound,
 // bypassing the cache (for configuration changes).
 func loadFlowByKey(ctx context.Context, c *ent.Client, key string) (*flow, error) {
-	if err := validate.String("workflow", key); err != nil {
+	if err := validate.Key("workflow", key); err != nil {
 		return nil, err
 	}
 	w, err := c.Workflow.Query().Where(entworkflow.Key(key)).WithStatuses(withOrderedStatuses).Only(ctx)
@@ -63,6 +63,9 @@ func (f *flow) strict() bool { return f.w.Mode == entworkflow.ModeSTRICT }
 func (f *flow) status(key string) (*ent.Status, error) {
 	if st, ok := f.byKey[key]; ok {
 		return st, nil
+	}
+	if err := validate.Key("status", key); err != nil {
+		return nil, err
 	}
 	return nil, ErrStatusNotFound.With("status", key)
 }

@@ -195,6 +195,9 @@ func (s *Service) MoveProject(ctx context.Context, in MoveProjectInput) (*ent.Pr
 			return err
 		}
 		from := f.byID[p.StatusID]
+		if err := validate.Key("to", in.To); err != nil {
+			return err
+		}
 		to, err := f.status(in.To)
 		if err != nil {
 			return err

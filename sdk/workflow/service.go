@@ -160,7 +160,7 @@ func (s *Service) Workflow(ctx context.Context, key string) (*ent.Workflow, erro
 	if err := s.canRead(ctx); err != nil {
 		return nil, err
 	}
-	if err := validate.String("key", key); err != nil {
+	if err := validate.Key("key", key); err != nil {
 		return nil, err
 	}
 	w, err := s.client.Workflow.Query().

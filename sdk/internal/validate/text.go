@@ -36,6 +36,9 @@ const (
 	// MaxURL and MaxSelector bound where feedback is pinned.
 	MaxURL      = 2_000
 	MaxSelector = 1_000
+	// MaxKey bounds the keys of workflows and statuses (the schemas'
+	// limit): a longer one cannot exist.
+	MaxKey = 63
 )
 
 // Clean reports whether s is text every database stores: valid UTF-8
@@ -66,6 +69,11 @@ func Text(field, s string, limit int) error {
 	}
 	return nil
 }
+
+// Key checks a key that is looked up: clean text of at most MaxKey
+// characters. A longer key is VALIDATION rather than NOT_FOUND, so that no
+// error carries it back.
+func Key(field, s string) error { return Text(field, s, MaxKey) }
 
 // Required returns s without surrounding space, checked by Text; blank is
 // a VALIDATION error.
