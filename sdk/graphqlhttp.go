@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 )
 
 // Errors of requests refused before GraphQL sees them. None repeats the
@@ -376,6 +378,12 @@ func (l *Lanes) observeResponse(ctx context.Context, next graphql.ResponseHandle
 		last.Message = fmt.Sprintf("%s (and %d more errors)", last.Message, n-maxErrors)
 		resp.Errors = append(resp.Errors[:maxErrors-1:maxErrors-1], &last)
 	}
+	for _, e := range resp.Errors {
+		e.Message = boundMessage(e.Message)
+		if !l.cfg.Dev {
+			e.Message = withoutSuggestions(e.Message)
+		}
+	}
 	o, _ := ctx.Value(outcomeKey{}).(*outcome)
 	guessed := false
 	for _, e := range resp.Errors {
@@ -390,6 +398,42 @@ func (l *Lanes) observeResponse(ctx context.Context, next graphql.ResponseHandle
 	}
 	return resp
 }
+
+// Error messages quote what the document named ("Cannot query field
+// \"x\"", "String cannot represent a non string value: 1"): a quotation,
+// or a word, longer than maxEchoed characters is cut to its start, and a
+// message to maxMessage characters, so that no error carries a large part
+// of the request back.
+const (
+	maxEchoed  = 100
+	maxMessage = 1000
+)
+
+var echoed = regexp.MustCompile(`"[^"]{` + strconv.Itoa(maxEchoed+1) + `,}"|[^\s"]{` + strconv.Itoa(maxEchoed+1) + `,}`)
+
+func boundMessage(m string) string {
+	if len(m) <= maxEchoed {
+		return m
+	}
+	m = echoed.ReplaceAllStringFunc(m, func(q string) string {
+		if q[0] == '"' {
+			return `"` + validate.Truncate(q[1:], maxEchoed) + `…"`
+		}
+		return validate.Truncate(q, maxEchoed) + "…"
+	})
+	if t := validate.Truncate(m, maxMessage); len(t) < len(m) {
+		m = t + "…"
+	}
+	return m
+}
+
+// suggestion is gqlparser's hint at the names a schema has ("Did you mean
+// \"key\"?"), which gqlgen's SetDisableSuggestion turns off for fields
+// only: outside development mode, where introspection is off, no message
+// carries one (unknown arguments, types, input fields, enum values).
+var suggestion = regexp.MustCompile(` ?Did you mean [^?]*\?$`)
+
+func withoutSuggestions(m string) string { return suggestion.ReplaceAllString(m, "") }
 
 // writeGraphQLError answers a request that failed as a whole with a
 // GraphQL-shaped error, so clients read extensions.code as usual: status

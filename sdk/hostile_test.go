@@ -86,6 +86,12 @@ func TestHostileDocuments(t *testing.T) {
 			{"introspection in production", `{ __schema { types { name } } }`, a.admin, "VALIDATION", "introspection is off"},
 			{"deep introspection", "{ __schema { types { " + nested(30, "fields { type", "name") + strings.Repeat(" }", 30) + " } } }", s.Anonymous, "QUERY_TOO_COMPLEX", "levels deep"},
 			{"suggestions are off", `{ viewr { kind } }`, s.Anonymous, "VALIDATION", `Cannot query field "viewr"`},
+			{"argument suggestions are off", `{ workflow(ky: "website") { key } }`, a.viewer, "VALIDATION", `Unknown argument "ky"`},
+			{"type suggestions are off", `query($w: Strin!) { workflow(key: $w) { key } }`, a.viewer, "VALIDATION", `Unknown type "Strin"`},
+			{"enum suggestions are off", `mutation { declineLead(id: "prj_x", reason: OTHR) { id } }`, a.viewer, "VALIDATION", `Value "OTHR"`},
+			{"input field suggestions are off", `mutation { createProject(input: {workflow: "website", title: "x", titl: "x"}) { id } }`, a.viewer, "VALIDATION", `"titl"`},
+			{"a long name is cut", "{ " + strings.Repeat("k", 200_000) + " }", s.Anonymous, "VALIDATION", `Cannot query field "kkkk`},
+			{"a long value is cut", `{ workflow(key: ` + strings.Repeat("1", 200_000) + `) { key } }`, s.Anonymous, "VALIDATION", "non string value: 111"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				res := tc.caller.Do(t, tc.query, nil)
@@ -94,6 +100,7 @@ func TestHostileDocuments(t *testing.T) {
 				require.Equal(t, tc.code, res.Errors[0].Code(), "%+v", res.Errors[0])
 				require.Contains(t, res.Errors[0].Message, tc.says)
 				require.NotContains(t, res.Errors[0].Message, "Did you mean")
+				require.Less(t, len(res.Errors[0].Message), 300, "the document is not echoed")
 				require.Equal(t, "null", strings.TrimSpace(string(orNull(res.Data))))
 			})
 		}
