@@ -20,6 +20,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/customerreview"
+	"github.com/lanes-dev/lanes/ent/event"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
@@ -53,6 +54,8 @@ type Client struct {
 	Customer *CustomerClient
 	// CustomerReview is the client for interacting with the CustomerReview builders.
 	CustomerReview *CustomerReviewClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// File is the client for interacting with the File builders.
 	File *FileClient
 	// Invitation is the client for interacting with the Invitation builders.
@@ -100,6 +103,7 @@ func (c *Client) init() {
 	c.Automation = NewAutomationClient(c.config)
 	c.Customer = NewCustomerClient(c.config)
 	c.CustomerReview = NewCustomerReviewClient(c.config)
+	c.Event = NewEventClient(c.config)
 	c.File = NewFileClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.Member = NewMemberClient(c.config)
@@ -212,6 +216,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Automation:     NewAutomationClient(cfg),
 		Customer:       NewCustomerClient(cfg),
 		CustomerReview: NewCustomerReviewClient(cfg),
+		Event:          NewEventClient(cfg),
 		File:           NewFileClient(cfg),
 		Invitation:     NewInvitationClient(cfg),
 		Member:         NewMemberClient(cfg),
@@ -251,6 +256,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Automation:     NewAutomationClient(cfg),
 		Customer:       NewCustomerClient(cfg),
 		CustomerReview: NewCustomerReviewClient(cfg),
+		Event:          NewEventClient(cfg),
 		File:           NewFileClient(cfg),
 		Invitation:     NewInvitationClient(cfg),
 		Member:         NewMemberClient(cfg),
@@ -296,10 +302,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.File, c.Invitation,
-		c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project, c.ServerSecret,
-		c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry, c.Todo,
-		c.WishSubmission, c.Workflow,
+		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
+		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
+		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
+		c.Todo, c.WishSubmission, c.Workflow,
 	} {
 		n.Use(hooks...)
 	}
@@ -309,10 +315,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.File, c.Invitation,
-		c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project, c.ServerSecret,
-		c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry, c.Todo,
-		c.WishSubmission, c.Workflow,
+		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
+		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
+		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
+		c.Todo, c.WishSubmission, c.Workflow,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -329,6 +335,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Customer.mutate(ctx, m)
 	case *CustomerReviewMutation:
 		return c.CustomerReview.mutate(ctx, m)
+	case *EventMutation:
+		return c.Event.mutate(ctx, m)
 	case *FileMutation:
 		return c.File.mutate(ctx, m)
 	case *InvitationMutation:
@@ -998,6 +1006,173 @@ func (c *CustomerReviewClient) mutate(ctx context.Context, m *CustomerReviewMuta
 		return (&CustomerReviewDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown CustomerReview mutation op: %q", m.Op())
+	}
+}
+
+// EventClient is a client for the Event schema.
+type EventClient struct {
+	config
+}
+
+// NewEventClient returns a client for the Event from the given config.
+func NewEventClient(c config) *EventClient {
+	return &EventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `event.Hooks(f(g(h())))`.
+func (c *EventClient) Use(hooks ...Hook) {
+	c.hooks.Event = append(c.hooks.Event, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `event.Intercept(f(g(h())))`.
+func (c *EventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Event = append(c.inters.Event, interceptors...)
+}
+
+// Create returns a builder for creating a Event entity.
+func (c *EventClient) Create() *EventCreate {
+	mutation := newEventMutation(c.config, OpCreate)
+	return &EventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Event entities.
+func (c *EventClient) CreateBulk(builders ...*EventCreate) *EventCreateBulk {
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EventClient) MapCreateBulk(slice any, setFunc func(*EventCreate, int)) *EventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EventCreateBulk{err: fmt.Errorf("calling to EventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Event.
+func (c *EventClient) Update() *EventUpdate {
+	mutation := newEventMutation(c.config, OpUpdate)
+	return &EventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EventClient) UpdateOne(_m *Event) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEvent(_m))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EventClient) UpdateOneID(id pulid.ID) *EventUpdateOne {
+	mutation := newEventMutation(c.config, OpUpdateOne, withEventID(id))
+	return &EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Event.
+func (c *EventClient) Delete() *EventDelete {
+	mutation := newEventMutation(c.config, OpDelete)
+	return &EventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EventClient) DeleteOne(_m *Event) *EventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EventClient) DeleteOneID(id pulid.ID) *EventDeleteOne {
+	builder := c.Delete().Where(event.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EventDeleteOne{builder}
+}
+
+// Query returns a query builder for Event.
+func (c *EventClient) Query() *EventQuery {
+	return &EventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Event entity by its id.
+func (c *EventClient) Get(ctx context.Context, id pulid.ID) (*Event, error) {
+	return c.Query().Where(event.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EventClient) GetX(ctx context.Context, id pulid.ID) *Event {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a Event.
+func (c *EventClient) QueryTenant(_m *Event) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.TenantTable, event.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Event.
+func (c *EventClient) QueryProject(_m *Event) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, event.ProjectTable, event.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EventClient) Hooks() []Hook {
+	hooks := c.hooks.Event
+	return append(hooks[:len(hooks):len(hooks)], event.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EventClient) Interceptors() []Interceptor {
+	inters := c.inters.Event
+	return append(inters[:len(inters):len(inters)], event.Interceptors[:]...)
+}
+
+func (c *EventClient) mutate(ctx context.Context, m *EventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Event mutation op: %q", m.Op())
 	}
 }
 
@@ -3787,14 +3962,16 @@ func (c *WorkflowClient) mutate(ctx context.Context, m *WorkflowMutation) (Value
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, Automation, Customer, CustomerReview, File, Invitation, Member, Payment,
-		PolicyRule, PortalSession, Project, ServerSecret, Status, StatusChange, Survey,
-		Tenant, TimeEntry, Todo, WishSubmission, Workflow []ent.Hook
+		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
+		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
+		StatusChange, Survey, Tenant, TimeEntry, Todo, WishSubmission,
+		Workflow []ent.Hook
 	}
 	inters struct {
-		APIKey, Automation, Customer, CustomerReview, File, Invitation, Member, Payment,
-		PolicyRule, PortalSession, Project, ServerSecret, Status, StatusChange, Survey,
-		Tenant, TimeEntry, Todo, WishSubmission, Workflow []ent.Interceptor
+		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
+		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
+		StatusChange, Survey, Tenant, TimeEntry, Todo, WishSubmission,
+		Workflow []ent.Interceptor
 	}
 )
 

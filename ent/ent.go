@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/customerreview"
+	"github.com/lanes-dev/lanes/ent/event"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
@@ -96,6 +97,7 @@ func checkColumn(t, c string) error {
 			automation.Table:     automation.ValidColumn,
 			customer.Table:       customer.ValidColumn,
 			customerreview.Table: customerreview.ValidColumn,
+			event.Table:          event.ValidColumn,
 			file.Table:           file.ValidColumn,
 			invitation.Table:     invitation.ValidColumn,
 			member.Table:         member.ValidColumn,

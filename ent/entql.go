@@ -7,6 +7,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/customerreview"
+	"github.com/lanes-dev/lanes/ent/event"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
@@ -33,7 +34,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 20)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 21)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -114,6 +115,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[4] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   event.Table,
+			Columns: event.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: event.FieldID,
+			},
+		},
+		Type: "Event",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			event.FieldTenantID:   {Type: field.TypeString, Column: event.FieldTenantID},
+			event.FieldSeq:        {Type: field.TypeInt64, Column: event.FieldSeq},
+			event.FieldType:       {Type: field.TypeString, Column: event.FieldType},
+			event.FieldOccurredAt: {Type: field.TypeTime, Column: event.FieldOccurredAt},
+			event.FieldActor:      {Type: field.TypeString, Column: event.FieldActor},
+			event.FieldProjectID:  {Type: field.TypeString, Column: event.FieldProjectID},
+			event.FieldData:       {Type: field.TypeJSON, Column: event.FieldData},
+		},
+	}
+	graph.Nodes[5] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   file.Table,
 			Columns: file.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -134,7 +155,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			file.FieldUploadedBy:  {Type: field.TypeString, Column: file.FieldUploadedBy},
 		},
 	}
-	graph.Nodes[5] = &sqlgraph.Node{
+	graph.Nodes[6] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   invitation.Table,
 			Columns: invitation.Columns,
@@ -157,7 +178,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			invitation.FieldInvitedBy:  {Type: field.TypeString, Column: invitation.FieldInvitedBy},
 		},
 	}
-	graph.Nodes[6] = &sqlgraph.Node{
+	graph.Nodes[7] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   member.Table,
 			Columns: member.Columns,
@@ -177,7 +198,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldRole:       {Type: field.TypeEnum, Column: member.FieldRole},
 		},
 	}
-	graph.Nodes[7] = &sqlgraph.Node{
+	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -204,7 +225,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldDescription: {Type: field.TypeString, Column: payment.FieldDescription},
 		},
 	}
-	graph.Nodes[8] = &sqlgraph.Node{
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   policyrule.Table,
 			Columns: policyrule.Columns,
@@ -225,7 +246,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			policyrule.FieldEffect:    {Type: field.TypeEnum, Column: policyrule.FieldEffect},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portalsession.Table,
 			Columns: portalsession.Columns,
@@ -246,7 +267,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portalsession.FieldRevokedAt:    {Type: field.TypeTime, Column: portalsession.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -277,7 +298,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldArchiveReason:     {Type: field.TypeEnum, Column: project.FieldArchiveReason},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   serversecret.Table,
 			Columns: serversecret.Columns,
@@ -294,7 +315,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			serversecret.FieldValue:     {Type: field.TypeBytes, Column: serversecret.FieldValue},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   status.Table,
 			Columns: status.Columns,
@@ -320,7 +341,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			status.FieldAdvanceTo:  {Type: field.TypeString, Column: status.FieldAdvanceTo},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statuschange.Table,
 			Columns: statuschange.Columns,
@@ -342,7 +363,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statuschange.FieldNote:         {Type: field.TypeString, Column: statuschange.FieldNote},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   survey.Table,
 			Columns: survey.Columns,
@@ -364,7 +385,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			survey.FieldAnsweredAt: {Type: field.TypeTime, Column: survey.FieldAnsweredAt},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -375,14 +396,15 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Tenant",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			tenant.FieldCreatedAt: {Type: field.TypeTime, Column: tenant.FieldCreatedAt},
-			tenant.FieldUpdatedAt: {Type: field.TypeTime, Column: tenant.FieldUpdatedAt},
-			tenant.FieldSlug:      {Type: field.TypeString, Column: tenant.FieldSlug},
-			tenant.FieldName:      {Type: field.TypeString, Column: tenant.FieldName},
-			tenant.FieldTimeZone:  {Type: field.TypeString, Column: tenant.FieldTimeZone},
+			tenant.FieldCreatedAt:    {Type: field.TypeTime, Column: tenant.FieldCreatedAt},
+			tenant.FieldUpdatedAt:    {Type: field.TypeTime, Column: tenant.FieldUpdatedAt},
+			tenant.FieldSlug:         {Type: field.TypeString, Column: tenant.FieldSlug},
+			tenant.FieldName:         {Type: field.TypeString, Column: tenant.FieldName},
+			tenant.FieldTimeZone:     {Type: field.TypeString, Column: tenant.FieldTimeZone},
+			tenant.FieldLastEventSeq: {Type: field.TypeInt64, Column: tenant.FieldLastEventSeq},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -406,7 +428,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldBillable:  {Type: field.TypeBool, Column: timeentry.FieldBillable},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   todo.Table,
 			Columns: todo.Columns,
@@ -435,7 +457,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			todo.FieldAuthor:       {Type: field.TypeString, Column: todo.FieldAuthor},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wishsubmission.Table,
 			Columns: wishsubmission.Columns,
@@ -453,7 +475,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wishsubmission.FieldSubmittedBy: {Type: field.TypeString, Column: wishsubmission.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -546,6 +568,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 			Bidi:    false,
 		},
 		"CustomerReview",
+		"Project",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   event.TenantTable,
+			Columns: []string{event.TenantColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   event.ProjectTable,
+			Columns: []string{event.ProjectColumn},
+			Bidi:    false,
+		},
+		"Event",
 		"Project",
 	)
 	graph.MustAddE(
@@ -1400,6 +1446,109 @@ func (f *CustomerReviewFilter) WhereHasProjectWith(preds ...predicate.Project) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *EventQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the EventQuery builder.
+func (_q *EventQuery) Filter() *EventFilter {
+	return &EventFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *EventMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the EventMutation builder.
+func (m *EventMutation) Filter() *EventFilter {
+	return &EventFilter{config: m.config, predicateAdder: m}
+}
+
+// EventFilter provides a generic filtering capability at runtime for EventQuery.
+type EventFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *EventFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *EventFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(event.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *EventFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(event.FieldTenantID))
+}
+
+// WhereSeq applies the entql int64 predicate on the seq field.
+func (f *EventFilter) WhereSeq(p entql.Int64P) {
+	f.Where(p.Field(event.FieldSeq))
+}
+
+// WhereType applies the entql string predicate on the type field.
+func (f *EventFilter) WhereType(p entql.StringP) {
+	f.Where(p.Field(event.FieldType))
+}
+
+// WhereOccurredAt applies the entql time.Time predicate on the occurred_at field.
+func (f *EventFilter) WhereOccurredAt(p entql.TimeP) {
+	f.Where(p.Field(event.FieldOccurredAt))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *EventFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(event.FieldActor))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *EventFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(event.FieldProjectID))
+}
+
+// WhereData applies the entql json.RawMessage predicate on the data field.
+func (f *EventFilter) WhereData(p entql.BytesP) {
+	f.Where(p.Field(event.FieldData))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *EventFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *EventFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *EventFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *EventFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *FileQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -1428,7 +1577,7 @@ type FileFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *FileFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[4].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1541,7 +1690,7 @@ type InvitationFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *InvitationFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[5].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1673,7 +1822,7 @@ type MemberFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *MemberFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[6].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1762,7 +1911,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[7].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1900,7 +2049,7 @@ type PolicyRuleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PolicyRuleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -1994,7 +2143,7 @@ type PortalSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortalSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2116,7 +2265,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2330,7 +2479,7 @@ type ServerSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServerSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2390,7 +2539,7 @@ type StatusFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2523,7 +2672,7 @@ type StatusChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2664,7 +2813,7 @@ type SurveyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2777,7 +2926,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2813,6 +2962,11 @@ func (f *TenantFilter) WhereTimeZone(p entql.StringP) {
 	f.Where(p.Field(tenant.FieldTimeZone))
 }
 
+// WhereLastEventSeq applies the entql int64 predicate on the last_event_seq field.
+func (f *TenantFilter) WhereLastEventSeq(p entql.Int64P) {
+	f.Where(p.Field(tenant.FieldLastEventSeq))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *TimeEntryQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2842,7 +2996,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2993,7 +3147,7 @@ type TodoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TodoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3169,7 +3323,7 @@ type WishSubmissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WishSubmissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3262,7 +3416,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

@@ -22,6 +22,14 @@ func (_m *Automation) Status(ctx context.Context) (*Status, error) {
 	return result, err
 }
 
+func (_m *Event) Project(ctx context.Context) (*Project, error) {
+	result, err := _m.Edges.ProjectOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryProject().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Project) Workflow(ctx context.Context) (*Workflow, error) {
 	result, err := _m.Edges.WorkflowOrErr()
 	if IsNotLoaded(err) {

@@ -10,6 +10,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/customerreview"
+	"github.com/lanes-dev/lanes/ent/event"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
@@ -35,6 +36,7 @@ var prefixToType = map[string]string{
 	"aut_": automation.Table,
 	"cus_": customer.Table,
 	"rev_": customerreview.Table,
+	"evt_": event.Table,
 	"fil_": file.Table,
 	"inv_": invitation.Table,
 	"mem_": member.Table,

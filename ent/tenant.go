@@ -27,7 +27,9 @@ type Tenant struct {
 	// Name holds the value of the "name" field.
 	Name string `json:"name,omitempty"`
 	// IANA time zone for day boundaries in reports.
-	TimeZone     string `json:"time_zone,omitempty"`
+	TimeZone string `json:"time_zone,omitempty"`
+	// The seq of the tenant's latest event; its row is the lock that orders the log (sdk/events).
+	LastEventSeq int64 `json:"last_event_seq,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -38,6 +40,8 @@ func (*Tenant) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case tenant.FieldID:
 			values[i] = new(pulid.ID)
+		case tenant.FieldLastEventSeq:
+			values[i] = new(sql.NullInt64)
 		case tenant.FieldSlug, tenant.FieldName, tenant.FieldTimeZone:
 			values[i] = new(sql.NullString)
 		case tenant.FieldCreatedAt, tenant.FieldUpdatedAt:
@@ -93,6 +97,12 @@ func (_m *Tenant) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.TimeZone = value.String
 			}
+		case tenant.FieldLastEventSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field last_event_seq", values[i])
+			} else if value.Valid {
+				_m.LastEventSeq = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -143,6 +153,9 @@ func (_m *Tenant) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("time_zone=")
 	builder.WriteString(_m.TimeZone)
+	builder.WriteString(", ")
+	builder.WriteString("last_event_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.LastEventSeq))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -78,6 +78,20 @@ func (_c *TenantCreate) SetNillableTimeZone(v *string) *TenantCreate {
 	return _c
 }
 
+// SetLastEventSeq sets the "last_event_seq" field.
+func (_c *TenantCreate) SetLastEventSeq(v int64) *TenantCreate {
+	_c.mutation.SetLastEventSeq(v)
+	return _c
+}
+
+// SetNillableLastEventSeq sets the "last_event_seq" field if the given value is not nil.
+func (_c *TenantCreate) SetNillableLastEventSeq(v *int64) *TenantCreate {
+	if v != nil {
+		_c.SetLastEventSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *TenantCreate) SetID(v pulid.ID) *TenantCreate {
 	_c.mutation.SetID(v)
@@ -147,6 +161,10 @@ func (_c *TenantCreate) defaults() error {
 		v := tenant.DefaultTimeZone
 		_c.mutation.SetTimeZone(v)
 	}
+	if _, ok := _c.mutation.LastEventSeq(); !ok {
+		v := tenant.DefaultLastEventSeq
+		_c.mutation.SetLastEventSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if tenant.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized tenant.DefaultID (forgotten import ent/runtime?)")
@@ -183,6 +201,9 @@ func (_c *TenantCreate) check() error {
 	}
 	if _, ok := _c.mutation.TimeZone(); !ok {
 		return &ValidationError{Name: "time_zone", err: errors.New(`ent: missing required field "Tenant.time_zone"`)}
+	}
+	if _, ok := _c.mutation.LastEventSeq(); !ok {
+		return &ValidationError{Name: "last_event_seq", err: errors.New(`ent: missing required field "Tenant.last_event_seq"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := tenant.IDValidator(string(v)); err != nil {
@@ -244,6 +265,10 @@ func (_c *TenantCreate) createSpec() (*Tenant, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.TimeZone(); ok {
 		_spec.SetField(tenant.FieldTimeZone, field.TypeString, value)
 		_node.TimeZone = value
+	}
+	if value, ok := _c.mutation.LastEventSeq(); ok {
+		_spec.SetField(tenant.FieldLastEventSeq, field.TypeInt64, value)
+		_node.LastEventSeq = value
 	}
 	return _node, _spec
 }
@@ -330,6 +355,24 @@ func (u *TenantUpsert) SetTimeZone(v string) *TenantUpsert {
 // UpdateTimeZone sets the "time_zone" field to the value that was provided on create.
 func (u *TenantUpsert) UpdateTimeZone() *TenantUpsert {
 	u.SetExcluded(tenant.FieldTimeZone)
+	return u
+}
+
+// SetLastEventSeq sets the "last_event_seq" field.
+func (u *TenantUpsert) SetLastEventSeq(v int64) *TenantUpsert {
+	u.Set(tenant.FieldLastEventSeq, v)
+	return u
+}
+
+// UpdateLastEventSeq sets the "last_event_seq" field to the value that was provided on create.
+func (u *TenantUpsert) UpdateLastEventSeq() *TenantUpsert {
+	u.SetExcluded(tenant.FieldLastEventSeq)
+	return u
+}
+
+// AddLastEventSeq adds v to the "last_event_seq" field.
+func (u *TenantUpsert) AddLastEventSeq(v int64) *TenantUpsert {
+	u.Add(tenant.FieldLastEventSeq, v)
 	return u
 }
 
@@ -426,6 +469,27 @@ func (u *TenantUpsertOne) SetTimeZone(v string) *TenantUpsertOne {
 func (u *TenantUpsertOne) UpdateTimeZone() *TenantUpsertOne {
 	return u.Update(func(s *TenantUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetLastEventSeq sets the "last_event_seq" field.
+func (u *TenantUpsertOne) SetLastEventSeq(v int64) *TenantUpsertOne {
+	return u.Update(func(s *TenantUpsert) {
+		s.SetLastEventSeq(v)
+	})
+}
+
+// AddLastEventSeq adds v to the "last_event_seq" field.
+func (u *TenantUpsertOne) AddLastEventSeq(v int64) *TenantUpsertOne {
+	return u.Update(func(s *TenantUpsert) {
+		s.AddLastEventSeq(v)
+	})
+}
+
+// UpdateLastEventSeq sets the "last_event_seq" field to the value that was provided on create.
+func (u *TenantUpsertOne) UpdateLastEventSeq() *TenantUpsertOne {
+	return u.Update(func(s *TenantUpsert) {
+		s.UpdateLastEventSeq()
 	})
 }
 
@@ -689,6 +753,27 @@ func (u *TenantUpsertBulk) SetTimeZone(v string) *TenantUpsertBulk {
 func (u *TenantUpsertBulk) UpdateTimeZone() *TenantUpsertBulk {
 	return u.Update(func(s *TenantUpsert) {
 		s.UpdateTimeZone()
+	})
+}
+
+// SetLastEventSeq sets the "last_event_seq" field.
+func (u *TenantUpsertBulk) SetLastEventSeq(v int64) *TenantUpsertBulk {
+	return u.Update(func(s *TenantUpsert) {
+		s.SetLastEventSeq(v)
+	})
+}
+
+// AddLastEventSeq adds v to the "last_event_seq" field.
+func (u *TenantUpsertBulk) AddLastEventSeq(v int64) *TenantUpsertBulk {
+	return u.Update(func(s *TenantUpsert) {
+		s.AddLastEventSeq(v)
+	})
+}
+
+// UpdateLastEventSeq sets the "last_event_seq" field to the value that was provided on create.
+func (u *TenantUpsertBulk) UpdateLastEventSeq() *TenantUpsertBulk {
+	return u.Update(func(s *TenantUpsert) {
+		s.UpdateLastEventSeq()
 	})
 }
 

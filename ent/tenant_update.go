@@ -63,6 +63,27 @@ func (_u *TenantUpdate) SetNillableTimeZone(v *string) *TenantUpdate {
 	return _u
 }
 
+// SetLastEventSeq sets the "last_event_seq" field.
+func (_u *TenantUpdate) SetLastEventSeq(v int64) *TenantUpdate {
+	_u.mutation.ResetLastEventSeq()
+	_u.mutation.SetLastEventSeq(v)
+	return _u
+}
+
+// SetNillableLastEventSeq sets the "last_event_seq" field if the given value is not nil.
+func (_u *TenantUpdate) SetNillableLastEventSeq(v *int64) *TenantUpdate {
+	if v != nil {
+		_u.SetLastEventSeq(*v)
+	}
+	return _u
+}
+
+// AddLastEventSeq adds value to the "last_event_seq" field.
+func (_u *TenantUpdate) AddLastEventSeq(v int64) *TenantUpdate {
+	_u.mutation.AddLastEventSeq(v)
+	return _u
+}
+
 // Mutation returns the TenantMutation object of the builder.
 func (_u *TenantUpdate) Mutation() *TenantMutation {
 	return _u.mutation
@@ -147,6 +168,12 @@ func (_u *TenantUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(tenant.FieldTimeZone, field.TypeString, value)
 	}
+	if value, ok := _u.mutation.LastEventSeq(); ok {
+		_spec.SetField(tenant.FieldLastEventSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastEventSeq(); ok {
+		_spec.AddField(tenant.FieldLastEventSeq, field.TypeInt64, value)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -200,6 +227,27 @@ func (_u *TenantUpdateOne) SetNillableTimeZone(v *string) *TenantUpdateOne {
 	if v != nil {
 		_u.SetTimeZone(*v)
 	}
+	return _u
+}
+
+// SetLastEventSeq sets the "last_event_seq" field.
+func (_u *TenantUpdateOne) SetLastEventSeq(v int64) *TenantUpdateOne {
+	_u.mutation.ResetLastEventSeq()
+	_u.mutation.SetLastEventSeq(v)
+	return _u
+}
+
+// SetNillableLastEventSeq sets the "last_event_seq" field if the given value is not nil.
+func (_u *TenantUpdateOne) SetNillableLastEventSeq(v *int64) *TenantUpdateOne {
+	if v != nil {
+		_u.SetLastEventSeq(*v)
+	}
+	return _u
+}
+
+// AddLastEventSeq adds value to the "last_event_seq" field.
+func (_u *TenantUpdateOne) AddLastEventSeq(v int64) *TenantUpdateOne {
+	_u.mutation.AddLastEventSeq(v)
 	return _u
 }
 
@@ -316,6 +364,12 @@ func (_u *TenantUpdateOne) sqlSave(ctx context.Context) (_node *Tenant, err erro
 	}
 	if value, ok := _u.mutation.TimeZone(); ok {
 		_spec.SetField(tenant.FieldTimeZone, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.LastEventSeq(); ok {
+		_spec.SetField(tenant.FieldLastEventSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLastEventSeq(); ok {
+		_spec.AddField(tenant.FieldLastEventSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Tenant{config: _u.config}

@@ -22,6 +22,8 @@ type Tx struct {
 	Customer *CustomerClient
 	// CustomerReview is the client for interacting with the CustomerReview builders.
 	CustomerReview *CustomerReviewClient
+	// Event is the client for interacting with the Event builders.
+	Event *EventClient
 	// File is the client for interacting with the File builders.
 	File *FileClient
 	// Invitation is the client for interacting with the Invitation builders.
@@ -189,6 +191,7 @@ func (tx *Tx) init() {
 	tx.Automation = NewAutomationClient(tx.config)
 	tx.Customer = NewCustomerClient(tx.config)
 	tx.CustomerReview = NewCustomerReviewClient(tx.config)
+	tx.Event = NewEventClient(tx.config)
 	tx.File = NewFileClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)

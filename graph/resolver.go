@@ -5,6 +5,7 @@ package graph
 import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/sdk/deals"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/timetrack"
@@ -23,4 +24,6 @@ type Resolver struct {
 	Time *timetrack.Service
 	// Deals is payments, completion, surveys and reviews (sdk/deals).
 	Deals *deals.Service
+	// EventLog is the event log and its feed (sdk/events).
+	EventLog *events.Log
 }

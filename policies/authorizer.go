@@ -43,6 +43,7 @@ var (
 	Configure       = Permission{"settings", "write"}
 	ManageMembers   = Permission{"members", "write"}
 	GrantOwner      = Permission{"owners", "grant"}
+	ReadEvents      = Permission{"events", "read"}
 )
 
 // Roles decides what an actor's role allows. Lanes' own is the casbin

@@ -233,7 +233,14 @@ func TestMoveStatements(t *testing.T) {
 			require.NoError(t, err)
 		})
 		t.Logf("move statements (%d):\n%s", len(stmts), strings.Join(shorten(stmts), "\n"))
-		require.Len(t, stmts, 5, "lock, neighbour rank, update, history, automation's to-dos")
+		// The events (project.moved, the to-do's todo.created) are one
+		// statement at commit on PostgreSQL; SQLite bumps the tenant's
+		// counter first.
+		want := 6
+		if db.Name == "sqlite" {
+			want = 7
+		}
+		require.Len(t, stmts, want, "lock, neighbour rank, update, history, automation's to-dos, events")
 
 		// Through GraphQL the same: the response's status comes with the
 		// moved project.

@@ -149,6 +149,11 @@ func TestLeadLifecycleEndToEnd(t *testing.T) {
 		require.NoError(t, s.Lanes.DB().QueryRow("SELECT paid_at FROM payments WHERE id = "+placeholders(db)[0], link.CreatePaymentLink.ID).Scan(&paidAt2))
 		require.True(t, paidAt1.Equal(paidAt2), "and changes nothing")
 		require.Equal(t, http.StatusOK, postWebhook(t, s, stripeEvent(t, "evt_other", "plink_not_ours", "paid"), webhookSecret))
+		paid := allEvents(t, a.admin, map[string]any{"types": []string{"payment.paid"}})
+		require.Len(t, paid, 1, "the replay records no second payment.paid")
+		require.Equal(t, "system", paid[0].Actor, "the provider's verified notice")
+		require.Equal(t, link.CreatePaymentLink.ID, paid[0].data("payment.id"))
+		require.Equal(t, "PAID", paid[0].data("payment.status"))
 
 		var completed struct {
 			CompleteProject struct {

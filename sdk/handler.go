@@ -51,6 +51,7 @@ func (l *Lanes) graphQLServer() *handler.Server {
 		CustomerPortal: l.Portal,
 		Time:           l.Time,
 		Deals:          l.Deals,
+		EventLog:       l.Events,
 	}}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Websocket{

@@ -17,6 +17,7 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/deals"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/store"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
@@ -38,6 +39,8 @@ type Lanes struct {
 	Time *timetrack.Service
 	// Deals is the partner-lead money end: payments, completion, surveys.
 	Deals *deals.Service
+	// Events is the event log every change writes to, and its feed.
+	Events *events.Log
 
 	cfg      Config
 	db       *store.DB
@@ -103,9 +106,11 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			return nil, err
 		}
 	}
+	eventLog := events.NewLog(events.Config{Client: db.Client, Authz: authz, Postgres: db.Dialect == dialect.Postgres})
 	engine := workflow.NewService(workflow.Config{
 		Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect,
 		ConfigCacheTenants: cfg.ConfigCacheTenants, ConfigCacheTTL: cfg.ConfigCacheTTL,
+		Events: eventLog,
 	})
 	features, err := policies.NewFeatures(policies.FeaturesConfig{
 		Client:   db.Client,
@@ -144,6 +149,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		limits:    rateLimits,
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,
+		Events:    eventLog,
 		Time:      timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
 		Deals: deals.NewService(deals.Config{
 			Client:    db.Client,
@@ -154,6 +160,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			SurveyKey: surveyKey,
 			SurveyURL: cfg.SurveyURL,
 			Logger:    cfg.Logger,
+			Events:    eventLog,
 		}),
 		Portal: portal.NewService(portal.Config{
 			Client:         db.Client,
@@ -167,6 +174,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			InvitationTTL:  cfg.InvitationTTL,
 			SessionTTL:     cfg.SessionTTL,
 			MaxUploadBytes: cfg.MaxUploadBytes,
+			Events:         eventLog,
 		}),
 		cfg:      cfg,
 		db:       db,

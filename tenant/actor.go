@@ -25,6 +25,10 @@ const (
 	KindPlatform Kind = "PLATFORM"
 	KindMember   Kind = "MEMBER"
 	KindCustomer Kind = "CUSTOMER"
+	// KindSystem is Lanes itself acting on a verified outside notice (a
+	// payment provider's webhook, a survey token); it never authenticates
+	// a request.
+	KindSystem Kind = "SYSTEM"
 )
 
 // Actor is the authenticated caller of one request.
@@ -47,6 +51,20 @@ type Actor struct {
 	// portal session's end); zero for API keys. Long-lived connections
 	// close then.
 	ExpiresAt time.Time
+}
+
+// Label is how history and events name the actor: member:<id>,
+// customer:<id>, or platform.
+func (a Actor) Label() string {
+	switch a.Kind {
+	case KindMember:
+		return "member:" + string(a.MemberID)
+	case KindCustomer:
+		return "customer:" + string(a.CustomerID)
+	case KindSystem:
+		return "system"
+	}
+	return "platform"
 }
 
 // HasTenant reports whether the actor acts inside a tenant.

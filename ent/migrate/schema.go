@@ -143,6 +143,54 @@ var (
 			},
 		},
 	}
+	// EventsColumns holds the columns for the "events" table.
+	EventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "seq", Type: field.TypeInt64},
+		{Name: "type", Type: field.TypeString, Size: 64},
+		{Name: "occurred_at", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString, Size: 80},
+		{Name: "data", Type: field.TypeJSON},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Nullable: true, Size: 40},
+	}
+	// EventsTable holds the schema information for the "events" table.
+	EventsTable = &schema.Table{
+		Name:       "events",
+		Columns:    EventsColumns,
+		PrimaryKey: []*schema.Column{EventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "events_tenants_tenant",
+				Columns:    []*schema.Column{EventsColumns[6]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "events_projects_project",
+				Columns:    []*schema.Column{EventsColumns[7]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "event_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[6]},
+			},
+			{
+				Name:    "event_tenant_id_seq",
+				Unique:  true,
+				Columns: []*schema.Column{EventsColumns[6], EventsColumns[1]},
+			},
+			{
+				Name:    "event_tenant_id_project_id_seq",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[6], EventsColumns[7], EventsColumns[1]},
+			},
+		},
+	}
 	// FilesColumns holds the columns for the "files" table.
 	FilesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -657,6 +705,7 @@ var (
 		{Name: "slug", Type: field.TypeString, Unique: true, Size: 63},
 		{Name: "name", Type: field.TypeString, Size: 800},
 		{Name: "time_zone", Type: field.TypeString, Default: "UTC"},
+		{Name: "last_event_seq", Type: field.TypeInt64, Default: 0},
 	}
 	// TenantsTable holds the schema information for the "tenants" table.
 	TenantsTable = &schema.Table{
@@ -887,6 +936,7 @@ var (
 		AutomationsTable,
 		CustomersTable,
 		CustomerReviewsTable,
+		EventsTable,
 		FilesTable,
 		InvitationsTable,
 		MembersTable,
@@ -913,6 +963,8 @@ func init() {
 	CustomersTable.ForeignKeys[0].RefTable = TenantsTable
 	CustomerReviewsTable.ForeignKeys[0].RefTable = TenantsTable
 	CustomerReviewsTable.ForeignKeys[1].RefTable = ProjectsTable
+	EventsTable.ForeignKeys[0].RefTable = TenantsTable
+	EventsTable.ForeignKeys[1].RefTable = ProjectsTable
 	FilesTable.ForeignKeys[0].RefTable = TenantsTable
 	FilesTable.ForeignKeys[1].RefTable = ProjectsTable
 	InvitationsTable.ForeignKeys[0].RefTable = TenantsTable

@@ -18,6 +18,9 @@ type Customer func(*sql.Selector)
 // CustomerReview is the predicate function for customerreview builders.
 type CustomerReview func(*sql.Selector)
 
+// Event is the predicate function for event builders.
+type Event func(*sql.Selector)
+
 // File is the predicate function for file builders.
 type File func(*sql.Selector)
 

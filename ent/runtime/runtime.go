@@ -10,6 +10,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/customerreview"
+	"github.com/lanes-dev/lanes/ent/event"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
@@ -300,6 +301,90 @@ func init() {
 	// customerreview.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	customerreview.IDValidator = func() func(string) error {
 		validators := customerreviewDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	eventMixin := schema.Event{}.Mixin()
+	event.Policy = privacy.NewPolicies(eventMixin[1], schema.Event{})
+	event.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := event.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	eventMixinHooks1 := eventMixin[1].Hooks()
+
+	event.Hooks[1] = eventMixinHooks1[0]
+	eventMixinInters1 := eventMixin[1].Interceptors()
+	event.Interceptors[0] = eventMixinInters1[0]
+	event.Interceptors[1] = eventMixinInters1[1]
+	eventMixinFields0 := eventMixin[0].Fields()
+	_ = eventMixinFields0
+	eventFields := schema.Event{}.Fields()
+	_ = eventFields
+	// eventDescSeq is the schema descriptor for seq field.
+	eventDescSeq := eventFields[0].Descriptor()
+	// event.SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	event.SeqValidator = eventDescSeq.Validators[0].(func(int64) error)
+	// eventDescType is the schema descriptor for type field.
+	eventDescType := eventFields[1].Descriptor()
+	// event.TypeValidator is a validator for the "type" field. It is called by the builders before save.
+	event.TypeValidator = func() func(string) error {
+		validators := eventDescType.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(_type string) error {
+			for _, fn := range fns {
+				if err := fn(_type); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescOccurredAt is the schema descriptor for occurred_at field.
+	eventDescOccurredAt := eventFields[2].Descriptor()
+	// event.DefaultOccurredAt holds the default value on creation for the occurred_at field.
+	event.DefaultOccurredAt = eventDescOccurredAt.Default.(func() time.Time)
+	// eventDescActor is the schema descriptor for actor field.
+	eventDescActor := eventFields[3].Descriptor()
+	// event.ActorValidator is a validator for the "actor" field. It is called by the builders before save.
+	event.ActorValidator = func() func(string) error {
+		validators := eventDescActor.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(actor string) error {
+			for _, fn := range fns {
+				if err := fn(actor); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// eventDescID is the schema descriptor for id field.
+	eventDescID := eventMixinFields0[0].Descriptor()
+	// event.DefaultID holds the default value on creation for the id field.
+	event.DefaultID = eventDescID.Default.(func() pulid.ID)
+	// event.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	event.IDValidator = func() func(string) error {
+		validators := eventDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),
@@ -1333,6 +1418,10 @@ func init() {
 	tenantDescTimeZone := tenantFields[2].Descriptor()
 	// tenant.DefaultTimeZone holds the default value on creation for the time_zone field.
 	tenant.DefaultTimeZone = tenantDescTimeZone.Default.(string)
+	// tenantDescLastEventSeq is the schema descriptor for last_event_seq field.
+	tenantDescLastEventSeq := tenantFields[3].Descriptor()
+	// tenant.DefaultLastEventSeq holds the default value on creation for the last_event_seq field.
+	tenant.DefaultLastEventSeq = tenantDescLastEventSeq.Default.(int64)
 	// tenantDescID is the schema descriptor for id field.
 	tenantDescID := tenantMixinFields0[0].Descriptor()
 	// tenant.DefaultID holds the default value on creation for the id field.

@@ -36,6 +36,10 @@ func (Tenant) Fields() []ent.Field {
 		field.String("time_zone").
 			Default("UTC").
 			Comment("IANA time zone for day boundaries in reports."),
+		field.Int64("last_event_seq").
+			Default(0).
+			Comment("The seq of the tenant's latest event; its row is the lock that orders the log (sdk/events).").
+			Annotations(entgql.Skip()),
 	}
 }
 

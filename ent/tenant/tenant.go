@@ -25,6 +25,8 @@ const (
 	FieldName = "name"
 	// FieldTimeZone holds the string denoting the time_zone field in the database.
 	FieldTimeZone = "time_zone"
+	// FieldLastEventSeq holds the string denoting the last_event_seq field in the database.
+	FieldLastEventSeq = "last_event_seq"
 	// Table holds the table name of the tenant in the database.
 	Table = "tenants"
 )
@@ -37,6 +39,7 @@ var Columns = []string{
 	FieldSlug,
 	FieldName,
 	FieldTimeZone,
+	FieldLastEventSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -70,6 +73,8 @@ var (
 	NameValidator func(string) error
 	// DefaultTimeZone holds the default value on creation for the "time_zone" field.
 	DefaultTimeZone string
+	// DefaultLastEventSeq holds the default value on creation for the "last_event_seq" field.
+	DefaultLastEventSeq int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -107,4 +112,9 @@ func ByName(opts ...sql.OrderTermOption) OrderOption {
 // ByTimeZone orders the results by the time_zone field.
 func ByTimeZone(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTimeZone, opts...).ToFunc()
+}
+
+// ByLastEventSeq orders the results by the last_event_seq field.
+func ByLastEventSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLastEventSeq, opts...).ToFunc()
 }

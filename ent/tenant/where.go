@@ -80,6 +80,11 @@ func TimeZone(v string) predicate.Tenant {
 	return predicate.Tenant(sql.FieldEQ(FieldTimeZone, v))
 }
 
+// LastEventSeq applies equality check predicate on the "last_event_seq" field. It's identical to LastEventSeqEQ.
+func LastEventSeq(v int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldEQ(FieldLastEventSeq, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Tenant {
 	return predicate.Tenant(sql.FieldEQ(FieldCreatedAt, v))
@@ -353,6 +358,46 @@ func TimeZoneEqualFold(v string) predicate.Tenant {
 // TimeZoneContainsFold applies the ContainsFold predicate on the "time_zone" field.
 func TimeZoneContainsFold(v string) predicate.Tenant {
 	return predicate.Tenant(sql.FieldContainsFold(FieldTimeZone, v))
+}
+
+// LastEventSeqEQ applies the EQ predicate on the "last_event_seq" field.
+func LastEventSeqEQ(v int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldEQ(FieldLastEventSeq, v))
+}
+
+// LastEventSeqNEQ applies the NEQ predicate on the "last_event_seq" field.
+func LastEventSeqNEQ(v int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldNEQ(FieldLastEventSeq, v))
+}
+
+// LastEventSeqIn applies the In predicate on the "last_event_seq" field.
+func LastEventSeqIn(vs ...int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldIn(FieldLastEventSeq, vs...))
+}
+
+// LastEventSeqNotIn applies the NotIn predicate on the "last_event_seq" field.
+func LastEventSeqNotIn(vs ...int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldNotIn(FieldLastEventSeq, vs...))
+}
+
+// LastEventSeqGT applies the GT predicate on the "last_event_seq" field.
+func LastEventSeqGT(v int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldGT(FieldLastEventSeq, v))
+}
+
+// LastEventSeqGTE applies the GTE predicate on the "last_event_seq" field.
+func LastEventSeqGTE(v int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldGTE(FieldLastEventSeq, v))
+}
+
+// LastEventSeqLT applies the LT predicate on the "last_event_seq" field.
+func LastEventSeqLT(v int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldLT(FieldLastEventSeq, v))
+}
+
+// LastEventSeqLTE applies the LTE predicate on the "last_event_seq" field.
+func LastEventSeqLTE(v int64) predicate.Tenant {
+	return predicate.Tenant(sql.FieldLTE(FieldLastEventSeq, v))
 }
 
 // And groups predicates with the AND operator between them.

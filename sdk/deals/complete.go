@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/survey"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/sdk/workflow"
@@ -129,7 +130,22 @@ func (s *Service) SubmitSurvey(ctx context.Context, token string, score int, com
 	if err != nil {
 		return nil, err
 	}
-	return s.cfg.Authn.AnswerSurvey(ctx, token, score, c)
+	var out *ent.Survey
+	err = entx.WithTx(ctx, s.cfg.Client, func(ctx context.Context, tx *ent.Client) error {
+		sv, err := s.cfg.Authn.AnswerSurvey(ctx, tx, token, score, c)
+		if err != nil {
+			return err
+		}
+		out = sv
+		// The token is the credential: Lanes records the answer in the
+		// survey's tenant.
+		ctx = tenant.NewContext(ctx, tenant.Actor{Kind: tenant.KindSystem, TenantID: sv.TenantID, Credential: "survey:" + string(sv.ID)})
+		return s.record(ctx, tx, events.SurveyAnswered, sv.ProjectID, "survey", map[string]any{"id": sv.ID, "score": sv.Score, "comment": sv.Comment})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // NPS is the Net Promoter Score of a tenant's answered surveys.
@@ -214,13 +230,13 @@ func (s *Service) ReviewCustomer(ctx context.Context, in ReviewCustomerInput) (*
 		switch {
 		case ent.IsNotFound(err):
 			out, err = c.CustomerReview.Create().
-				SetProjectID(p.ID).SetRating(in.Rating).SetNillableComment(comment).SetAuthor(actorLabel(a)).
+				SetProjectID(p.ID).SetRating(in.Rating).SetNillableComment(comment).SetAuthor(a.Label()).
 				Save(ctx)
 			return err
 		case err != nil:
 			return err
 		}
-		upd := c.CustomerReview.UpdateOne(existing).SetRating(in.Rating).SetAuthor(actorLabel(a))
+		upd := c.CustomerReview.UpdateOne(existing).SetRating(in.Rating).SetAuthor(a.Label())
 		if comment == nil {
 			upd.ClearComment()
 		} else {

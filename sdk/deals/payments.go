@@ -11,6 +11,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
@@ -148,7 +149,10 @@ func (s *Service) RecordRevenueSharePayment(ctx context.Context, in RecordRevenu
 			SetPaidAt(time.Now()).
 			SetNillableReference(reference).
 			Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, c, events.PaymentPaid, p.ID, "payment", paymentData(out))
 	})
 	if err != nil {
 		return nil, err
@@ -163,30 +167,39 @@ func (s *Service) MarkPaid(ctx context.Context, provider, externalID string, pai
 	if _, err := tenant.RequireTenant(ctx); err != nil {
 		return nil, err
 	}
-	p, err := s.cfg.Client.Payment.Query().
-		Where(payment.Provider(provider), payment.ExternalID(externalID)).
-		Only(ctx)
-	if ent.IsNotFound(err) {
-		return nil, nil
-	}
+	var out *ent.Payment
+	err := entx.WithTx(ctx, s.cfg.Client, func(ctx context.Context, c *ent.Client) error {
+		p, err := c.Payment.Query().
+			Where(payment.Provider(provider), payment.ExternalID(externalID)).
+			Only(ctx)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		out = p
+		if p.Status == payment.StatusPAID {
+			return nil
+		}
+		// Only the notice that changes the row records payment.paid.
+		n, err := c.Payment.Update().
+			Where(payment.ID(p.ID), payment.StatusEQ(payment.StatusOPEN)).
+			SetStatus(payment.StatusPAID).
+			SetPaidAt(paidAt).
+			Save(ctx)
+		if err != nil {
+			return fmt.Errorf("mark payment %s paid: %w", p.ID, err)
+		}
+		if out, err = c.Payment.Get(ctx, p.ID); err != nil || n == 0 {
+			return err // paid (or voided) meanwhile
+		}
+		return s.record(ctx, c, events.PaymentPaid, out.ProjectID, "payment", paymentData(out))
+	})
 	if err != nil {
 		return nil, err
 	}
-	if p.Status == payment.StatusPAID {
-		return p, nil
-	}
-	n, err := s.cfg.Client.Payment.Update().
-		Where(payment.ID(p.ID), payment.StatusEQ(payment.StatusOPEN)).
-		SetStatus(payment.StatusPAID).
-		SetPaidAt(paidAt).
-		Save(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("mark payment %s paid: %w", p.ID, err)
-	}
-	if n == 0 {
-		return s.cfg.Client.Payment.Get(ctx, p.ID) // paid (or voided) meanwhile
-	}
-	return s.cfg.Client.Payment.Get(ctx, p.ID)
+	return out.Unwrap(), nil
 }
 
 // Payments lists a project's payments, oldest first (members).

@@ -14,9 +14,11 @@ import (
 	"golang.org/x/text/currency"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -105,6 +107,8 @@ type Config struct {
 	// SurveyURL is the page of the embedding platform that takes survey
 	// answers; the token is appended as ?token=.
 	SurveyURL string
+	// Events records payments and survey answers.
+	Events *events.Log
 }
 
 // Service is the deals domain service.
@@ -135,6 +139,30 @@ func (s *Service) begin(ctx context.Context, c *ent.Client, projectID pulid.ID) 
 	return a, p, nil
 }
 
+// record records an event of a project's deal: the project as it is, and
+// the object under its name.
+func (s *Service) record(ctx context.Context, c *ent.Client, typ events.Type, projectID pulid.ID, name string, object map[string]any) error {
+	p, err := c.Project.Query().
+		Where(project.ID(projectID)).
+		WithStatus(func(q *ent.StatusQuery) { q.WithWorkflow() }).
+		Only(ctx)
+	if err != nil {
+		return fmt.Errorf("load project %s: %w", projectID, err)
+	}
+	_, err = s.cfg.Events.Record(ctx, events.Event{Type: typ, Project: p.ID, Data: map[string]any{
+		"project": events.ProjectData(p, p.Edges.Status.Edges.Workflow.Key, p.Edges.Status.Key),
+		name:      object,
+	}})
+	return err
+}
+
+func paymentData(p *ent.Payment) map[string]any {
+	return map[string]any{
+		"id": p.ID, "kind": p.Kind, "status": p.Status,
+		"amount": map[string]any{"amount": p.Amount, "currency": p.Currency},
+	}
+}
+
 // payable reports whether the project's status is where payments are taken:
 // the start of a transition of its workflow that needs a payment.
 func (s *Service) payable(ctx context.Context, c *ent.Client, p *ent.Project) (bool, error) {
@@ -152,14 +180,4 @@ func (s *Service) payable(ctx context.Context, c *ent.Client, p *ent.Project) (b
 		}
 	}
 	return false, nil
-}
-
-func actorLabel(a tenant.Actor) string {
-	switch a.Kind {
-	case tenant.KindMember:
-		return "member:" + string(a.MemberID)
-	case tenant.KindCustomer:
-		return "customer:" + string(a.CustomerID)
-	}
-	return "platform"
 }

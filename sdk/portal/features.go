@@ -22,6 +22,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
@@ -50,13 +51,15 @@ func (s *Service) SubmitWishes(ctx context.Context, projectID pulid.ID, answers 
 			SetProjectID(p.ID).
 			SetAnswers(answers).
 			SetSubmittedAt(time.Now()).
-			SetSubmittedBy(actorLabel(a)).
+			SetSubmittedBy(a.Label()).
 			Save(ctx)
 		if err != nil {
 			return fmt.Errorf("store wishes: %w", err)
 		}
 		out = &Wishes{Answers: w.Answers, SubmittedAt: w.SubmittedAt}
-		return nil
+		return s.record(ctx, c, events.PortalWishesSubmitted, p, "wishes", map[string]any{
+			"id": w.ID, "answers": w.Answers, "submittedAt": w.SubmittedAt,
+		})
 	})
 	return out, err
 }
@@ -121,9 +124,14 @@ func (s *Service) UploadFile(ctx context.Context, projectID pulid.ID, up Upload)
 			SetSize(size).
 			SetContentType(contentType).
 			SetBlobKey(key).
-			SetUploadedBy(actorLabel(a)).
+			SetUploadedBy(a.Label()).
 			Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, c, events.PortalFileUploaded, p, "file", map[string]any{
+			"id": f.ID, "name": f.Name, "size": f.Size, "contentType": f.ContentType,
+		})
 	})
 	if err != nil {
 		_ = s.cfg.Bucket.Delete(context.WithoutCancel(ctx), key)
@@ -269,9 +277,16 @@ func (s *Service) PinFeedback(ctx context.Context, in PinFeedbackInput) (*ent.To
 			SetNillableSelector(selector).
 			SetNillableX(in.X).
 			SetNillableY(in.Y).
-			SetAuthor(actorLabel(a)).
+			SetAuthor(a.Label()).
 			Save(ctx)
-		return err
+		if err != nil {
+			return err
+		}
+		feedback := map[string]any{"id": out.ID, "comment": out.Title, "pageUrl": in.PageURL, "selector": selector, "x": in.X, "y": in.Y}
+		if err := s.record(ctx, c, events.PortalFeedbackPinned, p, "feedback", feedback); err != nil {
+			return err
+		}
+		return s.record(ctx, c, events.TodoCreated, p, "todo", events.TodoData(out))
 	})
 	if err != nil {
 		return nil, err

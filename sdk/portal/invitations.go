@@ -64,7 +64,7 @@ func (s *Service) InviteCustomer(ctx context.Context, in InviteCustomerInput) (*
 			SetEmail(email).
 			SetTokenHash(auth.HashSecret(token)).
 			SetExpiresAt(time.Now().Add(s.cfg.InvitationTTL)).
-			SetInvitedBy(actorLabel(a)).
+			SetInvitedBy(a.Label()).
 			Save(ctx)
 		if err != nil {
 			return fmt.Errorf("create invitation: %w", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
 )
@@ -51,6 +52,8 @@ type Config struct {
 	MaxUploadBytes int64
 	// FileURLTTL is how long a file's download URL works (default 1 hour).
 	FileURLTTL time.Duration
+	// Events records the customers' actions.
+	Events *events.Log
 }
 
 // Service is the portal domain service.
@@ -108,6 +111,20 @@ func (s *Service) statusOf(ctx context.Context, c *ent.Client, p *ent.Project) (
 		st.Edges.Workflow = w
 	}
 	return st, w.Key, nil
+}
+
+// record records a customer action's event: the project as it is, and the
+// object under its name.
+func (s *Service) record(ctx context.Context, c *ent.Client, typ events.Type, p *ent.Project, name string, object map[string]any) error {
+	st, workflowKey, err := s.statusOf(ctx, c, p)
+	if err != nil {
+		return err
+	}
+	_, err = s.cfg.Events.Record(ctx, events.Event{Type: typ, Project: p.ID, Data: map[string]any{
+		"project": events.ProjectData(p, workflowKey, st.Key),
+		name:      object,
+	}})
+	return err
 }
 
 // unlocked returns the features a project's current status unlocks.
@@ -196,14 +213,4 @@ func (s *Service) useFeature(ctx context.Context, c *ent.Client, projectID pulid
 		return nil, a, ErrFeatureLocked.With("feature", string(feature))
 	}
 	return p, a, nil
-}
-
-func actorLabel(a tenant.Actor) string {
-	switch a.Kind {
-	case tenant.KindCustomer:
-		return "customer:" + string(a.CustomerID)
-	case tenant.KindMember:
-		return "member:" + string(a.MemberID)
-	}
-	return "platform"
 }

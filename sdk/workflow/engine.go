@@ -15,6 +15,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/workflow/rank"
 	"github.com/lanes-dev/lanes/tenant"
 )
@@ -37,17 +38,6 @@ type change struct {
 	note   *string
 	// archiveReason is set when entering an archiving status.
 	archiveReason *project.ArchiveReason
-}
-
-// actorLabel is how history names who made a change.
-func actorLabel(a tenant.Actor) string {
-	switch a.Kind {
-	case tenant.KindMember:
-		return "member:" + string(a.MemberID)
-	case tenant.KindCustomer:
-		return "customer:" + string(a.CustomerID)
-	}
-	return "platform"
 }
 
 // lockProject reads a project for a change: on PostgreSQL the row stays
@@ -204,7 +194,7 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, f *f
 		return nil, s.refusedUpdate(ctx, c, p, ch.to)
 	}
 	if moved {
-		if err := s.record(ctx, c, a, f, p.ID, ch); err != nil {
+		if err := s.record(ctx, c, a, f, &updated, ch); err != nil {
 			return nil, err
 		}
 	}
@@ -227,13 +217,14 @@ func (s *Service) refusedUpdate(ctx context.Context, c *ent.Client, p *ent.Proje
 	return ErrVersionConflict.With("expectedVersion", p.Version)
 }
 
-// record writes the history row of a status change and runs automations.
-func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, f *flow, projectID pulid.ID, ch change) error {
+// record writes the history row and the events of a status change (p is
+// the project after it) and runs automations.
+func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, f *flow, p *ent.Project, ch change) error {
 	hist := c.StatusChange.Create().
-		SetProjectID(projectID).
+		SetProjectID(p.ID).
 		SetToStatusID(ch.to.ID).
 		SetAction(ch.action).
-		SetActor(actorLabel(a)).
+		SetActor(a.Label()).
 		SetAt(time.Now()).
 		SetNillableReason(ch.reason).
 		SetNillableNote(ch.note)
@@ -243,13 +234,46 @@ func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, f *
 	if err := hist.Exec(ctx); err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
-	return s.runAutomations(ctx, c, f, projectID, ch.from, ch.to)
+	if err := s.recordChange(ctx, f, p, ch); err != nil {
+		return err
+	}
+	return s.runAutomations(ctx, c, f, p, ch.from, ch.to)
+}
+
+// recordChange records the events of a status change: project.created
+// for a new project, else project.moved with the previous status and the
+// action, and project.archived when the project entered an archive.
+func (s *Service) recordChange(ctx context.Context, f *flow, p *ent.Project, ch change) error {
+	project := events.ProjectData(p, f.w.Key, ch.to.Key)
+	e := events.Event{Type: events.ProjectCreated, Project: p.ID, Data: map[string]any{"project": project}}
+	if ch.action != ActionCreate {
+		e.Type = events.ProjectMoved
+		e.Data["action"] = ch.action
+		if ch.from != nil {
+			e.Data["previous"] = map[string]any{"status": ch.from.Key}
+		}
+		if ch.reason != nil {
+			e.Data["reason"] = *ch.reason
+		}
+	}
+	if _, err := s.events.Record(ctx, e); err != nil {
+		return err
+	}
+	if ch.archiveReason == nil {
+		return nil
+	}
+	archived := map[string]any{"project": project, "reason": string(*ch.archiveReason)}
+	if ch.note != nil {
+		archived["note"] = *ch.note
+	}
+	_, err := s.events.Record(ctx, events.Event{Type: events.ProjectArchived, Project: p.ID, Data: archived})
+	return err
 }
 
 // runAutomations creates the to-dos of the automations that fire on
 // leaving from and entering to (read from the cached configuration): one
 // insert, none when nothing fires.
-func (s *Service) runAutomations(ctx context.Context, c *ent.Client, f *flow, projectID pulid.ID, from, to *ent.Status) error {
+func (s *Service) runAutomations(ctx context.Context, c *ent.Client, f *flow, p *ent.Project, from, to *ent.Status) error {
 	var todos []*ent.TodoCreate
 	for _, au := range f.automations {
 		fires := au.StatusID == to.ID && au.Trigger == automation.TriggerENTER ||
@@ -260,16 +284,32 @@ func (s *Service) runAutomations(ctx context.Context, c *ent.Client, f *flow, pr
 		for _, tt := range au.Todos {
 			// A to-do belongs to the status the project is in now: the
 			// one it entered. LEAVE to-dos follow the project there.
-			todos = append(todos, todoCreate(c, projectID, to.ID, tt).SetAutomationID(au.ID))
+			todos = append(todos, todoCreate(c, p.ID, to.ID, tt).SetAutomationID(au.ID))
 		}
 	}
 	if len(todos) == 0 {
 		return nil
 	}
-	if err := c.Todo.CreateBulk(todos...).Exec(ctx); err != nil {
+	created, err := c.Todo.CreateBulk(todos...).Save(ctx)
+	if err != nil {
 		return fmt.Errorf("create automation to-dos: %w", err)
 	}
+	for _, t := range created {
+		if err := s.recordTodo(ctx, events.TodoCreated, f, p, to, t); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// recordTodo records a to-do's event (todo.created, todo.completed) with
+// its project as it is (in status st).
+func (s *Service) recordTodo(ctx context.Context, typ events.Type, f *flow, p *ent.Project, st *ent.Status, t *ent.Todo) error {
+	_, err := s.events.Record(ctx, events.Event{Type: typ, Project: p.ID, Data: map[string]any{
+		"todo":    events.TodoData(t),
+		"project": events.ProjectData(p, f.w.Key, st.Key),
+	}})
+	return err
 }
 
 func todoCreate(c *ent.Client, projectID, statusID pulid.ID, tt schematype.TodoTemplate) *ent.TodoCreate {

@@ -13,6 +13,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
@@ -100,7 +101,7 @@ func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*en
 			return fmt.Errorf("create project: %w", err)
 		}
 		created = p
-		return s.record(ctx, c, a, f, p.ID, change{to: start, action: ActionCreate})
+		return s.record(ctx, c, a, f, p, change{to: start, action: ActionCreate})
 	})
 	if err != nil {
 		return nil, err
@@ -500,11 +501,27 @@ func (s *Service) SetProgress(ctx context.Context, id pulid.ID, key string, note
 		} else {
 			upd.ClearProgressNote()
 		}
-		updated, err = upd.Save(ctx)
+		if updated, err = upd.Save(ctx); err != nil {
+			return err
+		}
+		previous := map[string]any{"progress": nullableString(p.ProgressKey), "progressNote": nullableString(p.ProgressNote)}
+		project := events.ProjectData(updated, f.w.Key, f.byID[updated.StatusID].Key)
+		project["progress"], project["progressNote"] = key, nullableString(note)
+		_, err = s.events.Record(ctx, events.Event{Type: events.ProjectUpdated, Project: p.ID, Data: map[string]any{
+			"project": project, "previous": previous,
+		}})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return updated.Unwrap(), nil
+}
+
+// nullableString is a JSON value: the string, or null.
+func nullableString(s *string) any {
+	if s == nil {
+		return nil
+	}
+	return *s
 }

@@ -16,6 +16,7 @@ import (
 	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 )
@@ -29,6 +30,7 @@ type Service struct {
 	// are serialised by BEGIN IMMEDIATE instead.
 	postgres bool
 	cache    *configCache
+	events   *events.Log
 }
 
 // Config are the dependencies of the workflow service.
@@ -43,6 +45,8 @@ type Config struct {
 	// stay cached when a change notification is missed (default 1 minute).
 	ConfigCacheTenants int
 	ConfigCacheTTL     time.Duration
+	// Events records the changes' events.
+	Events *events.Log
 }
 
 // NewService returns the workflow service.
@@ -53,6 +57,7 @@ func NewService(cfg Config) *Service {
 		templates: cfg.Templates,
 		postgres:  cfg.Dialect == dialect.Postgres,
 		cache:     newConfigCache(cfg.ConfigCacheTenants, cfg.ConfigCacheTTL),
+		events:    cfg.Events,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
@@ -68,26 +69,50 @@ func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput
 	return out.Unwrap(), nil
 }
 
-// CompleteTodo marks a to-do done (again: no change).
+// CompleteTodo marks a to-do done (again: no change, no event); the first
+// completion records todo.completed.
 func (s *Service) CompleteTodo(ctx context.Context, id pulid.ID) (*ent.Todo, error) {
 	a, err := tenant.RequireTenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.client.Todo.Get(ctx, id)
-	if ent.IsNotFound(err) {
-		return nil, ErrTodoNotFound.With("id", id)
-	}
+	var out *ent.Todo
+	err = entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		t, err := c.Todo.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return ErrTodoNotFound.With("id", id)
+		}
+		if err != nil {
+			return fmt.Errorf("load to-do %s: %w", id, err)
+		}
+		if err := s.authz.Require(a, policies.WriteProjects); err != nil {
+			return err
+		}
+		out = t
+		if t.Done {
+			return nil
+		}
+		// Only the completion that changes the row records the event.
+		now := time.Now()
+		n, err := c.Todo.Update().Where(todo.ID(id), todo.Done(false)).SetDone(true).SetDoneAt(now).Save(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		t.Done, t.DoneAt = true, &now
+		p, err := c.Project.Get(ctx, t.ProjectID)
+		if err != nil {
+			return fmt.Errorf("load project of to-do %s: %w", id, err)
+		}
+		f, err := s.flowByID(ctx, c, p.WorkflowID)
+		if err != nil {
+			return err
+		}
+		return s.recordTodo(ctx, events.TodoCompleted, f, p, f.byID[p.StatusID], t)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("load to-do %s: %w", id, err)
-	}
-	if err := s.authz.Require(a, policies.WriteProjects); err != nil {
 		return nil, err
 	}
-	if t.Done {
-		return t, nil
-	}
-	return s.client.Todo.UpdateOne(t).SetDone(true).SetDoneAt(time.Now()).Save(ctx)
+	return out, nil
 }
 
 // Todos lists a project's to-dos, oldest first, with their statuses.

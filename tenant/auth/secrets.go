@@ -59,9 +59,9 @@ var ErrSurveyTokenInvalid = errcode.New(errcode.TokenInvalid, "the survey link i
 // AnswerSurvey records the answer of the survey a token names, once: the
 // token is the credential (anonymous call), and a conditional update makes
 // a second answer TOKEN_INVALID even under concurrency.
-func (a *Authenticator) AnswerSurvey(ctx context.Context, token string, score int, comment *string) (*ent.Survey, error) {
+func (a *Authenticator) AnswerSurvey(ctx context.Context, c *ent.Client, token string, score int, comment *string) (*ent.Survey, error) {
 	sys := tenant.SystemContext(ctx)
-	s, err := a.client.Survey.Query().Where(survey.TokenHash(HashSecret(token))).Only(sys)
+	s, err := c.Survey.Query().Where(survey.TokenHash(HashSecret(token))).Only(sys)
 	if ent.IsNotFound(err) {
 		return nil, ErrSurveyTokenInvalid
 	}
@@ -69,7 +69,7 @@ func (a *Authenticator) AnswerSurvey(ctx context.Context, token string, score in
 		return nil, fmt.Errorf("look up survey: %w", err)
 	}
 	now := time.Now()
-	n, err := a.client.Survey.Update().
+	n, err := c.Survey.Update().
 		Where(survey.ID(s.ID), survey.AnsweredAtIsNil()).
 		SetScore(score).
 		SetNillableComment(comment).
@@ -81,7 +81,7 @@ func (a *Authenticator) AnswerSurvey(ctx context.Context, token string, score in
 	if n != 1 {
 		return nil, ErrSurveyTokenInvalid
 	}
-	return a.client.Survey.Get(sys, s.ID)
+	return c.Survey.Get(sys, s.ID)
 }
 
 // PaymentActor returns, for a provider's verified notification about one of
@@ -95,5 +95,5 @@ func (a *Authenticator) PaymentActor(ctx context.Context, provider, externalID s
 	if err != nil {
 		return tenant.Actor{}, err
 	}
-	return tenant.Actor{Kind: tenant.KindPlatform, TenantID: p.TenantID, Role: role.Owner, Credential: "webhook:" + provider}, nil
+	return tenant.Actor{Kind: tenant.KindSystem, TenantID: p.TenantID, Role: role.Owner, Credential: "webhook:" + provider}, nil
 }

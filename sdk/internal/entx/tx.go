@@ -57,6 +57,9 @@ func withNewTx(ctx context.Context, client *ent.Client, fn func(ctx context.Cont
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		// A commit hook (the event log's write) may fail before the
+		// commit itself: the transaction is still open then.
+		_ = tx.Rollback()
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil

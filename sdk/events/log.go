@@ -1,0 +1,287 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"entgo.io/contrib/entgql"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/event"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
+	"github.com/lanes-dev/lanes/tenant"
+)
+
+// Config wires a Log.
+type Config struct {
+	Client   *ent.Client
+	Authz    policies.Roles
+	Postgres bool
+}
+
+// Log records events in the changes' transactions and reads them back.
+type Log struct {
+	client   *ent.Client
+	authz    policies.Roles
+	postgres bool
+
+	mu sync.Mutex
+	// pending are the events of open transactions, written by the
+	// transaction's commit hook (flush) and forgotten on rollback.
+	pending map[*ent.Tx]*batch
+}
+
+// NewLog returns the event log of the client's database.
+func NewLog(cfg Config) *Log {
+	return &Log{client: cfg.Client, authz: cfg.Authz, postgres: cfg.Postgres, pending: map[*ent.Tx]*batch{}}
+}
+
+// batch is what one transaction recorded, in order.
+type batch struct {
+	rows []row
+}
+
+type row struct {
+	id         pulid.ID
+	tenantID   pulid.ID
+	typ        Type
+	occurredAt time.Time
+	actor      string
+	project    pulid.ID
+	data       []byte
+}
+
+// ErrNoTransaction is a programming error: events are recorded only in
+// the transaction of the change they describe.
+var ErrNoTransaction = errors.New("events: Record outside a transaction (entx.WithTx)")
+
+// Record adds an event to the transaction of ctx, by the actor of ctx. It
+// is written just before that transaction commits, with the transaction's
+// other events in one statement, so it commits or rolls back with the
+// change; its ID is returned at once.
+func (l *Log) Record(ctx context.Context, e Event) (pulid.ID, error) {
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		return "", ErrNoTransaction
+	}
+	a, ok := tenant.FromContext(ctx)
+	if !ok || !a.HasTenant() {
+		return "", fmt.Errorf("events: record %s: %w", e.Type, tenant.ErrUnauthenticated)
+	}
+	if !Known(e.Type) {
+		return "", fmt.Errorf("events: unknown type %q", e.Type)
+	}
+	data, err := json.Marshal(orEmpty(e.Data))
+	if err != nil {
+		return "", fmt.Errorf("events: encode %s: %w", e.Type, err)
+	}
+	r := row{
+		id:         pulid.New("evt_"),
+		tenantID:   a.TenantID,
+		typ:        e.Type,
+		occurredAt: time.Now().UTC(),
+		actor:      a.Label(),
+		project:    e.Project,
+		data:       data,
+	}
+	l.mu.Lock()
+	b, registered := l.pending[tx]
+	if !registered {
+		b = &batch{}
+		l.pending[tx] = b
+	}
+	b.rows = append(b.rows, r)
+	l.mu.Unlock()
+	if !registered {
+		tx.OnCommit(l.flushOnCommit)
+		tx.OnRollback(l.forgetOnRollback)
+	}
+	return r.id, nil
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+func (l *Log) take(tx *ent.Tx) *batch {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.pending[tx]
+	delete(l.pending, tx)
+	return b
+}
+
+func (l *Log) flushOnCommit(next ent.Committer) ent.Committer {
+	return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+		if b := l.take(tx); b != nil {
+			if err := l.write(ctx, tx.Client(), b.rows); err != nil {
+				return err
+			}
+		}
+		return next.Commit(ctx, tx)
+	})
+}
+
+func (l *Log) forgetOnRollback(next ent.Rollbacker) ent.Rollbacker {
+	return ent.RollbackFunc(func(ctx context.Context, tx *ent.Tx) error {
+		l.take(tx)
+		return next.Rollback(ctx, tx)
+	})
+}
+
+// write inserts a transaction's events, per tenant, each tenant's numbered
+// after its last_event_seq. Bumping that counter locks the tenant's row
+// until the commit that follows at once, so the tenant's events are
+// numbered in commit order: a reader that has seen seq n will never find
+// a smaller one committed later. On PostgreSQL the bump and the insert are
+// one statement; SQLite runs one writer at a time and its statements are
+// in process, so it takes two.
+func (l *Log) write(ctx context.Context, c *ent.Client, rows []row) error {
+	for len(rows) > 0 {
+		n := 1
+		for n < len(rows) && rows[n].tenantID == rows[0].tenantID {
+			n++
+		}
+		var err error
+		if l.postgres {
+			err = writePostgres(ctx, c, rows[:n])
+		} else {
+			err = writeSQLite(ctx, c, rows[:n])
+		}
+		if err != nil {
+			return fmt.Errorf("events: write %d of tenant %s: %w", n, rows[0].tenantID, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func writePostgres(ctx context.Context, c *ent.Client, rows []row) error {
+	tenantID := rows[0].tenantID
+	args := []any{string(tenantID), len(rows)}
+	values := make([]string, len(rows))
+	for i, r := range rows {
+		p := len(args)
+		values[i] = fmt.Sprintf("(%d, $%d, $%d, $%d::timestamptz, $%d, $%d, $%d::jsonb)", i+1, p+1, p+2, p+3, p+4, p+5, p+6)
+		args = append(args, string(r.id), string(r.typ), r.occurredAt, r.actor, nullable(r.project), string(r.data))
+	}
+	query := `WITH counter AS (
+  UPDATE tenants SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
+)
+INSERT INTO events (id, tenant_id, seq, type, occurred_at, actor, project_id, data)
+SELECT v.id, $1, counter.last_event_seq - $2 + v.ord, v.type, v.occurred_at, v.actor, v.project_id, v.data
+FROM counter, (VALUES ` + strings.Join(values, ", ") + `) AS v(ord, id, type, occurred_at, actor, project_id, data)`
+	res, err := c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return expectRows(res, len(rows))
+}
+
+func writeSQLite(ctx context.Context, c *ent.Client, rows []row) error {
+	tenantID := rows[0].tenantID
+	res, err := c.ExecContext(ctx, `UPDATE tenants SET last_event_seq = last_event_seq + ? WHERE id = ?`, len(rows), string(tenantID))
+	if err != nil {
+		return err
+	}
+	if err := expectRows(res, 1); err != nil {
+		return err
+	}
+	args := []any{}
+	values := make([]string, len(rows))
+	for i, r := range rows {
+		values[i] = "(?, ?, (SELECT last_event_seq FROM tenants WHERE id = ?) - ? + ?, ?, ?, ?, ?, ?)"
+		args = append(args, string(r.id), string(tenantID), string(tenantID), len(rows), i+1, string(r.typ), r.occurredAt, r.actor, nullable(r.project), string(r.data))
+	}
+	res, err = c.ExecContext(ctx, `INSERT INTO events (id, tenant_id, seq, type, occurred_at, actor, project_id, data) VALUES `+strings.Join(values, ", "), args...)
+	if err != nil {
+		return err
+	}
+	return expectRows(res, len(rows))
+}
+
+func nullable(id pulid.ID) any {
+	if id == "" {
+		return nil
+	}
+	return string(id)
+}
+
+func expectRows(res interface{ RowsAffected() (int64, error) }, want int) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != int64(want) {
+		return fmt.Errorf("%d rows written, not %d (is the tenant gone?)", n, want)
+	}
+	return nil
+}
+
+// ListOptions select a page of the tenant's events, oldest first.
+type ListOptions struct {
+	First *int
+	After *ent.Cursor
+	// Types keeps only these types (empty: all).
+	Types []string
+	// Project keeps only this project's events.
+	Project *pulid.ID
+}
+
+// Page sizes of the event feed.
+const (
+	DefaultPage = 50
+	MaxPage     = 100
+)
+
+// List returns a page of the caller's tenant's events, oldest first, for
+// the platform and ADMIN or OWNER members; a cursor resumes exactly after
+// its event.
+func (l *Log) List(ctx context.Context, opts ListOptions) (*ent.EventConnection, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.authz.Require(a, policies.ReadEvents); err != nil {
+		return nil, err
+	}
+	first := DefaultPage
+	if opts.First != nil {
+		first = *opts.First
+	}
+	if first < 0 || first > MaxPage {
+		return nil, errcode.Invalid("first", fmt.Sprintf("first must be between 0 and %d", MaxPage)).With("limit", MaxPage)
+	}
+	q := l.client.Event.Query()
+	if len(opts.Types) > 0 {
+		for i, t := range opts.Types {
+			if !Known(Type(t)) {
+				return nil, errcode.Invalid("types", fmt.Sprintf("types[%d] is not an event type", i))
+			}
+		}
+		q.Where(event.TypeIn(opts.Types...))
+	}
+	if opts.Project != nil {
+		if err := validate.String("projectId", string(*opts.Project)); err != nil {
+			return nil, err
+		}
+		q.Where(event.ProjectID(*opts.Project))
+	}
+	page, err := q.Paginate(ctx, opts.After, &first, nil, nil,
+		ent.WithEventOrder(&ent.EventOrder{Direction: entgql.OrderDirectionAsc, Field: ent.EventOrderFieldSeq}))
+	if err != nil {
+		return nil, fmt.Errorf("list events: %w", err)
+	}
+	return page, nil
+}
