@@ -78,6 +78,45 @@ func TestPortalDefaultMatrix(t *testing.T) {
 	})
 }
 
+// A project's and a status's features do not depend on what else the
+// document selects: beside status { id } or workflow { id }, which load
+// only those fields with the project or the status, they are the same.
+func TestPortalFeaturesBesideAPartialSelection(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		a := newTeam(t, s, "alpha")
+		p := create(t, a.member, "website", "Site")
+		require.Empty(t, move(t, a.member, p.ID, "feedback").Errors)
+		var out struct {
+			Projects struct {
+				Edges []struct {
+					Node struct {
+						Status struct {
+							ID             string
+							PortalFeatures []string
+							Workflow       struct{ ID string }
+						}
+						PortalFeatures []string
+					}
+				}
+			}
+		}
+		a.viewer.Do(t, `{ projects(first: 5) { edges { node {
+			status { id workflow { id } portalFeatures }
+			portalFeatures
+		} } } }`, nil).Decode(t, &out)
+		require.Len(t, out.Projects.Edges, 1)
+		node := out.Projects.Edges[0].Node
+		require.Equal(t, websiteFeatures["feedback"], node.PortalFeatures)
+		require.Equal(t, websiteFeatures["feedback"], node.Status.PortalFeatures)
+		var one struct {
+			Node struct{ PortalFeatures []string }
+		}
+		a.viewer.Do(t, `query($id: ID!) { node(id: $id) { ... on Project { status { id } portalFeatures } } }`, map[string]any{"id": p.ID}).Decode(t, &one)
+		require.Equal(t, websiteFeatures["feedback"], one.Node.PortalFeatures)
+	})
+}
+
 func setFeature(t *testing.T, c lanestest.Client, workflow, status, feature string, enabled bool) *lanestest.Response {
 	t.Helper()
 	return sdktest.Op(t, c, "SetPortalFeature", map[string]any{"workflow": workflow, "status": status, "feature": feature, "enabled": enabled})

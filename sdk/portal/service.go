@@ -94,21 +94,25 @@ func requireCustomer(ctx context.Context) (tenant.Actor, error) {
 	return a, nil
 }
 
-// statusOf returns the workflow and status keys of a project, loading them
-// unless they are loaded.
+// statusOf returns the status of a project and its workflow's key, from
+// what is loaded with the project when it holds them, else loaded. A
+// GraphQL selection loads only the fields it asks for (status { id }
+// leaves the key and the workflow empty), so an edge counts as loaded when
+// the fields read here are set. Loaded objects may be shared between
+// projects and goroutines: they are read, never written.
 func (s *Service) statusOf(ctx context.Context, c *ent.Client, p *ent.Project) (*ent.Status, string, error) {
 	st, err := p.Edges.StatusOrErr()
-	if err != nil {
+	if err != nil || st.Key == "" || st.WorkflowID == "" {
 		if st, err = c.Status.Get(ctx, p.StatusID); err != nil {
 			return nil, "", fmt.Errorf("load status of %s: %w", p.ID, err)
 		}
 	}
-	w, err := st.Edges.WorkflowOrErr()
+	if w, err := st.Edges.WorkflowOrErr(); err == nil && w.Key != "" {
+		return st, w.Key, nil
+	}
+	w, err := c.Workflow.Get(ctx, st.WorkflowID)
 	if err != nil {
-		if w, err = c.Workflow.Get(ctx, st.WorkflowID); err != nil {
-			return nil, "", fmt.Errorf("load workflow of %s: %w", p.ID, err)
-		}
-		st.Edges.Workflow = w
+		return nil, "", fmt.Errorf("load workflow of %s: %w", p.ID, err)
 	}
 	return st, w.Key, nil
 }
@@ -151,8 +155,9 @@ func (s *Service) StatusFeatures(ctx context.Context, st *ent.Status) ([]policie
 	if _, err := tenant.RequireTenant(ctx); err != nil {
 		return nil, err
 	}
+	// As in statusOf: a workflow loaded for a selection may lack its key.
 	w, err := st.Edges.WorkflowOrErr()
-	if err != nil {
+	if err != nil || w.Key == "" {
 		if w, err = s.cfg.Client.Workflow.Get(ctx, st.WorkflowID); err != nil {
 			return nil, fmt.Errorf("load workflow of status %s: %w", st.ID, err)
 		}
