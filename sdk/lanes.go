@@ -175,6 +175,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			SessionTTL:     cfg.SessionTTL,
 			MaxUploadBytes: cfg.MaxUploadBytes,
 			Events:         eventLog,
+			Statuses:       engine,
 		}),
 		cfg:      cfg,
 		db:       db,

@@ -2,6 +2,7 @@ package sdk_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,6 +115,26 @@ func TestPortalFeaturesBesideAPartialSelection(t *testing.T) {
 		}
 		a.viewer.Do(t, `query($id: ID!) { node(id: $id) { ... on Project { status { id } portalFeatures } } }`, map[string]any{"id": p.ID}).Decode(t, &one)
 		require.Equal(t, websiteFeatures["feedback"], one.Node.PortalFeatures)
+	})
+}
+
+// The features of many projects come from the workflow configuration's
+// cache: no statement per project, whatever the page size.
+func TestPortalFeaturesOfManyProjects(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		var counter lanestest.StatementCounter
+		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.WrapDriver = counter.Wrap })
+		a := newTeam(t, s, "alpha")
+		seedColumns(t, s.Lanes, "alpha", 3)
+		page := func(n int) []string {
+			return counter.Record(func() {
+				res := a.viewer.Do(t, `query($n: Int) { projects(first: $n) { edges { node { status { key } portalFeatures } } } }`, map[string]any{"n": n})
+				require.Empty(t, res.Errors)
+			})
+		}
+		page(1) // the credential and the tenant's configuration
+		one, many := page(1), page(39)
+		require.Len(t, many, len(one), "%s", strings.Join(shorten(many), "\n"))
 	})
 }
 

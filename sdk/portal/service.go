@@ -54,6 +54,16 @@ type Config struct {
 	FileURLTTL time.Duration
 	// Events records the customers' actions.
 	Events *events.Log
+	// Statuses, when set, answers a project's status from the workflow
+	// configuration's cache, so that the features of many projects take
+	// no query per project.
+	Statuses StatusCache
+}
+
+// StatusCache finds a status (with its workflow) of the caller's tenant
+// without a query, or reports false (the workflow engine's cache).
+type StatusCache interface {
+	CachedStatus(ctx context.Context, workflowID, statusID pulid.ID) (*ent.Status, bool)
 }
 
 // Service is the portal domain service.
@@ -94,13 +104,19 @@ func requireCustomer(ctx context.Context) (tenant.Actor, error) {
 	return a, nil
 }
 
-// statusOf returns the status of a project and its workflow's key, from
-// what is loaded with the project when it holds them, else loaded. A
-// GraphQL selection loads only the fields it asks for (status { id }
-// leaves the key and the workflow empty), so an edge counts as loaded when
-// the fields read here are set. Loaded objects may be shared between
-// projects and goroutines: they are read, never written.
+// statusOf returns the status of a project and its workflow's key: from
+// the workflow configuration's cache, else from what is loaded with the
+// project when it holds them, else loaded. A GraphQL selection loads only
+// the fields it asks for (status { id } leaves the key and the workflow
+// empty), so an edge counts as loaded when the fields read here are set.
+// Loaded and cached objects may be shared between projects and
+// goroutines: they are read, never written.
 func (s *Service) statusOf(ctx context.Context, c *ent.Client, p *ent.Project) (*ent.Status, string, error) {
+	if s.cfg.Statuses != nil && p.WorkflowID != "" {
+		if st, ok := s.cfg.Statuses.CachedStatus(ctx, p.WorkflowID, p.StatusID); ok && st.Edges.Workflow != nil {
+			return st, st.Edges.Workflow.Key, nil
+		}
+	}
 	st, err := p.Edges.StatusOrErr()
 	if err != nil || st.Key == "" || st.WorkflowID == "" {
 		if st, err = c.Status.Get(ctx, p.StatusID); err != nil {
@@ -154,6 +170,12 @@ func (s *Service) ProjectFeatures(ctx context.Context, p *ent.Project) ([]polici
 func (s *Service) StatusFeatures(ctx context.Context, st *ent.Status) ([]policies.Feature, error) {
 	if _, err := tenant.RequireTenant(ctx); err != nil {
 		return nil, err
+	}
+	if s.cfg.Statuses != nil {
+		if cached, ok := s.cfg.Statuses.CachedStatus(ctx, st.WorkflowID, st.ID); ok && cached.Edges.Workflow != nil {
+			set, err := s.cfg.Features.Unlocked(ctx, string(st.TenantID), cached.Edges.Workflow.Key, cached.Key)
+			return set.List(), err
+		}
 	}
 	// As in statusOf: a workflow loaded for a selection may lack its key.
 	w, err := st.Edges.WorkflowOrErr()

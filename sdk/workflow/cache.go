@@ -134,6 +134,34 @@ func loadConfig(ctx context.Context, c *ent.Client, withAutomations bool) (*tena
 	return tc, nil
 }
 
+// CachedStatus returns a status of the caller's tenant, its workflow
+// linked, from the tenant's cached configuration (read-only; loaded once
+// for staff, never for customers, whose loads are not cached), or false:
+// for decisions about many projects at once (their portal features)
+// without a query per project.
+func (s *Service) CachedStatus(ctx context.Context, workflowID, statusID pulid.ID) (*ent.Status, bool) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return nil, false
+	}
+	tc, ok := s.cache.get(a.TenantID)
+	if !ok && a.IsStaff() {
+		if tc, err = s.config(ctx, s.client); err != nil {
+			return nil, false
+		}
+		ok = true
+	}
+	if !ok {
+		return nil, false
+	}
+	f, ok := tc.byID[workflowID]
+	if !ok {
+		return nil, false
+	}
+	st, ok := f.byID[statusID]
+	return st, ok
+}
+
 // flowByID returns a workflow of the caller's tenant by ID.
 func (s *Service) flowByID(ctx context.Context, c *ent.Client, id pulid.ID) (*flow, error) {
 	return s.lookupFlow(ctx, c, string(id), func(tc *tenantConfig) *flow { return tc.byID[id] })
