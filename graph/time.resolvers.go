@@ -57,6 +57,7 @@ func (r *projectResolver) TrackedByStatus(ctx context.Context, obj *ent.Project)
 // TimeReport is the resolver for the timeReport field.
 func (r *queryResolver) TimeReport(ctx context.Context, input timetrack.ReportInput) (*timetrack.Report, error) {
 	input.CycleTimes = selects(ctx, "cycleTimes")
+	input.MaxRows = timetrack.MaxReportRows
 	return r.Time.Report(ctx, input)
 }
 

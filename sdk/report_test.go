@@ -1,6 +1,7 @@
 package sdk_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,8 +9,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/lanestest"
 	"github.com/lanes-dev/lanes/sdk/sdktest"
+	"github.com/lanes-dev/lanes/sdk/timetrack"
 )
 
 type reportOut struct {
@@ -126,6 +129,22 @@ func TestTimeReportArithmetic(t *testing.T) {
 			keys = append(keys, r.Status.Key)
 		}
 		require.Equal(t, []string{"lead", "creation", "audit"}, keys, "in workflow order, the disabled one included")
+
+		// MaxRows (GraphQL's timetrack.MaxReportRows) refuses a report of
+		// more rows than that: grouped by all four, the plan has 6.
+		ctx, err := s.Lanes.AsMember(context.Background(), "alpha", "alpha-viewer")
+		require.NoError(t, err)
+		all := timetrack.ReportInput{From: &day0, To: &now, GroupBy: []timetrack.Group{timetrack.GroupStatus, timetrack.GroupProject, timetrack.GroupMember, timetrack.GroupDay}}
+		all.MaxRows = len(plan)
+		r, err := s.Lanes.Time.Report(ctx, all)
+		require.NoError(t, err)
+		require.Len(t, r.Rows, len(plan))
+		all.MaxRows = len(plan) - 1
+		_, err = s.Lanes.Time.Report(ctx, all)
+		e := errcode.From(err)
+		require.Equal(t, errcode.Validation, e.Code, "%v", err)
+		require.Equal(t, "groupBy", e.Details["field"])
+		require.Equal(t, len(plan)-1, e.Details["limit"])
 
 		requireCode(t, report(t, a.viewer, map[string]any{"groupBy": []string{"STATUS", "STATUS"}}), "VALIDATION")
 		requireCode(t, report(t, a.viewer, map[string]any{"from": rfc(now), "to": rfc(day0), "groupBy": []string{}}), "VALIDATION")

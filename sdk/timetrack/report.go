@@ -70,6 +70,11 @@ type ReportInput struct {
 	// CycleTimes asks for the cycle-time figures too: a second aggregate,
 	// over the history, that only callers who show it should pay for.
 	CycleTimes bool `json:"-"`
+	// MaxRows, when positive, refuses a report of more rows (VALIDATION,
+	// before any row is loaded): GraphQL's reports hold at most
+	// MaxReportRows, so that a document's cost bounds its response. The
+	// CSV export streams every row.
+	MaxRows int `json:"-"`
 }
 
 // Report is time grouped by the asked dimensions.
@@ -105,6 +110,9 @@ type CycleTime struct {
 const (
 	DefaultReportPeriod = 30 * 24 * time.Hour
 	maxDayRows          = 400
+	// MaxReportRows is the most rows a report answered over GraphQL holds
+	// (ReportInput.MaxRows).
+	MaxReportRows = 400
 )
 
 // groupedRow is one aggregated row as the database returns it.
@@ -149,7 +157,7 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.grouped(ctx, r.From, r.To, loc, groups, filter)
+	rows, err := s.grouped(ctx, r.From, r.To, loc, groups, filter, in.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -231,8 +239,9 @@ func (s *Service) filter(ctx context.Context, in ReportInput) (reportFilter, err
 	return f, nil
 }
 
-// grouped runs the GROUP BY.
-func (s *Service) grouped(ctx context.Context, from, to time.Time, loc *time.Location, groups []Group, f reportFilter) ([]groupedRow, error) {
+// grouped runs the GROUP BY; with maxRows, it reads one row more than that
+// at most and refuses the report when it is there.
+func (s *Service) grouped(ctx context.Context, from, to time.Time, loc *time.Location, groups []Group, f reportFilter, maxRows int) ([]groupedRow, error) {
 	q := s.client.TimeEntry.Query().Where(
 		timeentry.StartedAtGTE(from),
 		timeentry.StartedAtLT(to),
@@ -243,6 +252,9 @@ func (s *Service) grouped(ctx context.Context, from, to time.Time, loc *time.Loc
 	}
 	if f.workflowID != nil {
 		q.Where(timeentry.HasProjectWith(project.WorkflowID(*f.workflowID)))
+	}
+	if maxRows > 0 {
+		q.Limit(maxRows + 1)
 	}
 	var rows []groupedRow
 	err := q.Modify(func(sel *sql.Selector) {
@@ -277,6 +289,11 @@ func (s *Service) grouped(ctx context.Context, from, to time.Time, loc *time.Loc
 	}).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("time report: %w", err)
+	}
+	if maxRows > 0 && len(rows) > maxRows {
+		return nil, errcode.Invalid("groupBy", fmt.Sprintf(
+			"the report has more than %d rows; group by fewer dimensions, shorten the period or restrict it to a workflow or project", maxRows)).
+			With("limit", maxRows)
 	}
 	return rows, nil
 }
