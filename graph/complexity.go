@@ -4,6 +4,9 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/lanes-dev/lanes/sdk/timetrack"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
 // An operation's cost is the number of values its response can hold: the
@@ -15,21 +18,35 @@ import (
 //     size); its other children (totalCount, pageInfo) count once;
 //   - nodes(ids) the number of IDs;
 //   - any other list what listSizes assumes, defaultListSize otherwise;
+//     where the engine has a maximum (a report's rows), that maximum;
 //   - lists of introspection 1: the schema bounds them.
+//
+// Each element of a list in elementWeights costs that much more than its
+// children: work the engine does per element whatever is selected.
 //
 // So every list is priced, the ones added later included, and a limit on
 // the cost bounds the values, and so the work and memory, of a response.
 
 // fieldWeights are fields whose own work is more than a field's: the board
-// loads every column's first cards whatever the selection.
+// loads the first page of every column whatever the selection (about 15
+// columns of 20 cards, as boardColumn loads one); a time report aggregates
+// every time entry of its period, which no document bounds, so that it
+// costs half the default limit: one report per document.
 var fieldWeights = map[string]int{
-	"Query.board":       100,
-	"Query.boardColumn": 20,
-	"Query.timeReport":  50,
+	"Query.board":       15 * workflow.DefaultColumnPage,
+	"Query.boardColumn": workflow.DefaultColumnPage,
+	"Query.timeReport":  5000,
+}
+
+// elementWeights are lists whose every element is work of its own: each ID
+// of nodes is a lookup, and the objects its selection reaches are loaded
+// per ID rather than for the whole list.
+var elementWeights = map[string]int{
+	"Query.nodes": 10,
 }
 
 // listSizes are the sizes assumed for lists without page arguments: what a
-// tenant typically has.
+// tenant typically has, or what the engine returns at most.
 var listSizes = map[string]int{
 	"Query.workflows":         5,
 	"Tenant.workflows":        5,
@@ -45,7 +62,7 @@ var listSizes = map[string]int{
 	"Portal.projects":         5,
 	"PortalProject.files":     10,
 	"PortalProject.feedback":  10,
-	"TimeReport.rows":         100,
+	"TimeReport.rows":         timetrack.MaxReportRows,
 	"TimeReport.cycleTimes":   20,
 }
 
@@ -53,9 +70,9 @@ const defaultListSize = 20
 
 // defaultPageSizes are the page sizes of connections asked for without
 // first or last (the engine's defaults); others: defaultPageSize.
-var defaultPageSizes = map[string]int{"BoardColumn.projects": 20}
+var defaultPageSizes = map[string]int{"BoardColumn.projects": workflow.DefaultColumnPage}
 
-const defaultPageSize = 50
+const defaultPageSize = workflow.DefaultProjectPage
 
 // coster prices the fields of one operation with its variables, each
 // fragment once.
@@ -115,7 +132,7 @@ func (c *coster) field(f *ast.Field) int {
 	if page, ok := c.pageSize(f, key); ok {
 		return saturatingAdd(weight, c.page(f.SelectionSet, page))
 	}
-	children := c.selectionSet(f.SelectionSet)
+	children := saturatingAdd(elementWeights[key], c.selectionSet(f.SelectionSet))
 	return saturatingAdd(weight, saturatingMul(c.elements(f, key), children))
 }
 
