@@ -4,7 +4,10 @@
 // pgx. They run on SQLite always and on PostgreSQL when
 // LANES_BENCH_DATABASE_URL names a server; LANES_BENCH_SIZES picks the
 // dataset sizes (default tiny, so that CI's single run stays quick).
-// docs/benchmarks.md says how to run them and what they showed.
+// TestWorstCaseDocuments, the package's test, serves the worst-case
+// documents of the complexity limit (bench/worstcase) that
+// BenchmarkWorstCase measures. docs/benchmarks.md says how to run them and
+// what they showed.
 package bench_test
 
 import (

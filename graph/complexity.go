@@ -26,6 +26,10 @@ import (
 //
 // So every list is priced, the ones added later included, and a limit on
 // the cost bounds the values, and so the work and memory, of a response.
+// bench/worstcase writes, for every list and page, the document the
+// default limit admits that asks the most of it; bench's
+// TestWorstCaseDocuments serves them and BenchmarkWorstCase measures them
+// (docs/benchmarks.md).
 
 // fieldWeights are fields whose own work is more than a field's: the board
 // loads the first page of every column whatever the selection (about 15

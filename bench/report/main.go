@@ -30,6 +30,7 @@ type settings struct {
 	benchtime string
 	out       string
 	markdown  string
+	worstCase bool
 }
 
 func main() {
@@ -40,6 +41,7 @@ func main() {
 	flag.StringVar(&s.benchtime, "benchtime", "2s", "go test -benchtime of each benchmark in a round")
 	flag.StringVar(&s.out, "out", "bench-report.json", "JSON results")
 	flag.StringVar(&s.markdown, "markdown", "bench-report.md", "markdown report")
+	flag.BoolVar(&s.worstCase, "worstcase", false, "also run BenchmarkWorstCase (the worst-case documents of the complexity limit; skipped by default)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -77,5 +79,6 @@ func (s settings) describe() map[string]string {
 	if s.postgres != "" {
 		db = "sqlite,postgres"
 	}
-	return map[string]string{"sizes": s.sizes, "databases": db, "rounds": fmt.Sprint(s.rounds), "benchtime": s.benchtime}
+	return map[string]string{"sizes": s.sizes, "databases": db, "rounds": fmt.Sprint(s.rounds), "benchtime": s.benchtime,
+		"worstcase": fmt.Sprint(s.worstCase)}
 }

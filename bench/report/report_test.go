@@ -58,3 +58,11 @@ func TestEvaluate(t *testing.T) {
 	md := report{Settings: map[string]string{"rounds": "3"}, Medians: r, Targets: checks}.markdown()
 	require.Contains(t, md, "| Board throughput over the one-statement pgx reference | postgres | S | 0.38× | ≥ 0.60× | **no** |")
 }
+
+// A round skips the worst-case documents unless asked for them.
+func TestBenchArgsSkipWorstCase(t *testing.T) {
+	args := benchArgs(settings{benchtime: "2s"}, "./bench/", ".")
+	require.Equal(t, []string{"test", "-run", "^$", "-bench", ".", "-benchtime", "2s", "-benchmem", "-timeout", "2h", "-skip", "^BenchmarkWorstCase$", "./bench/"}, args)
+	args = benchArgs(settings{benchtime: "2s", worstCase: true}, "./bench/", ".")
+	require.NotContains(t, args, "-skip")
+}

@@ -29,12 +29,25 @@ var suites = []struct {
 	{"./policies/", "FeatureCheck|RoleAllows", []string{"LANES_BENCH_FULL=1"}},
 }
 
+// worstCase are the benchmarks a round skips unless -worstcase: the
+// worst-case documents (about a hundred, up to a second each at S) have no
+// target and would multiply a round's time.
+const worstCase = "^BenchmarkWorstCase$"
+
+// benchArgs are go test's arguments for a suite.
+func benchArgs(s settings, pkg, bench string) []string {
+	args := []string{"test", "-run", "^$", "-bench", bench, "-benchtime", s.benchtime, "-benchmem", "-timeout", "2h"}
+	if !s.worstCase {
+		args = append(args, "-skip", worstCase)
+	}
+	return append(args, pkg)
+}
+
 // runRound runs every suite once and parses what it prints.
 func runRound(ctx context.Context, s settings) (results, error) {
 	out := results{}
 	for _, suite := range suites {
-		cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", suite.bench,
-			"-benchtime", s.benchtime, "-benchmem", "-timeout", "2h", suite.pkg)
+		cmd := exec.CommandContext(ctx, "go", benchArgs(s, suite.pkg, suite.bench)...)
 		cmd.Env = append(os.Environ(), suite.env...)
 		cmd.Env = append(cmd.Env, "LANES_BENCH_SIZES="+s.sizes, "LANES_BENCH_DATABASE_URL="+s.postgres)
 		var buf bytes.Buffer
