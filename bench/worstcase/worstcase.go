@@ -25,6 +25,7 @@ import (
 
 	"github.com/lanes-dev/lanes/graph"
 	"github.com/lanes-dev/lanes/graph/generated"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
@@ -72,6 +73,8 @@ const (
 	Viewer Role = "VIEWER"
 	// Customer is a customer's portal session (the portal).
 	Customer Role = "CUSTOMER"
+	// Admin is a member with the ADMIN role: the event feed.
+	Admin Role = "ADMIN"
 )
 
 // Document is one worst-case document.
@@ -114,6 +117,7 @@ var roots = map[string]Role{
 	"projects":    Viewer,
 	"timeReport":  Viewer,
 	"portal":      Customer,
+	"events":      Admin,
 }
 
 // skippedRoots are root fields without documents, and why.
@@ -324,6 +328,7 @@ var argValues = map[string]func(g *generator, k knobs) string{
 var pageMax = map[string]int{
 	"Query.projects":       workflow.MaxProjectPage,
 	"BoardColumn.projects": workflow.MaxColumnPage,
+	"Query.events":         events.MaxPage,
 }
 
 // checkArgs fails for a field with a required argument the generator has
