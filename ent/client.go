@@ -35,6 +35,8 @@ import (
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 
@@ -84,6 +86,10 @@ type Client struct {
 	TimeEntry *TimeEntryClient
 	// Todo is the client for interacting with the Todo builders.
 	Todo *TodoClient
+	// Webhook is the client for interacting with the Webhook builders.
+	Webhook *WebhookClient
+	// WebhookSecret is the client for interacting with the WebhookSecret builders.
+	WebhookSecret *WebhookSecretClient
 	// WishSubmission is the client for interacting with the WishSubmission builders.
 	WishSubmission *WishSubmissionClient
 	// Workflow is the client for interacting with the Workflow builders.
@@ -118,6 +124,8 @@ func (c *Client) init() {
 	c.Tenant = NewTenantClient(c.config)
 	c.TimeEntry = NewTimeEntryClient(c.config)
 	c.Todo = NewTodoClient(c.config)
+	c.Webhook = NewWebhookClient(c.config)
+	c.WebhookSecret = NewWebhookSecretClient(c.config)
 	c.WishSubmission = NewWishSubmissionClient(c.config)
 	c.Workflow = NewWorkflowClient(c.config)
 }
@@ -231,6 +239,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Tenant:         NewTenantClient(cfg),
 		TimeEntry:      NewTimeEntryClient(cfg),
 		Todo:           NewTodoClient(cfg),
+		Webhook:        NewWebhookClient(cfg),
+		WebhookSecret:  NewWebhookSecretClient(cfg),
 		WishSubmission: NewWishSubmissionClient(cfg),
 		Workflow:       NewWorkflowClient(cfg),
 	}, nil
@@ -271,6 +281,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Tenant:         NewTenantClient(cfg),
 		TimeEntry:      NewTimeEntryClient(cfg),
 		Todo:           NewTodoClient(cfg),
+		Webhook:        NewWebhookClient(cfg),
+		WebhookSecret:  NewWebhookSecretClient(cfg),
 		WishSubmission: NewWishSubmissionClient(cfg),
 		Workflow:       NewWorkflowClient(cfg),
 	}, nil
@@ -305,7 +317,7 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
 		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
 		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
-		c.Todo, c.WishSubmission, c.Workflow,
+		c.Todo, c.Webhook, c.WebhookSecret, c.WishSubmission, c.Workflow,
 	} {
 		n.Use(hooks...)
 	}
@@ -318,7 +330,7 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
 		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
 		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
-		c.Todo, c.WishSubmission, c.Workflow,
+		c.Todo, c.Webhook, c.WebhookSecret, c.WishSubmission, c.Workflow,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -365,6 +377,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.TimeEntry.mutate(ctx, m)
 	case *TodoMutation:
 		return c.Todo.mutate(ctx, m)
+	case *WebhookMutation:
+		return c.Webhook.mutate(ctx, m)
+	case *WebhookSecretMutation:
+		return c.WebhookSecret.mutate(ctx, m)
 	case *WishSubmissionMutation:
 		return c.WishSubmission.mutate(ctx, m)
 	case *WorkflowMutation:
@@ -3609,6 +3625,340 @@ func (c *TodoClient) mutate(ctx context.Context, m *TodoMutation) (Value, error)
 	}
 }
 
+// WebhookClient is a client for the Webhook schema.
+type WebhookClient struct {
+	config
+}
+
+// NewWebhookClient returns a client for the Webhook from the given config.
+func NewWebhookClient(c config) *WebhookClient {
+	return &WebhookClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhook.Hooks(f(g(h())))`.
+func (c *WebhookClient) Use(hooks ...Hook) {
+	c.hooks.Webhook = append(c.hooks.Webhook, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhook.Intercept(f(g(h())))`.
+func (c *WebhookClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Webhook = append(c.inters.Webhook, interceptors...)
+}
+
+// Create returns a builder for creating a Webhook entity.
+func (c *WebhookClient) Create() *WebhookCreate {
+	mutation := newWebhookMutation(c.config, OpCreate)
+	return &WebhookCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Webhook entities.
+func (c *WebhookClient) CreateBulk(builders ...*WebhookCreate) *WebhookCreateBulk {
+	return &WebhookCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookClient) MapCreateBulk(slice any, setFunc func(*WebhookCreate, int)) *WebhookCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookCreateBulk{err: fmt.Errorf("calling to WebhookClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Webhook.
+func (c *WebhookClient) Update() *WebhookUpdate {
+	mutation := newWebhookMutation(c.config, OpUpdate)
+	return &WebhookUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookClient) UpdateOne(_m *Webhook) *WebhookUpdateOne {
+	mutation := newWebhookMutation(c.config, OpUpdateOne, withWebhook(_m))
+	return &WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookClient) UpdateOneID(id pulid.ID) *WebhookUpdateOne {
+	mutation := newWebhookMutation(c.config, OpUpdateOne, withWebhookID(id))
+	return &WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Webhook.
+func (c *WebhookClient) Delete() *WebhookDelete {
+	mutation := newWebhookMutation(c.config, OpDelete)
+	return &WebhookDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookClient) DeleteOne(_m *Webhook) *WebhookDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookClient) DeleteOneID(id pulid.ID) *WebhookDeleteOne {
+	builder := c.Delete().Where(webhook.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookDeleteOne{builder}
+}
+
+// Query returns a query builder for Webhook.
+func (c *WebhookClient) Query() *WebhookQuery {
+	return &WebhookQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhook},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Webhook entity by its id.
+func (c *WebhookClient) Get(ctx context.Context, id pulid.ID) (*Webhook, error) {
+	return c.Query().Where(webhook.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookClient) GetX(ctx context.Context, id pulid.ID) *Webhook {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a Webhook.
+func (c *WebhookClient) QueryTenant(_m *Webhook) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhook.Table, webhook.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webhook.TenantTable, webhook.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QuerySecrets queries the secrets edge of a Webhook.
+func (c *WebhookClient) QuerySecrets(_m *Webhook) *WebhookSecretQuery {
+	query := (&WebhookSecretClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhook.Table, webhook.FieldID, id),
+			sqlgraph.To(webhooksecret.Table, webhooksecret.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, webhook.SecretsTable, webhook.SecretsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookClient) Hooks() []Hook {
+	hooks := c.hooks.Webhook
+	return append(hooks[:len(hooks):len(hooks)], webhook.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookClient) Interceptors() []Interceptor {
+	inters := c.inters.Webhook
+	return append(inters[:len(inters):len(inters)], webhook.Interceptors[:]...)
+}
+
+func (c *WebhookClient) mutate(ctx context.Context, m *WebhookMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Webhook mutation op: %q", m.Op())
+	}
+}
+
+// WebhookSecretClient is a client for the WebhookSecret schema.
+type WebhookSecretClient struct {
+	config
+}
+
+// NewWebhookSecretClient returns a client for the WebhookSecret from the given config.
+func NewWebhookSecretClient(c config) *WebhookSecretClient {
+	return &WebhookSecretClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhooksecret.Hooks(f(g(h())))`.
+func (c *WebhookSecretClient) Use(hooks ...Hook) {
+	c.hooks.WebhookSecret = append(c.hooks.WebhookSecret, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhooksecret.Intercept(f(g(h())))`.
+func (c *WebhookSecretClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookSecret = append(c.inters.WebhookSecret, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookSecret entity.
+func (c *WebhookSecretClient) Create() *WebhookSecretCreate {
+	mutation := newWebhookSecretMutation(c.config, OpCreate)
+	return &WebhookSecretCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookSecret entities.
+func (c *WebhookSecretClient) CreateBulk(builders ...*WebhookSecretCreate) *WebhookSecretCreateBulk {
+	return &WebhookSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookSecretClient) MapCreateBulk(slice any, setFunc func(*WebhookSecretCreate, int)) *WebhookSecretCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookSecretCreateBulk{err: fmt.Errorf("calling to WebhookSecretClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookSecretCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookSecretCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookSecret.
+func (c *WebhookSecretClient) Update() *WebhookSecretUpdate {
+	mutation := newWebhookSecretMutation(c.config, OpUpdate)
+	return &WebhookSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookSecretClient) UpdateOne(_m *WebhookSecret) *WebhookSecretUpdateOne {
+	mutation := newWebhookSecretMutation(c.config, OpUpdateOne, withWebhookSecret(_m))
+	return &WebhookSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookSecretClient) UpdateOneID(id pulid.ID) *WebhookSecretUpdateOne {
+	mutation := newWebhookSecretMutation(c.config, OpUpdateOne, withWebhookSecretID(id))
+	return &WebhookSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookSecret.
+func (c *WebhookSecretClient) Delete() *WebhookSecretDelete {
+	mutation := newWebhookSecretMutation(c.config, OpDelete)
+	return &WebhookSecretDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookSecretClient) DeleteOne(_m *WebhookSecret) *WebhookSecretDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookSecretClient) DeleteOneID(id pulid.ID) *WebhookSecretDeleteOne {
+	builder := c.Delete().Where(webhooksecret.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookSecretDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookSecret.
+func (c *WebhookSecretClient) Query() *WebhookSecretQuery {
+	return &WebhookSecretQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookSecret},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookSecret entity by its id.
+func (c *WebhookSecretClient) Get(ctx context.Context, id pulid.ID) (*WebhookSecret, error) {
+	return c.Query().Where(webhooksecret.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookSecretClient) GetX(ctx context.Context, id pulid.ID) *WebhookSecret {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a WebhookSecret.
+func (c *WebhookSecretClient) QueryTenant(_m *WebhookSecret) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhooksecret.Table, webhooksecret.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webhooksecret.TenantTable, webhooksecret.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWebhook queries the webhook edge of a WebhookSecret.
+func (c *WebhookSecretClient) QueryWebhook(_m *WebhookSecret) *WebhookQuery {
+	query := (&WebhookClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhooksecret.Table, webhooksecret.FieldID, id),
+			sqlgraph.To(webhook.Table, webhook.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, webhooksecret.WebhookTable, webhooksecret.WebhookColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookSecretClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookSecret
+	return append(hooks[:len(hooks):len(hooks)], webhooksecret.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookSecretClient) Interceptors() []Interceptor {
+	inters := c.inters.WebhookSecret
+	return append(inters[:len(inters):len(inters)], webhooksecret.Interceptors[:]...)
+}
+
+func (c *WebhookSecretClient) mutate(ctx context.Context, m *WebhookSecretMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookSecretCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookSecretUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookSecretUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookSecretDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookSecret mutation op: %q", m.Op())
+	}
+}
+
 // WishSubmissionClient is a client for the WishSubmission schema.
 type WishSubmissionClient struct {
 	config
@@ -3964,14 +4314,14 @@ type (
 	hooks struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
 		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
-		StatusChange, Survey, Tenant, TimeEntry, Todo, WishSubmission,
-		Workflow []ent.Hook
+		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookSecret,
+		WishSubmission, Workflow []ent.Hook
 	}
 	inters struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
 		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
-		StatusChange, Survey, Tenant, TimeEntry, Todo, WishSubmission,
-		Workflow []ent.Interceptor
+		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookSecret,
+		WishSubmission, Workflow []ent.Interceptor
 	}
 )
 

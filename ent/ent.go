@@ -31,6 +31,8 @@ import (
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
@@ -112,6 +114,8 @@ func checkColumn(t, c string) error {
 			tenant.Table:         tenant.ValidColumn,
 			timeentry.Table:      timeentry.ValidColumn,
 			todo.Table:           todo.ValidColumn,
+			webhook.Table:        webhook.ValidColumn,
+			webhooksecret.Table:  webhooksecret.ValidColumn,
 			wishsubmission.Table: wishsubmission.ValidColumn,
 			workflow.Table:       workflow.ValidColumn,
 		})

@@ -26,6 +26,8 @@ import (
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
@@ -51,6 +53,8 @@ var prefixToType = map[string]string{
 	"ten_": tenant.Table,
 	"tim_": timeentry.Table,
 	"tod_": todo.Table,
+	"whk_": webhook.Table,
+	"whs_": webhooksecret.Table,
 	"wsh_": wishsubmission.Table,
 	"wf_":  workflow.Table,
 }

@@ -52,6 +52,10 @@ type Tx struct {
 	TimeEntry *TimeEntryClient
 	// Todo is the client for interacting with the Todo builders.
 	Todo *TodoClient
+	// Webhook is the client for interacting with the Webhook builders.
+	Webhook *WebhookClient
+	// WebhookSecret is the client for interacting with the WebhookSecret builders.
+	WebhookSecret *WebhookSecretClient
 	// WishSubmission is the client for interacting with the WishSubmission builders.
 	WishSubmission *WishSubmissionClient
 	// Workflow is the client for interacting with the Workflow builders.
@@ -206,6 +210,8 @@ func (tx *Tx) init() {
 	tx.Tenant = NewTenantClient(tx.config)
 	tx.TimeEntry = NewTimeEntryClient(tx.config)
 	tx.Todo = NewTodoClient(tx.config)
+	tx.Webhook = NewWebhookClient(tx.config)
+	tx.WebhookSecret = NewWebhookSecretClient(tx.config)
 	tx.WishSubmission = NewWishSubmissionClient(tx.config)
 	tx.Workflow = NewWorkflowClient(tx.config)
 }

@@ -58,6 +58,9 @@ func (r *Resolver) Survey() generated.SurveyResolver { return &surveyResolver{r}
 // Tenant returns generated.TenantResolver implementation.
 func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
 
+// Webhook returns generated.WebhookResolver implementation.
+func (r *Resolver) Webhook() generated.WebhookResolver { return &webhookResolver{r} }
+
 // Workflow returns generated.WorkflowResolver implementation.
 func (r *Resolver) Workflow() generated.WorkflowResolver { return &workflowResolver{r} }
 
@@ -69,5 +72,6 @@ type (
 	statusResolver   struct{ *Resolver }
 	surveyResolver   struct{ *Resolver }
 	tenantResolver   struct{ *Resolver }
+	webhookResolver  struct{ *Resolver }
 	workflowResolver struct{ *Resolver }
 )

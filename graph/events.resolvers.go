@@ -12,9 +12,43 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/sdk/webhook"
 )
+
+// CreateWebhook is the resolver for the createWebhook field.
+func (r *mutationResolver) CreateWebhook(ctx context.Context, input webhook.CreateInput) (*ent.Webhook, error) {
+	return r.Webhooks.Create(ctx, input)
+}
+
+// UpdateWebhook is the resolver for the updateWebhook field.
+func (r *mutationResolver) UpdateWebhook(ctx context.Context, input webhook.UpdateInput) (*ent.Webhook, error) {
+	return r.Webhooks.Update(ctx, input)
+}
+
+// DeleteWebhook is the resolver for the deleteWebhook field.
+func (r *mutationResolver) DeleteWebhook(ctx context.Context, id pulid.ID) (pulid.ID, error) {
+	return r.Webhooks.Delete(ctx, id)
+}
+
+// RotateWebhookSecret is the resolver for the rotateWebhookSecret field.
+func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id pulid.ID) (*ent.Webhook, error) {
+	return r.Webhooks.RotateSecret(ctx, id)
+}
 
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) (*ent.EventConnection, error) {
 	return r.EventLog.List(ctx, events.ListOptions{First: first, After: after, Types: types, Project: projectID})
+}
+
+// Webhooks is the resolver for the webhooks field.
+func (r *queryResolver) Webhooks(ctx context.Context) ([]*ent.Webhook, error) {
+	return r.Resolver.Webhooks.List(ctx)
+}
+
+// Secret is the resolver for the secret field.
+func (r *webhookResolver) Secret(ctx context.Context, obj *ent.Webhook) (*string, error) {
+	if secret := webhook.Secret(obj); secret != "" {
+		return &secret, nil
+	}
+	return nil, nil
 }

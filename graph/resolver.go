@@ -9,6 +9,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/timetrack"
+	"github.com/lanes-dev/lanes/sdk/webhook"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
@@ -26,4 +27,6 @@ type Resolver struct {
 	Deals *deals.Service
 	// EventLog is the event log and its feed (sdk/events).
 	EventLog *events.Log
+	// Webhooks manages webhook endpoints (sdk/webhook).
+	Webhooks *webhook.Service
 }

@@ -44,6 +44,7 @@ var (
 	ManageMembers   = Permission{"members", "write"}
 	GrantOwner      = Permission{"owners", "grant"}
 	ReadEvents      = Permission{"events", "read"}
+	ManageWebhooks  = Permission{"webhooks", "manage"}
 )
 
 // Roles decides what an actor's role allows. Lanes' own is the casbin

@@ -40,6 +40,8 @@ func TestRolePolicies(t *testing.T) {
 		{role.Member, ReadEvents, false},
 		{role.Admin, ReadEvents, true},
 		{role.Owner, ReadEvents, true},
+		{role.Member, ManageWebhooks, false},
+		{role.Admin, ManageWebhooks, true},
 		{role.Owner, Configure, true},
 		{role.Owner, GrantOwner, true},
 		{"GOD", ReadProjects, false},

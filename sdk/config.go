@@ -64,6 +64,10 @@ type Config struct {
 	// whose X-Forwarded-For names the client address; from anyone else
 	// the header is ignored.
 	TrustedProxies []string
+	// WebhookAllowLoopback lets webhook endpoints be http:// URLs of
+	// loopback addresses (development and tests); otherwise only https://
+	// to public addresses.
+	WebhookAllowLoopback bool
 
 	// BlobURL is where uploaded files go (gocloud.dev/blob URL, e.g.
 	// file:///var/lib/lanes/blobs or s3://bucket); empty: the blobs

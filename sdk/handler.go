@@ -52,6 +52,7 @@ func (l *Lanes) graphQLServer() *handler.Server {
 		Time:           l.Time,
 		Deals:          l.Deals,
 		EventLog:       l.Events,
+		Webhooks:       l.Webhooks,
 	}}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Websocket{

@@ -22,6 +22,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/store"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/timetrack"
+	"github.com/lanes-dev/lanes/sdk/webhook"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -41,6 +42,8 @@ type Lanes struct {
 	Deals *deals.Service
 	// Events is the event log every change writes to, and its feed.
 	Events *events.Log
+	// Webhooks manages the tenants' webhook endpoints.
+	Webhooks *webhook.Service
 
 	cfg      Config
 	db       *store.DB
@@ -150,6 +153,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,
 		Events:    eventLog,
+		Webhooks:  webhook.NewService(webhook.Config{Client: db.Client, Authz: authz, AllowLoopback: cfg.WebhookAllowLoopback}),
 		Time:      timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
 		Deals: deals.NewService(deals.Config{
 			Client:    db.Client,

@@ -118,6 +118,7 @@ var roots = map[string]Role{
 	"timeReport":  Viewer,
 	"portal":      Customer,
 	"events":      Admin,
+	"webhooks":    Admin,
 }
 
 // skippedRoots are root fields without documents, and why.

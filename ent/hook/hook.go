@@ -237,6 +237,30 @@ func (f TodoFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TodoMutation", m)
 }
 
+// The WebhookFunc type is an adapter to allow the use of ordinary
+// function as Webhook mutator.
+type WebhookFunc func(context.Context, *ent.WebhookMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebhookFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebhookMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookMutation", m)
+}
+
+// The WebhookSecretFunc type is an adapter to allow the use of ordinary
+// function as WebhookSecret mutator.
+type WebhookSecretFunc func(context.Context, *ent.WebhookSecretMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WebhookSecretFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WebhookSecretMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WebhookSecretMutation", m)
+}
+
 // The WishSubmissionFunc type is an adapter to allow the use of ordinary
 // function as WishSubmission mutator.
 type WishSubmissionFunc func(context.Context, *ent.WishSubmissionMutation) (ent.Value, error)

@@ -28,6 +28,8 @@ import (
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
@@ -601,6 +603,60 @@ func (f TraverseTodo) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.TodoQuery", q)
 }
 
+// The WebhookFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WebhookFunc func(context.Context, *ent.WebhookQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WebhookFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WebhookQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WebhookQuery", q)
+}
+
+// The TraverseWebhook type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWebhook func(context.Context, *ent.WebhookQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWebhook) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWebhook) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WebhookQuery", q)
+}
+
+// The WebhookSecretFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WebhookSecretFunc func(context.Context, *ent.WebhookSecretQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WebhookSecretFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WebhookSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WebhookSecretQuery", q)
+}
+
+// The TraverseWebhookSecret type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWebhookSecret func(context.Context, *ent.WebhookSecretQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWebhookSecret) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWebhookSecret) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WebhookSecretQuery", q)
+}
+
 // The WishSubmissionFunc type is an adapter to allow the use of ordinary function as a Querier.
 type WishSubmissionFunc func(context.Context, *ent.WishSubmissionQuery) (ent.Value, error)
 
@@ -696,6 +752,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.TimeEntryQuery, predicate.TimeEntry, timeentry.OrderOption]{typ: ent.TypeTimeEntry, tq: q}, nil
 	case *ent.TodoQuery:
 		return &query[*ent.TodoQuery, predicate.Todo, todo.OrderOption]{typ: ent.TypeTodo, tq: q}, nil
+	case *ent.WebhookQuery:
+		return &query[*ent.WebhookQuery, predicate.Webhook, webhook.OrderOption]{typ: ent.TypeWebhook, tq: q}, nil
+	case *ent.WebhookSecretQuery:
+		return &query[*ent.WebhookSecretQuery, predicate.WebhookSecret, webhooksecret.OrderOption]{typ: ent.TypeWebhookSecret, tq: q}, nil
 	case *ent.WishSubmissionQuery:
 		return &query[*ent.WishSubmissionQuery, predicate.WishSubmission, wishsubmission.OrderOption]{typ: ent.TypeWishSubmission, tq: q}, nil
 	case *ent.WorkflowQuery:

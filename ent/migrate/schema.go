@@ -849,6 +849,79 @@ var (
 			},
 		},
 	}
+	// WebhooksColumns holds the columns for the "webhooks" table.
+	WebhooksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "url", Type: field.TypeString, Size: 8000},
+		{Name: "events", Type: field.TypeJSON, Nullable: true},
+		{Name: "description", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+	}
+	// WebhooksTable holds the schema information for the "webhooks" table.
+	WebhooksTable = &schema.Table{
+		Name:       "webhooks",
+		Columns:    WebhooksColumns,
+		PrimaryKey: []*schema.Column{WebhooksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhooks_tenants_tenant",
+				Columns:    []*schema.Column{WebhooksColumns[7]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhook_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhooksColumns[7]},
+			},
+		},
+	}
+	// WebhookSecretsColumns holds the columns for the "webhook_secrets" table.
+	WebhookSecretsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "secret", Type: field.TypeString},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime, Nullable: true},
+		{Name: "webhook_id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+	}
+	// WebhookSecretsTable holds the schema information for the "webhook_secrets" table.
+	WebhookSecretsTable = &schema.Table{
+		Name:       "webhook_secrets",
+		Columns:    WebhookSecretsColumns,
+		PrimaryKey: []*schema.Column{WebhookSecretsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_secrets_webhooks_secrets",
+				Columns:    []*schema.Column{WebhookSecretsColumns[4]},
+				RefColumns: []*schema.Column{WebhooksColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "webhook_secrets_tenants_tenant",
+				Columns:    []*schema.Column{WebhookSecretsColumns[5]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhooksecret_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookSecretsColumns[5]},
+			},
+			{
+				Name:    "webhooksecret_tenant_id_webhook_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookSecretsColumns[5], WebhookSecretsColumns[4]},
+			},
+		},
+	}
 	// WishSubmissionsColumns holds the columns for the "wish_submissions" table.
 	WishSubmissionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -951,6 +1024,8 @@ var (
 		TenantsTable,
 		TimeEntriesTable,
 		TodosTable,
+		WebhooksTable,
+		WebhookSecretsTable,
 		WishSubmissionsTable,
 		WorkflowsTable,
 	}
@@ -1000,6 +1075,9 @@ func init() {
 	TodosTable.ForeignKeys[1].RefTable = TenantsTable
 	TodosTable.ForeignKeys[2].RefTable = StatusesTable
 	TodosTable.ForeignKeys[3].RefTable = AutomationsTable
+	WebhooksTable.ForeignKeys[0].RefTable = TenantsTable
+	WebhookSecretsTable.ForeignKeys[0].RefTable = WebhooksTable
+	WebhookSecretsTable.ForeignKeys[1].RefTable = TenantsTable
 	WishSubmissionsTable.ForeignKeys[0].RefTable = TenantsTable
 	WishSubmissionsTable.ForeignKeys[1].RefTable = ProjectsTable
 	WorkflowsTable.ForeignKeys[0].RefTable = TenantsTable

@@ -63,6 +63,12 @@ type TimeEntry func(*sql.Selector)
 // Todo is the predicate function for todo builders.
 type Todo func(*sql.Selector)
 
+// Webhook is the predicate function for webhook builders.
+type Webhook func(*sql.Selector)
+
+// WebhookSecret is the predicate function for webhooksecret builders.
+type WebhookSecret func(*sql.Selector)
+
 // WishSubmission is the predicate function for wishsubmission builders.
 type WishSubmission func(*sql.Selector)
 

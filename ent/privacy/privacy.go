@@ -567,6 +567,54 @@ func (f TodoMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) 
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TodoMutation", m)
 }
 
+// The WebhookQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WebhookQueryRuleFunc func(context.Context, *ent.WebhookQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WebhookQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WebhookQuery", q)
+}
+
+// The WebhookMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WebhookMutationRuleFunc func(context.Context, *ent.WebhookMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WebhookMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WebhookMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookMutation", m)
+}
+
+// The WebhookSecretQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WebhookSecretQueryRuleFunc func(context.Context, *ent.WebhookSecretQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WebhookSecretQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WebhookSecretQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WebhookSecretQuery", q)
+}
+
+// The WebhookSecretMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WebhookSecretMutationRuleFunc func(context.Context, *ent.WebhookSecretMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WebhookSecretMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WebhookSecretMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WebhookSecretMutation", m)
+}
+
 // The WishSubmissionQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type WishSubmissionQueryRuleFunc func(context.Context, *ent.WishSubmissionQuery) error
@@ -688,6 +736,10 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.TodoQuery:
 		return q.Filter(), nil
+	case *ent.WebhookQuery:
+		return q.Filter(), nil
+	case *ent.WebhookSecretQuery:
+		return q.Filter(), nil
 	case *ent.WishSubmissionQuery:
 		return q.Filter(), nil
 	case *ent.WorkflowQuery:
@@ -736,6 +788,10 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.TimeEntryMutation:
 		return m.Filter(), nil
 	case *ent.TodoMutation:
+		return m.Filter(), nil
+	case *ent.WebhookMutation:
+		return m.Filter(), nil
+	case *ent.WebhookSecretMutation:
 		return m.Filter(), nil
 	case *ent.WishSubmissionMutation:
 		return m.Filter(), nil

@@ -27,6 +27,8 @@ import (
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
+	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
 
@@ -1581,6 +1583,132 @@ func init() {
 	// todo.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	todo.IDValidator = func() func(string) error {
 		validators := todoDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	webhookMixin := schema.Webhook{}.Mixin()
+	webhook.Policy = privacy.NewPolicies(webhookMixin[1], schema.Webhook{})
+	webhook.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhook.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookMixinHooks1 := webhookMixin[1].Hooks()
+
+	webhook.Hooks[1] = webhookMixinHooks1[0]
+	webhookMixinInters1 := webhookMixin[1].Interceptors()
+	webhook.Interceptors[0] = webhookMixinInters1[0]
+	webhook.Interceptors[1] = webhookMixinInters1[1]
+	webhookMixinFields0 := webhookMixin[0].Fields()
+	_ = webhookMixinFields0
+	webhookMixinFields2 := webhookMixin[2].Fields()
+	_ = webhookMixinFields2
+	webhookFields := schema.Webhook{}.Fields()
+	_ = webhookFields
+	// webhookDescCreatedAt is the schema descriptor for created_at field.
+	webhookDescCreatedAt := webhookMixinFields2[0].Descriptor()
+	// webhook.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhook.DefaultCreatedAt = webhookDescCreatedAt.Default.(func() time.Time)
+	// webhookDescUpdatedAt is the schema descriptor for updated_at field.
+	webhookDescUpdatedAt := webhookMixinFields2[1].Descriptor()
+	// webhook.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	webhook.DefaultUpdatedAt = webhookDescUpdatedAt.Default.(func() time.Time)
+	// webhook.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	webhook.UpdateDefaultUpdatedAt = webhookDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// webhookDescURL is the schema descriptor for url field.
+	webhookDescURL := webhookFields[0].Descriptor()
+	// webhook.URLValidator is a validator for the "url" field. It is called by the builders before save.
+	webhook.URLValidator = func() func(string) error {
+		validators := webhookDescURL.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(url string) error {
+			for _, fn := range fns {
+				if err := fn(url); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// webhookDescDescription is the schema descriptor for description field.
+	webhookDescDescription := webhookFields[2].Descriptor()
+	// webhook.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	webhook.DescriptionValidator = webhookDescDescription.Validators[0].(func(string) error)
+	// webhookDescEnabled is the schema descriptor for enabled field.
+	webhookDescEnabled := webhookFields[3].Descriptor()
+	// webhook.DefaultEnabled holds the default value on creation for the enabled field.
+	webhook.DefaultEnabled = webhookDescEnabled.Default.(bool)
+	// webhookDescID is the schema descriptor for id field.
+	webhookDescID := webhookMixinFields0[0].Descriptor()
+	// webhook.DefaultID holds the default value on creation for the id field.
+	webhook.DefaultID = webhookDescID.Default.(func() pulid.ID)
+	// webhook.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webhook.IDValidator = func() func(string) error {
+		validators := webhookDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	webhooksecretMixin := schema.WebhookSecret{}.Mixin()
+	webhooksecret.Policy = privacy.NewPolicies(webhooksecretMixin[1], schema.WebhookSecret{})
+	webhooksecret.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhooksecret.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhooksecretMixinHooks1 := webhooksecretMixin[1].Hooks()
+
+	webhooksecret.Hooks[1] = webhooksecretMixinHooks1[0]
+	webhooksecretMixinInters1 := webhooksecretMixin[1].Interceptors()
+	webhooksecret.Interceptors[0] = webhooksecretMixinInters1[0]
+	webhooksecret.Interceptors[1] = webhooksecretMixinInters1[1]
+	webhooksecretMixinFields0 := webhooksecretMixin[0].Fields()
+	_ = webhooksecretMixinFields0
+	webhooksecretFields := schema.WebhookSecret{}.Fields()
+	_ = webhooksecretFields
+	// webhooksecretDescSecret is the schema descriptor for secret field.
+	webhooksecretDescSecret := webhooksecretFields[1].Descriptor()
+	// webhooksecret.SecretValidator is a validator for the "secret" field. It is called by the builders before save.
+	webhooksecret.SecretValidator = webhooksecretDescSecret.Validators[0].(func(string) error)
+	// webhooksecretDescCreatedAt is the schema descriptor for created_at field.
+	webhooksecretDescCreatedAt := webhooksecretFields[2].Descriptor()
+	// webhooksecret.DefaultCreatedAt holds the default value on creation for the created_at field.
+	webhooksecret.DefaultCreatedAt = webhooksecretDescCreatedAt.Default.(func() time.Time)
+	// webhooksecretDescID is the schema descriptor for id field.
+	webhooksecretDescID := webhooksecretMixinFields0[0].Descriptor()
+	// webhooksecret.DefaultID holds the default value on creation for the id field.
+	webhooksecret.DefaultID = webhooksecretDescID.Default.(func() pulid.ID)
+	// webhooksecret.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webhooksecret.IDValidator = func() func(string) error {
+		validators := webhooksecretDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -76,7 +76,23 @@ func (s *Service) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error
 	return out, nil
 }
 
+// nodePermissions are the types whose nodes need more than reading
+// projects: the event log and webhook endpoints are the admins'.
+var nodePermissions = map[string]policies.Permission{
+	"evt_": policies.ReadEvents,
+	"whk_": policies.ManageWebhooks,
+}
+
 func (s *Service) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {
+	if p, ok := nodePermissions[id.Prefix()]; ok {
+		a, err := tenant.RequireStaff(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.authz.Require(a, p); err != nil {
+			return nil, err
+		}
+	}
 	n, err := s.client.Noder(ctx, id, ent.WithNodeType(ent.IDToType))
 	if ent.IsNotFound(err) {
 		return nil, nil
