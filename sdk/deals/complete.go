@@ -126,13 +126,13 @@ func (s *Service) SubmitSurvey(ctx context.Context, token string, score int, com
 	if score < 0 || score > 10 {
 		return nil, errcode.Invalid("score", "score must be between 0 and 10")
 	}
-	c, err := validate.Optional("comment", comment, validate.MaxText)
+	comment, err := validate.Optional("comment", comment, validate.MaxText)
 	if err != nil {
 		return nil, err
 	}
 	var out *ent.Survey
-	err = entx.WithTx(ctx, s.cfg.Client, func(ctx context.Context, tx *ent.Client) error {
-		sv, err := s.cfg.Authn.AnswerSurvey(ctx, tx, token, score, c)
+	err = entx.WithTx(ctx, s.cfg.Client, func(ctx context.Context, c *ent.Client) error {
+		sv, err := s.cfg.Authn.AnswerSurvey(ctx, c, token, score, comment)
 		if err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Service) SubmitSurvey(ctx context.Context, token string, score int, com
 		// The token is the credential: Lanes records the answer in the
 		// survey's tenant.
 		ctx = tenant.NewContext(ctx, tenant.Actor{Kind: tenant.KindSystem, TenantID: sv.TenantID, Credential: "survey:" + string(sv.ID)})
-		return s.record(ctx, tx, events.SurveyAnswered, sv.ProjectID, "survey", map[string]any{"id": sv.ID, "score": sv.Score, "comment": sv.Comment})
+		return s.record(ctx, c, events.SurveyAnswered, sv.ProjectID, "survey", map[string]any{"id": sv.ID, "score": sv.Score, "comment": sv.Comment})
 	})
 	if err != nil {
 		return nil, err

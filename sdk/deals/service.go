@@ -14,7 +14,6 @@ import (
 	"golang.org/x/text/currency"
 
 	"github.com/lanes-dev/lanes/ent"
-	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
@@ -142,17 +141,15 @@ func (s *Service) begin(ctx context.Context, c *ent.Client, projectID pulid.ID) 
 // record records an event of a project's deal: the project as it is, and
 // the object under its name.
 func (s *Service) record(ctx context.Context, c *ent.Client, typ events.Type, projectID pulid.ID, name string, object map[string]any) error {
-	p, err := c.Project.Query().
-		Where(project.ID(projectID)).
-		WithStatus(func(q *ent.StatusQuery) { q.WithWorkflow() }).
-		Only(ctx)
+	p, err := c.Project.Get(ctx, projectID)
 	if err != nil {
 		return fmt.Errorf("load project %s: %w", projectID, err)
 	}
-	_, err = s.cfg.Events.Record(ctx, events.Event{Type: typ, Project: p.ID, Data: map[string]any{
-		"project": events.ProjectData(p, p.Edges.Status.Edges.Workflow.Key, p.Edges.Status.Key),
-		name:      object,
-	}})
+	project, err := s.cfg.Engine.EventProject(ctx, c, p)
+	if err != nil {
+		return err
+	}
+	_, err = s.cfg.Events.Record(ctx, events.Event{Type: typ, Project: p.ID, Data: map[string]any{"project": project, name: object}})
 	return err
 }
 

@@ -6,6 +6,8 @@
 package events
 
 import (
+	"slices"
+
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 )
@@ -38,14 +40,7 @@ var Types = []Type{
 }
 
 // Known reports whether t is one of Types.
-func Known(t Type) bool {
-	for _, k := range Types {
-		if k == t {
-			return true
-		}
-	}
-	return false
-}
+func Known(t Type) bool { return slices.Contains(Types, t) }
 
 // Event is what a change records: its type, the project it concerns (if
 // any) and its data (JSON: the object after the change and, for updates,

@@ -32,9 +32,8 @@ const (
 
 // Errors of the webhook service.
 var (
-	ErrNotFound      = errcode.New(errcode.NotFound, "webhook not found")
-	ErrTooMany       = errcode.New(errcode.Validation, fmt.Sprintf("a tenant has at most %d webhooks", MaxPerTenant))
-	errUnknownEvents = "events[%d] is not an event type"
+	ErrNotFound = errcode.New(errcode.NotFound, "webhook not found")
+	ErrTooMany  = errcode.New(errcode.Validation, fmt.Sprintf("a tenant has at most %d webhooks", MaxPerTenant))
 )
 
 // Config wires the service.
@@ -307,7 +306,7 @@ func eventTypes(in []string) ([]string, error) {
 	seen := map[string]bool{}
 	for i, t := range in {
 		if !events.Known(events.Type(t)) {
-			return nil, errcode.Invalid("events", fmt.Sprintf(errUnknownEvents, i))
+			return nil, errcode.Invalid("events", fmt.Sprintf("events[%d] is not an event type", i))
 		}
 		if !seen[t] {
 			seen[t] = true

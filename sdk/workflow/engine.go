@@ -302,6 +302,20 @@ func (s *Service) runAutomations(ctx context.Context, c *ent.Client, f *flow, p 
 	return nil
 }
 
+// EventProject is a project as events carry it (events.ProjectData), its
+// workflow and status keys read from the cached configuration.
+func (s *Service) EventProject(ctx context.Context, c *ent.Client, p *ent.Project) (map[string]any, error) {
+	f, err := s.flowByID(ctx, c, p.WorkflowID)
+	if err != nil {
+		return nil, err
+	}
+	st, ok := f.byID[p.StatusID]
+	if !ok {
+		return nil, fmt.Errorf("status %s of project %s is not in its workflow", p.StatusID, p.ID)
+	}
+	return events.ProjectData(p, f.w.Key, st.Key), nil
+}
+
 // recordTodo records a to-do's event (todo.created, todo.completed) with
 // its project as it is (in status st).
 func (s *Service) recordTodo(ctx context.Context, typ events.Type, f *flow, p *ent.Project, st *ent.Status, t *ent.Todo) error {
