@@ -36,6 +36,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -88,6 +89,8 @@ type Client struct {
 	Todo *TodoClient
 	// Webhook is the client for interacting with the Webhook builders.
 	Webhook *WebhookClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
 	// WebhookSecret is the client for interacting with the WebhookSecret builders.
 	WebhookSecret *WebhookSecretClient
 	// WishSubmission is the client for interacting with the WishSubmission builders.
@@ -125,6 +128,7 @@ func (c *Client) init() {
 	c.TimeEntry = NewTimeEntryClient(c.config)
 	c.Todo = NewTodoClient(c.config)
 	c.Webhook = NewWebhookClient(c.config)
+	c.WebhookDelivery = NewWebhookDeliveryClient(c.config)
 	c.WebhookSecret = NewWebhookSecretClient(c.config)
 	c.WishSubmission = NewWishSubmissionClient(c.config)
 	c.Workflow = NewWorkflowClient(c.config)
@@ -218,31 +222,32 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		APIKey:         NewAPIKeyClient(cfg),
-		Automation:     NewAutomationClient(cfg),
-		Customer:       NewCustomerClient(cfg),
-		CustomerReview: NewCustomerReviewClient(cfg),
-		Event:          NewEventClient(cfg),
-		File:           NewFileClient(cfg),
-		Invitation:     NewInvitationClient(cfg),
-		Member:         NewMemberClient(cfg),
-		Payment:        NewPaymentClient(cfg),
-		PolicyRule:     NewPolicyRuleClient(cfg),
-		PortalSession:  NewPortalSessionClient(cfg),
-		Project:        NewProjectClient(cfg),
-		ServerSecret:   NewServerSecretClient(cfg),
-		Status:         NewStatusClient(cfg),
-		StatusChange:   NewStatusChangeClient(cfg),
-		Survey:         NewSurveyClient(cfg),
-		Tenant:         NewTenantClient(cfg),
-		TimeEntry:      NewTimeEntryClient(cfg),
-		Todo:           NewTodoClient(cfg),
-		Webhook:        NewWebhookClient(cfg),
-		WebhookSecret:  NewWebhookSecretClient(cfg),
-		WishSubmission: NewWishSubmissionClient(cfg),
-		Workflow:       NewWorkflowClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		APIKey:          NewAPIKeyClient(cfg),
+		Automation:      NewAutomationClient(cfg),
+		Customer:        NewCustomerClient(cfg),
+		CustomerReview:  NewCustomerReviewClient(cfg),
+		Event:           NewEventClient(cfg),
+		File:            NewFileClient(cfg),
+		Invitation:      NewInvitationClient(cfg),
+		Member:          NewMemberClient(cfg),
+		Payment:         NewPaymentClient(cfg),
+		PolicyRule:      NewPolicyRuleClient(cfg),
+		PortalSession:   NewPortalSessionClient(cfg),
+		Project:         NewProjectClient(cfg),
+		ServerSecret:    NewServerSecretClient(cfg),
+		Status:          NewStatusClient(cfg),
+		StatusChange:    NewStatusChangeClient(cfg),
+		Survey:          NewSurveyClient(cfg),
+		Tenant:          NewTenantClient(cfg),
+		TimeEntry:       NewTimeEntryClient(cfg),
+		Todo:            NewTodoClient(cfg),
+		Webhook:         NewWebhookClient(cfg),
+		WebhookDelivery: NewWebhookDeliveryClient(cfg),
+		WebhookSecret:   NewWebhookSecretClient(cfg),
+		WishSubmission:  NewWishSubmissionClient(cfg),
+		Workflow:        NewWorkflowClient(cfg),
 	}, nil
 }
 
@@ -260,31 +265,32 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:            ctx,
-		config:         cfg,
-		APIKey:         NewAPIKeyClient(cfg),
-		Automation:     NewAutomationClient(cfg),
-		Customer:       NewCustomerClient(cfg),
-		CustomerReview: NewCustomerReviewClient(cfg),
-		Event:          NewEventClient(cfg),
-		File:           NewFileClient(cfg),
-		Invitation:     NewInvitationClient(cfg),
-		Member:         NewMemberClient(cfg),
-		Payment:        NewPaymentClient(cfg),
-		PolicyRule:     NewPolicyRuleClient(cfg),
-		PortalSession:  NewPortalSessionClient(cfg),
-		Project:        NewProjectClient(cfg),
-		ServerSecret:   NewServerSecretClient(cfg),
-		Status:         NewStatusClient(cfg),
-		StatusChange:   NewStatusChangeClient(cfg),
-		Survey:         NewSurveyClient(cfg),
-		Tenant:         NewTenantClient(cfg),
-		TimeEntry:      NewTimeEntryClient(cfg),
-		Todo:           NewTodoClient(cfg),
-		Webhook:        NewWebhookClient(cfg),
-		WebhookSecret:  NewWebhookSecretClient(cfg),
-		WishSubmission: NewWishSubmissionClient(cfg),
-		Workflow:       NewWorkflowClient(cfg),
+		ctx:             ctx,
+		config:          cfg,
+		APIKey:          NewAPIKeyClient(cfg),
+		Automation:      NewAutomationClient(cfg),
+		Customer:        NewCustomerClient(cfg),
+		CustomerReview:  NewCustomerReviewClient(cfg),
+		Event:           NewEventClient(cfg),
+		File:            NewFileClient(cfg),
+		Invitation:      NewInvitationClient(cfg),
+		Member:          NewMemberClient(cfg),
+		Payment:         NewPaymentClient(cfg),
+		PolicyRule:      NewPolicyRuleClient(cfg),
+		PortalSession:   NewPortalSessionClient(cfg),
+		Project:         NewProjectClient(cfg),
+		ServerSecret:    NewServerSecretClient(cfg),
+		Status:          NewStatusClient(cfg),
+		StatusChange:    NewStatusChangeClient(cfg),
+		Survey:          NewSurveyClient(cfg),
+		Tenant:          NewTenantClient(cfg),
+		TimeEntry:       NewTimeEntryClient(cfg),
+		Todo:            NewTodoClient(cfg),
+		Webhook:         NewWebhookClient(cfg),
+		WebhookDelivery: NewWebhookDeliveryClient(cfg),
+		WebhookSecret:   NewWebhookSecretClient(cfg),
+		WishSubmission:  NewWishSubmissionClient(cfg),
+		Workflow:        NewWorkflowClient(cfg),
 	}, nil
 }
 
@@ -317,7 +323,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
 		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
 		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
-		c.Todo, c.Webhook, c.WebhookSecret, c.WishSubmission, c.Workflow,
+		c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret, c.WishSubmission,
+		c.Workflow,
 	} {
 		n.Use(hooks...)
 	}
@@ -330,7 +337,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
 		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
 		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
-		c.Todo, c.Webhook, c.WebhookSecret, c.WishSubmission, c.Workflow,
+		c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret, c.WishSubmission,
+		c.Workflow,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -379,6 +387,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Todo.mutate(ctx, m)
 	case *WebhookMutation:
 		return c.Webhook.mutate(ctx, m)
+	case *WebhookDeliveryMutation:
+		return c.WebhookDelivery.mutate(ctx, m)
 	case *WebhookSecretMutation:
 		return c.WebhookSecret.mutate(ctx, m)
 	case *WishSubmissionMutation:
@@ -3765,6 +3775,22 @@ func (c *WebhookClient) QuerySecrets(_m *Webhook) *WebhookSecretQuery {
 	return query
 }
 
+// QueryDeliveries queries the deliveries edge of a Webhook.
+func (c *WebhookClient) QueryDeliveries(_m *Webhook) *WebhookDeliveryQuery {
+	query := (&WebhookDeliveryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhook.Table, webhook.FieldID, id),
+			sqlgraph.To(webhookdelivery.Table, webhookdelivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, webhook.DeliveriesTable, webhook.DeliveriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *WebhookClient) Hooks() []Hook {
 	hooks := c.hooks.Webhook
@@ -3789,6 +3815,189 @@ func (c *WebhookClient) mutate(ctx context.Context, m *WebhookMutation) (Value, 
 		return (&WebhookDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Webhook mutation op: %q", m.Op())
+	}
+}
+
+// WebhookDeliveryClient is a client for the WebhookDelivery schema.
+type WebhookDeliveryClient struct {
+	config
+}
+
+// NewWebhookDeliveryClient returns a client for the WebhookDelivery from the given config.
+func NewWebhookDeliveryClient(c config) *WebhookDeliveryClient {
+	return &WebhookDeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `webhookdelivery.Hooks(f(g(h())))`.
+func (c *WebhookDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.WebhookDelivery = append(c.hooks.WebhookDelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `webhookdelivery.Intercept(f(g(h())))`.
+func (c *WebhookDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WebhookDelivery = append(c.inters.WebhookDelivery, interceptors...)
+}
+
+// Create returns a builder for creating a WebhookDelivery entity.
+func (c *WebhookDeliveryClient) Create() *WebhookDeliveryCreate {
+	mutation := newWebhookDeliveryMutation(c.config, OpCreate)
+	return &WebhookDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WebhookDelivery entities.
+func (c *WebhookDeliveryClient) CreateBulk(builders ...*WebhookDeliveryCreate) *WebhookDeliveryCreateBulk {
+	return &WebhookDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WebhookDeliveryClient) MapCreateBulk(slice any, setFunc func(*WebhookDeliveryCreate, int)) *WebhookDeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WebhookDeliveryCreateBulk{err: fmt.Errorf("calling to WebhookDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WebhookDeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WebhookDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Update() *WebhookDeliveryUpdate {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdate)
+	return &WebhookDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WebhookDeliveryClient) UpdateOne(_m *WebhookDelivery) *WebhookDeliveryUpdateOne {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdateOne, withWebhookDelivery(_m))
+	return &WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WebhookDeliveryClient) UpdateOneID(id pulid.ID) *WebhookDeliveryUpdateOne {
+	mutation := newWebhookDeliveryMutation(c.config, OpUpdateOne, withWebhookDeliveryID(id))
+	return &WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Delete() *WebhookDeliveryDelete {
+	mutation := newWebhookDeliveryMutation(c.config, OpDelete)
+	return &WebhookDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WebhookDeliveryClient) DeleteOne(_m *WebhookDelivery) *WebhookDeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WebhookDeliveryClient) DeleteOneID(id pulid.ID) *WebhookDeliveryDeleteOne {
+	builder := c.Delete().Where(webhookdelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WebhookDeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for WebhookDelivery.
+func (c *WebhookDeliveryClient) Query() *WebhookDeliveryQuery {
+	return &WebhookDeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWebhookDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WebhookDelivery entity by its id.
+func (c *WebhookDeliveryClient) Get(ctx context.Context, id pulid.ID) (*WebhookDelivery, error) {
+	return c.Query().Where(webhookdelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WebhookDeliveryClient) GetX(ctx context.Context, id pulid.ID) *WebhookDelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a WebhookDelivery.
+func (c *WebhookDeliveryClient) QueryTenant(_m *WebhookDelivery) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookdelivery.Table, webhookdelivery.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webhookdelivery.TenantTable, webhookdelivery.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryWebhook queries the webhook edge of a WebhookDelivery.
+func (c *WebhookDeliveryClient) QueryWebhook(_m *WebhookDelivery) *WebhookQuery {
+	query := (&WebhookClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookdelivery.Table, webhookdelivery.FieldID, id),
+			sqlgraph.To(webhook.Table, webhook.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, webhookdelivery.WebhookTable, webhookdelivery.WebhookColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvent queries the event edge of a WebhookDelivery.
+func (c *WebhookDeliveryClient) QueryEvent(_m *WebhookDelivery) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhookdelivery.Table, webhookdelivery.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, webhookdelivery.EventTable, webhookdelivery.EventColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *WebhookDeliveryClient) Hooks() []Hook {
+	hooks := c.hooks.WebhookDelivery
+	return append(hooks[:len(hooks):len(hooks)], webhookdelivery.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WebhookDeliveryClient) Interceptors() []Interceptor {
+	inters := c.inters.WebhookDelivery
+	return append(inters[:len(inters):len(inters)], webhookdelivery.Interceptors[:]...)
+}
+
+func (c *WebhookDeliveryClient) mutate(ctx context.Context, m *WebhookDeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WebhookDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WebhookDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WebhookDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WebhookDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WebhookDelivery mutation op: %q", m.Op())
 	}
 }
 
@@ -4314,14 +4523,14 @@ type (
 	hooks struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
 		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
-		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookSecret,
-		WishSubmission, Workflow []ent.Hook
+		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookDelivery,
+		WebhookSecret, WishSubmission, Workflow []ent.Hook
 	}
 	inters struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
 		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
-		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookSecret,
-		WishSubmission, Workflow []ent.Interceptor
+		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookDelivery,
+		WebhookSecret, WishSubmission, Workflow []ent.Interceptor
 	}
 )
 

@@ -32,6 +32,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -95,29 +96,30 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:         apikey.ValidColumn,
-			automation.Table:     automation.ValidColumn,
-			customer.Table:       customer.ValidColumn,
-			customerreview.Table: customerreview.ValidColumn,
-			event.Table:          event.ValidColumn,
-			file.Table:           file.ValidColumn,
-			invitation.Table:     invitation.ValidColumn,
-			member.Table:         member.ValidColumn,
-			payment.Table:        payment.ValidColumn,
-			policyrule.Table:     policyrule.ValidColumn,
-			portalsession.Table:  portalsession.ValidColumn,
-			project.Table:        project.ValidColumn,
-			serversecret.Table:   serversecret.ValidColumn,
-			status.Table:         status.ValidColumn,
-			statuschange.Table:   statuschange.ValidColumn,
-			survey.Table:         survey.ValidColumn,
-			tenant.Table:         tenant.ValidColumn,
-			timeentry.Table:      timeentry.ValidColumn,
-			todo.Table:           todo.ValidColumn,
-			webhook.Table:        webhook.ValidColumn,
-			webhooksecret.Table:  webhooksecret.ValidColumn,
-			wishsubmission.Table: wishsubmission.ValidColumn,
-			workflow.Table:       workflow.ValidColumn,
+			apikey.Table:          apikey.ValidColumn,
+			automation.Table:      automation.ValidColumn,
+			customer.Table:        customer.ValidColumn,
+			customerreview.Table:  customerreview.ValidColumn,
+			event.Table:           event.ValidColumn,
+			file.Table:            file.ValidColumn,
+			invitation.Table:      invitation.ValidColumn,
+			member.Table:          member.ValidColumn,
+			payment.Table:         payment.ValidColumn,
+			policyrule.Table:      policyrule.ValidColumn,
+			portalsession.Table:   portalsession.ValidColumn,
+			project.Table:         project.ValidColumn,
+			serversecret.Table:    serversecret.ValidColumn,
+			status.Table:          status.ValidColumn,
+			statuschange.Table:    statuschange.ValidColumn,
+			survey.Table:          survey.ValidColumn,
+			tenant.Table:          tenant.ValidColumn,
+			timeentry.Table:       timeentry.ValidColumn,
+			todo.Table:            todo.ValidColumn,
+			webhook.Table:         webhook.ValidColumn,
+			webhookdelivery.Table: webhookdelivery.ValidColumn,
+			webhooksecret.Table:   webhooksecret.ValidColumn,
+			wishsubmission.Table:  wishsubmission.ValidColumn,
+			workflow.Table:        workflow.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

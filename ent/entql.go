@@ -24,6 +24,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -36,7 +37,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 23)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -470,16 +471,49 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Webhook",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			webhook.FieldTenantID:    {Type: field.TypeString, Column: webhook.FieldTenantID},
-			webhook.FieldCreatedAt:   {Type: field.TypeTime, Column: webhook.FieldCreatedAt},
-			webhook.FieldUpdatedAt:   {Type: field.TypeTime, Column: webhook.FieldUpdatedAt},
-			webhook.FieldURL:         {Type: field.TypeString, Column: webhook.FieldURL},
-			webhook.FieldEvents:      {Type: field.TypeJSON, Column: webhook.FieldEvents},
-			webhook.FieldDescription: {Type: field.TypeString, Column: webhook.FieldDescription},
-			webhook.FieldEnabled:     {Type: field.TypeBool, Column: webhook.FieldEnabled},
+			webhook.FieldTenantID:       {Type: field.TypeString, Column: webhook.FieldTenantID},
+			webhook.FieldCreatedAt:      {Type: field.TypeTime, Column: webhook.FieldCreatedAt},
+			webhook.FieldUpdatedAt:      {Type: field.TypeTime, Column: webhook.FieldUpdatedAt},
+			webhook.FieldURL:            {Type: field.TypeString, Column: webhook.FieldURL},
+			webhook.FieldEvents:         {Type: field.TypeJSON, Column: webhook.FieldEvents},
+			webhook.FieldDescription:    {Type: field.TypeString, Column: webhook.FieldDescription},
+			webhook.FieldEnabled:        {Type: field.TypeBool, Column: webhook.FieldEnabled},
+			webhook.FieldDisabledReason: {Type: field.TypeString, Column: webhook.FieldDisabledReason},
+			webhook.FieldFailingSince:   {Type: field.TypeTime, Column: webhook.FieldFailingSince},
+			webhook.FieldNextAttemptAt:  {Type: field.TypeTime, Column: webhook.FieldNextAttemptAt},
+			webhook.FieldDeliveredSeq:   {Type: field.TypeInt64, Column: webhook.FieldDeliveredSeq},
+			webhook.FieldFailures:       {Type: field.TypeInt, Column: webhook.FieldFailures},
+			webhook.FieldWakeSeq:        {Type: field.TypeInt64, Column: webhook.FieldWakeSeq},
+			webhook.FieldLeaseJob:       {Type: field.TypeInt64, Column: webhook.FieldLeaseJob},
+			webhook.FieldLeaseUntil:     {Type: field.TypeTime, Column: webhook.FieldLeaseUntil},
+			webhook.FieldRetryJob:       {Type: field.TypeInt64, Column: webhook.FieldRetryJob},
 		},
 	}
 	graph.Nodes[20] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   webhookdelivery.Table,
+			Columns: webhookdelivery.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: webhookdelivery.FieldID,
+			},
+		},
+		Type: "WebhookDelivery",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			webhookdelivery.FieldTenantID:   {Type: field.TypeString, Column: webhookdelivery.FieldTenantID},
+			webhookdelivery.FieldWebhookID:  {Type: field.TypeString, Column: webhookdelivery.FieldWebhookID},
+			webhookdelivery.FieldEventID:    {Type: field.TypeString, Column: webhookdelivery.FieldEventID},
+			webhookdelivery.FieldAttempt:    {Type: field.TypeInt, Column: webhookdelivery.FieldAttempt},
+			webhookdelivery.FieldStatusCode: {Type: field.TypeInt, Column: webhookdelivery.FieldStatusCode},
+			webhookdelivery.FieldSucceeded:  {Type: field.TypeBool, Column: webhookdelivery.FieldSucceeded},
+			webhookdelivery.FieldAt:         {Type: field.TypeTime, Column: webhookdelivery.FieldAt},
+			webhookdelivery.FieldDurationMs: {Type: field.TypeInt, Column: webhookdelivery.FieldDurationMs},
+			webhookdelivery.FieldError:      {Type: field.TypeString, Column: webhookdelivery.FieldError},
+			webhookdelivery.FieldResponse:   {Type: field.TypeString, Column: webhookdelivery.FieldResponse},
+			webhookdelivery.FieldRedelivery: {Type: field.TypeBool, Column: webhookdelivery.FieldRedelivery},
+		},
+	}
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhooksecret.Table,
 			Columns: webhooksecret.Columns,
@@ -497,7 +531,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhooksecret.FieldExpiresAt: {Type: field.TypeTime, Column: webhooksecret.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wishsubmission.Table,
 			Columns: wishsubmission.Columns,
@@ -515,7 +549,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wishsubmission.FieldSubmittedBy: {Type: field.TypeString, Column: wishsubmission.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -1065,6 +1099,54 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Webhook",
 		"WebhookSecret",
+	)
+	graph.MustAddE(
+		"deliveries",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+		},
+		"Webhook",
+		"WebhookDelivery",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   webhookdelivery.TenantTable,
+			Columns: []string{webhookdelivery.TenantColumn},
+			Bidi:    false,
+		},
+		"WebhookDelivery",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"webhook",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   webhookdelivery.WebhookTable,
+			Columns: []string{webhookdelivery.WebhookColumn},
+			Bidi:    false,
+		},
+		"WebhookDelivery",
+		"Webhook",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   webhookdelivery.EventTable,
+			Columns: []string{webhookdelivery.EventColumn},
+			Bidi:    false,
+		},
+		"WebhookDelivery",
+		"Event",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -3457,6 +3539,51 @@ func (f *WebhookFilter) WhereEnabled(p entql.BoolP) {
 	f.Where(p.Field(webhook.FieldEnabled))
 }
 
+// WhereDisabledReason applies the entql string predicate on the disabled_reason field.
+func (f *WebhookFilter) WhereDisabledReason(p entql.StringP) {
+	f.Where(p.Field(webhook.FieldDisabledReason))
+}
+
+// WhereFailingSince applies the entql time.Time predicate on the failing_since field.
+func (f *WebhookFilter) WhereFailingSince(p entql.TimeP) {
+	f.Where(p.Field(webhook.FieldFailingSince))
+}
+
+// WhereNextAttemptAt applies the entql time.Time predicate on the next_attempt_at field.
+func (f *WebhookFilter) WhereNextAttemptAt(p entql.TimeP) {
+	f.Where(p.Field(webhook.FieldNextAttemptAt))
+}
+
+// WhereDeliveredSeq applies the entql int64 predicate on the delivered_seq field.
+func (f *WebhookFilter) WhereDeliveredSeq(p entql.Int64P) {
+	f.Where(p.Field(webhook.FieldDeliveredSeq))
+}
+
+// WhereFailures applies the entql int predicate on the failures field.
+func (f *WebhookFilter) WhereFailures(p entql.IntP) {
+	f.Where(p.Field(webhook.FieldFailures))
+}
+
+// WhereWakeSeq applies the entql int64 predicate on the wake_seq field.
+func (f *WebhookFilter) WhereWakeSeq(p entql.Int64P) {
+	f.Where(p.Field(webhook.FieldWakeSeq))
+}
+
+// WhereLeaseJob applies the entql int64 predicate on the lease_job field.
+func (f *WebhookFilter) WhereLeaseJob(p entql.Int64P) {
+	f.Where(p.Field(webhook.FieldLeaseJob))
+}
+
+// WhereLeaseUntil applies the entql time.Time predicate on the lease_until field.
+func (f *WebhookFilter) WhereLeaseUntil(p entql.TimeP) {
+	f.Where(p.Field(webhook.FieldLeaseUntil))
+}
+
+// WhereRetryJob applies the entql int64 predicate on the retry_job field.
+func (f *WebhookFilter) WhereRetryJob(p entql.Int64P) {
+	f.Where(p.Field(webhook.FieldRetryJob))
+}
+
 // WhereHasTenant applies a predicate to check if query has an edge tenant.
 func (f *WebhookFilter) WhereHasTenant() {
 	f.Where(entql.HasEdge("tenant"))
@@ -3479,6 +3606,157 @@ func (f *WebhookFilter) WhereHasSecrets() {
 // WhereHasSecretsWith applies a predicate to check if query has an edge secrets with a given conditions (other predicates).
 func (f *WebhookFilter) WhereHasSecretsWith(preds ...predicate.WebhookSecret) {
 	f.Where(entql.HasEdgeWith("secrets", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasDeliveries applies a predicate to check if query has an edge deliveries.
+func (f *WebhookFilter) WhereHasDeliveries() {
+	f.Where(entql.HasEdge("deliveries"))
+}
+
+// WhereHasDeliveriesWith applies a predicate to check if query has an edge deliveries with a given conditions (other predicates).
+func (f *WebhookFilter) WhereHasDeliveriesWith(preds ...predicate.WebhookDelivery) {
+	f.Where(entql.HasEdgeWith("deliveries", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *WebhookDeliveryQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the WebhookDeliveryQuery builder.
+func (_q *WebhookDeliveryQuery) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *WebhookDeliveryMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the WebhookDeliveryMutation builder.
+func (m *WebhookDeliveryMutation) Filter() *WebhookDeliveryFilter {
+	return &WebhookDeliveryFilter{config: m.config, predicateAdder: m}
+}
+
+// WebhookDeliveryFilter provides a generic filtering capability at runtime for WebhookDeliveryQuery.
+type WebhookDeliveryFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *WebhookDeliveryFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *WebhookDeliveryFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *WebhookDeliveryFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldTenantID))
+}
+
+// WhereWebhookID applies the entql string predicate on the webhook_id field.
+func (f *WebhookDeliveryFilter) WhereWebhookID(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldWebhookID))
+}
+
+// WhereEventID applies the entql string predicate on the event_id field.
+func (f *WebhookDeliveryFilter) WhereEventID(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldEventID))
+}
+
+// WhereAttempt applies the entql int predicate on the attempt field.
+func (f *WebhookDeliveryFilter) WhereAttempt(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldAttempt))
+}
+
+// WhereStatusCode applies the entql int predicate on the status_code field.
+func (f *WebhookDeliveryFilter) WhereStatusCode(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldStatusCode))
+}
+
+// WhereSucceeded applies the entql bool predicate on the succeeded field.
+func (f *WebhookDeliveryFilter) WhereSucceeded(p entql.BoolP) {
+	f.Where(p.Field(webhookdelivery.FieldSucceeded))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *WebhookDeliveryFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(webhookdelivery.FieldAt))
+}
+
+// WhereDurationMs applies the entql int predicate on the duration_ms field.
+func (f *WebhookDeliveryFilter) WhereDurationMs(p entql.IntP) {
+	f.Where(p.Field(webhookdelivery.FieldDurationMs))
+}
+
+// WhereError applies the entql string predicate on the error field.
+func (f *WebhookDeliveryFilter) WhereError(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldError))
+}
+
+// WhereResponse applies the entql string predicate on the response field.
+func (f *WebhookDeliveryFilter) WhereResponse(p entql.StringP) {
+	f.Where(p.Field(webhookdelivery.FieldResponse))
+}
+
+// WhereRedelivery applies the entql bool predicate on the redelivery field.
+func (f *WebhookDeliveryFilter) WhereRedelivery(p entql.BoolP) {
+	f.Where(p.Field(webhookdelivery.FieldRedelivery))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *WebhookDeliveryFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *WebhookDeliveryFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasWebhook applies a predicate to check if query has an edge webhook.
+func (f *WebhookDeliveryFilter) WhereHasWebhook() {
+	f.Where(entql.HasEdge("webhook"))
+}
+
+// WhereHasWebhookWith applies a predicate to check if query has an edge webhook with a given conditions (other predicates).
+func (f *WebhookDeliveryFilter) WhereHasWebhookWith(preds ...predicate.Webhook) {
+	f.Where(entql.HasEdgeWith("webhook", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *WebhookDeliveryFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *WebhookDeliveryFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -3514,7 +3792,7 @@ type WebhookSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3607,7 +3885,7 @@ type WishSubmissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WishSubmissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3700,7 +3978,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

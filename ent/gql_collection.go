@@ -22,6 +22,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/workflow"
 )
 
@@ -1863,6 +1864,21 @@ func (_q *WebhookQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				selectedFields = append(selectedFields, webhook.FieldEnabled)
 				fieldSeen[webhook.FieldEnabled] = struct{}{}
 			}
+		case "disabledReason":
+			if _, ok := fieldSeen[webhook.FieldDisabledReason]; !ok {
+				selectedFields = append(selectedFields, webhook.FieldDisabledReason)
+				fieldSeen[webhook.FieldDisabledReason] = struct{}{}
+			}
+		case "failingSince":
+			if _, ok := fieldSeen[webhook.FieldFailingSince]; !ok {
+				selectedFields = append(selectedFields, webhook.FieldFailingSince)
+				fieldSeen[webhook.FieldFailingSince] = struct{}{}
+			}
+		case "nextAttemptAt":
+			if _, ok := fieldSeen[webhook.FieldNextAttemptAt]; !ok {
+				selectedFields = append(selectedFields, webhook.FieldNextAttemptAt)
+				fieldSeen[webhook.FieldNextAttemptAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:
@@ -1917,6 +1933,142 @@ func newWebhookPaginateArgs(rv map[string]any) *webhookPaginateArgs {
 		case *WebhookOrder:
 			if v != nil {
 				args.opts = append(args.opts, WithWebhookOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WebhookDeliveryQuery) CollectFields(ctx context.Context, satisfies ...string) (*WebhookDeliveryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WebhookDeliveryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(webhookdelivery.Columns))
+		selectedFields = []string{webhookdelivery.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "event":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&EventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, eventImplementors)...); err != nil {
+				return err
+			}
+			_q.withEvent = query
+			if _, ok := fieldSeen[webhookdelivery.FieldEventID]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldEventID)
+				fieldSeen[webhookdelivery.FieldEventID] = struct{}{}
+			}
+		case "attempt":
+			if _, ok := fieldSeen[webhookdelivery.FieldAttempt]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldAttempt)
+				fieldSeen[webhookdelivery.FieldAttempt] = struct{}{}
+			}
+		case "statusCode":
+			if _, ok := fieldSeen[webhookdelivery.FieldStatusCode]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldStatusCode)
+				fieldSeen[webhookdelivery.FieldStatusCode] = struct{}{}
+			}
+		case "succeeded":
+			if _, ok := fieldSeen[webhookdelivery.FieldSucceeded]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldSucceeded)
+				fieldSeen[webhookdelivery.FieldSucceeded] = struct{}{}
+			}
+		case "at":
+			if _, ok := fieldSeen[webhookdelivery.FieldAt]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldAt)
+				fieldSeen[webhookdelivery.FieldAt] = struct{}{}
+			}
+		case "durationMs":
+			if _, ok := fieldSeen[webhookdelivery.FieldDurationMs]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldDurationMs)
+				fieldSeen[webhookdelivery.FieldDurationMs] = struct{}{}
+			}
+		case "error":
+			if _, ok := fieldSeen[webhookdelivery.FieldError]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldError)
+				fieldSeen[webhookdelivery.FieldError] = struct{}{}
+			}
+		case "response":
+			if _, ok := fieldSeen[webhookdelivery.FieldResponse]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldResponse)
+				fieldSeen[webhookdelivery.FieldResponse] = struct{}{}
+			}
+		case "redelivery":
+			if _, ok := fieldSeen[webhookdelivery.FieldRedelivery]; !ok {
+				selectedFields = append(selectedFields, webhookdelivery.FieldRedelivery)
+				fieldSeen[webhookdelivery.FieldRedelivery] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type webhookdeliveryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WebhookDeliveryPaginateOption
+}
+
+func newWebhookDeliveryPaginateArgs(rv map[string]any) *webhookdeliveryPaginateArgs {
+	args := &webhookdeliveryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &WebhookDeliveryOrder{Field: &WebhookDeliveryOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithWebhookDeliveryOrder(order))
+			}
+		case *WebhookDeliveryOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithWebhookDeliveryOrder(v))
 			}
 		}
 	}

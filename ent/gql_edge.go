@@ -125,3 +125,11 @@ func (_m *Todo) Status(ctx context.Context) (*Status, error) {
 	}
 	return result, err
 }
+
+func (_m *WebhookDelivery) Event(ctx context.Context) (*Event, error) {
+	result, err := _m.Edges.EventOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEvent().Only(ctx)
+	}
+	return result, err
+}

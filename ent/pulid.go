@@ -27,6 +27,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -54,6 +55,7 @@ var prefixToType = map[string]string{
 	"tim_": timeentry.Table,
 	"tod_": todo.Table,
 	"whk_": webhook.Table,
+	"whd_": webhookdelivery.Table,
 	"whs_": webhooksecret.Table,
 	"wsh_": wishsubmission.Table,
 	"wf_":  workflow.Table,

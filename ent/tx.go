@@ -54,6 +54,8 @@ type Tx struct {
 	Todo *TodoClient
 	// Webhook is the client for interacting with the Webhook builders.
 	Webhook *WebhookClient
+	// WebhookDelivery is the client for interacting with the WebhookDelivery builders.
+	WebhookDelivery *WebhookDeliveryClient
 	// WebhookSecret is the client for interacting with the WebhookSecret builders.
 	WebhookSecret *WebhookSecretClient
 	// WishSubmission is the client for interacting with the WishSubmission builders.
@@ -211,6 +213,7 @@ func (tx *Tx) init() {
 	tx.TimeEntry = NewTimeEntryClient(tx.config)
 	tx.Todo = NewTodoClient(tx.config)
 	tx.Webhook = NewWebhookClient(tx.config)
+	tx.WebhookDelivery = NewWebhookDeliveryClient(tx.config)
 	tx.WebhookSecret = NewWebhookSecretClient(tx.config)
 	tx.WishSubmission = NewWishSubmissionClient(tx.config)
 	tx.Workflow = NewWorkflowClient(tx.config)

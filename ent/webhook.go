@@ -34,6 +34,24 @@ type Webhook struct {
 	Description *string `json:"description,omitempty"`
 	// Enabled holds the value of the "enabled" field.
 	Enabled bool `json:"enabled,omitempty"`
+	// Why Lanes disabled the endpoint (it failed for days); cleared when it is enabled again.
+	DisabledReason *string `json:"disabled_reason,omitempty"`
+	// Start of the current run of failed deliveries; nil while deliveries succeed.
+	FailingSince *time.Time `json:"failing_since,omitempty"`
+	// When a failing endpoint is tried again (exponential backoff).
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	// The tenant's events up to this seq are delivered or skipped (filtered, muted).
+	DeliveredSeq int64 `json:"delivered_seq,omitempty"`
+	// Failed attempts at the endpoint's oldest undelivered event.
+	Failures int `json:"failures,omitempty"`
+	// The highest seq a delivery job asked for while another held the lease: the holder drains through it before letting go.
+	WakeSeq int64 `json:"wake_seq,omitempty"`
+	// The River job draining the endpoint now: one at a time keeps deliveries in order.
+	LeaseJob *int64 `json:"lease_job,omitempty"`
+	// When the lease lapses if its holder is gone.
+	LeaseUntil *time.Time `json:"lease_until,omitempty"`
+	// The River job that retries after a failure; during the backoff only it drains.
+	RetryJob *int64 `json:"retry_job,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the WebhookQuery when eager-loading is set.
 	Edges        WebhookEdges `json:"edges"`
@@ -46,11 +64,14 @@ type WebhookEdges struct {
 	Tenant *Tenant `json:"tenant,omitempty"`
 	// Secrets holds the value of the secrets edge.
 	Secrets []*WebhookSecret `json:"secrets,omitempty"`
+	// Deliveries holds the value of the deliveries edge.
+	Deliveries []*WebhookDelivery `json:"deliveries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 
-	namedSecrets map[string][]*WebhookSecret
+	namedSecrets    map[string][]*WebhookSecret
+	namedDeliveries map[string][]*WebhookDelivery
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -73,6 +94,15 @@ func (e WebhookEdges) SecretsOrErr() ([]*WebhookSecret, error) {
 	return nil, &NotLoadedError{edge: "secrets"}
 }
 
+// DeliveriesOrErr returns the Deliveries value or an error if the edge
+// was not loaded in eager-loading.
+func (e WebhookEdges) DeliveriesOrErr() ([]*WebhookDelivery, error) {
+	if e.loadedTypes[2] {
+		return e.Deliveries, nil
+	}
+	return nil, &NotLoadedError{edge: "deliveries"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Webhook) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -84,9 +114,11 @@ func (*Webhook) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case webhook.FieldEnabled:
 			values[i] = new(sql.NullBool)
-		case webhook.FieldURL, webhook.FieldDescription:
+		case webhook.FieldDeliveredSeq, webhook.FieldFailures, webhook.FieldWakeSeq, webhook.FieldLeaseJob, webhook.FieldRetryJob:
+			values[i] = new(sql.NullInt64)
+		case webhook.FieldURL, webhook.FieldDescription, webhook.FieldDisabledReason:
 			values[i] = new(sql.NullString)
-		case webhook.FieldCreatedAt, webhook.FieldUpdatedAt:
+		case webhook.FieldCreatedAt, webhook.FieldUpdatedAt, webhook.FieldFailingSince, webhook.FieldNextAttemptAt, webhook.FieldLeaseUntil:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -154,6 +186,66 @@ func (_m *Webhook) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Enabled = value.Bool
 			}
+		case webhook.FieldDisabledReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field disabled_reason", values[i])
+			} else if value.Valid {
+				_m.DisabledReason = new(string)
+				*_m.DisabledReason = value.String
+			}
+		case webhook.FieldFailingSince:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field failing_since", values[i])
+			} else if value.Valid {
+				_m.FailingSince = new(time.Time)
+				*_m.FailingSince = value.Time
+			}
+		case webhook.FieldNextAttemptAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field next_attempt_at", values[i])
+			} else if value.Valid {
+				_m.NextAttemptAt = new(time.Time)
+				*_m.NextAttemptAt = value.Time
+			}
+		case webhook.FieldDeliveredSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field delivered_seq", values[i])
+			} else if value.Valid {
+				_m.DeliveredSeq = value.Int64
+			}
+		case webhook.FieldFailures:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field failures", values[i])
+			} else if value.Valid {
+				_m.Failures = int(value.Int64)
+			}
+		case webhook.FieldWakeSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field wake_seq", values[i])
+			} else if value.Valid {
+				_m.WakeSeq = value.Int64
+			}
+		case webhook.FieldLeaseJob:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field lease_job", values[i])
+			} else if value.Valid {
+				_m.LeaseJob = new(int64)
+				*_m.LeaseJob = value.Int64
+			}
+		case webhook.FieldLeaseUntil:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field lease_until", values[i])
+			} else if value.Valid {
+				_m.LeaseUntil = new(time.Time)
+				*_m.LeaseUntil = value.Time
+			}
+		case webhook.FieldRetryJob:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field retry_job", values[i])
+			} else if value.Valid {
+				_m.RetryJob = new(int64)
+				*_m.RetryJob = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -175,6 +267,11 @@ func (_m *Webhook) QueryTenant() *TenantQuery {
 // QuerySecrets queries the "secrets" edge of the Webhook entity.
 func (_m *Webhook) QuerySecrets() *WebhookSecretQuery {
 	return NewWebhookClient(_m.config).QuerySecrets(_m)
+}
+
+// QueryDeliveries queries the "deliveries" edge of the Webhook entity.
+func (_m *Webhook) QueryDeliveries() *WebhookDeliveryQuery {
+	return NewWebhookClient(_m.config).QueryDeliveries(_m)
 }
 
 // Update returns a builder for updating this Webhook.
@@ -222,6 +319,45 @@ func (_m *Webhook) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Enabled))
+	builder.WriteString(", ")
+	if v := _m.DisabledReason; v != nil {
+		builder.WriteString("disabled_reason=")
+		builder.WriteString(*v)
+	}
+	builder.WriteString(", ")
+	if v := _m.FailingSince; v != nil {
+		builder.WriteString("failing_since=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.NextAttemptAt; v != nil {
+		builder.WriteString("next_attempt_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("delivered_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DeliveredSeq))
+	builder.WriteString(", ")
+	builder.WriteString("failures=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Failures))
+	builder.WriteString(", ")
+	builder.WriteString("wake_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.WakeSeq))
+	builder.WriteString(", ")
+	if v := _m.LeaseJob; v != nil {
+		builder.WriteString("lease_job=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.LeaseUntil; v != nil {
+		builder.WriteString("lease_until=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.RetryJob; v != nil {
+		builder.WriteString("retry_job=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }
@@ -247,6 +383,30 @@ func (_m *Webhook) appendNamedSecrets(name string, edges ...*WebhookSecret) {
 		_m.Edges.namedSecrets[name] = []*WebhookSecret{}
 	} else {
 		_m.Edges.namedSecrets[name] = append(_m.Edges.namedSecrets[name], edges...)
+	}
+}
+
+// NamedDeliveries returns the Deliveries named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Webhook) NamedDeliveries(name string) ([]*WebhookDelivery, error) {
+	if _m.Edges.namedDeliveries == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeliveries[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Webhook) appendNamedDeliveries(name string, edges ...*WebhookDelivery) {
+	if _m.Edges.namedDeliveries == nil {
+		_m.Edges.namedDeliveries = make(map[string][]*WebhookDelivery)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeliveries[name] = []*WebhookDelivery{}
+	} else {
+		_m.Edges.namedDeliveries[name] = append(_m.Edges.namedDeliveries[name], edges...)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 )
 
@@ -100,6 +101,132 @@ func (_c *WebhookCreate) SetNillableEnabled(v *bool) *WebhookCreate {
 	return _c
 }
 
+// SetDisabledReason sets the "disabled_reason" field.
+func (_c *WebhookCreate) SetDisabledReason(v string) *WebhookCreate {
+	_c.mutation.SetDisabledReason(v)
+	return _c
+}
+
+// SetNillableDisabledReason sets the "disabled_reason" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableDisabledReason(v *string) *WebhookCreate {
+	if v != nil {
+		_c.SetDisabledReason(*v)
+	}
+	return _c
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_c *WebhookCreate) SetFailingSince(v time.Time) *WebhookCreate {
+	_c.mutation.SetFailingSince(v)
+	return _c
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableFailingSince(v *time.Time) *WebhookCreate {
+	if v != nil {
+		_c.SetFailingSince(*v)
+	}
+	return _c
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_c *WebhookCreate) SetNextAttemptAt(v time.Time) *WebhookCreate {
+	_c.mutation.SetNextAttemptAt(v)
+	return _c
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableNextAttemptAt(v *time.Time) *WebhookCreate {
+	if v != nil {
+		_c.SetNextAttemptAt(*v)
+	}
+	return _c
+}
+
+// SetDeliveredSeq sets the "delivered_seq" field.
+func (_c *WebhookCreate) SetDeliveredSeq(v int64) *WebhookCreate {
+	_c.mutation.SetDeliveredSeq(v)
+	return _c
+}
+
+// SetNillableDeliveredSeq sets the "delivered_seq" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableDeliveredSeq(v *int64) *WebhookCreate {
+	if v != nil {
+		_c.SetDeliveredSeq(*v)
+	}
+	return _c
+}
+
+// SetFailures sets the "failures" field.
+func (_c *WebhookCreate) SetFailures(v int) *WebhookCreate {
+	_c.mutation.SetFailures(v)
+	return _c
+}
+
+// SetNillableFailures sets the "failures" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableFailures(v *int) *WebhookCreate {
+	if v != nil {
+		_c.SetFailures(*v)
+	}
+	return _c
+}
+
+// SetWakeSeq sets the "wake_seq" field.
+func (_c *WebhookCreate) SetWakeSeq(v int64) *WebhookCreate {
+	_c.mutation.SetWakeSeq(v)
+	return _c
+}
+
+// SetNillableWakeSeq sets the "wake_seq" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableWakeSeq(v *int64) *WebhookCreate {
+	if v != nil {
+		_c.SetWakeSeq(*v)
+	}
+	return _c
+}
+
+// SetLeaseJob sets the "lease_job" field.
+func (_c *WebhookCreate) SetLeaseJob(v int64) *WebhookCreate {
+	_c.mutation.SetLeaseJob(v)
+	return _c
+}
+
+// SetNillableLeaseJob sets the "lease_job" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableLeaseJob(v *int64) *WebhookCreate {
+	if v != nil {
+		_c.SetLeaseJob(*v)
+	}
+	return _c
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (_c *WebhookCreate) SetLeaseUntil(v time.Time) *WebhookCreate {
+	_c.mutation.SetLeaseUntil(v)
+	return _c
+}
+
+// SetNillableLeaseUntil sets the "lease_until" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableLeaseUntil(v *time.Time) *WebhookCreate {
+	if v != nil {
+		_c.SetLeaseUntil(*v)
+	}
+	return _c
+}
+
+// SetRetryJob sets the "retry_job" field.
+func (_c *WebhookCreate) SetRetryJob(v int64) *WebhookCreate {
+	_c.mutation.SetRetryJob(v)
+	return _c
+}
+
+// SetNillableRetryJob sets the "retry_job" field if the given value is not nil.
+func (_c *WebhookCreate) SetNillableRetryJob(v *int64) *WebhookCreate {
+	if v != nil {
+		_c.SetRetryJob(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *WebhookCreate) SetID(v pulid.ID) *WebhookCreate {
 	_c.mutation.SetID(v)
@@ -132,6 +259,21 @@ func (_c *WebhookCreate) AddSecrets(v ...*WebhookSecret) *WebhookCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddSecretIDs(ids...)
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the WebhookDelivery entity by IDs.
+func (_c *WebhookCreate) AddDeliveryIDs(ids ...pulid.ID) *WebhookCreate {
+	_c.mutation.AddDeliveryIDs(ids...)
+	return _c
+}
+
+// AddDeliveries adds the "deliveries" edges to the WebhookDelivery entity.
+func (_c *WebhookCreate) AddDeliveries(v ...*WebhookDelivery) *WebhookCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeliveryIDs(ids...)
 }
 
 // Mutation returns the WebhookMutation object of the builder.
@@ -189,6 +331,18 @@ func (_c *WebhookCreate) defaults() error {
 		v := webhook.DefaultEnabled
 		_c.mutation.SetEnabled(v)
 	}
+	if _, ok := _c.mutation.DeliveredSeq(); !ok {
+		v := webhook.DefaultDeliveredSeq
+		_c.mutation.SetDeliveredSeq(v)
+	}
+	if _, ok := _c.mutation.Failures(); !ok {
+		v := webhook.DefaultFailures
+		_c.mutation.SetFailures(v)
+	}
+	if _, ok := _c.mutation.WakeSeq(); !ok {
+		v := webhook.DefaultWakeSeq
+		_c.mutation.SetWakeSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if webhook.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized webhook.DefaultID (forgotten import ent/runtime?)")
@@ -225,6 +379,25 @@ func (_c *WebhookCreate) check() error {
 	}
 	if _, ok := _c.mutation.Enabled(); !ok {
 		return &ValidationError{Name: "enabled", err: errors.New(`ent: missing required field "Webhook.enabled"`)}
+	}
+	if v, ok := _c.mutation.DisabledReason(); ok {
+		if err := webhook.DisabledReasonValidator(v); err != nil {
+			return &ValidationError{Name: "disabled_reason", err: fmt.Errorf(`ent: validator failed for field "Webhook.disabled_reason": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.DeliveredSeq(); !ok {
+		return &ValidationError{Name: "delivered_seq", err: errors.New(`ent: missing required field "Webhook.delivered_seq"`)}
+	}
+	if _, ok := _c.mutation.Failures(); !ok {
+		return &ValidationError{Name: "failures", err: errors.New(`ent: missing required field "Webhook.failures"`)}
+	}
+	if v, ok := _c.mutation.Failures(); ok {
+		if err := webhook.FailuresValidator(v); err != nil {
+			return &ValidationError{Name: "failures", err: fmt.Errorf(`ent: validator failed for field "Webhook.failures": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.WakeSeq(); !ok {
+		return &ValidationError{Name: "wake_seq", err: errors.New(`ent: missing required field "Webhook.wake_seq"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := webhook.IDValidator(string(v)); err != nil {
@@ -294,6 +467,42 @@ func (_c *WebhookCreate) createSpec() (*Webhook, *sqlgraph.CreateSpec) {
 		_spec.SetField(webhook.FieldEnabled, field.TypeBool, value)
 		_node.Enabled = value
 	}
+	if value, ok := _c.mutation.DisabledReason(); ok {
+		_spec.SetField(webhook.FieldDisabledReason, field.TypeString, value)
+		_node.DisabledReason = &value
+	}
+	if value, ok := _c.mutation.FailingSince(); ok {
+		_spec.SetField(webhook.FieldFailingSince, field.TypeTime, value)
+		_node.FailingSince = &value
+	}
+	if value, ok := _c.mutation.NextAttemptAt(); ok {
+		_spec.SetField(webhook.FieldNextAttemptAt, field.TypeTime, value)
+		_node.NextAttemptAt = &value
+	}
+	if value, ok := _c.mutation.DeliveredSeq(); ok {
+		_spec.SetField(webhook.FieldDeliveredSeq, field.TypeInt64, value)
+		_node.DeliveredSeq = value
+	}
+	if value, ok := _c.mutation.Failures(); ok {
+		_spec.SetField(webhook.FieldFailures, field.TypeInt, value)
+		_node.Failures = value
+	}
+	if value, ok := _c.mutation.WakeSeq(); ok {
+		_spec.SetField(webhook.FieldWakeSeq, field.TypeInt64, value)
+		_node.WakeSeq = value
+	}
+	if value, ok := _c.mutation.LeaseJob(); ok {
+		_spec.SetField(webhook.FieldLeaseJob, field.TypeInt64, value)
+		_node.LeaseJob = &value
+	}
+	if value, ok := _c.mutation.LeaseUntil(); ok {
+		_spec.SetField(webhook.FieldLeaseUntil, field.TypeTime, value)
+		_node.LeaseUntil = &value
+	}
+	if value, ok := _c.mutation.RetryJob(); ok {
+		_spec.SetField(webhook.FieldRetryJob, field.TypeInt64, value)
+		_node.RetryJob = &value
+	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -320,6 +529,22 @@ func (_c *WebhookCreate) createSpec() (*Webhook, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(webhooksecret.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookdelivery.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -448,6 +673,180 @@ func (u *WebhookUpsert) SetEnabled(v bool) *WebhookUpsert {
 // UpdateEnabled sets the "enabled" field to the value that was provided on create.
 func (u *WebhookUpsert) UpdateEnabled() *WebhookUpsert {
 	u.SetExcluded(webhook.FieldEnabled)
+	return u
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (u *WebhookUpsert) SetDisabledReason(v string) *WebhookUpsert {
+	u.Set(webhook.FieldDisabledReason, v)
+	return u
+}
+
+// UpdateDisabledReason sets the "disabled_reason" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateDisabledReason() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldDisabledReason)
+	return u
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (u *WebhookUpsert) ClearDisabledReason() *WebhookUpsert {
+	u.SetNull(webhook.FieldDisabledReason)
+	return u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *WebhookUpsert) SetFailingSince(v time.Time) *WebhookUpsert {
+	u.Set(webhook.FieldFailingSince, v)
+	return u
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateFailingSince() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldFailingSince)
+	return u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *WebhookUpsert) ClearFailingSince() *WebhookUpsert {
+	u.SetNull(webhook.FieldFailingSince)
+	return u
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *WebhookUpsert) SetNextAttemptAt(v time.Time) *WebhookUpsert {
+	u.Set(webhook.FieldNextAttemptAt, v)
+	return u
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateNextAttemptAt() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldNextAttemptAt)
+	return u
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (u *WebhookUpsert) ClearNextAttemptAt() *WebhookUpsert {
+	u.SetNull(webhook.FieldNextAttemptAt)
+	return u
+}
+
+// SetDeliveredSeq sets the "delivered_seq" field.
+func (u *WebhookUpsert) SetDeliveredSeq(v int64) *WebhookUpsert {
+	u.Set(webhook.FieldDeliveredSeq, v)
+	return u
+}
+
+// UpdateDeliveredSeq sets the "delivered_seq" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateDeliveredSeq() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldDeliveredSeq)
+	return u
+}
+
+// AddDeliveredSeq adds v to the "delivered_seq" field.
+func (u *WebhookUpsert) AddDeliveredSeq(v int64) *WebhookUpsert {
+	u.Add(webhook.FieldDeliveredSeq, v)
+	return u
+}
+
+// SetFailures sets the "failures" field.
+func (u *WebhookUpsert) SetFailures(v int) *WebhookUpsert {
+	u.Set(webhook.FieldFailures, v)
+	return u
+}
+
+// UpdateFailures sets the "failures" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateFailures() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldFailures)
+	return u
+}
+
+// AddFailures adds v to the "failures" field.
+func (u *WebhookUpsert) AddFailures(v int) *WebhookUpsert {
+	u.Add(webhook.FieldFailures, v)
+	return u
+}
+
+// SetWakeSeq sets the "wake_seq" field.
+func (u *WebhookUpsert) SetWakeSeq(v int64) *WebhookUpsert {
+	u.Set(webhook.FieldWakeSeq, v)
+	return u
+}
+
+// UpdateWakeSeq sets the "wake_seq" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateWakeSeq() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldWakeSeq)
+	return u
+}
+
+// AddWakeSeq adds v to the "wake_seq" field.
+func (u *WebhookUpsert) AddWakeSeq(v int64) *WebhookUpsert {
+	u.Add(webhook.FieldWakeSeq, v)
+	return u
+}
+
+// SetLeaseJob sets the "lease_job" field.
+func (u *WebhookUpsert) SetLeaseJob(v int64) *WebhookUpsert {
+	u.Set(webhook.FieldLeaseJob, v)
+	return u
+}
+
+// UpdateLeaseJob sets the "lease_job" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateLeaseJob() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldLeaseJob)
+	return u
+}
+
+// AddLeaseJob adds v to the "lease_job" field.
+func (u *WebhookUpsert) AddLeaseJob(v int64) *WebhookUpsert {
+	u.Add(webhook.FieldLeaseJob, v)
+	return u
+}
+
+// ClearLeaseJob clears the value of the "lease_job" field.
+func (u *WebhookUpsert) ClearLeaseJob() *WebhookUpsert {
+	u.SetNull(webhook.FieldLeaseJob)
+	return u
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (u *WebhookUpsert) SetLeaseUntil(v time.Time) *WebhookUpsert {
+	u.Set(webhook.FieldLeaseUntil, v)
+	return u
+}
+
+// UpdateLeaseUntil sets the "lease_until" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateLeaseUntil() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldLeaseUntil)
+	return u
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (u *WebhookUpsert) ClearLeaseUntil() *WebhookUpsert {
+	u.SetNull(webhook.FieldLeaseUntil)
+	return u
+}
+
+// SetRetryJob sets the "retry_job" field.
+func (u *WebhookUpsert) SetRetryJob(v int64) *WebhookUpsert {
+	u.Set(webhook.FieldRetryJob, v)
+	return u
+}
+
+// UpdateRetryJob sets the "retry_job" field to the value that was provided on create.
+func (u *WebhookUpsert) UpdateRetryJob() *WebhookUpsert {
+	u.SetExcluded(webhook.FieldRetryJob)
+	return u
+}
+
+// AddRetryJob adds v to the "retry_job" field.
+func (u *WebhookUpsert) AddRetryJob(v int64) *WebhookUpsert {
+	u.Add(webhook.FieldRetryJob, v)
+	return u
+}
+
+// ClearRetryJob clears the value of the "retry_job" field.
+func (u *WebhookUpsert) ClearRetryJob() *WebhookUpsert {
+	u.SetNull(webhook.FieldRetryJob)
 	return u
 }
 
@@ -586,6 +985,209 @@ func (u *WebhookUpsertOne) SetEnabled(v bool) *WebhookUpsertOne {
 func (u *WebhookUpsertOne) UpdateEnabled() *WebhookUpsertOne {
 	return u.Update(func(s *WebhookUpsert) {
 		s.UpdateEnabled()
+	})
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (u *WebhookUpsertOne) SetDisabledReason(v string) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetDisabledReason(v)
+	})
+}
+
+// UpdateDisabledReason sets the "disabled_reason" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateDisabledReason() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateDisabledReason()
+	})
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (u *WebhookUpsertOne) ClearDisabledReason() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearDisabledReason()
+	})
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *WebhookUpsertOne) SetFailingSince(v time.Time) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetFailingSince(v)
+	})
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateFailingSince() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateFailingSince()
+	})
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *WebhookUpsertOne) ClearFailingSince() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearFailingSince()
+	})
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *WebhookUpsertOne) SetNextAttemptAt(v time.Time) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetNextAttemptAt(v)
+	})
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateNextAttemptAt() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateNextAttemptAt()
+	})
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (u *WebhookUpsertOne) ClearNextAttemptAt() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearNextAttemptAt()
+	})
+}
+
+// SetDeliveredSeq sets the "delivered_seq" field.
+func (u *WebhookUpsertOne) SetDeliveredSeq(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetDeliveredSeq(v)
+	})
+}
+
+// AddDeliveredSeq adds v to the "delivered_seq" field.
+func (u *WebhookUpsertOne) AddDeliveredSeq(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddDeliveredSeq(v)
+	})
+}
+
+// UpdateDeliveredSeq sets the "delivered_seq" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateDeliveredSeq() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateDeliveredSeq()
+	})
+}
+
+// SetFailures sets the "failures" field.
+func (u *WebhookUpsertOne) SetFailures(v int) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetFailures(v)
+	})
+}
+
+// AddFailures adds v to the "failures" field.
+func (u *WebhookUpsertOne) AddFailures(v int) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddFailures(v)
+	})
+}
+
+// UpdateFailures sets the "failures" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateFailures() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateFailures()
+	})
+}
+
+// SetWakeSeq sets the "wake_seq" field.
+func (u *WebhookUpsertOne) SetWakeSeq(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetWakeSeq(v)
+	})
+}
+
+// AddWakeSeq adds v to the "wake_seq" field.
+func (u *WebhookUpsertOne) AddWakeSeq(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddWakeSeq(v)
+	})
+}
+
+// UpdateWakeSeq sets the "wake_seq" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateWakeSeq() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateWakeSeq()
+	})
+}
+
+// SetLeaseJob sets the "lease_job" field.
+func (u *WebhookUpsertOne) SetLeaseJob(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetLeaseJob(v)
+	})
+}
+
+// AddLeaseJob adds v to the "lease_job" field.
+func (u *WebhookUpsertOne) AddLeaseJob(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddLeaseJob(v)
+	})
+}
+
+// UpdateLeaseJob sets the "lease_job" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateLeaseJob() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateLeaseJob()
+	})
+}
+
+// ClearLeaseJob clears the value of the "lease_job" field.
+func (u *WebhookUpsertOne) ClearLeaseJob() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearLeaseJob()
+	})
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (u *WebhookUpsertOne) SetLeaseUntil(v time.Time) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetLeaseUntil(v)
+	})
+}
+
+// UpdateLeaseUntil sets the "lease_until" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateLeaseUntil() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateLeaseUntil()
+	})
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (u *WebhookUpsertOne) ClearLeaseUntil() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearLeaseUntil()
+	})
+}
+
+// SetRetryJob sets the "retry_job" field.
+func (u *WebhookUpsertOne) SetRetryJob(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetRetryJob(v)
+	})
+}
+
+// AddRetryJob adds v to the "retry_job" field.
+func (u *WebhookUpsertOne) AddRetryJob(v int64) *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddRetryJob(v)
+	})
+}
+
+// UpdateRetryJob sets the "retry_job" field to the value that was provided on create.
+func (u *WebhookUpsertOne) UpdateRetryJob() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateRetryJob()
+	})
+}
+
+// ClearRetryJob clears the value of the "retry_job" field.
+func (u *WebhookUpsertOne) ClearRetryJob() *WebhookUpsertOne {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearRetryJob()
 	})
 }
 
@@ -891,6 +1493,209 @@ func (u *WebhookUpsertBulk) SetEnabled(v bool) *WebhookUpsertBulk {
 func (u *WebhookUpsertBulk) UpdateEnabled() *WebhookUpsertBulk {
 	return u.Update(func(s *WebhookUpsert) {
 		s.UpdateEnabled()
+	})
+}
+
+// SetDisabledReason sets the "disabled_reason" field.
+func (u *WebhookUpsertBulk) SetDisabledReason(v string) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetDisabledReason(v)
+	})
+}
+
+// UpdateDisabledReason sets the "disabled_reason" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateDisabledReason() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateDisabledReason()
+	})
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (u *WebhookUpsertBulk) ClearDisabledReason() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearDisabledReason()
+	})
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (u *WebhookUpsertBulk) SetFailingSince(v time.Time) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetFailingSince(v)
+	})
+}
+
+// UpdateFailingSince sets the "failing_since" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateFailingSince() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateFailingSince()
+	})
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (u *WebhookUpsertBulk) ClearFailingSince() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearFailingSince()
+	})
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (u *WebhookUpsertBulk) SetNextAttemptAt(v time.Time) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetNextAttemptAt(v)
+	})
+}
+
+// UpdateNextAttemptAt sets the "next_attempt_at" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateNextAttemptAt() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateNextAttemptAt()
+	})
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (u *WebhookUpsertBulk) ClearNextAttemptAt() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearNextAttemptAt()
+	})
+}
+
+// SetDeliveredSeq sets the "delivered_seq" field.
+func (u *WebhookUpsertBulk) SetDeliveredSeq(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetDeliveredSeq(v)
+	})
+}
+
+// AddDeliveredSeq adds v to the "delivered_seq" field.
+func (u *WebhookUpsertBulk) AddDeliveredSeq(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddDeliveredSeq(v)
+	})
+}
+
+// UpdateDeliveredSeq sets the "delivered_seq" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateDeliveredSeq() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateDeliveredSeq()
+	})
+}
+
+// SetFailures sets the "failures" field.
+func (u *WebhookUpsertBulk) SetFailures(v int) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetFailures(v)
+	})
+}
+
+// AddFailures adds v to the "failures" field.
+func (u *WebhookUpsertBulk) AddFailures(v int) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddFailures(v)
+	})
+}
+
+// UpdateFailures sets the "failures" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateFailures() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateFailures()
+	})
+}
+
+// SetWakeSeq sets the "wake_seq" field.
+func (u *WebhookUpsertBulk) SetWakeSeq(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetWakeSeq(v)
+	})
+}
+
+// AddWakeSeq adds v to the "wake_seq" field.
+func (u *WebhookUpsertBulk) AddWakeSeq(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddWakeSeq(v)
+	})
+}
+
+// UpdateWakeSeq sets the "wake_seq" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateWakeSeq() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateWakeSeq()
+	})
+}
+
+// SetLeaseJob sets the "lease_job" field.
+func (u *WebhookUpsertBulk) SetLeaseJob(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetLeaseJob(v)
+	})
+}
+
+// AddLeaseJob adds v to the "lease_job" field.
+func (u *WebhookUpsertBulk) AddLeaseJob(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddLeaseJob(v)
+	})
+}
+
+// UpdateLeaseJob sets the "lease_job" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateLeaseJob() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateLeaseJob()
+	})
+}
+
+// ClearLeaseJob clears the value of the "lease_job" field.
+func (u *WebhookUpsertBulk) ClearLeaseJob() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearLeaseJob()
+	})
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (u *WebhookUpsertBulk) SetLeaseUntil(v time.Time) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetLeaseUntil(v)
+	})
+}
+
+// UpdateLeaseUntil sets the "lease_until" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateLeaseUntil() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateLeaseUntil()
+	})
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (u *WebhookUpsertBulk) ClearLeaseUntil() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearLeaseUntil()
+	})
+}
+
+// SetRetryJob sets the "retry_job" field.
+func (u *WebhookUpsertBulk) SetRetryJob(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.SetRetryJob(v)
+	})
+}
+
+// AddRetryJob adds v to the "retry_job" field.
+func (u *WebhookUpsertBulk) AddRetryJob(v int64) *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.AddRetryJob(v)
+	})
+}
+
+// UpdateRetryJob sets the "retry_job" field to the value that was provided on create.
+func (u *WebhookUpsertBulk) UpdateRetryJob() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.UpdateRetryJob()
+	})
+}
+
+// ClearRetryJob clears the value of the "retry_job" field.
+func (u *WebhookUpsertBulk) ClearRetryJob() *WebhookUpsertBulk {
+	return u.Update(func(s *WebhookUpsert) {
+		s.ClearRetryJob()
 	})
 }
 

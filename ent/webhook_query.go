@@ -18,21 +18,24 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 )
 
 // WebhookQuery is the builder for querying Webhook entities.
 type WebhookQuery struct {
 	config
-	ctx              *QueryContext
-	order            []webhook.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.Webhook
-	withTenant       *TenantQuery
-	withSecrets      *WebhookSecretQuery
-	loadTotal        []func(context.Context, []*Webhook) error
-	modifiers        []func(*sql.Selector)
-	withNamedSecrets map[string]*WebhookSecretQuery
+	ctx                 *QueryContext
+	order               []webhook.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.Webhook
+	withTenant          *TenantQuery
+	withSecrets         *WebhookSecretQuery
+	withDeliveries      *WebhookDeliveryQuery
+	loadTotal           []func(context.Context, []*Webhook) error
+	modifiers           []func(*sql.Selector)
+	withNamedSecrets    map[string]*WebhookSecretQuery
+	withNamedDeliveries map[string]*WebhookDeliveryQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -106,6 +109,28 @@ func (_q *WebhookQuery) QuerySecrets() *WebhookSecretQuery {
 			sqlgraph.From(webhook.Table, webhook.FieldID, selector),
 			sqlgraph.To(webhooksecret.Table, webhooksecret.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, webhook.SecretsTable, webhook.SecretsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDeliveries chains the current query on the "deliveries" edge.
+func (_q *WebhookQuery) QueryDeliveries() *WebhookDeliveryQuery {
+	query := (&WebhookDeliveryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(webhook.Table, webhook.FieldID, selector),
+			sqlgraph.To(webhookdelivery.Table, webhookdelivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, webhook.DeliveriesTable, webhook.DeliveriesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -300,13 +325,14 @@ func (_q *WebhookQuery) Clone() *WebhookQuery {
 		return nil
 	}
 	return &WebhookQuery{
-		config:      _q.config,
-		ctx:         _q.ctx.Clone(),
-		order:       append([]webhook.OrderOption{}, _q.order...),
-		inters:      append([]Interceptor{}, _q.inters...),
-		predicates:  append([]predicate.Webhook{}, _q.predicates...),
-		withTenant:  _q.withTenant.Clone(),
-		withSecrets: _q.withSecrets.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]webhook.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.Webhook{}, _q.predicates...),
+		withTenant:     _q.withTenant.Clone(),
+		withSecrets:    _q.withSecrets.Clone(),
+		withDeliveries: _q.withDeliveries.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -333,6 +359,17 @@ func (_q *WebhookQuery) WithSecrets(opts ...func(*WebhookSecretQuery)) *WebhookQ
 		opt(query)
 	}
 	_q.withSecrets = query
+	return _q
+}
+
+// WithDeliveries tells the query-builder to eager-load the nodes that are connected to
+// the "deliveries" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *WebhookQuery) WithDeliveries(opts ...func(*WebhookDeliveryQuery)) *WebhookQuery {
+	query := (&WebhookDeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeliveries = query
 	return _q
 }
 
@@ -420,9 +457,10 @@ func (_q *WebhookQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Webh
 	var (
 		nodes       = []*Webhook{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withTenant != nil,
 			_q.withSecrets != nil,
+			_q.withDeliveries != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -459,10 +497,24 @@ func (_q *WebhookQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Webh
 			return nil, err
 		}
 	}
+	if query := _q.withDeliveries; query != nil {
+		if err := _q.loadDeliveries(ctx, query, nodes,
+			func(n *Webhook) { n.Edges.Deliveries = []*WebhookDelivery{} },
+			func(n *Webhook, e *WebhookDelivery) { n.Edges.Deliveries = append(n.Edges.Deliveries, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedSecrets {
 		if err := _q.loadSecrets(ctx, query, nodes,
 			func(n *Webhook) { n.appendNamedSecrets(name) },
 			func(n *Webhook, e *WebhookSecret) { n.appendNamedSecrets(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeliveries {
+		if err := _q.loadDeliveries(ctx, query, nodes,
+			func(n *Webhook) { n.appendNamedDeliveries(name) },
+			func(n *Webhook, e *WebhookDelivery) { n.appendNamedDeliveries(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -518,6 +570,36 @@ func (_q *WebhookQuery) loadSecrets(ctx context.Context, query *WebhookSecretQue
 	}
 	query.Where(predicate.WebhookSecret(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(webhook.SecretsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.WebhookID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "webhook_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *WebhookQuery) loadDeliveries(ctx context.Context, query *WebhookDeliveryQuery, nodes []*Webhook, init func(*Webhook), assign func(*Webhook, *WebhookDelivery)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Webhook)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(webhookdelivery.FieldWebhookID)
+	}
+	query.Where(predicate.WebhookDelivery(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(webhook.DeliveriesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -667,6 +749,20 @@ func (_q *WebhookQuery) WithNamedSecrets(name string, opts ...func(*WebhookSecre
 		_q.withNamedSecrets = make(map[string]*WebhookSecretQuery)
 	}
 	_q.withNamedSecrets[name] = query
+	return _q
+}
+
+// WithNamedDeliveries tells the query-builder to eager-load the nodes that are connected to the "deliveries"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *WebhookQuery) WithNamedDeliveries(name string, opts ...func(*WebhookDeliveryQuery)) *WebhookQuery {
+	query := (&WebhookDeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeliveries == nil {
+		_q.withNamedDeliveries = make(map[string]*WebhookDeliveryQuery)
+	}
+	_q.withNamedDeliveries[name] = query
 	return _q
 }
 

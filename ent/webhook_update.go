@@ -15,6 +15,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 )
 
@@ -104,6 +105,203 @@ func (_u *WebhookUpdate) SetNillableEnabled(v *bool) *WebhookUpdate {
 	return _u
 }
 
+// SetDisabledReason sets the "disabled_reason" field.
+func (_u *WebhookUpdate) SetDisabledReason(v string) *WebhookUpdate {
+	_u.mutation.SetDisabledReason(v)
+	return _u
+}
+
+// SetNillableDisabledReason sets the "disabled_reason" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableDisabledReason(v *string) *WebhookUpdate {
+	if v != nil {
+		_u.SetDisabledReason(*v)
+	}
+	return _u
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (_u *WebhookUpdate) ClearDisabledReason() *WebhookUpdate {
+	_u.mutation.ClearDisabledReason()
+	return _u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_u *WebhookUpdate) SetFailingSince(v time.Time) *WebhookUpdate {
+	_u.mutation.SetFailingSince(v)
+	return _u
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableFailingSince(v *time.Time) *WebhookUpdate {
+	if v != nil {
+		_u.SetFailingSince(*v)
+	}
+	return _u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (_u *WebhookUpdate) ClearFailingSince() *WebhookUpdate {
+	_u.mutation.ClearFailingSince()
+	return _u
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_u *WebhookUpdate) SetNextAttemptAt(v time.Time) *WebhookUpdate {
+	_u.mutation.SetNextAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableNextAttemptAt(v *time.Time) *WebhookUpdate {
+	if v != nil {
+		_u.SetNextAttemptAt(*v)
+	}
+	return _u
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (_u *WebhookUpdate) ClearNextAttemptAt() *WebhookUpdate {
+	_u.mutation.ClearNextAttemptAt()
+	return _u
+}
+
+// SetDeliveredSeq sets the "delivered_seq" field.
+func (_u *WebhookUpdate) SetDeliveredSeq(v int64) *WebhookUpdate {
+	_u.mutation.ResetDeliveredSeq()
+	_u.mutation.SetDeliveredSeq(v)
+	return _u
+}
+
+// SetNillableDeliveredSeq sets the "delivered_seq" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableDeliveredSeq(v *int64) *WebhookUpdate {
+	if v != nil {
+		_u.SetDeliveredSeq(*v)
+	}
+	return _u
+}
+
+// AddDeliveredSeq adds value to the "delivered_seq" field.
+func (_u *WebhookUpdate) AddDeliveredSeq(v int64) *WebhookUpdate {
+	_u.mutation.AddDeliveredSeq(v)
+	return _u
+}
+
+// SetFailures sets the "failures" field.
+func (_u *WebhookUpdate) SetFailures(v int) *WebhookUpdate {
+	_u.mutation.ResetFailures()
+	_u.mutation.SetFailures(v)
+	return _u
+}
+
+// SetNillableFailures sets the "failures" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableFailures(v *int) *WebhookUpdate {
+	if v != nil {
+		_u.SetFailures(*v)
+	}
+	return _u
+}
+
+// AddFailures adds value to the "failures" field.
+func (_u *WebhookUpdate) AddFailures(v int) *WebhookUpdate {
+	_u.mutation.AddFailures(v)
+	return _u
+}
+
+// SetWakeSeq sets the "wake_seq" field.
+func (_u *WebhookUpdate) SetWakeSeq(v int64) *WebhookUpdate {
+	_u.mutation.ResetWakeSeq()
+	_u.mutation.SetWakeSeq(v)
+	return _u
+}
+
+// SetNillableWakeSeq sets the "wake_seq" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableWakeSeq(v *int64) *WebhookUpdate {
+	if v != nil {
+		_u.SetWakeSeq(*v)
+	}
+	return _u
+}
+
+// AddWakeSeq adds value to the "wake_seq" field.
+func (_u *WebhookUpdate) AddWakeSeq(v int64) *WebhookUpdate {
+	_u.mutation.AddWakeSeq(v)
+	return _u
+}
+
+// SetLeaseJob sets the "lease_job" field.
+func (_u *WebhookUpdate) SetLeaseJob(v int64) *WebhookUpdate {
+	_u.mutation.ResetLeaseJob()
+	_u.mutation.SetLeaseJob(v)
+	return _u
+}
+
+// SetNillableLeaseJob sets the "lease_job" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableLeaseJob(v *int64) *WebhookUpdate {
+	if v != nil {
+		_u.SetLeaseJob(*v)
+	}
+	return _u
+}
+
+// AddLeaseJob adds value to the "lease_job" field.
+func (_u *WebhookUpdate) AddLeaseJob(v int64) *WebhookUpdate {
+	_u.mutation.AddLeaseJob(v)
+	return _u
+}
+
+// ClearLeaseJob clears the value of the "lease_job" field.
+func (_u *WebhookUpdate) ClearLeaseJob() *WebhookUpdate {
+	_u.mutation.ClearLeaseJob()
+	return _u
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (_u *WebhookUpdate) SetLeaseUntil(v time.Time) *WebhookUpdate {
+	_u.mutation.SetLeaseUntil(v)
+	return _u
+}
+
+// SetNillableLeaseUntil sets the "lease_until" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableLeaseUntil(v *time.Time) *WebhookUpdate {
+	if v != nil {
+		_u.SetLeaseUntil(*v)
+	}
+	return _u
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (_u *WebhookUpdate) ClearLeaseUntil() *WebhookUpdate {
+	_u.mutation.ClearLeaseUntil()
+	return _u
+}
+
+// SetRetryJob sets the "retry_job" field.
+func (_u *WebhookUpdate) SetRetryJob(v int64) *WebhookUpdate {
+	_u.mutation.ResetRetryJob()
+	_u.mutation.SetRetryJob(v)
+	return _u
+}
+
+// SetNillableRetryJob sets the "retry_job" field if the given value is not nil.
+func (_u *WebhookUpdate) SetNillableRetryJob(v *int64) *WebhookUpdate {
+	if v != nil {
+		_u.SetRetryJob(*v)
+	}
+	return _u
+}
+
+// AddRetryJob adds value to the "retry_job" field.
+func (_u *WebhookUpdate) AddRetryJob(v int64) *WebhookUpdate {
+	_u.mutation.AddRetryJob(v)
+	return _u
+}
+
+// ClearRetryJob clears the value of the "retry_job" field.
+func (_u *WebhookUpdate) ClearRetryJob() *WebhookUpdate {
+	_u.mutation.ClearRetryJob()
+	return _u
+}
+
 // AddSecretIDs adds the "secrets" edge to the WebhookSecret entity by IDs.
 func (_u *WebhookUpdate) AddSecretIDs(ids ...pulid.ID) *WebhookUpdate {
 	_u.mutation.AddSecretIDs(ids...)
@@ -117,6 +315,21 @@ func (_u *WebhookUpdate) AddSecrets(v ...*WebhookSecret) *WebhookUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSecretIDs(ids...)
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the WebhookDelivery entity by IDs.
+func (_u *WebhookUpdate) AddDeliveryIDs(ids ...pulid.ID) *WebhookUpdate {
+	_u.mutation.AddDeliveryIDs(ids...)
+	return _u
+}
+
+// AddDeliveries adds the "deliveries" edges to the WebhookDelivery entity.
+func (_u *WebhookUpdate) AddDeliveries(v ...*WebhookDelivery) *WebhookUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeliveryIDs(ids...)
 }
 
 // Mutation returns the WebhookMutation object of the builder.
@@ -143,6 +356,27 @@ func (_u *WebhookUpdate) RemoveSecrets(v ...*WebhookSecret) *WebhookUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSecretIDs(ids...)
+}
+
+// ClearDeliveries clears all "deliveries" edges to the WebhookDelivery entity.
+func (_u *WebhookUpdate) ClearDeliveries() *WebhookUpdate {
+	_u.mutation.ClearDeliveries()
+	return _u
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to WebhookDelivery entities by IDs.
+func (_u *WebhookUpdate) RemoveDeliveryIDs(ids ...pulid.ID) *WebhookUpdate {
+	_u.mutation.RemoveDeliveryIDs(ids...)
+	return _u
+}
+
+// RemoveDeliveries removes "deliveries" edges to WebhookDelivery entities.
+func (_u *WebhookUpdate) RemoveDeliveries(v ...*WebhookDelivery) *WebhookUpdate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeliveryIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -199,6 +433,16 @@ func (_u *WebhookUpdate) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Webhook.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.DisabledReason(); ok {
+		if err := webhook.DisabledReasonValidator(v); err != nil {
+			return &ValidationError{Name: "disabled_reason", err: fmt.Errorf(`ent: validator failed for field "Webhook.disabled_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Failures(); ok {
+		if err := webhook.FailuresValidator(v); err != nil {
+			return &ValidationError{Name: "failures", err: fmt.Errorf(`ent: validator failed for field "Webhook.failures": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Webhook.tenant"`)
 	}
@@ -249,6 +493,66 @@ func (_u *WebhookUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Enabled(); ok {
 		_spec.SetField(webhook.FieldEnabled, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.DisabledReason(); ok {
+		_spec.SetField(webhook.FieldDisabledReason, field.TypeString, value)
+	}
+	if _u.mutation.DisabledReasonCleared() {
+		_spec.ClearField(webhook.FieldDisabledReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.FailingSince(); ok {
+		_spec.SetField(webhook.FieldFailingSince, field.TypeTime, value)
+	}
+	if _u.mutation.FailingSinceCleared() {
+		_spec.ClearField(webhook.FieldFailingSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NextAttemptAt(); ok {
+		_spec.SetField(webhook.FieldNextAttemptAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextAttemptAtCleared() {
+		_spec.ClearField(webhook.FieldNextAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DeliveredSeq(); ok {
+		_spec.SetField(webhook.FieldDeliveredSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDeliveredSeq(); ok {
+		_spec.AddField(webhook.FieldDeliveredSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Failures(); ok {
+		_spec.SetField(webhook.FieldFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFailures(); ok {
+		_spec.AddField(webhook.FieldFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WakeSeq(); ok {
+		_spec.SetField(webhook.FieldWakeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedWakeSeq(); ok {
+		_spec.AddField(webhook.FieldWakeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.LeaseJob(); ok {
+		_spec.SetField(webhook.FieldLeaseJob, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLeaseJob(); ok {
+		_spec.AddField(webhook.FieldLeaseJob, field.TypeInt64, value)
+	}
+	if _u.mutation.LeaseJobCleared() {
+		_spec.ClearField(webhook.FieldLeaseJob, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.LeaseUntil(); ok {
+		_spec.SetField(webhook.FieldLeaseUntil, field.TypeTime, value)
+	}
+	if _u.mutation.LeaseUntilCleared() {
+		_spec.ClearField(webhook.FieldLeaseUntil, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RetryJob(); ok {
+		_spec.SetField(webhook.FieldRetryJob, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRetryJob(); ok {
+		_spec.AddField(webhook.FieldRetryJob, field.TypeInt64, value)
+	}
+	if _u.mutation.RetryJobCleared() {
+		_spec.ClearField(webhook.FieldRetryJob, field.TypeInt64)
+	}
 	if _u.mutation.SecretsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -287,6 +591,51 @@ func (_u *WebhookUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(webhooksecret.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookdelivery.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeliveriesIDs(); len(nodes) > 0 && !_u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookdelivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookdelivery.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -388,6 +737,203 @@ func (_u *WebhookUpdateOne) SetNillableEnabled(v *bool) *WebhookUpdateOne {
 	return _u
 }
 
+// SetDisabledReason sets the "disabled_reason" field.
+func (_u *WebhookUpdateOne) SetDisabledReason(v string) *WebhookUpdateOne {
+	_u.mutation.SetDisabledReason(v)
+	return _u
+}
+
+// SetNillableDisabledReason sets the "disabled_reason" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableDisabledReason(v *string) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetDisabledReason(*v)
+	}
+	return _u
+}
+
+// ClearDisabledReason clears the value of the "disabled_reason" field.
+func (_u *WebhookUpdateOne) ClearDisabledReason() *WebhookUpdateOne {
+	_u.mutation.ClearDisabledReason()
+	return _u
+}
+
+// SetFailingSince sets the "failing_since" field.
+func (_u *WebhookUpdateOne) SetFailingSince(v time.Time) *WebhookUpdateOne {
+	_u.mutation.SetFailingSince(v)
+	return _u
+}
+
+// SetNillableFailingSince sets the "failing_since" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableFailingSince(v *time.Time) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetFailingSince(*v)
+	}
+	return _u
+}
+
+// ClearFailingSince clears the value of the "failing_since" field.
+func (_u *WebhookUpdateOne) ClearFailingSince() *WebhookUpdateOne {
+	_u.mutation.ClearFailingSince()
+	return _u
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (_u *WebhookUpdateOne) SetNextAttemptAt(v time.Time) *WebhookUpdateOne {
+	_u.mutation.SetNextAttemptAt(v)
+	return _u
+}
+
+// SetNillableNextAttemptAt sets the "next_attempt_at" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableNextAttemptAt(v *time.Time) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetNextAttemptAt(*v)
+	}
+	return _u
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (_u *WebhookUpdateOne) ClearNextAttemptAt() *WebhookUpdateOne {
+	_u.mutation.ClearNextAttemptAt()
+	return _u
+}
+
+// SetDeliveredSeq sets the "delivered_seq" field.
+func (_u *WebhookUpdateOne) SetDeliveredSeq(v int64) *WebhookUpdateOne {
+	_u.mutation.ResetDeliveredSeq()
+	_u.mutation.SetDeliveredSeq(v)
+	return _u
+}
+
+// SetNillableDeliveredSeq sets the "delivered_seq" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableDeliveredSeq(v *int64) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetDeliveredSeq(*v)
+	}
+	return _u
+}
+
+// AddDeliveredSeq adds value to the "delivered_seq" field.
+func (_u *WebhookUpdateOne) AddDeliveredSeq(v int64) *WebhookUpdateOne {
+	_u.mutation.AddDeliveredSeq(v)
+	return _u
+}
+
+// SetFailures sets the "failures" field.
+func (_u *WebhookUpdateOne) SetFailures(v int) *WebhookUpdateOne {
+	_u.mutation.ResetFailures()
+	_u.mutation.SetFailures(v)
+	return _u
+}
+
+// SetNillableFailures sets the "failures" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableFailures(v *int) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetFailures(*v)
+	}
+	return _u
+}
+
+// AddFailures adds value to the "failures" field.
+func (_u *WebhookUpdateOne) AddFailures(v int) *WebhookUpdateOne {
+	_u.mutation.AddFailures(v)
+	return _u
+}
+
+// SetWakeSeq sets the "wake_seq" field.
+func (_u *WebhookUpdateOne) SetWakeSeq(v int64) *WebhookUpdateOne {
+	_u.mutation.ResetWakeSeq()
+	_u.mutation.SetWakeSeq(v)
+	return _u
+}
+
+// SetNillableWakeSeq sets the "wake_seq" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableWakeSeq(v *int64) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetWakeSeq(*v)
+	}
+	return _u
+}
+
+// AddWakeSeq adds value to the "wake_seq" field.
+func (_u *WebhookUpdateOne) AddWakeSeq(v int64) *WebhookUpdateOne {
+	_u.mutation.AddWakeSeq(v)
+	return _u
+}
+
+// SetLeaseJob sets the "lease_job" field.
+func (_u *WebhookUpdateOne) SetLeaseJob(v int64) *WebhookUpdateOne {
+	_u.mutation.ResetLeaseJob()
+	_u.mutation.SetLeaseJob(v)
+	return _u
+}
+
+// SetNillableLeaseJob sets the "lease_job" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableLeaseJob(v *int64) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetLeaseJob(*v)
+	}
+	return _u
+}
+
+// AddLeaseJob adds value to the "lease_job" field.
+func (_u *WebhookUpdateOne) AddLeaseJob(v int64) *WebhookUpdateOne {
+	_u.mutation.AddLeaseJob(v)
+	return _u
+}
+
+// ClearLeaseJob clears the value of the "lease_job" field.
+func (_u *WebhookUpdateOne) ClearLeaseJob() *WebhookUpdateOne {
+	_u.mutation.ClearLeaseJob()
+	return _u
+}
+
+// SetLeaseUntil sets the "lease_until" field.
+func (_u *WebhookUpdateOne) SetLeaseUntil(v time.Time) *WebhookUpdateOne {
+	_u.mutation.SetLeaseUntil(v)
+	return _u
+}
+
+// SetNillableLeaseUntil sets the "lease_until" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableLeaseUntil(v *time.Time) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetLeaseUntil(*v)
+	}
+	return _u
+}
+
+// ClearLeaseUntil clears the value of the "lease_until" field.
+func (_u *WebhookUpdateOne) ClearLeaseUntil() *WebhookUpdateOne {
+	_u.mutation.ClearLeaseUntil()
+	return _u
+}
+
+// SetRetryJob sets the "retry_job" field.
+func (_u *WebhookUpdateOne) SetRetryJob(v int64) *WebhookUpdateOne {
+	_u.mutation.ResetRetryJob()
+	_u.mutation.SetRetryJob(v)
+	return _u
+}
+
+// SetNillableRetryJob sets the "retry_job" field if the given value is not nil.
+func (_u *WebhookUpdateOne) SetNillableRetryJob(v *int64) *WebhookUpdateOne {
+	if v != nil {
+		_u.SetRetryJob(*v)
+	}
+	return _u
+}
+
+// AddRetryJob adds value to the "retry_job" field.
+func (_u *WebhookUpdateOne) AddRetryJob(v int64) *WebhookUpdateOne {
+	_u.mutation.AddRetryJob(v)
+	return _u
+}
+
+// ClearRetryJob clears the value of the "retry_job" field.
+func (_u *WebhookUpdateOne) ClearRetryJob() *WebhookUpdateOne {
+	_u.mutation.ClearRetryJob()
+	return _u
+}
+
 // AddSecretIDs adds the "secrets" edge to the WebhookSecret entity by IDs.
 func (_u *WebhookUpdateOne) AddSecretIDs(ids ...pulid.ID) *WebhookUpdateOne {
 	_u.mutation.AddSecretIDs(ids...)
@@ -401,6 +947,21 @@ func (_u *WebhookUpdateOne) AddSecrets(v ...*WebhookSecret) *WebhookUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.AddSecretIDs(ids...)
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the WebhookDelivery entity by IDs.
+func (_u *WebhookUpdateOne) AddDeliveryIDs(ids ...pulid.ID) *WebhookUpdateOne {
+	_u.mutation.AddDeliveryIDs(ids...)
+	return _u
+}
+
+// AddDeliveries adds the "deliveries" edges to the WebhookDelivery entity.
+func (_u *WebhookUpdateOne) AddDeliveries(v ...*WebhookDelivery) *WebhookUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeliveryIDs(ids...)
 }
 
 // Mutation returns the WebhookMutation object of the builder.
@@ -427,6 +988,27 @@ func (_u *WebhookUpdateOne) RemoveSecrets(v ...*WebhookSecret) *WebhookUpdateOne
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveSecretIDs(ids...)
+}
+
+// ClearDeliveries clears all "deliveries" edges to the WebhookDelivery entity.
+func (_u *WebhookUpdateOne) ClearDeliveries() *WebhookUpdateOne {
+	_u.mutation.ClearDeliveries()
+	return _u
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to WebhookDelivery entities by IDs.
+func (_u *WebhookUpdateOne) RemoveDeliveryIDs(ids ...pulid.ID) *WebhookUpdateOne {
+	_u.mutation.RemoveDeliveryIDs(ids...)
+	return _u
+}
+
+// RemoveDeliveries removes "deliveries" edges to WebhookDelivery entities.
+func (_u *WebhookUpdateOne) RemoveDeliveries(v ...*WebhookDelivery) *WebhookUpdateOne {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeliveryIDs(ids...)
 }
 
 // Where appends a list predicates to the WebhookUpdate builder.
@@ -496,6 +1078,16 @@ func (_u *WebhookUpdateOne) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Webhook.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.DisabledReason(); ok {
+		if err := webhook.DisabledReasonValidator(v); err != nil {
+			return &ValidationError{Name: "disabled_reason", err: fmt.Errorf(`ent: validator failed for field "Webhook.disabled_reason": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.Failures(); ok {
+		if err := webhook.FailuresValidator(v); err != nil {
+			return &ValidationError{Name: "failures", err: fmt.Errorf(`ent: validator failed for field "Webhook.failures": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Webhook.tenant"`)
 	}
@@ -563,6 +1155,66 @@ func (_u *WebhookUpdateOne) sqlSave(ctx context.Context) (_node *Webhook, err er
 	if value, ok := _u.mutation.Enabled(); ok {
 		_spec.SetField(webhook.FieldEnabled, field.TypeBool, value)
 	}
+	if value, ok := _u.mutation.DisabledReason(); ok {
+		_spec.SetField(webhook.FieldDisabledReason, field.TypeString, value)
+	}
+	if _u.mutation.DisabledReasonCleared() {
+		_spec.ClearField(webhook.FieldDisabledReason, field.TypeString)
+	}
+	if value, ok := _u.mutation.FailingSince(); ok {
+		_spec.SetField(webhook.FieldFailingSince, field.TypeTime, value)
+	}
+	if _u.mutation.FailingSinceCleared() {
+		_spec.ClearField(webhook.FieldFailingSince, field.TypeTime)
+	}
+	if value, ok := _u.mutation.NextAttemptAt(); ok {
+		_spec.SetField(webhook.FieldNextAttemptAt, field.TypeTime, value)
+	}
+	if _u.mutation.NextAttemptAtCleared() {
+		_spec.ClearField(webhook.FieldNextAttemptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.DeliveredSeq(); ok {
+		_spec.SetField(webhook.FieldDeliveredSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedDeliveredSeq(); ok {
+		_spec.AddField(webhook.FieldDeliveredSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.Failures(); ok {
+		_spec.SetField(webhook.FieldFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedFailures(); ok {
+		_spec.AddField(webhook.FieldFailures, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.WakeSeq(); ok {
+		_spec.SetField(webhook.FieldWakeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedWakeSeq(); ok {
+		_spec.AddField(webhook.FieldWakeSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.LeaseJob(); ok {
+		_spec.SetField(webhook.FieldLeaseJob, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedLeaseJob(); ok {
+		_spec.AddField(webhook.FieldLeaseJob, field.TypeInt64, value)
+	}
+	if _u.mutation.LeaseJobCleared() {
+		_spec.ClearField(webhook.FieldLeaseJob, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.LeaseUntil(); ok {
+		_spec.SetField(webhook.FieldLeaseUntil, field.TypeTime, value)
+	}
+	if _u.mutation.LeaseUntilCleared() {
+		_spec.ClearField(webhook.FieldLeaseUntil, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RetryJob(); ok {
+		_spec.SetField(webhook.FieldRetryJob, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRetryJob(); ok {
+		_spec.AddField(webhook.FieldRetryJob, field.TypeInt64, value)
+	}
+	if _u.mutation.RetryJobCleared() {
+		_spec.ClearField(webhook.FieldRetryJob, field.TypeInt64)
+	}
 	if _u.mutation.SecretsCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -601,6 +1253,51 @@ func (_u *WebhookUpdateOne) sqlSave(ctx context.Context) (_node *Webhook, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(webhooksecret.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookdelivery.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeliveriesIDs(); len(nodes) > 0 && !_u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookdelivery.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   webhook.DeliveriesTable,
+			Columns: []string{webhook.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(webhookdelivery.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -22,8 +22,6 @@ import (
 // issue lands.
 var pendingOperations = map[string]int{
 	"BoardEvents":            12,
-	"WebhookDeliveries":      12,
-	"RedeliverEvent":         12,
 	"Notifications":          12,
 	"MarkNotificationsRead":  12,
 	"CreateStatus":           14,
@@ -54,7 +52,6 @@ var pendingOperations = map[string]int{
 var pendingRootFields = map[string]int{
 	"Subscription.boardEvents":        12,
 	"Query.notifications":             12,
-	"Mutation.redeliverEvent":         12,
 	"Mutation.markNotificationsRead":  12,
 	"Query.transitionPreview":         14,
 	"Mutation.createStatus":           14,

@@ -35,6 +35,11 @@ func (r *mutationResolver) RotateWebhookSecret(ctx context.Context, id pulid.ID)
 	return r.Webhooks.RotateSecret(ctx, id)
 }
 
+// RedeliverEvent is the resolver for the redeliverEvent field.
+func (r *mutationResolver) RedeliverEvent(ctx context.Context, webhookID pulid.ID, eventID pulid.ID) (*ent.WebhookDelivery, error) {
+	return r.Webhooks.Redeliver(ctx, webhookID, eventID)
+}
+
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) (*ent.EventConnection, error) {
 	return r.EventLog.List(ctx, events.ListOptions{First: first, After: after, Types: types, Project: projectID})
@@ -51,4 +56,9 @@ func (r *webhookResolver) Secret(ctx context.Context, obj *ent.Webhook) (*string
 		return &secret, nil
 	}
 	return nil, nil
+}
+
+// Deliveries is the resolver for the deliveries field.
+func (r *webhookResolver) Deliveries(ctx context.Context, obj *ent.Webhook, first *int, after *entgql.Cursor[pulid.ID]) (*ent.WebhookDeliveryConnection, error) {
+	return r.Webhooks.Deliveries(ctx, obj, first, after)
 }

@@ -68,6 +68,16 @@ type Config struct {
 	// loopback addresses (development and tests); otherwise only https://
 	// to public addresses.
 	WebhookAllowLoopback bool
+	// WebhookRetryMin is the delay before a failed delivery's first retry
+	// (LANES_WEBHOOK_RETRY_MIN, default 5 s); each next one doubles, up to
+	// an hour. An endpoint failing for WebhookDisableAfter (default 3
+	// days) is disabled and its tenant's owners are notified.
+	WebhookRetryMin     time.Duration
+	WebhookDisableAfter time.Duration
+	// WebhookWorkers bounds this process's concurrent deliveries (default
+	// 10); negative: it delivers nothing itself and leaves the jobs it
+	// enqueues to replicas that do.
+	WebhookWorkers int
 
 	// BlobURL is where uploaded files go (gocloud.dev/blob URL, e.g.
 	// file:///var/lib/lanes/blobs or s3://bucket); empty: the blobs

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/policies"
@@ -45,16 +46,17 @@ type Lanes struct {
 	// Webhooks manages the tenants' webhook endpoints.
 	Webhooks *webhook.Service
 
-	cfg      Config
-	db       *store.DB
-	authn    *auth.Authenticator
-	authz    policies.Roles
-	features *policies.Features
-	bucket   *blob.Bucket
-	signer   *portal.Signer
-	handler  http.Handler
-	limits   *limits
-	stop     context.CancelFunc
+	deliverer *webhook.Deliverer
+	cfg       Config
+	db        *store.DB
+	authn     *auth.Authenticator
+	authz     policies.Roles
+	features  *policies.Features
+	bucket    *blob.Bucket
+	signer    *portal.Signer
+	handler   http.Handler
+	limits    *limits
+	stop      context.CancelFunc
 	// listening is closed once the change listener is connected (at once
 	// where there is none: SQLite relies on cache TTLs).
 	listening     chan struct{}
@@ -83,7 +85,9 @@ func Open(ctx context.Context, cfg Config) (*Lanes, error) {
 }
 
 func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.Migrate(ctx, func(ctx context.Context) error {
+		return webhook.MigrateQueue(ctx, db.SQL, db.Dialect)
+	}); err != nil {
 		return nil, err
 	}
 	templates, err := workflow.BuiltinTemplates()
@@ -148,12 +152,28 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	if err != nil {
 		return nil, err
 	}
+	webhooks := webhook.NewService(webhook.Config{
+		Client: db.Client, Authz: authz, AllowLoopback: cfg.WebhookAllowLoopback, Postgres: db.Dialect == dialect.Postgres,
+	})
+	deliverer, err := webhook.NewDeliverer(webhooks, webhook.DeliveryConfig{
+		DB:           db.SQL,
+		Dialect:      db.Dialect,
+		Events:       eventLog,
+		Logger:       cfg.Logger,
+		RetryMin:     cfg.WebhookRetryMin,
+		DisableAfter: cfg.WebhookDisableAfter,
+		Workers:      cfg.WebhookWorkers,
+	})
+	if err != nil {
+		return nil, err
+	}
 	l := &Lanes{
 		limits:    rateLimits,
 		Tenants:   tenancy.NewService(db.Client, authz, engine),
 		Workflows: engine,
 		Events:    eventLog,
-		Webhooks:  webhook.NewService(webhook.Config{Client: db.Client, Authz: authz, AllowLoopback: cfg.WebhookAllowLoopback}),
+		Webhooks:  webhooks,
+		deliverer: deliverer,
 		Time:      timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
 		Deals: deals.NewService(deals.Config{
 			Client:    db.Client,
@@ -192,6 +212,9 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		listening: make(chan struct{}),
 	}
 	l.handler = l.newHandler()
+	if err := deliverer.Start(ctx); err != nil {
+		return nil, err
+	}
 	if db.Dialect != dialect.Postgres {
 		l.markListening()
 	} else {
@@ -236,12 +259,19 @@ func (l *Lanes) Client() *ent.Client { return l.db.Client }
 // Dialect is "sqlite3" or "postgres".
 func (l *Lanes) Dialect() string { return l.db.Dialect }
 
-// Close stops background work and releases the blob store and database.
+// closeTimeout is how long Close lets running webhook attempts finish.
+const closeTimeout = 15 * time.Second
+
+// Close stops background work (running webhook attempts get a few
+// seconds; what they leave is retried by the next start) and releases the
+// blob store and database.
 func (l *Lanes) Close() error {
 	if l.stop != nil {
 		l.stop()
 	}
-	return errors.Join(l.bucket.Close(), l.db.Close())
+	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	return errors.Join(l.deliverer.Stop(ctx), l.bucket.Close(), l.db.Close())
 }
 
 // AsPlatform returns a context acting as the platform: inside the tenant

@@ -8,11 +8,13 @@ import (
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/webhook"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
-// listenChanges invalidates cached feature decisions and workflows when any
-// replica changes a tenant's policies or workflow configuration
+// listenChanges invalidates cached feature decisions, workflows and webhook
+// endpoints when any replica changes a tenant's policies, workflow
+// configuration or endpoints
 // (PostgreSQL LISTEN/NOTIFY), reconnecting with backoff until Lanes closes.
 // Every tenant's caches are dropped on (re)connect, so a change made while
 // disconnected is not missed.
@@ -39,7 +41,7 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, channel := range []string{policies.NotifyChannel, workflow.ConfigChannel} {
+	for _, channel := range []string{policies.NotifyChannel, workflow.ConfigChannel, webhook.ChangeChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 			return err
 		}
@@ -47,6 +49,7 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 	// Changes made while we were not listening.
 	l.features.InvalidateAll()
 	l.Workflows.InvalidateAllConfig()
+	l.Webhooks.ForgetAll()
 	l.markListening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -58,6 +61,8 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 			l.features.Invalidate(n.Payload)
 		case workflow.ConfigChannel:
 			l.Workflows.InvalidateConfig(pulid.ID(n.Payload))
+		case webhook.ChangeChannel:
+			l.Webhooks.Forget(pulid.ID(n.Payload))
 		}
 	}
 }

@@ -48,6 +48,8 @@ func parseOptions(args []string) (*options, error) {
 	fs.IntVar(&c.AuthFailureLimit, "auth-failure-limit", int(envInt64("LANES_AUTH_FAILURE_LIMIT", 20)), "failed authentications per minute per client address and per credential prefix (LANES_AUTH_FAILURE_LIMIT)")
 	fs.StringVar(&proxies, "trusted-proxies", env("LANES_TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDR prefixes whose X-Forwarded-For is believed (LANES_TRUSTED_PROXIES)")
 	fs.BoolVar(&c.WebhookAllowLoopback, "webhook-allow-loopback", envBool("LANES_WEBHOOK_ALLOW_LOOPBACK"), "allow http:// webhook endpoints on loopback addresses, for development (LANES_WEBHOOK_ALLOW_LOOPBACK)")
+	fs.IntVar(&c.WebhookWorkers, "webhook-workers", int(envInt64("LANES_WEBHOOK_WORKERS", 10)), "concurrent webhook deliveries of this process; negative: none (other replicas deliver) (LANES_WEBHOOK_WORKERS)")
+	fs.DurationVar(&c.WebhookRetryMin, "webhook-retry-min", envDuration("LANES_WEBHOOK_RETRY_MIN", 5*time.Second), "delay before a failed webhook delivery's first retry; each next one doubles, up to an hour (LANES_WEBHOOK_RETRY_MIN)")
 	fs.StringVar(&c.BlobURL, "blob-url", env("LANES_BLOB_URL", ""), "blob store of uploaded files (gocloud.dev URL); empty: <data-dir>/blobs (LANES_BLOB_URL)")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", envInt64("LANES_MAX_UPLOAD_BYTES", 25<<20), "largest uploaded file (LANES_MAX_UPLOAD_BYTES)")
 	fs.StringVar(&c.PortalURL, "portal-url", env("LANES_PORTAL_URL", "http://localhost:8080/portal/accept"), "page of the embedding platform that accepts portal invitations (LANES_PORTAL_URL)")

@@ -27,6 +27,7 @@ import (
 	"github.com/lanes-dev/lanes/graph/generated"
 	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
+	"github.com/lanes-dev/lanes/sdk/webhook"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
@@ -330,6 +331,7 @@ var pageMax = map[string]int{
 	"Query.projects":       workflow.MaxProjectPage,
 	"BoardColumn.projects": workflow.MaxColumnPage,
 	"Query.events":         events.MaxPage,
+	"Webhook.deliveries":   webhook.MaxDeliveriesPage,
 }
 
 // checkArgs fails for a field with a required argument the generator has

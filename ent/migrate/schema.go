@@ -858,6 +858,15 @@ var (
 		{Name: "events", Type: field.TypeJSON, Nullable: true},
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "disabled_reason", Type: field.TypeString, Nullable: true, Size: 2000},
+		{Name: "failing_since", Type: field.TypeTime, Nullable: true},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "delivered_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "failures", Type: field.TypeInt, Default: 0},
+		{Name: "wake_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "lease_job", Type: field.TypeInt64, Nullable: true},
+		{Name: "lease_until", Type: field.TypeTime, Nullable: true},
+		{Name: "retry_job", Type: field.TypeInt64, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 	}
 	// WebhooksTable holds the schema information for the "webhooks" table.
@@ -868,7 +877,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "webhooks_tenants_tenant",
-				Columns:    []*schema.Column{WebhooksColumns[7]},
+				Columns:    []*schema.Column{WebhooksColumns[16]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -877,7 +886,60 @@ var (
 			{
 				Name:    "webhook_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{WebhooksColumns[7]},
+				Columns: []*schema.Column{WebhooksColumns[16]},
+			},
+		},
+	}
+	// WebhookDeliveriesColumns holds the columns for the "webhook_deliveries" table.
+	WebhookDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "attempt", Type: field.TypeInt},
+		{Name: "status_code", Type: field.TypeInt, Nullable: true},
+		{Name: "succeeded", Type: field.TypeBool},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "duration_ms", Type: field.TypeInt},
+		{Name: "error", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "response", Type: field.TypeString, Nullable: true, Size: 4000},
+		{Name: "redelivery", Type: field.TypeBool, Default: false},
+		{Name: "webhook_id", Type: field.TypeString, Size: 40},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "event_id", Type: field.TypeString, Size: 40},
+	}
+	// WebhookDeliveriesTable holds the schema information for the "webhook_deliveries" table.
+	WebhookDeliveriesTable = &schema.Table{
+		Name:       "webhook_deliveries",
+		Columns:    WebhookDeliveriesColumns,
+		PrimaryKey: []*schema.Column{WebhookDeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "webhook_deliveries_webhooks_deliveries",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[9]},
+				RefColumns: []*schema.Column{WebhooksColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+			{
+				Symbol:     "webhook_deliveries_tenants_tenant",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[10]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "webhook_deliveries_events_event",
+				Columns:    []*schema.Column{WebhookDeliveriesColumns[11]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "webhookdelivery_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[10]},
+			},
+			{
+				Name:    "webhookdelivery_tenant_id_webhook_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{WebhookDeliveriesColumns[10], WebhookDeliveriesColumns[9], WebhookDeliveriesColumns[4]},
 			},
 		},
 	}
@@ -1025,6 +1087,7 @@ var (
 		TimeEntriesTable,
 		TodosTable,
 		WebhooksTable,
+		WebhookDeliveriesTable,
 		WebhookSecretsTable,
 		WishSubmissionsTable,
 		WorkflowsTable,
@@ -1076,6 +1139,9 @@ func init() {
 	TodosTable.ForeignKeys[2].RefTable = StatusesTable
 	TodosTable.ForeignKeys[3].RefTable = AutomationsTable
 	WebhooksTable.ForeignKeys[0].RefTable = TenantsTable
+	WebhookDeliveriesTable.ForeignKeys[0].RefTable = WebhooksTable
+	WebhookDeliveriesTable.ForeignKeys[1].RefTable = TenantsTable
+	WebhookDeliveriesTable.ForeignKeys[2].RefTable = EventsTable
 	WebhookSecretsTable.ForeignKeys[0].RefTable = WebhooksTable
 	WebhookSecretsTable.ForeignKeys[1].RefTable = TenantsTable
 	WishSubmissionsTable.ForeignKeys[0].RefTable = TenantsTable

@@ -66,6 +66,9 @@ type Todo func(*sql.Selector)
 // Webhook is the predicate function for webhook builders.
 type Webhook func(*sql.Selector)
 
+// WebhookDelivery is the predicate function for webhookdelivery builders.
+type WebhookDelivery func(*sql.Selector)
+
 // WebhookSecret is the predicate function for webhooksecret builders.
 type WebhookSecret func(*sql.Selector)
 

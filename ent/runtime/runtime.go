@@ -28,6 +28,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/timeentry"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/ent/wishsubmission"
 	"github.com/lanes-dev/lanes/ent/workflow"
@@ -1654,6 +1655,24 @@ func init() {
 	webhookDescEnabled := webhookFields[3].Descriptor()
 	// webhook.DefaultEnabled holds the default value on creation for the enabled field.
 	webhook.DefaultEnabled = webhookDescEnabled.Default.(bool)
+	// webhookDescDisabledReason is the schema descriptor for disabled_reason field.
+	webhookDescDisabledReason := webhookFields[4].Descriptor()
+	// webhook.DisabledReasonValidator is a validator for the "disabled_reason" field. It is called by the builders before save.
+	webhook.DisabledReasonValidator = webhookDescDisabledReason.Validators[0].(func(string) error)
+	// webhookDescDeliveredSeq is the schema descriptor for delivered_seq field.
+	webhookDescDeliveredSeq := webhookFields[7].Descriptor()
+	// webhook.DefaultDeliveredSeq holds the default value on creation for the delivered_seq field.
+	webhook.DefaultDeliveredSeq = webhookDescDeliveredSeq.Default.(int64)
+	// webhookDescFailures is the schema descriptor for failures field.
+	webhookDescFailures := webhookFields[8].Descriptor()
+	// webhook.DefaultFailures holds the default value on creation for the failures field.
+	webhook.DefaultFailures = webhookDescFailures.Default.(int)
+	// webhook.FailuresValidator is a validator for the "failures" field. It is called by the builders before save.
+	webhook.FailuresValidator = webhookDescFailures.Validators[0].(func(int) error)
+	// webhookDescWakeSeq is the schema descriptor for wake_seq field.
+	webhookDescWakeSeq := webhookFields[9].Descriptor()
+	// webhook.DefaultWakeSeq holds the default value on creation for the wake_seq field.
+	webhook.DefaultWakeSeq = webhookDescWakeSeq.Default.(int64)
 	// webhookDescID is the schema descriptor for id field.
 	webhookDescID := webhookMixinFields0[0].Descriptor()
 	// webhook.DefaultID holds the default value on creation for the id field.
@@ -1661,6 +1680,70 @@ func init() {
 	// webhook.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	webhook.IDValidator = func() func(string) error {
 		validators := webhookDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	webhookdeliveryMixin := schema.WebhookDelivery{}.Mixin()
+	webhookdelivery.Policy = privacy.NewPolicies(webhookdeliveryMixin[1], schema.WebhookDelivery{})
+	webhookdelivery.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := webhookdelivery.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	webhookdeliveryMixinHooks1 := webhookdeliveryMixin[1].Hooks()
+
+	webhookdelivery.Hooks[1] = webhookdeliveryMixinHooks1[0]
+	webhookdeliveryMixinInters1 := webhookdeliveryMixin[1].Interceptors()
+	webhookdelivery.Interceptors[0] = webhookdeliveryMixinInters1[0]
+	webhookdelivery.Interceptors[1] = webhookdeliveryMixinInters1[1]
+	webhookdeliveryMixinFields0 := webhookdeliveryMixin[0].Fields()
+	_ = webhookdeliveryMixinFields0
+	webhookdeliveryFields := schema.WebhookDelivery{}.Fields()
+	_ = webhookdeliveryFields
+	// webhookdeliveryDescAttempt is the schema descriptor for attempt field.
+	webhookdeliveryDescAttempt := webhookdeliveryFields[2].Descriptor()
+	// webhookdelivery.AttemptValidator is a validator for the "attempt" field. It is called by the builders before save.
+	webhookdelivery.AttemptValidator = webhookdeliveryDescAttempt.Validators[0].(func(int) error)
+	// webhookdeliveryDescAt is the schema descriptor for at field.
+	webhookdeliveryDescAt := webhookdeliveryFields[5].Descriptor()
+	// webhookdelivery.DefaultAt holds the default value on creation for the at field.
+	webhookdelivery.DefaultAt = webhookdeliveryDescAt.Default.(func() time.Time)
+	// webhookdeliveryDescDurationMs is the schema descriptor for duration_ms field.
+	webhookdeliveryDescDurationMs := webhookdeliveryFields[6].Descriptor()
+	// webhookdelivery.DurationMsValidator is a validator for the "duration_ms" field. It is called by the builders before save.
+	webhookdelivery.DurationMsValidator = webhookdeliveryDescDurationMs.Validators[0].(func(int) error)
+	// webhookdeliveryDescError is the schema descriptor for error field.
+	webhookdeliveryDescError := webhookdeliveryFields[7].Descriptor()
+	// webhookdelivery.ErrorValidator is a validator for the "error" field. It is called by the builders before save.
+	webhookdelivery.ErrorValidator = webhookdeliveryDescError.Validators[0].(func(string) error)
+	// webhookdeliveryDescResponse is the schema descriptor for response field.
+	webhookdeliveryDescResponse := webhookdeliveryFields[8].Descriptor()
+	// webhookdelivery.ResponseValidator is a validator for the "response" field. It is called by the builders before save.
+	webhookdelivery.ResponseValidator = webhookdeliveryDescResponse.Validators[0].(func(string) error)
+	// webhookdeliveryDescRedelivery is the schema descriptor for redelivery field.
+	webhookdeliveryDescRedelivery := webhookdeliveryFields[9].Descriptor()
+	// webhookdelivery.DefaultRedelivery holds the default value on creation for the redelivery field.
+	webhookdelivery.DefaultRedelivery = webhookdeliveryDescRedelivery.Default.(bool)
+	// webhookdeliveryDescID is the schema descriptor for id field.
+	webhookdeliveryDescID := webhookdeliveryMixinFields0[0].Descriptor()
+	// webhookdelivery.DefaultID holds the default value on creation for the id field.
+	webhookdelivery.DefaultID = webhookdeliveryDescID.Default.(func() pulid.ID)
+	// webhookdelivery.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	webhookdelivery.IDValidator = func() func(string) error {
+		validators := webhookdeliveryDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -30,10 +30,30 @@ const (
 	FieldDescription = "description"
 	// FieldEnabled holds the string denoting the enabled field in the database.
 	FieldEnabled = "enabled"
+	// FieldDisabledReason holds the string denoting the disabled_reason field in the database.
+	FieldDisabledReason = "disabled_reason"
+	// FieldFailingSince holds the string denoting the failing_since field in the database.
+	FieldFailingSince = "failing_since"
+	// FieldNextAttemptAt holds the string denoting the next_attempt_at field in the database.
+	FieldNextAttemptAt = "next_attempt_at"
+	// FieldDeliveredSeq holds the string denoting the delivered_seq field in the database.
+	FieldDeliveredSeq = "delivered_seq"
+	// FieldFailures holds the string denoting the failures field in the database.
+	FieldFailures = "failures"
+	// FieldWakeSeq holds the string denoting the wake_seq field in the database.
+	FieldWakeSeq = "wake_seq"
+	// FieldLeaseJob holds the string denoting the lease_job field in the database.
+	FieldLeaseJob = "lease_job"
+	// FieldLeaseUntil holds the string denoting the lease_until field in the database.
+	FieldLeaseUntil = "lease_until"
+	// FieldRetryJob holds the string denoting the retry_job field in the database.
+	FieldRetryJob = "retry_job"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeSecrets holds the string denoting the secrets edge name in mutations.
 	EdgeSecrets = "secrets"
+	// EdgeDeliveries holds the string denoting the deliveries edge name in mutations.
+	EdgeDeliveries = "deliveries"
 	// Table holds the table name of the webhook in the database.
 	Table = "webhooks"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -50,6 +70,13 @@ const (
 	SecretsInverseTable = "webhook_secrets"
 	// SecretsColumn is the table column denoting the secrets relation/edge.
 	SecretsColumn = "webhook_id"
+	// DeliveriesTable is the table that holds the deliveries relation/edge.
+	DeliveriesTable = "webhook_deliveries"
+	// DeliveriesInverseTable is the table name for the WebhookDelivery entity.
+	// It exists in this package in order to avoid circular dependency with the "webhookdelivery" package.
+	DeliveriesInverseTable = "webhook_deliveries"
+	// DeliveriesColumn is the table column denoting the deliveries relation/edge.
+	DeliveriesColumn = "webhook_id"
 )
 
 // Columns holds all SQL columns for webhook fields.
@@ -62,6 +89,15 @@ var Columns = []string{
 	FieldEvents,
 	FieldDescription,
 	FieldEnabled,
+	FieldDisabledReason,
+	FieldFailingSince,
+	FieldNextAttemptAt,
+	FieldDeliveredSeq,
+	FieldFailures,
+	FieldWakeSeq,
+	FieldLeaseJob,
+	FieldLeaseUntil,
+	FieldRetryJob,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -95,6 +131,16 @@ var (
 	DescriptionValidator func(string) error
 	// DefaultEnabled holds the default value on creation for the "enabled" field.
 	DefaultEnabled bool
+	// DisabledReasonValidator is a validator for the "disabled_reason" field. It is called by the builders before save.
+	DisabledReasonValidator func(string) error
+	// DefaultDeliveredSeq holds the default value on creation for the "delivered_seq" field.
+	DefaultDeliveredSeq int64
+	// DefaultFailures holds the default value on creation for the "failures" field.
+	DefaultFailures int
+	// FailuresValidator is a validator for the "failures" field. It is called by the builders before save.
+	FailuresValidator func(int) error
+	// DefaultWakeSeq holds the default value on creation for the "wake_seq" field.
+	DefaultWakeSeq int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -139,6 +185,51 @@ func ByEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEnabled, opts...).ToFunc()
 }
 
+// ByDisabledReason orders the results by the disabled_reason field.
+func ByDisabledReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDisabledReason, opts...).ToFunc()
+}
+
+// ByFailingSince orders the results by the failing_since field.
+func ByFailingSince(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFailingSince, opts...).ToFunc()
+}
+
+// ByNextAttemptAt orders the results by the next_attempt_at field.
+func ByNextAttemptAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNextAttemptAt, opts...).ToFunc()
+}
+
+// ByDeliveredSeq orders the results by the delivered_seq field.
+func ByDeliveredSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeliveredSeq, opts...).ToFunc()
+}
+
+// ByFailures orders the results by the failures field.
+func ByFailures(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldFailures, opts...).ToFunc()
+}
+
+// ByWakeSeq orders the results by the wake_seq field.
+func ByWakeSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldWakeSeq, opts...).ToFunc()
+}
+
+// ByLeaseJob orders the results by the lease_job field.
+func ByLeaseJob(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaseJob, opts...).ToFunc()
+}
+
+// ByLeaseUntil orders the results by the lease_until field.
+func ByLeaseUntil(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldLeaseUntil, opts...).ToFunc()
+}
+
+// ByRetryJob orders the results by the retry_job field.
+func ByRetryJob(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRetryJob, opts...).ToFunc()
+}
+
 // ByTenantField orders the results by tenant field.
 func ByTenantField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -159,6 +250,20 @@ func BySecrets(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSecretsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByDeliveriesCount orders the results by deliveries count.
+func ByDeliveriesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newDeliveriesStep(), opts...)
+	}
+}
+
+// ByDeliveries orders the results by deliveries terms.
+func ByDeliveries(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newDeliveriesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -171,5 +276,12 @@ func newSecretsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SecretsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, SecretsTable, SecretsColumn),
+	)
+}
+func newDeliveriesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(DeliveriesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, DeliveriesTable, DeliveriesColumn),
 	)
 }

@@ -86,6 +86,51 @@ func Enabled(v bool) predicate.Webhook {
 	return predicate.Webhook(sql.FieldEQ(FieldEnabled, v))
 }
 
+// DisabledReason applies equality check predicate on the "disabled_reason" field. It's identical to DisabledReasonEQ.
+func DisabledReason(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldDisabledReason, v))
+}
+
+// FailingSince applies equality check predicate on the "failing_since" field. It's identical to FailingSinceEQ.
+func FailingSince(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldFailingSince, v))
+}
+
+// NextAttemptAt applies equality check predicate on the "next_attempt_at" field. It's identical to NextAttemptAtEQ.
+func NextAttemptAt(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldNextAttemptAt, v))
+}
+
+// DeliveredSeq applies equality check predicate on the "delivered_seq" field. It's identical to DeliveredSeqEQ.
+func DeliveredSeq(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldDeliveredSeq, v))
+}
+
+// Failures applies equality check predicate on the "failures" field. It's identical to FailuresEQ.
+func Failures(v int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldFailures, v))
+}
+
+// WakeSeq applies equality check predicate on the "wake_seq" field. It's identical to WakeSeqEQ.
+func WakeSeq(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldWakeSeq, v))
+}
+
+// LeaseJob applies equality check predicate on the "lease_job" field. It's identical to LeaseJobEQ.
+func LeaseJob(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldLeaseJob, v))
+}
+
+// LeaseUntil applies equality check predicate on the "lease_until" field. It's identical to LeaseUntilEQ.
+func LeaseUntil(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldLeaseUntil, v))
+}
+
+// RetryJob applies equality check predicate on the "retry_job" field. It's identical to RetryJobEQ.
+func RetryJob(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldRetryJob, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.Webhook {
 	return predicate.Webhook(sql.FieldEQ(FieldTenantID, v))
@@ -396,6 +441,451 @@ func EnabledNEQ(v bool) predicate.Webhook {
 	return predicate.Webhook(sql.FieldNEQ(FieldEnabled, v))
 }
 
+// DisabledReasonEQ applies the EQ predicate on the "disabled_reason" field.
+func DisabledReasonEQ(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldDisabledReason, v))
+}
+
+// DisabledReasonNEQ applies the NEQ predicate on the "disabled_reason" field.
+func DisabledReasonNEQ(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldDisabledReason, v))
+}
+
+// DisabledReasonIn applies the In predicate on the "disabled_reason" field.
+func DisabledReasonIn(vs ...string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldDisabledReason, vs...))
+}
+
+// DisabledReasonNotIn applies the NotIn predicate on the "disabled_reason" field.
+func DisabledReasonNotIn(vs ...string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldDisabledReason, vs...))
+}
+
+// DisabledReasonGT applies the GT predicate on the "disabled_reason" field.
+func DisabledReasonGT(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldDisabledReason, v))
+}
+
+// DisabledReasonGTE applies the GTE predicate on the "disabled_reason" field.
+func DisabledReasonGTE(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldDisabledReason, v))
+}
+
+// DisabledReasonLT applies the LT predicate on the "disabled_reason" field.
+func DisabledReasonLT(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldDisabledReason, v))
+}
+
+// DisabledReasonLTE applies the LTE predicate on the "disabled_reason" field.
+func DisabledReasonLTE(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldDisabledReason, v))
+}
+
+// DisabledReasonContains applies the Contains predicate on the "disabled_reason" field.
+func DisabledReasonContains(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldContains(FieldDisabledReason, v))
+}
+
+// DisabledReasonHasPrefix applies the HasPrefix predicate on the "disabled_reason" field.
+func DisabledReasonHasPrefix(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldHasPrefix(FieldDisabledReason, v))
+}
+
+// DisabledReasonHasSuffix applies the HasSuffix predicate on the "disabled_reason" field.
+func DisabledReasonHasSuffix(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldHasSuffix(FieldDisabledReason, v))
+}
+
+// DisabledReasonIsNil applies the IsNil predicate on the "disabled_reason" field.
+func DisabledReasonIsNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldIsNull(FieldDisabledReason))
+}
+
+// DisabledReasonNotNil applies the NotNil predicate on the "disabled_reason" field.
+func DisabledReasonNotNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotNull(FieldDisabledReason))
+}
+
+// DisabledReasonEqualFold applies the EqualFold predicate on the "disabled_reason" field.
+func DisabledReasonEqualFold(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEqualFold(FieldDisabledReason, v))
+}
+
+// DisabledReasonContainsFold applies the ContainsFold predicate on the "disabled_reason" field.
+func DisabledReasonContainsFold(v string) predicate.Webhook {
+	return predicate.Webhook(sql.FieldContainsFold(FieldDisabledReason, v))
+}
+
+// FailingSinceEQ applies the EQ predicate on the "failing_since" field.
+func FailingSinceEQ(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldFailingSince, v))
+}
+
+// FailingSinceNEQ applies the NEQ predicate on the "failing_since" field.
+func FailingSinceNEQ(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldFailingSince, v))
+}
+
+// FailingSinceIn applies the In predicate on the "failing_since" field.
+func FailingSinceIn(vs ...time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldFailingSince, vs...))
+}
+
+// FailingSinceNotIn applies the NotIn predicate on the "failing_since" field.
+func FailingSinceNotIn(vs ...time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldFailingSince, vs...))
+}
+
+// FailingSinceGT applies the GT predicate on the "failing_since" field.
+func FailingSinceGT(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldFailingSince, v))
+}
+
+// FailingSinceGTE applies the GTE predicate on the "failing_since" field.
+func FailingSinceGTE(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldFailingSince, v))
+}
+
+// FailingSinceLT applies the LT predicate on the "failing_since" field.
+func FailingSinceLT(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldFailingSince, v))
+}
+
+// FailingSinceLTE applies the LTE predicate on the "failing_since" field.
+func FailingSinceLTE(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldFailingSince, v))
+}
+
+// FailingSinceIsNil applies the IsNil predicate on the "failing_since" field.
+func FailingSinceIsNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldIsNull(FieldFailingSince))
+}
+
+// FailingSinceNotNil applies the NotNil predicate on the "failing_since" field.
+func FailingSinceNotNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotNull(FieldFailingSince))
+}
+
+// NextAttemptAtEQ applies the EQ predicate on the "next_attempt_at" field.
+func NextAttemptAtEQ(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldNextAttemptAt, v))
+}
+
+// NextAttemptAtNEQ applies the NEQ predicate on the "next_attempt_at" field.
+func NextAttemptAtNEQ(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldNextAttemptAt, v))
+}
+
+// NextAttemptAtIn applies the In predicate on the "next_attempt_at" field.
+func NextAttemptAtIn(vs ...time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldNextAttemptAt, vs...))
+}
+
+// NextAttemptAtNotIn applies the NotIn predicate on the "next_attempt_at" field.
+func NextAttemptAtNotIn(vs ...time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldNextAttemptAt, vs...))
+}
+
+// NextAttemptAtGT applies the GT predicate on the "next_attempt_at" field.
+func NextAttemptAtGT(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldNextAttemptAt, v))
+}
+
+// NextAttemptAtGTE applies the GTE predicate on the "next_attempt_at" field.
+func NextAttemptAtGTE(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldNextAttemptAt, v))
+}
+
+// NextAttemptAtLT applies the LT predicate on the "next_attempt_at" field.
+func NextAttemptAtLT(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldNextAttemptAt, v))
+}
+
+// NextAttemptAtLTE applies the LTE predicate on the "next_attempt_at" field.
+func NextAttemptAtLTE(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldNextAttemptAt, v))
+}
+
+// NextAttemptAtIsNil applies the IsNil predicate on the "next_attempt_at" field.
+func NextAttemptAtIsNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldIsNull(FieldNextAttemptAt))
+}
+
+// NextAttemptAtNotNil applies the NotNil predicate on the "next_attempt_at" field.
+func NextAttemptAtNotNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotNull(FieldNextAttemptAt))
+}
+
+// DeliveredSeqEQ applies the EQ predicate on the "delivered_seq" field.
+func DeliveredSeqEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldDeliveredSeq, v))
+}
+
+// DeliveredSeqNEQ applies the NEQ predicate on the "delivered_seq" field.
+func DeliveredSeqNEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldDeliveredSeq, v))
+}
+
+// DeliveredSeqIn applies the In predicate on the "delivered_seq" field.
+func DeliveredSeqIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldDeliveredSeq, vs...))
+}
+
+// DeliveredSeqNotIn applies the NotIn predicate on the "delivered_seq" field.
+func DeliveredSeqNotIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldDeliveredSeq, vs...))
+}
+
+// DeliveredSeqGT applies the GT predicate on the "delivered_seq" field.
+func DeliveredSeqGT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldDeliveredSeq, v))
+}
+
+// DeliveredSeqGTE applies the GTE predicate on the "delivered_seq" field.
+func DeliveredSeqGTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldDeliveredSeq, v))
+}
+
+// DeliveredSeqLT applies the LT predicate on the "delivered_seq" field.
+func DeliveredSeqLT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldDeliveredSeq, v))
+}
+
+// DeliveredSeqLTE applies the LTE predicate on the "delivered_seq" field.
+func DeliveredSeqLTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldDeliveredSeq, v))
+}
+
+// FailuresEQ applies the EQ predicate on the "failures" field.
+func FailuresEQ(v int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldFailures, v))
+}
+
+// FailuresNEQ applies the NEQ predicate on the "failures" field.
+func FailuresNEQ(v int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldFailures, v))
+}
+
+// FailuresIn applies the In predicate on the "failures" field.
+func FailuresIn(vs ...int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldFailures, vs...))
+}
+
+// FailuresNotIn applies the NotIn predicate on the "failures" field.
+func FailuresNotIn(vs ...int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldFailures, vs...))
+}
+
+// FailuresGT applies the GT predicate on the "failures" field.
+func FailuresGT(v int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldFailures, v))
+}
+
+// FailuresGTE applies the GTE predicate on the "failures" field.
+func FailuresGTE(v int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldFailures, v))
+}
+
+// FailuresLT applies the LT predicate on the "failures" field.
+func FailuresLT(v int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldFailures, v))
+}
+
+// FailuresLTE applies the LTE predicate on the "failures" field.
+func FailuresLTE(v int) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldFailures, v))
+}
+
+// WakeSeqEQ applies the EQ predicate on the "wake_seq" field.
+func WakeSeqEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldWakeSeq, v))
+}
+
+// WakeSeqNEQ applies the NEQ predicate on the "wake_seq" field.
+func WakeSeqNEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldWakeSeq, v))
+}
+
+// WakeSeqIn applies the In predicate on the "wake_seq" field.
+func WakeSeqIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldWakeSeq, vs...))
+}
+
+// WakeSeqNotIn applies the NotIn predicate on the "wake_seq" field.
+func WakeSeqNotIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldWakeSeq, vs...))
+}
+
+// WakeSeqGT applies the GT predicate on the "wake_seq" field.
+func WakeSeqGT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldWakeSeq, v))
+}
+
+// WakeSeqGTE applies the GTE predicate on the "wake_seq" field.
+func WakeSeqGTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldWakeSeq, v))
+}
+
+// WakeSeqLT applies the LT predicate on the "wake_seq" field.
+func WakeSeqLT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldWakeSeq, v))
+}
+
+// WakeSeqLTE applies the LTE predicate on the "wake_seq" field.
+func WakeSeqLTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldWakeSeq, v))
+}
+
+// LeaseJobEQ applies the EQ predicate on the "lease_job" field.
+func LeaseJobEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldLeaseJob, v))
+}
+
+// LeaseJobNEQ applies the NEQ predicate on the "lease_job" field.
+func LeaseJobNEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldLeaseJob, v))
+}
+
+// LeaseJobIn applies the In predicate on the "lease_job" field.
+func LeaseJobIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldLeaseJob, vs...))
+}
+
+// LeaseJobNotIn applies the NotIn predicate on the "lease_job" field.
+func LeaseJobNotIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldLeaseJob, vs...))
+}
+
+// LeaseJobGT applies the GT predicate on the "lease_job" field.
+func LeaseJobGT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldLeaseJob, v))
+}
+
+// LeaseJobGTE applies the GTE predicate on the "lease_job" field.
+func LeaseJobGTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldLeaseJob, v))
+}
+
+// LeaseJobLT applies the LT predicate on the "lease_job" field.
+func LeaseJobLT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldLeaseJob, v))
+}
+
+// LeaseJobLTE applies the LTE predicate on the "lease_job" field.
+func LeaseJobLTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldLeaseJob, v))
+}
+
+// LeaseJobIsNil applies the IsNil predicate on the "lease_job" field.
+func LeaseJobIsNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldIsNull(FieldLeaseJob))
+}
+
+// LeaseJobNotNil applies the NotNil predicate on the "lease_job" field.
+func LeaseJobNotNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotNull(FieldLeaseJob))
+}
+
+// LeaseUntilEQ applies the EQ predicate on the "lease_until" field.
+func LeaseUntilEQ(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldLeaseUntil, v))
+}
+
+// LeaseUntilNEQ applies the NEQ predicate on the "lease_until" field.
+func LeaseUntilNEQ(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldLeaseUntil, v))
+}
+
+// LeaseUntilIn applies the In predicate on the "lease_until" field.
+func LeaseUntilIn(vs ...time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldLeaseUntil, vs...))
+}
+
+// LeaseUntilNotIn applies the NotIn predicate on the "lease_until" field.
+func LeaseUntilNotIn(vs ...time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldLeaseUntil, vs...))
+}
+
+// LeaseUntilGT applies the GT predicate on the "lease_until" field.
+func LeaseUntilGT(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldLeaseUntil, v))
+}
+
+// LeaseUntilGTE applies the GTE predicate on the "lease_until" field.
+func LeaseUntilGTE(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldLeaseUntil, v))
+}
+
+// LeaseUntilLT applies the LT predicate on the "lease_until" field.
+func LeaseUntilLT(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldLeaseUntil, v))
+}
+
+// LeaseUntilLTE applies the LTE predicate on the "lease_until" field.
+func LeaseUntilLTE(v time.Time) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldLeaseUntil, v))
+}
+
+// LeaseUntilIsNil applies the IsNil predicate on the "lease_until" field.
+func LeaseUntilIsNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldIsNull(FieldLeaseUntil))
+}
+
+// LeaseUntilNotNil applies the NotNil predicate on the "lease_until" field.
+func LeaseUntilNotNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotNull(FieldLeaseUntil))
+}
+
+// RetryJobEQ applies the EQ predicate on the "retry_job" field.
+func RetryJobEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldEQ(FieldRetryJob, v))
+}
+
+// RetryJobNEQ applies the NEQ predicate on the "retry_job" field.
+func RetryJobNEQ(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNEQ(FieldRetryJob, v))
+}
+
+// RetryJobIn applies the In predicate on the "retry_job" field.
+func RetryJobIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldIn(FieldRetryJob, vs...))
+}
+
+// RetryJobNotIn applies the NotIn predicate on the "retry_job" field.
+func RetryJobNotIn(vs ...int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotIn(FieldRetryJob, vs...))
+}
+
+// RetryJobGT applies the GT predicate on the "retry_job" field.
+func RetryJobGT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGT(FieldRetryJob, v))
+}
+
+// RetryJobGTE applies the GTE predicate on the "retry_job" field.
+func RetryJobGTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldGTE(FieldRetryJob, v))
+}
+
+// RetryJobLT applies the LT predicate on the "retry_job" field.
+func RetryJobLT(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLT(FieldRetryJob, v))
+}
+
+// RetryJobLTE applies the LTE predicate on the "retry_job" field.
+func RetryJobLTE(v int64) predicate.Webhook {
+	return predicate.Webhook(sql.FieldLTE(FieldRetryJob, v))
+}
+
+// RetryJobIsNil applies the IsNil predicate on the "retry_job" field.
+func RetryJobIsNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldIsNull(FieldRetryJob))
+}
+
+// RetryJobNotNil applies the NotNil predicate on the "retry_job" field.
+func RetryJobNotNil() predicate.Webhook {
+	return predicate.Webhook(sql.FieldNotNull(FieldRetryJob))
+}
+
 // HasTenant applies the HasEdge predicate on the "tenant" edge.
 func HasTenant() predicate.Webhook {
 	return predicate.Webhook(func(s *sql.Selector) {
@@ -434,6 +924,29 @@ func HasSecrets() predicate.Webhook {
 func HasSecretsWith(preds ...predicate.WebhookSecret) predicate.Webhook {
 	return predicate.Webhook(func(s *sql.Selector) {
 		step := newSecretsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasDeliveries applies the HasEdge predicate on the "deliveries" edge.
+func HasDeliveries() predicate.Webhook {
+	return predicate.Webhook(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, DeliveriesTable, DeliveriesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasDeliveriesWith applies the HasEdge predicate on the "deliveries" edge with a given conditions (other predicates).
+func HasDeliveriesWith(preds ...predicate.WebhookDelivery) predicate.Webhook {
+	return predicate.Webhook(func(s *sql.Selector) {
+		step := newDeliveriesStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,26 @@ type Log struct {
 	// pending are the events of open transactions, written by the
 	// transaction's commit hook (flush) and forgotten on rollback.
 	pending map[*ent.Tx]*batch
+	// subscribers learn of every commit that wrote events, after it.
+	subscribers []func(Committed)
+}
+
+// Committed tells subscribers that a transaction's events of one tenant
+// are in the log: through Seq, of these types. It is sent after the
+// commit, in this process only; other replicas learn of it from the
+// database.
+type Committed struct {
+	Tenant pulid.ID
+	Seq    int64
+	Types  []Type
+}
+
+// Subscribe calls fn after every commit that wrote events, once per
+// tenant, in the committing goroutine: fn must not block.
+func (l *Log) Subscribe(fn func(Committed)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.subscribers = append(l.subscribers, fn)
 }
 
 // NewLog returns the event log of the client's database.
@@ -124,13 +145,31 @@ func (l *Log) take(tx *ent.Tx) *batch {
 
 func (l *Log) flushOnCommit(next ent.Committer) ent.Committer {
 	return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
-		if b := l.take(tx); b != nil {
-			if err := l.write(ctx, tx.Client(), b.rows); err != nil {
-				return err
-			}
+		b := l.take(tx)
+		if b == nil {
+			return next.Commit(ctx, tx)
 		}
-		return next.Commit(ctx, tx)
+		committed, err := l.write(ctx, tx.Client(), b.rows)
+		if err != nil {
+			return err
+		}
+		if err := next.Commit(ctx, tx); err != nil {
+			return err
+		}
+		l.publish(committed)
+		return nil
 	})
+}
+
+func (l *Log) publish(committed []Committed) {
+	l.mu.Lock()
+	subscribers := l.subscribers
+	l.mu.Unlock()
+	for _, c := range committed {
+		for _, fn := range subscribers {
+			fn(c)
+		}
+	}
 }
 
 func (l *Log) forgetOnRollback(next ent.Rollbacker) ent.Rollbacker {
@@ -147,27 +186,43 @@ func (l *Log) forgetOnRollback(next ent.Rollbacker) ent.Rollbacker {
 // a smaller one committed later. On PostgreSQL the bump and the insert are
 // one statement; SQLite runs one writer at a time and its statements are
 // in process, so it takes two.
-func (l *Log) write(ctx context.Context, c *ent.Client, rows []row) error {
+func (l *Log) write(ctx context.Context, c *ent.Client, rows []row) ([]Committed, error) {
+	var out []Committed
 	for len(rows) > 0 {
 		n := 1
 		for n < len(rows) && rows[n].tenantID == rows[0].tenantID {
 			n++
 		}
-		var err error
+		var (
+			seq int64
+			err error
+		)
 		if l.postgres {
-			err = writePostgres(ctx, c, rows[:n])
+			seq, err = writePostgres(ctx, c, rows[:n])
 		} else {
-			err = writeSQLite(ctx, c, rows[:n])
+			seq, err = writeSQLite(ctx, c, rows[:n])
 		}
 		if err != nil {
-			return fmt.Errorf("events: write %d of tenant %s: %w", n, rows[0].tenantID, err)
+			return nil, fmt.Errorf("events: write %d of tenant %s: %w", n, rows[0].tenantID, err)
 		}
+		out = append(out, committedOf(rows[:n], seq))
 		rows = rows[n:]
 	}
-	return nil
+	return out, nil
 }
 
-func writePostgres(ctx context.Context, c *ent.Client, rows []row) error {
+func committedOf(rows []row, seq int64) Committed {
+	c := Committed{Tenant: rows[0].tenantID, Seq: seq}
+	for _, r := range rows {
+		if !slices.Contains(c.Types, r.typ) {
+			c.Types = append(c.Types, r.typ)
+		}
+	}
+	return c
+}
+
+// writePostgres returns the last seq written.
+func writePostgres(ctx context.Context, c *ent.Client, rows []row) (int64, error) {
 	tenantID := rows[0].tenantID
 	args := []any{string(tenantID), len(rows)}
 	values := make([]string, len(rows))
@@ -178,37 +233,63 @@ func writePostgres(ctx context.Context, c *ent.Client, rows []row) error {
 	}
 	query := `WITH counter AS (
   UPDATE tenants SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq
+), written AS (
+  INSERT INTO events (id, tenant_id, seq, type, occurred_at, actor, project_id, data)
+  SELECT v.id, $1, counter.last_event_seq - $2 + v.ord, v.type, v.occurred_at, v.actor, v.project_id, v.data
+  FROM counter, (VALUES ` + strings.Join(values, ", ") + `) AS v(ord, id, type, occurred_at, actor, project_id, data)
+  RETURNING seq
 )
-INSERT INTO events (id, tenant_id, seq, type, occurred_at, actor, project_id, data)
-SELECT v.id, $1, counter.last_event_seq - $2 + v.ord, v.type, v.occurred_at, v.actor, v.project_id, v.data
-FROM counter, (VALUES ` + strings.Join(values, ", ") + `) AS v(ord, id, type, occurred_at, actor, project_id, data)`
-	res, err := c.ExecContext(ctx, query, args...)
+SELECT count(*), coalesce(max(seq), 0) FROM written`
+	rs, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return expectRows(res, len(rows))
+	defer rs.Close()
+	var n, seq int64
+	if rs.Next() {
+		if err := rs.Scan(&n, &seq); err != nil {
+			return 0, err
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return 0, err
+	}
+	if n != int64(len(rows)) {
+		return 0, fmt.Errorf("%d rows written, not %d (is the tenant gone?)", n, len(rows))
+	}
+	return seq, nil
 }
 
-func writeSQLite(ctx context.Context, c *ent.Client, rows []row) error {
+// writeSQLite returns the last seq written.
+func writeSQLite(ctx context.Context, c *ent.Client, rows []row) (int64, error) {
 	tenantID := rows[0].tenantID
-	res, err := c.ExecContext(ctx, `UPDATE tenants SET last_event_seq = last_event_seq + ? WHERE id = ?`, len(rows), string(tenantID))
+	rs, err := c.QueryContext(ctx, `UPDATE tenants SET last_event_seq = last_event_seq + ? WHERE id = ? RETURNING last_event_seq`, len(rows), string(tenantID))
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if err := expectRows(res, 1); err != nil {
-		return err
+	var seq int64
+	found := rs.Next()
+	if found {
+		err = rs.Scan(&seq)
+	}
+	err = errors.Join(err, rs.Err(), rs.Close())
+	if err != nil {
+		return 0, err
+	}
+	if !found {
+		return 0, errors.New("no tenant row to number events (is the tenant gone?)")
 	}
 	args := []any{}
 	values := make([]string, len(rows))
 	for i, r := range rows {
-		values[i] = "(?, ?, (SELECT last_event_seq FROM tenants WHERE id = ?) - ? + ?, ?, ?, ?, ?, ?)"
-		args = append(args, string(r.id), string(tenantID), string(tenantID), len(rows), i+1, string(r.typ), r.occurredAt, r.actor, nullable(r.project), string(r.data))
+		values[i] = "(?, ?, ?, ?, ?, ?, ?, ?)"
+		args = append(args, string(r.id), string(tenantID), seq-int64(len(rows))+int64(i+1), string(r.typ), r.occurredAt, r.actor, nullable(r.project), string(r.data))
 	}
-	res, err = c.ExecContext(ctx, `INSERT INTO events (id, tenant_id, seq, type, occurred_at, actor, project_id, data) VALUES `+strings.Join(values, ", "), args...)
+	res, err := c.ExecContext(ctx, `INSERT INTO events (id, tenant_id, seq, type, occurred_at, actor, project_id, data) VALUES `+strings.Join(values, ", "), args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return expectRows(res, len(rows))
+	return seq, expectRows(res, len(rows))
 }
 
 func nullable(id pulid.ID) any {

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"entgo.io/ent/dialect"
+
+	"github.com/lanes-dev/lanes/tenant"
 )
 
 // StatementCounter records the SQL statements run through a driver it
@@ -18,7 +20,10 @@ type StatementCounter struct {
 
 // Wrap wraps an ent driver so that its statements are recorded.
 func (c *StatementCounter) Wrap(d dialect.Driver) dialect.Driver {
-	return dialect.DebugWithContext(d, func(_ context.Context, args ...any) {
+	return dialect.DebugWithContext(d, func(ctx context.Context, args ...any) {
+		if tenant.IsBackground(ctx) {
+			return // webhook deliveries, not the operation recorded
+		}
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		if !c.recording || len(args) == 0 {

@@ -172,9 +172,10 @@ func redact(raw string) string {
 	return u.String()
 }
 
-// Migrate brings the schema up to date. On PostgreSQL an advisory lock
+// Migrate brings the schema up to date, then runs more migrations of
+// tables ent does not own (River's). On PostgreSQL an advisory lock
 // serialises replicas that start at the same time.
-func (d *DB) Migrate(ctx context.Context) error {
+func (d *DB) Migrate(ctx context.Context, more ...func(context.Context) error) error {
 	if d.Dialect == dialect.Postgres {
 		conn, err := d.SQL.Conn(ctx)
 		if err != nil {
@@ -191,6 +192,11 @@ func (d *DB) Migrate(ctx context.Context) error {
 	}
 	if err := d.schema.Create(ctx, d.migrateOptions()...); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, m := range more {
+		if err := m(ctx); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -81,6 +81,7 @@ func (s *Service) Nodes(ctx context.Context, ids []pulid.ID) ([]ent.Noder, error
 var nodePermissions = map[string]policies.Permission{
 	"evt_": policies.ReadEvents,
 	"whk_": policies.ManageWebhooks,
+	"whd_": policies.ManageWebhooks,
 }
 
 func (s *Service) node(ctx context.Context, id pulid.ID) (ent.Noder, error) {

@@ -5,11 +5,15 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"time"
+
+	"entgo.io/contrib/entgql"
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	entwebhook "github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/ent/webhookdelivery"
 	"github.com/lanes-dev/lanes/ent/webhooksecret"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
@@ -43,14 +47,29 @@ type Config struct {
 	// AllowLoopback lets webhooks use http:// to loopback addresses
 	// (LANES_WEBHOOK_ALLOW_LOOPBACK; development and tests).
 	AllowLoopback bool
+	// Postgres: endpoint changes are announced to other replicas
+	// (ChangeChannel).
+	Postgres bool
 }
+
+// ChangeChannel is the PostgreSQL channel of endpoint changes (payload:
+// the tenant ID): replicas drop the endpoints they cached for the relay.
+const ChangeChannel = "lanes_webhooks"
 
 // Service manages the webhook endpoints of the caller's tenant: the
 // platform and ADMIN or OWNER members; others are FORBIDDEN.
-type Service struct{ cfg Config }
+type Service struct {
+	cfg  Config
+	http *http.Client
+	// deliverer is told of endpoints to deliver to at once (set by
+	// NewDeliverer; nil when nothing delivers).
+	deliverer *Deliverer
+}
 
 // NewService returns the webhook service.
-func NewService(cfg Config) *Service { return &Service{cfg: cfg} }
+func NewService(cfg Config) *Service {
+	return &Service{cfg: cfg, http: newHTTPClient(cfg.AllowLoopback)}
+}
 
 // AllowLoopback reports whether loopback targets are allowed.
 func (s *Service) AllowLoopback() bool { return s.cfg.AllowLoopback }
@@ -111,7 +130,13 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*ent.Webhook, err
 		if n >= MaxPerTenant {
 			return ErrTooMany.With("limit", MaxPerTenant)
 		}
+		// A new endpoint receives the events committed from now on.
+		seq, err := lastEventSeq(ctx, c)
+		if err != nil {
+			return err
+		}
 		w, err := c.Webhook.Create().
+			SetDeliveredSeq(seq).
 			SetURL(u.String()).
 			SetEvents(types).
 			SetNillableDescription(description).
@@ -125,7 +150,7 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*ent.Webhook, err
 		}
 		w.Edges.Secrets = []*ent.WebhookSecret{sec}
 		out = w
-		return nil
+		return s.endpointsChanged(ctx, c)
 	})
 	if err != nil {
 		return nil, err
@@ -133,10 +158,57 @@ func (s *Service) Create(ctx context.Context, in CreateInput) (*ent.Webhook, err
 	return out, nil
 }
 
+// endpointsChanged makes the relay reload the tenant's endpoints once the
+// change commits: here at once, on other replicas through NOTIFY (sent in
+// the change's transaction, so only if it commits).
+func (s *Service) endpointsChanged(ctx context.Context, c *ent.Client) error {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return err
+	}
+	tx := ent.TxFromContext(ctx)
+	if tx == nil {
+		return fmt.Errorf("webhook change of %s outside a transaction", a.TenantID)
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			err := next.Commit(ctx, tx)
+			s.Forget(a.TenantID)
+			return err
+		})
+	})
+	if s.cfg.Postgres {
+		if _, err := c.ExecContext(ctx, "SELECT pg_notify($1, $2)", ChangeChannel, string(a.TenantID)); err != nil {
+			return fmt.Errorf("notify webhook change: %w", err)
+		}
+	}
+	return nil
+}
+
+// Forget drops the relay's cached endpoints of a tenant (another replica
+// changed them); ForgetAll those of every tenant (after missing notices).
+func (s *Service) Forget(tenantID pulid.ID) {
+	if s.deliverer != nil {
+		s.deliverer.endpoints.drop(tenantID)
+	}
+}
+
+// ForgetAll: see Forget.
+func (s *Service) ForgetAll() {
+	if s.deliverer != nil {
+		s.deliverer.endpoints.dropAll()
+	}
+}
+
 // Update changes an endpoint's URL, event types, description or whether
-// it is enabled.
+// it is enabled. An endpoint enabled again receives the events committed
+// from then on, not those of the time it was disabled; a new URL is tried
+// at once, without waiting for a backoff the old one earned.
 func (s *Service) Update(ctx context.Context, in UpdateInput) (*ent.Webhook, error) {
-	var out *ent.Webhook
+	var (
+		out  *ent.Webhook
+		kick bool
+	)
 	err := entx.WithTx(ctx, s.cfg.Client, func(ctx context.Context, c *ent.Client) error {
 		w, err := s.load(ctx, c, in.ID)
 		if err != nil {
@@ -148,7 +220,10 @@ func (s *Service) Update(ctx context.Context, in UpdateInput) (*ent.Webhook, err
 			if err != nil {
 				return err
 			}
-			upd.SetURL(u.String())
+			if u.String() != w.URL {
+				upd.SetURL(u.String()).ClearNextAttemptAt()
+				kick = true
+			}
 		}
 		if in.Events != nil {
 			types, err := eventTypes(in.Events)
@@ -170,14 +245,43 @@ func (s *Service) Update(ctx context.Context, in UpdateInput) (*ent.Webhook, err
 		}
 		if in.Enabled != nil {
 			upd.SetEnabled(*in.Enabled)
+			if *in.Enabled && !w.Enabled {
+				seq, err := lastEventSeq(ctx, c)
+				if err != nil {
+					return err
+				}
+				upd.SetDeliveredSeq(seq).ClearDisabledReason().
+					SetFailures(0).ClearFailingSince().ClearNextAttemptAt().ClearRetryJob()
+			}
 		}
-		out, err = upd.Save(ctx)
-		return err
+		if out, err = upd.Save(ctx); err != nil {
+			return err
+		}
+		return s.endpointsChanged(ctx, c)
 	})
 	if err != nil {
 		return nil, err
 	}
+	if kick && out.Enabled && s.deliverer != nil {
+		// The sweep would find it too, later.
+		if err := s.deliverer.enqueue(ctx, out.TenantID, out.ID, out.DeliveredSeq+1); err != nil {
+			return nil, fmt.Errorf("webhook %s: enqueue delivery: %w", out.ID, err)
+		}
+	}
 	return out, nil
+}
+
+// lastEventSeq is the seq of the tenant's last event.
+func lastEventSeq(ctx context.Context, c *ent.Client) (int64, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return 0, err
+	}
+	t, err := c.Tenant.Get(ctx, a.TenantID)
+	if err != nil {
+		return 0, fmt.Errorf("read tenant %s: %w", a.TenantID, err)
+	}
+	return t.LastEventSeq, nil
 }
 
 // Delete removes an endpoint and its secrets.
@@ -190,7 +294,13 @@ func (s *Service) Delete(ctx context.Context, id pulid.ID) (pulid.ID, error) {
 		if _, err := c.WebhookSecret.Delete().Where(webhooksecret.WebhookID(w.ID)).Exec(ctx); err != nil {
 			return fmt.Errorf("delete webhook secrets: %w", err)
 		}
-		return c.Webhook.DeleteOne(w).Exec(ctx)
+		if _, err := c.WebhookDelivery.Delete().Where(webhookdelivery.WebhookID(w.ID)).Exec(ctx); err != nil {
+			return fmt.Errorf("delete webhook deliveries: %w", err)
+		}
+		if err := c.Webhook.DeleteOne(w).Exec(ctx); err != nil {
+			return err
+		}
+		return s.endpointsChanged(ctx, c)
 	})
 	if err != nil {
 		return "", err
@@ -314,4 +424,99 @@ func eventTypes(in []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ErrEventNotFound: redeliverEvent named no event of the tenant.
+var ErrEventNotFound = errcode.New(errcode.NotFound, "event not found")
+
+// record stores one attempt.
+func (s *Service) record(ctx context.Context, webhookID, eventID pulid.ID, attempt int, o outcome, redelivery bool) error {
+	return s.recordWith(ctx, s.cfg.Client, webhookID, eventID, attempt, o, redelivery, nil)
+}
+
+func (s *Service) recordWith(ctx context.Context, c *ent.Client, webhookID, eventID pulid.ID, attempt int, o outcome, redelivery bool, out **ent.WebhookDelivery) error {
+	d, err := c.WebhookDelivery.Create().
+		SetWebhookID(webhookID).
+		SetEventID(eventID).
+		SetAttempt(attempt).
+		SetNillableStatusCode(o.statusCode).
+		SetSucceeded(o.succeeded).
+		SetDurationMs(int(o.duration.Milliseconds())).
+		SetNillableError(o.err).
+		SetNillableResponse(o.response).
+		SetRedelivery(redelivery).
+		Save(ctx)
+	if err != nil {
+		return fmt.Errorf("record delivery of %s to %s: %w", eventID, webhookID, err)
+	}
+	if out != nil {
+		*out = d
+	}
+	return nil
+}
+
+// Redeliver sends one event to an endpoint again, now, whatever its
+// filter or state, and returns the attempt (recorded with the others;
+// the endpoint's ordered deliveries are not affected).
+func (s *Service) Redeliver(ctx context.Context, webhookID, eventID pulid.ID) (*ent.WebhookDelivery, error) {
+	c := s.cfg.Client
+	w, err := s.load(ctx, c, webhookID)
+	if err != nil {
+		return nil, err
+	}
+	if err := validate.String("eventId", string(eventID)); err != nil {
+		return nil, err
+	}
+	e, err := c.Event.Get(ctx, eventID)
+	if ent.IsNotFound(err) {
+		return nil, ErrEventNotFound.With("id", eventID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load event %s: %w", eventID, err)
+	}
+	secrets, err := s.SigningSecrets(ctx, c, w.ID)
+	if err != nil {
+		return nil, err
+	}
+	prior, err := c.WebhookDelivery.Query().
+		Where(webhookdelivery.WebhookID(w.ID), webhookdelivery.EventID(e.ID)).
+		Count(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("count deliveries: %w", err)
+	}
+	o := s.attempt(ctx, w.URL, secrets, e)
+	var out *ent.WebhookDelivery
+	// Recorded even when the caller has gone: the attempt was made.
+	if err := s.recordWith(context.WithoutCancel(ctx), c, w.ID, e.ID, prior+1, o, true, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Page sizes of an endpoint's deliveries.
+const (
+	DefaultDeliveriesPage = 20
+	MaxDeliveriesPage     = 100
+)
+
+// Deliveries returns a page of an endpoint's attempts, newest first.
+func (s *Service) Deliveries(ctx context.Context, w *ent.Webhook, first *int, after *ent.Cursor) (*ent.WebhookDeliveryConnection, error) {
+	if err := s.require(ctx); err != nil {
+		return nil, err
+	}
+	n := DefaultDeliveriesPage
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > MaxDeliveriesPage {
+		return nil, errcode.Invalid("first", fmt.Sprintf("first must be between 0 and %d", MaxDeliveriesPage)).With("limit", MaxDeliveriesPage)
+	}
+	page, err := s.cfg.Client.WebhookDelivery.Query().
+		Where(webhookdelivery.WebhookID(w.ID)).
+		Paginate(ctx, after, &n, nil, nil,
+			ent.WithWebhookDeliveryOrder(&ent.WebhookDeliveryOrder{Direction: entgql.OrderDirectionDesc, Field: ent.WebhookDeliveryOrderFieldAt}))
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries of %s: %w", w.ID, err)
+	}
+	return page, nil
 }

@@ -9,12 +9,15 @@ import (
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
+
+	"github.com/lanes-dev/lanes/tenant"
 )
 
 // Counter counts statements (Exec and Query, inside transactions too) and
 // the round trips to the database: the statements plus each transaction's
-// BEGIN and its COMMIT or ROLLBACK.
-type Counter struct{ n, txEnds atomic.Int64 }
+// BEGIN and its COMMIT or ROLLBACK. Background work (webhook deliveries)
+// is counted apart: it is not the cost of the operation measured.
+type Counter struct{ n, txEnds, background atomic.Int64 }
 
 // Wrap wraps an ent driver so that its statements are counted.
 func (c *Counter) Wrap(d dialect.Driver) dialect.Driver { return &countingDriver{Driver: d, c: c} }
@@ -38,13 +41,24 @@ type countingDriver struct {
 	c *Counter
 }
 
+func (c *Counter) count(ctx context.Context) {
+	if tenant.IsBackground(ctx) {
+		c.background.Add(1)
+		return
+	}
+	c.n.Add(1)
+}
+
+// Background is how many statements background work ran so far.
+func (c *Counter) Background() int64 { return c.background.Load() }
+
 func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.c.n.Add(1)
+	d.c.count(ctx)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.c.n.Add(1)
+	d.c.count(ctx)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
@@ -80,12 +94,12 @@ type countingTx struct {
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.c.n.Add(1)
+	t.c.count(ctx)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.c.n.Add(1)
+	t.c.count(ctx)
 	return t.Tx.Query(ctx, query, args, v)
 }
 
@@ -130,7 +144,7 @@ func countExec(ctx context.Context, c *Counter, target any, query string, args [
 	if !ok {
 		return nil, errNoRawSQL
 	}
-	c.n.Add(1)
+	c.count(ctx)
 	return raw.ExecContext(ctx, query, args...)
 }
 
@@ -139,6 +153,6 @@ func countQuery(ctx context.Context, c *Counter, target any, query string, args 
 	if !ok {
 		return nil, errNoRawSQL
 	}
-	c.n.Add(1)
+	c.count(ctx)
 	return raw.QueryContext(ctx, query, args...)
 }

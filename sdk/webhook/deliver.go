@@ -1,0 +1,785 @@
+package webhook
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/event"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	entwebhook "github.com/lanes-dev/lanes/ent/webhook"
+	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/tenant"
+)
+
+// How deliveries flow. The event log is the outbox: a change writes its
+// events in its own transaction, and nothing else. River jobs are not
+// inserted in that transaction because ent's generated Tx does not hand
+// out its *sql.Tx (River's drivers need one), and an insert per matching
+// endpoint would add round trips to every change (a move stays within
+// six). Instead, after each commit the log tells this process (Committed),
+// which inserts one River job per matching endpoint; a periodic sweep, and
+// one at start, insert jobs for endpoints that are behind their tenant's
+// log, so an event committed just before the process died is delivered
+// after it restarts.
+//
+// A job drains one endpoint: the events after its delivered_seq, in seq
+// order, one at a time. Only the holder of the endpoint's lease drains it,
+// which keeps deliveries in order; a job that finds the lease taken asks
+// the holder (wake_seq) to drain through its seq before letting go, and is
+// done. A failed attempt gives the endpoint a backoff (next_attempt_at)
+// and makes its job the only one that drains it until then (retry_job):
+// that job snoozes for the backoff, and others finding the endpoint
+// backing off leave their events to it.
+
+// River job kinds and the queue of deliveries.
+const (
+	deliverKind = "lanes.webhook.deliver"
+	sweepKind   = "lanes.webhook.sweep"
+	queueName   = "lanes_webhooks"
+)
+
+// Timing of deliveries.
+const (
+	// DefaultRetryMin is the first retry's delay (LANES_WEBHOOK_RETRY_MIN).
+	DefaultRetryMin = 5 * time.Second
+	// DefaultMaxBackoff bounds the delay between two attempts.
+	DefaultMaxBackoff = time.Hour
+	// DefaultDisableAfter is how long an endpoint may fail before it is
+	// disabled.
+	DefaultDisableAfter = 72 * time.Hour
+	// leaseFor is how long a drain holds an endpoint without renewing
+	// (each attempt renews it, and an attempt takes at most 10 s).
+	leaseFor = 30 * time.Second
+	// drainBudget bounds one job's work; a longer backlog continues in a
+	// new job.
+	drainBudget = 2 * time.Minute
+	// batchSize is how many events a drain reads at a time.
+	batchSize = 100
+	// sweepEvery is how often endpoints behind their log are looked for.
+	sweepEvery = 30 * time.Second
+)
+
+type deliverArgs struct {
+	Tenant  pulid.ID `json:"tenant"`
+	Webhook pulid.ID `json:"webhook"`
+	// Seq: the job is done once the endpoint is delivered through it.
+	Seq int64 `json:"seq"`
+	// Sweep is set by the sweep that made the job (its time), so that a
+	// job with the same seq left running by a process that died does not
+	// hold it back as a duplicate.
+	Sweep int64 `json:"sweep,omitempty"`
+}
+
+func (deliverArgs) Kind() string { return deliverKind }
+
+func (deliverArgs) InsertOpts() river.InsertOpts {
+	// The same endpoint and seq twice is one job, while it has not run
+	// (a completed one must not stop a later sweep's).
+	return river.InsertOpts{Queue: queueName, MaxAttempts: 25, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+	}}}
+}
+
+type sweepArgs struct{}
+
+func (sweepArgs) Kind() string { return sweepKind }
+
+func (sweepArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: queueName, MaxAttempts: 3}
+}
+
+// DeliveryConfig wires a Deliverer.
+type DeliveryConfig struct {
+	// DB is the pool River works on (the same database as the client).
+	DB      *sql.DB
+	Dialect string
+	Events  *events.Log
+	Logger  *slog.Logger
+	// RetryMin is the first retry's delay; each next one doubles, up to
+	// MaxBackoff.
+	RetryMin   time.Duration
+	MaxBackoff time.Duration
+	// DisableAfter is how long an endpoint may fail before it is disabled.
+	DisableAfter time.Duration
+	// Workers bounds concurrent deliveries of this process (default 10);
+	// negative: this process delivers nothing, only enqueues (other
+	// replicas deliver).
+	Workers int
+	// OnDisabled is told of an endpoint Lanes disabled (its owners are
+	// notified), in the tenant's system context.
+	OnDisabled func(ctx context.Context, w *ent.Webhook)
+}
+
+// Deliverer delivers every tenant's events to its webhook endpoints, with
+// River for the jobs, their retries and their recovery.
+type Deliverer struct {
+	svc   *Service
+	cfg   DeliveryConfig
+	river *river.Client[*sql.Tx]
+
+	// endpoints caches each tenant's enabled endpoints for the relay.
+	endpoints endpointCache
+
+	mu      sync.Mutex
+	pending map[pulid.ID]events.Committed
+	kick    chan struct{}
+	stop    context.CancelFunc
+	relayed chan struct{}
+}
+
+// MigrateQueue creates or updates River's tables (run by the store's
+// migration, under its lock on PostgreSQL).
+func MigrateQueue(ctx context.Context, db *sql.DB, dia string) error {
+	m, err := rivermigrate.New(queueDriver(db, dia), &rivermigrate.Config{Logger: quiet(slog.Default())})
+	if err != nil {
+		return fmt.Errorf("webhook queue: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("webhook queue: migrate: %w", err)
+	}
+	return nil
+}
+
+// queueDriver is River's driver for the pool: database/sql on both
+// databases, so River shares Lanes' pool and driver.
+func queueDriver(db *sql.DB, dia string) riverdriver.Driver[*sql.Tx] {
+	if dia == dialect.Postgres {
+		return riverdatabasesql.New(db)
+	}
+	return riversqlite.New(db)
+}
+
+// NewDeliverer returns the deliverer of the service's endpoints; Start
+// starts it.
+func NewDeliverer(svc *Service, cfg DeliveryConfig) (*Deliverer, error) {
+	if cfg.RetryMin <= 0 {
+		cfg.RetryMin = DefaultRetryMin
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = DefaultMaxBackoff
+	}
+	cfg.MaxBackoff = max(cfg.MaxBackoff, cfg.RetryMin)
+	if cfg.DisableAfter <= 0 {
+		cfg.DisableAfter = DefaultDisableAfter
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 10
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	d := &Deliverer{svc: svc, cfg: cfg, pending: map[pulid.ID]events.Committed{}, kick: make(chan struct{}, 1)}
+	workers := river.NewWorkers()
+	if err := river.AddWorkerSafely(workers, &deliverWorker{d: d}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &sweepWorker{d: d}); err != nil {
+		return nil, err
+	}
+	rc := &river.Config{
+		Workers: workers,
+		Logger:  quiet(cfg.Logger),
+	}
+	if cfg.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{queueName: {MaxWorkers: cfg.Workers}}
+		rc.FetchCooldown = 5 * time.Millisecond
+		rc.JobTimeout = drainBudget + 2*AttemptTimeout
+		// A job of a process that died is worked again after this.
+		rc.RescueStuckJobsAfter = drainBudget + 3*AttemptTimeout
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return sweepArgs{}, nil },
+				&river.PeriodicJobOpts{ID: sweepKind}),
+		}
+	}
+	client, err := river.NewClient(queueDriver(cfg.DB, cfg.Dialect), rc)
+	if err != nil {
+		return nil, fmt.Errorf("webhook queue: %w", err)
+	}
+	d.river = client
+	svc.deliverer = d
+	return d, nil
+}
+
+// Start starts the workers and the relay from the event log, then looks
+// once for endpoints left behind (by a process that stopped before its
+// jobs were inserted).
+func (d *Deliverer) Start(ctx context.Context) error {
+	working := d.cfg.Workers > 0
+	if working {
+		// River stops when Start's context ends: Stop ends it instead.
+		if err := d.river.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("webhook queue: start: %w", err)
+		}
+	}
+	relayCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	d.stop = stop
+	d.relayed = make(chan struct{})
+	d.cfg.Events.Subscribe(d.committed)
+	go d.relay(relayCtx)
+	if !working {
+		return nil
+	}
+	go func() {
+		if err := d.sweep(relayCtx); err != nil && relayCtx.Err() == nil {
+			d.cfg.Logger.Warn("webhook sweep at start", "err", err)
+		}
+	}()
+	return nil
+}
+
+// Stop stops inserting and working jobs, letting running attempts finish
+// until ctx ends (then they are cancelled and retried by the next start).
+func (d *Deliverer) Stop(ctx context.Context) error {
+	if d.stop == nil {
+		return nil
+	}
+	d.stop()
+	<-d.relayed
+	if d.cfg.Workers < 0 {
+		return nil
+	}
+	err := d.river.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = d.river.StopAndCancel(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+// committed is the event log's signal after a commit: it must not block.
+func (d *Deliverer) committed(c events.Committed) {
+	d.mu.Lock()
+	p, ok := d.pending[c.Tenant]
+	if !ok {
+		p = events.Committed{Tenant: c.Tenant}
+	}
+	p.Seq = max(p.Seq, c.Seq)
+	for _, t := range c.Types {
+		if !slices.Contains(p.Types, t) {
+			p.Types = append(p.Types, t)
+		}
+	}
+	d.pending[c.Tenant] = p
+	d.mu.Unlock()
+	select {
+	case d.kick <- struct{}{}:
+	default:
+	}
+}
+
+// relay inserts the jobs of committed events, a batch at a time: commits
+// that arrive while it inserts are merged into the next batch.
+func (d *Deliverer) relay(ctx context.Context) {
+	defer close(d.relayed)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.kick:
+		}
+		d.mu.Lock()
+		batch := d.pending
+		d.pending = map[pulid.ID]events.Committed{}
+		d.mu.Unlock()
+		var jobs []river.InsertManyParams
+		for _, c := range batch {
+			hooks, err := d.enabledEndpoints(ctx, c.Tenant)
+			if err != nil {
+				// The sweep inserts these jobs later.
+				d.cfg.Logger.Warn("webhook relay", "tenant", c.Tenant, "err", err)
+				continue
+			}
+			for _, w := range hooks {
+				if wantsAny(w.Events, c.Types) {
+					jobs = append(jobs, river.InsertManyParams{Args: deliverArgs{Tenant: c.Tenant, Webhook: w.ID, Seq: c.Seq}})
+				}
+			}
+		}
+		if len(jobs) > 0 {
+			if _, err := d.river.InsertMany(ctx, jobs); err != nil && ctx.Err() == nil {
+				d.cfg.Logger.Warn("webhook relay", "jobs", len(jobs), "err", err)
+			}
+		}
+	}
+}
+
+// enabledEndpoints are the tenant's enabled endpoints (their IDs and
+// filters), cached: a move costs no lookup of them.
+func (d *Deliverer) enabledEndpoints(ctx context.Context, tenantID pulid.ID) ([]*ent.Webhook, error) {
+	if hooks, ok := d.endpoints.get(tenantID); ok {
+		return hooks, nil
+	}
+	gen := d.endpoints.generation()
+	hooks, err := d.svc.cfg.Client.Webhook.Query().
+		Where(entwebhook.Enabled(true)).
+		Select(entwebhook.FieldID, entwebhook.FieldEvents).
+		All(systemContext(ctx, tenantID))
+	if err != nil {
+		return nil, err
+	}
+	d.endpoints.put(tenantID, hooks, gen)
+	return hooks, nil
+}
+
+// endpointCache holds each tenant's enabled endpoints for endpointsTTL, or
+// until a change drops them. A put that raced with a drop is not kept.
+type endpointCache struct {
+	mu      sync.Mutex
+	gen     uint64
+	tenants map[pulid.ID]cachedEndpoints
+}
+
+type cachedEndpoints struct {
+	hooks []*ent.Webhook
+	until time.Time
+}
+
+const (
+	// endpointsTTL bounds how stale the relay's view can be when a
+	// change notice is missed (SQLite replicas; the sweep delivers what a
+	// stale view left out).
+	endpointsTTL = 10 * time.Second
+	// maxCachedTenants bounds the cache (it starts over beyond).
+	maxCachedTenants = 10000
+)
+
+func (c *endpointCache) get(id pulid.ID) ([]*ent.Webhook, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.tenants[id]
+	if !ok || time.Now().After(e.until) {
+		return nil, false
+	}
+	return e.hooks, true
+}
+
+func (c *endpointCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+func (c *endpointCache) put(id pulid.ID, hooks []*ent.Webhook, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.tenants == nil || len(c.tenants) >= maxCachedTenants {
+		c.tenants = map[pulid.ID]cachedEndpoints{}
+	}
+	c.tenants[id] = cachedEndpoints{hooks: hooks, until: time.Now().Add(endpointsTTL)}
+}
+
+func (c *endpointCache) drop(id pulid.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.tenants, id)
+}
+
+func (c *endpointCache) dropAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	c.tenants = nil
+}
+
+// enqueue asks for a drain of one endpoint through seq now (after it
+// was changed: a new URL, enabled again).
+func (d *Deliverer) enqueue(ctx context.Context, tenantID, webhookID pulid.ID, seq int64) error {
+	_, err := d.river.Insert(ctx, deliverArgs{Tenant: tenantID, Webhook: webhookID, Seq: seq}, nil)
+	return err
+}
+
+// sweep inserts a job for every enabled endpoint behind its tenant's log,
+// across tenants.
+func (d *Deliverer) sweep(ctx context.Context) error {
+	ctx = tenant.MarkBackground(ctx)
+	sweep := time.Now().UnixNano()
+	w, t := entsql.Table(entwebhook.Table), entsql.Table("tenants").As("t")
+	q, args := entsql.Dialect(d.cfg.Dialect).
+		Select(w.C(entwebhook.FieldID), w.C(entwebhook.FieldTenantID), t.C("last_event_seq")).
+		From(w).
+		Join(t).On(w.C(entwebhook.FieldTenantID), t.C("id")).
+		Where(entsql.And(
+			entsql.EQ(w.C(entwebhook.FieldEnabled), true),
+			entsql.ColumnsLT(w.C(entwebhook.FieldDeliveredSeq), t.C("last_event_seq")),
+		)).Query()
+	rows, err := d.svc.cfg.Client.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("webhook sweep: %w", err)
+	}
+	var jobs []river.InsertManyParams
+	for rows.Next() {
+		var a deliverArgs
+		if err := rows.Scan(&a.Webhook, &a.Tenant, &a.Seq); err != nil {
+			rows.Close()
+			return fmt.Errorf("webhook sweep: %w", err)
+		}
+		a.Sweep = sweep
+		jobs = append(jobs, river.InsertManyParams{Args: a})
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("webhook sweep: %w", err)
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	if _, err := d.river.InsertMany(ctx, jobs); err != nil {
+		return fmt.Errorf("webhook sweep: insert %d jobs: %w", len(jobs), err)
+	}
+	return nil
+}
+
+type sweepWorker struct {
+	river.WorkerDefaults[sweepArgs]
+	d *Deliverer
+}
+
+func (w *sweepWorker) Work(ctx context.Context, _ *river.Job[sweepArgs]) error { return w.d.sweep(ctx) }
+
+type deliverWorker struct {
+	river.WorkerDefaults[deliverArgs]
+	d *Deliverer
+}
+
+func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) error {
+	return w.d.work(systemContext(ctx, job.Args.Tenant), job.ID, job.Args)
+}
+
+// work delivers the endpoint through args.Seq: by draining it when the
+// lease is free, else by leaving it to the holder.
+func (d *Deliverer) work(ctx context.Context, jobID int64, args deliverArgs) error {
+	for range 3 {
+		w, err := d.svc.cfg.Client.Webhook.Get(ctx, args.Webhook)
+		if ent.IsNotFound(err) {
+			return nil // deleted
+		}
+		if err != nil {
+			return fmt.Errorf("load webhook %s: %w", args.Webhook, err)
+		}
+		if !w.Enabled {
+			return nil
+		}
+		now := time.Now().UTC()
+		retrying := w.RetryJob != nil && *w.RetryJob == jobID
+		if !retrying {
+			if w.DeliveredSeq >= args.Seq {
+				return nil
+			}
+			if w.NextAttemptAt != nil && now.Before(*w.NextAttemptAt) {
+				return nil // the retrying job delivers it after the backoff
+			}
+		}
+		leased, err := d.acquire(ctx, w, jobID, now)
+		if err != nil {
+			return err
+		}
+		if leased {
+			return d.drain(ctx, jobID, w.ID)
+		}
+		asked, err := d.askHolder(ctx, w.ID, args.Seq, now)
+		if err != nil || asked {
+			return err
+		}
+		// The lease was let go meanwhile, or a backoff began: look again.
+	}
+	return river.JobSnooze(time.Second)
+}
+
+// update runs one conditional UPDATE of a webhook's delivery state (raw,
+// so that updated_at keeps meaning a change by an admin) and reports
+// whether it applied.
+func (d *Deliverer) update(ctx context.Context, id pulid.ID, set func(*entsql.UpdateBuilder), where ...*entsql.Predicate) (bool, error) {
+	a, _ := tenant.FromContext(ctx)
+	u := entsql.Dialect(d.cfg.Dialect).Update(entwebhook.Table)
+	set(u)
+	u.Where(entsql.And(append([]*entsql.Predicate{
+		entsql.EQ(entwebhook.FieldID, string(id)),
+		entsql.EQ(entwebhook.FieldTenantID, string(a.TenantID)),
+	}, where...)...))
+	q, qargs := u.Query()
+	res, err := d.svc.cfg.Client.ExecContext(ctx, q, qargs...)
+	if err != nil {
+		return false, fmt.Errorf("webhook %s: update delivery state: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("webhook %s: update delivery state: %w", id, err)
+	}
+	return n == 1, nil
+}
+
+func leaseFree(now time.Time) *entsql.Predicate {
+	return entsql.Or(entsql.IsNull(entwebhook.FieldLeaseUntil), entsql.LT(entwebhook.FieldLeaseUntil, now))
+}
+
+func leaseHeldBy(jobID int64) *entsql.Predicate {
+	return entsql.EQ(entwebhook.FieldLeaseJob, jobID)
+}
+
+// acquire takes the endpoint's lease: free (or lapsed), and not backing
+// off unless this is the retrying job.
+func (d *Deliverer) acquire(ctx context.Context, w *ent.Webhook, jobID int64, now time.Time) (bool, error) {
+	return d.update(ctx, w.ID, func(u *entsql.UpdateBuilder) {
+		u.Set(entwebhook.FieldLeaseJob, jobID).Set(entwebhook.FieldLeaseUntil, now.Add(leaseFor))
+	},
+		entsql.EQ(entwebhook.FieldEnabled, true),
+		leaseFree(now),
+		entsql.Or(entsql.IsNull(entwebhook.FieldNextAttemptAt), entsql.LTE(entwebhook.FieldNextAttemptAt, now), entsql.EQ(entwebhook.FieldRetryJob, jobID)),
+	)
+}
+
+// askHolder makes the lease's holder drain through seq before it lets
+// go; false when there is no holder any more.
+func (d *Deliverer) askHolder(ctx context.Context, id pulid.ID, seq int64, now time.Time) (bool, error) {
+	held := entsql.And(entsql.NotNull(entwebhook.FieldLeaseJob), entsql.GTE(entwebhook.FieldLeaseUntil, now))
+	asked, err := d.update(ctx, id, func(u *entsql.UpdateBuilder) { u.Set(entwebhook.FieldWakeSeq, seq) },
+		held, entsql.LT(entwebhook.FieldWakeSeq, seq))
+	if err != nil || asked {
+		return asked, err
+	}
+	// Asked already, by a job with a later seq?
+	w, err := d.svc.cfg.Client.Webhook.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("load webhook %s: %w", id, err)
+	}
+	return w.LeaseJob != nil && w.LeaseUntil != nil && !w.LeaseUntil.Before(now) && w.WakeSeq >= seq, nil
+}
+
+// drain delivers the endpoint's events in order until none is left, while
+// it holds the lease.
+func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) error {
+	deadline := time.Now().Add(drainBudget)
+	for {
+		w, err := d.svc.cfg.Client.Webhook.Get(ctx, id)
+		if ent.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("load webhook %s: %w", id, err)
+		}
+		if w.LeaseJob == nil || *w.LeaseJob != jobID || !w.Enabled {
+			return nil // lost the lease (lapsed and taken) or disabled
+		}
+		batch, muted, err := d.next(ctx, w.DeliveredSeq)
+		if err != nil {
+			return err
+		}
+		if len(batch) == 0 {
+			released, err := d.update(ctx, id, func(u *entsql.UpdateBuilder) {
+				u.SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
+			}, leaseHeldBy(jobID), entsql.ColumnsLTE(entwebhook.FieldWakeSeq, entwebhook.FieldDeliveredSeq))
+			if err != nil || released {
+				return err
+			}
+			continue // asked for more meanwhile (or the lease is gone: the next load tells)
+		}
+		secrets, err := d.svc.SigningSecrets(ctx, d.svc.cfg.Client, id)
+		if err != nil {
+			return err
+		}
+		through := w.DeliveredSeq
+		for _, e := range batch {
+			if !wants(w.Events, e.Type) || muted[e.ID] {
+				through = e.Seq
+				continue
+			}
+			o := d.svc.attempt(ctx, w.URL, secrets, e)
+			if err := d.svc.record(ctx, w.ID, e.ID, w.Failures+1, o, false); err != nil {
+				return err
+			}
+			if !o.succeeded {
+				return d.failed(ctx, jobID, w, through)
+			}
+			through = e.Seq
+			held, err := d.advance(ctx, jobID, id, through)
+			if err != nil || !held {
+				return err
+			}
+			w.Failures = 0
+		}
+		held, err := d.advance(ctx, jobID, id, through)
+		if err != nil || !held {
+			return err
+		}
+		if time.Now().After(deadline) {
+			// Let a new job go on, so no job runs into its timeout.
+			if err := d.enqueue(ctx, w.TenantID, id, through+1); err != nil {
+				return err
+			}
+			_, err := d.update(ctx, id, func(u *entsql.UpdateBuilder) {
+				u.SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
+			}, leaseHeldBy(jobID))
+			return err
+		}
+	}
+}
+
+// next reads the events after seq, and which of them are muted: events of
+// a project archived by an earlier event (an archived project is silent
+// after its project.archived).
+func (d *Deliverer) next(ctx context.Context, seq int64) ([]*ent.Event, map[pulid.ID]bool, error) {
+	batch, err := d.svc.cfg.Client.Event.Query().
+		Where(event.SeqGT(seq)).
+		Order(ent.Asc(event.FieldSeq)).
+		Limit(batchSize).
+		All(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read events after %d: %w", seq, err)
+	}
+	var projects []pulid.ID
+	for _, e := range batch {
+		if e.ProjectID != nil && !slices.Contains(projects, *e.ProjectID) {
+			projects = append(projects, *e.ProjectID)
+		}
+	}
+	muted := map[pulid.ID]bool{}
+	if len(projects) == 0 {
+		return batch, muted, nil
+	}
+	archived, err := d.svc.cfg.Client.Event.Query().
+		Where(event.Type(string(events.ProjectArchived)), event.ProjectIDIn(projects...)).
+		Select(event.FieldProjectID, event.FieldSeq).
+		All(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read archived projects: %w", err)
+	}
+	for _, e := range batch {
+		for _, a := range archived {
+			if e.ProjectID != nil && a.ProjectID != nil && *a.ProjectID == *e.ProjectID && a.Seq < e.Seq {
+				muted[e.ID] = true
+			}
+		}
+	}
+	return batch, muted, nil
+}
+
+// advance records progress through seq (and that the endpoint answers),
+// renewing the lease; false when the lease was lost.
+func (d *Deliverer) advance(ctx context.Context, jobID int64, id pulid.ID, seq int64) (bool, error) {
+	return d.update(ctx, id, func(u *entsql.UpdateBuilder) {
+		u.Set(entwebhook.FieldDeliveredSeq, seq).
+			Set(entwebhook.FieldLeaseUntil, time.Now().UTC().Add(leaseFor)).
+			Set(entwebhook.FieldFailures, 0).
+			SetNull(entwebhook.FieldFailingSince).
+			SetNull(entwebhook.FieldNextAttemptAt).
+			SetNull(entwebhook.FieldRetryJob)
+	}, leaseHeldBy(jobID))
+}
+
+// failed records a failed attempt: the endpoint backs off and this job
+// retries it after the backoff, or, failing for DisableAfter, the
+// endpoint is disabled.
+func (d *Deliverer) failed(ctx context.Context, jobID int64, w *ent.Webhook, through int64) error {
+	now := time.Now().UTC()
+	failures := w.Failures + 1
+	since := now
+	if w.FailingSince != nil {
+		since = w.FailingSince.UTC()
+	}
+	if now.Sub(since) >= d.cfg.DisableAfter {
+		reason := fmt.Sprintf("Lanes disabled this endpoint: its deliveries failed for %s, since %s.", d.cfg.DisableAfter, since.Format(time.RFC3339))
+		disabled, err := d.update(ctx, w.ID, func(u *entsql.UpdateBuilder) {
+			u.Set(entwebhook.FieldEnabled, false).Set(entwebhook.FieldDisabledReason, reason).
+				Set(entwebhook.FieldDeliveredSeq, through).Set(entwebhook.FieldFailures, failures).
+				SetNull(entwebhook.FieldNextAttemptAt).SetNull(entwebhook.FieldRetryJob).
+				SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
+		}, leaseHeldBy(jobID))
+		if err != nil || !disabled {
+			return err
+		}
+		d.endpoints.drop(w.TenantID)
+		d.cfg.Logger.Warn("webhook endpoint disabled", "tenant", w.TenantID, "webhook", w.ID, "failing_since", since)
+		if d.cfg.OnDisabled != nil {
+			w.Enabled, w.DisabledReason = false, &reason
+			d.cfg.OnDisabled(ctx, w)
+		}
+		return nil
+	}
+	backoff := d.backoff(failures)
+	_, err := d.update(ctx, w.ID, func(u *entsql.UpdateBuilder) {
+		u.Set(entwebhook.FieldDeliveredSeq, through).Set(entwebhook.FieldFailures, failures).
+			Set(entwebhook.FieldFailingSince, since).Set(entwebhook.FieldNextAttemptAt, now.Add(backoff)).
+			Set(entwebhook.FieldRetryJob, jobID).
+			SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
+	}, leaseHeldBy(jobID))
+	if err != nil {
+		return err
+	}
+	return river.JobSnooze(backoff)
+}
+
+// backoff is the delay after the n-th failure in a row: RetryMin, then
+// doubling up to MaxBackoff, less up to a tenth at random so that
+// endpoints failing together do not retry together.
+func (d *Deliverer) backoff(n int) time.Duration {
+	delay := d.cfg.MaxBackoff
+	if n <= 30 {
+		delay = min(d.cfg.RetryMin<<(n-1), d.cfg.MaxBackoff)
+	}
+	return delay - time.Duration(rand.Int64N(int64(delay/10)+1))
+}
+
+// wants reports whether an endpoint with the types filter takes events of
+// type t (an empty filter takes all).
+func wants(filter []string, t string) bool {
+	return len(filter) == 0 || slices.Contains(filter, t)
+}
+
+func wantsAny(filter []string, types []events.Type) bool {
+	for _, t := range types {
+		if wants(filter, string(t)) {
+			return true
+		}
+	}
+	return false
+}
+
+// systemContext acts as Lanes' background work inside one tenant.
+func systemContext(ctx context.Context, tenantID pulid.ID) context.Context {
+	return tenant.Background(ctx, tenantID, "webhooks")
+}
+
+// quiet passes on River's warnings and errors, not its routine.
+func quiet(l *slog.Logger) *slog.Logger {
+	return slog.New(minLevel{Handler: l.Handler(), min: slog.LevelWarn})
+}
+
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
+}
