@@ -24,6 +24,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
@@ -65,6 +66,8 @@ type Client struct {
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// NotificationRead is the client for interacting with the NotificationRead builders.
+	NotificationRead *NotificationReadClient
 	// Payment is the client for interacting with the Payment builders.
 	Payment *PaymentClient
 	// PolicyRule is the client for interacting with the PolicyRule builders.
@@ -116,6 +119,7 @@ func (c *Client) init() {
 	c.File = NewFileClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.Member = NewMemberClient(c.config)
+	c.NotificationRead = NewNotificationReadClient(c.config)
 	c.Payment = NewPaymentClient(c.config)
 	c.PolicyRule = NewPolicyRuleClient(c.config)
 	c.PortalSession = NewPortalSessionClient(c.config)
@@ -222,32 +226,33 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	cfg := c.config
 	cfg.driver = tx
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		Automation:      NewAutomationClient(cfg),
-		Customer:        NewCustomerClient(cfg),
-		CustomerReview:  NewCustomerReviewClient(cfg),
-		Event:           NewEventClient(cfg),
-		File:            NewFileClient(cfg),
-		Invitation:      NewInvitationClient(cfg),
-		Member:          NewMemberClient(cfg),
-		Payment:         NewPaymentClient(cfg),
-		PolicyRule:      NewPolicyRuleClient(cfg),
-		PortalSession:   NewPortalSessionClient(cfg),
-		Project:         NewProjectClient(cfg),
-		ServerSecret:    NewServerSecretClient(cfg),
-		Status:          NewStatusClient(cfg),
-		StatusChange:    NewStatusChangeClient(cfg),
-		Survey:          NewSurveyClient(cfg),
-		Tenant:          NewTenantClient(cfg),
-		TimeEntry:       NewTimeEntryClient(cfg),
-		Todo:            NewTodoClient(cfg),
-		Webhook:         NewWebhookClient(cfg),
-		WebhookDelivery: NewWebhookDeliveryClient(cfg),
-		WebhookSecret:   NewWebhookSecretClient(cfg),
-		WishSubmission:  NewWishSubmissionClient(cfg),
-		Workflow:        NewWorkflowClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		APIKey:           NewAPIKeyClient(cfg),
+		Automation:       NewAutomationClient(cfg),
+		Customer:         NewCustomerClient(cfg),
+		CustomerReview:   NewCustomerReviewClient(cfg),
+		Event:            NewEventClient(cfg),
+		File:             NewFileClient(cfg),
+		Invitation:       NewInvitationClient(cfg),
+		Member:           NewMemberClient(cfg),
+		NotificationRead: NewNotificationReadClient(cfg),
+		Payment:          NewPaymentClient(cfg),
+		PolicyRule:       NewPolicyRuleClient(cfg),
+		PortalSession:    NewPortalSessionClient(cfg),
+		Project:          NewProjectClient(cfg),
+		ServerSecret:     NewServerSecretClient(cfg),
+		Status:           NewStatusClient(cfg),
+		StatusChange:     NewStatusChangeClient(cfg),
+		Survey:           NewSurveyClient(cfg),
+		Tenant:           NewTenantClient(cfg),
+		TimeEntry:        NewTimeEntryClient(cfg),
+		Todo:             NewTodoClient(cfg),
+		Webhook:          NewWebhookClient(cfg),
+		WebhookDelivery:  NewWebhookDeliveryClient(cfg),
+		WebhookSecret:    NewWebhookSecretClient(cfg),
+		WishSubmission:   NewWishSubmissionClient(cfg),
+		Workflow:         NewWorkflowClient(cfg),
 	}, nil
 }
 
@@ -265,32 +270,33 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	cfg := c.config
 	cfg.driver = &txDriver{tx: tx, drv: c.driver}
 	return &Tx{
-		ctx:             ctx,
-		config:          cfg,
-		APIKey:          NewAPIKeyClient(cfg),
-		Automation:      NewAutomationClient(cfg),
-		Customer:        NewCustomerClient(cfg),
-		CustomerReview:  NewCustomerReviewClient(cfg),
-		Event:           NewEventClient(cfg),
-		File:            NewFileClient(cfg),
-		Invitation:      NewInvitationClient(cfg),
-		Member:          NewMemberClient(cfg),
-		Payment:         NewPaymentClient(cfg),
-		PolicyRule:      NewPolicyRuleClient(cfg),
-		PortalSession:   NewPortalSessionClient(cfg),
-		Project:         NewProjectClient(cfg),
-		ServerSecret:    NewServerSecretClient(cfg),
-		Status:          NewStatusClient(cfg),
-		StatusChange:    NewStatusChangeClient(cfg),
-		Survey:          NewSurveyClient(cfg),
-		Tenant:          NewTenantClient(cfg),
-		TimeEntry:       NewTimeEntryClient(cfg),
-		Todo:            NewTodoClient(cfg),
-		Webhook:         NewWebhookClient(cfg),
-		WebhookDelivery: NewWebhookDeliveryClient(cfg),
-		WebhookSecret:   NewWebhookSecretClient(cfg),
-		WishSubmission:  NewWishSubmissionClient(cfg),
-		Workflow:        NewWorkflowClient(cfg),
+		ctx:              ctx,
+		config:           cfg,
+		APIKey:           NewAPIKeyClient(cfg),
+		Automation:       NewAutomationClient(cfg),
+		Customer:         NewCustomerClient(cfg),
+		CustomerReview:   NewCustomerReviewClient(cfg),
+		Event:            NewEventClient(cfg),
+		File:             NewFileClient(cfg),
+		Invitation:       NewInvitationClient(cfg),
+		Member:           NewMemberClient(cfg),
+		NotificationRead: NewNotificationReadClient(cfg),
+		Payment:          NewPaymentClient(cfg),
+		PolicyRule:       NewPolicyRuleClient(cfg),
+		PortalSession:    NewPortalSessionClient(cfg),
+		Project:          NewProjectClient(cfg),
+		ServerSecret:     NewServerSecretClient(cfg),
+		Status:           NewStatusClient(cfg),
+		StatusChange:     NewStatusChangeClient(cfg),
+		Survey:           NewSurveyClient(cfg),
+		Tenant:           NewTenantClient(cfg),
+		TimeEntry:        NewTimeEntryClient(cfg),
+		Todo:             NewTodoClient(cfg),
+		Webhook:          NewWebhookClient(cfg),
+		WebhookDelivery:  NewWebhookDeliveryClient(cfg),
+		WebhookSecret:    NewWebhookSecretClient(cfg),
+		WishSubmission:   NewWishSubmissionClient(cfg),
+		Workflow:         NewWorkflowClient(cfg),
 	}, nil
 }
 
@@ -321,10 +327,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
-		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
-		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
-		c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret, c.WishSubmission,
-		c.Workflow,
+		c.Invitation, c.Member, c.NotificationRead, c.Payment, c.PolicyRule,
+		c.PortalSession, c.Project, c.ServerSecret, c.Status, c.StatusChange, c.Survey,
+		c.Tenant, c.TimeEntry, c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret,
+		c.WishSubmission, c.Workflow,
 	} {
 		n.Use(hooks...)
 	}
@@ -335,10 +341,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
-		c.Invitation, c.Member, c.Payment, c.PolicyRule, c.PortalSession, c.Project,
-		c.ServerSecret, c.Status, c.StatusChange, c.Survey, c.Tenant, c.TimeEntry,
-		c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret, c.WishSubmission,
-		c.Workflow,
+		c.Invitation, c.Member, c.NotificationRead, c.Payment, c.PolicyRule,
+		c.PortalSession, c.Project, c.ServerSecret, c.Status, c.StatusChange, c.Survey,
+		c.Tenant, c.TimeEntry, c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret,
+		c.WishSubmission, c.Workflow,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -363,6 +369,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Invitation.mutate(ctx, m)
 	case *MemberMutation:
 		return c.Member.mutate(ctx, m)
+	case *NotificationReadMutation:
+		return c.NotificationRead.mutate(ctx, m)
 	case *PaymentMutation:
 		return c.Payment.mutate(ctx, m)
 	case *PolicyRuleMutation:
@@ -1175,6 +1183,22 @@ func (c *EventClient) QueryProject(_m *Event) *ProjectQuery {
 	return query
 }
 
+// QueryReads queries the reads edge of a Event.
+func (c *EventClient) QueryReads(_m *Event) *NotificationReadQuery {
+	query := (&NotificationReadClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, id),
+			sqlgraph.To(notificationread.Table, notificationread.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, event.ReadsTable, event.ReadsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *EventClient) Hooks() []Hook {
 	hooks := c.hooks.Event
@@ -1700,6 +1724,173 @@ func (c *MemberClient) mutate(ctx context.Context, m *MemberMutation) (Value, er
 		return (&MemberDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Member mutation op: %q", m.Op())
+	}
+}
+
+// NotificationReadClient is a client for the NotificationRead schema.
+type NotificationReadClient struct {
+	config
+}
+
+// NewNotificationReadClient returns a client for the NotificationRead from the given config.
+func NewNotificationReadClient(c config) *NotificationReadClient {
+	return &NotificationReadClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `notificationread.Hooks(f(g(h())))`.
+func (c *NotificationReadClient) Use(hooks ...Hook) {
+	c.hooks.NotificationRead = append(c.hooks.NotificationRead, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `notificationread.Intercept(f(g(h())))`.
+func (c *NotificationReadClient) Intercept(interceptors ...Interceptor) {
+	c.inters.NotificationRead = append(c.inters.NotificationRead, interceptors...)
+}
+
+// Create returns a builder for creating a NotificationRead entity.
+func (c *NotificationReadClient) Create() *NotificationReadCreate {
+	mutation := newNotificationReadMutation(c.config, OpCreate)
+	return &NotificationReadCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of NotificationRead entities.
+func (c *NotificationReadClient) CreateBulk(builders ...*NotificationReadCreate) *NotificationReadCreateBulk {
+	return &NotificationReadCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NotificationReadClient) MapCreateBulk(slice any, setFunc func(*NotificationReadCreate, int)) *NotificationReadCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NotificationReadCreateBulk{err: fmt.Errorf("calling to NotificationReadClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NotificationReadCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NotificationReadCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for NotificationRead.
+func (c *NotificationReadClient) Update() *NotificationReadUpdate {
+	mutation := newNotificationReadMutation(c.config, OpUpdate)
+	return &NotificationReadUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NotificationReadClient) UpdateOne(_m *NotificationRead) *NotificationReadUpdateOne {
+	mutation := newNotificationReadMutation(c.config, OpUpdateOne, withNotificationRead(_m))
+	return &NotificationReadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NotificationReadClient) UpdateOneID(id pulid.ID) *NotificationReadUpdateOne {
+	mutation := newNotificationReadMutation(c.config, OpUpdateOne, withNotificationReadID(id))
+	return &NotificationReadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for NotificationRead.
+func (c *NotificationReadClient) Delete() *NotificationReadDelete {
+	mutation := newNotificationReadMutation(c.config, OpDelete)
+	return &NotificationReadDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NotificationReadClient) DeleteOne(_m *NotificationRead) *NotificationReadDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NotificationReadClient) DeleteOneID(id pulid.ID) *NotificationReadDeleteOne {
+	builder := c.Delete().Where(notificationread.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NotificationReadDeleteOne{builder}
+}
+
+// Query returns a query builder for NotificationRead.
+func (c *NotificationReadClient) Query() *NotificationReadQuery {
+	return &NotificationReadQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNotificationRead},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a NotificationRead entity by its id.
+func (c *NotificationReadClient) Get(ctx context.Context, id pulid.ID) (*NotificationRead, error) {
+	return c.Query().Where(notificationread.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NotificationReadClient) GetX(ctx context.Context, id pulid.ID) *NotificationRead {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a NotificationRead.
+func (c *NotificationReadClient) QueryTenant(_m *NotificationRead) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notificationread.Table, notificationread.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notificationread.TenantTable, notificationread.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryEvent queries the event edge of a NotificationRead.
+func (c *NotificationReadClient) QueryEvent(_m *NotificationRead) *EventQuery {
+	query := (&EventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(notificationread.Table, notificationread.FieldID, id),
+			sqlgraph.To(event.Table, event.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, notificationread.EventTable, notificationread.EventColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *NotificationReadClient) Hooks() []Hook {
+	hooks := c.hooks.NotificationRead
+	return append(hooks[:len(hooks):len(hooks)], notificationread.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NotificationReadClient) Interceptors() []Interceptor {
+	inters := c.inters.NotificationRead
+	return append(inters[:len(inters):len(inters)], notificationread.Interceptors[:]...)
+}
+
+func (c *NotificationReadClient) mutate(ctx context.Context, m *NotificationReadMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NotificationReadCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NotificationReadUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NotificationReadUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NotificationReadDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown NotificationRead mutation op: %q", m.Op())
 	}
 }
 
@@ -4522,15 +4713,15 @@ func (c *WorkflowClient) mutate(ctx context.Context, m *WorkflowMutation) (Value
 type (
 	hooks struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
-		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
-		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookDelivery,
-		WebhookSecret, WishSubmission, Workflow []ent.Hook
+		NotificationRead, Payment, PolicyRule, PortalSession, Project, ServerSecret,
+		Status, StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook,
+		WebhookDelivery, WebhookSecret, WishSubmission, Workflow []ent.Hook
 	}
 	inters struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
-		Payment, PolicyRule, PortalSession, Project, ServerSecret, Status,
-		StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook, WebhookDelivery,
-		WebhookSecret, WishSubmission, Workflow []ent.Interceptor
+		NotificationRead, Payment, PolicyRule, PortalSession, Project, ServerSecret,
+		Status, StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook,
+		WebhookDelivery, WebhookSecret, WishSubmission, Workflow []ent.Interceptor
 	}
 )
 

@@ -20,6 +20,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
@@ -96,30 +97,31 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
-			apikey.Table:          apikey.ValidColumn,
-			automation.Table:      automation.ValidColumn,
-			customer.Table:        customer.ValidColumn,
-			customerreview.Table:  customerreview.ValidColumn,
-			event.Table:           event.ValidColumn,
-			file.Table:            file.ValidColumn,
-			invitation.Table:      invitation.ValidColumn,
-			member.Table:          member.ValidColumn,
-			payment.Table:         payment.ValidColumn,
-			policyrule.Table:      policyrule.ValidColumn,
-			portalsession.Table:   portalsession.ValidColumn,
-			project.Table:         project.ValidColumn,
-			serversecret.Table:    serversecret.ValidColumn,
-			status.Table:          status.ValidColumn,
-			statuschange.Table:    statuschange.ValidColumn,
-			survey.Table:          survey.ValidColumn,
-			tenant.Table:          tenant.ValidColumn,
-			timeentry.Table:       timeentry.ValidColumn,
-			todo.Table:            todo.ValidColumn,
-			webhook.Table:         webhook.ValidColumn,
-			webhookdelivery.Table: webhookdelivery.ValidColumn,
-			webhooksecret.Table:   webhooksecret.ValidColumn,
-			wishsubmission.Table:  wishsubmission.ValidColumn,
-			workflow.Table:        workflow.ValidColumn,
+			apikey.Table:           apikey.ValidColumn,
+			automation.Table:       automation.ValidColumn,
+			customer.Table:         customer.ValidColumn,
+			customerreview.Table:   customerreview.ValidColumn,
+			event.Table:            event.ValidColumn,
+			file.Table:             file.ValidColumn,
+			invitation.Table:       invitation.ValidColumn,
+			member.Table:           member.ValidColumn,
+			notificationread.Table: notificationread.ValidColumn,
+			payment.Table:          payment.ValidColumn,
+			policyrule.Table:       policyrule.ValidColumn,
+			portalsession.Table:    portalsession.ValidColumn,
+			project.Table:          project.ValidColumn,
+			serversecret.Table:     serversecret.ValidColumn,
+			status.Table:           status.ValidColumn,
+			statuschange.Table:     statuschange.ValidColumn,
+			survey.Table:           survey.ValidColumn,
+			tenant.Table:           tenant.ValidColumn,
+			timeentry.Table:        timeentry.ValidColumn,
+			todo.Table:             todo.ValidColumn,
+			webhook.Table:          webhook.ValidColumn,
+			webhookdelivery.Table:  webhookdelivery.ValidColumn,
+			webhooksecret.Table:    webhooksecret.ValidColumn,
+			wishsubmission.Table:   wishsubmission.ValidColumn,
+			workflow.Table:         workflow.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -11,6 +11,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
@@ -37,7 +38,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 24)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -192,16 +193,35 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Member",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			member.FieldTenantID:   {Type: field.TypeString, Column: member.FieldTenantID},
-			member.FieldCreatedAt:  {Type: field.TypeTime, Column: member.FieldCreatedAt},
-			member.FieldUpdatedAt:  {Type: field.TypeTime, Column: member.FieldUpdatedAt},
-			member.FieldExternalID: {Type: field.TypeString, Column: member.FieldExternalID},
-			member.FieldName:       {Type: field.TypeString, Column: member.FieldName},
-			member.FieldEmail:      {Type: field.TypeString, Column: member.FieldEmail},
-			member.FieldRole:       {Type: field.TypeEnum, Column: member.FieldRole},
+			member.FieldTenantID:             {Type: field.TypeString, Column: member.FieldTenantID},
+			member.FieldCreatedAt:            {Type: field.TypeTime, Column: member.FieldCreatedAt},
+			member.FieldUpdatedAt:            {Type: field.TypeTime, Column: member.FieldUpdatedAt},
+			member.FieldExternalID:           {Type: field.TypeString, Column: member.FieldExternalID},
+			member.FieldName:                 {Type: field.TypeString, Column: member.FieldName},
+			member.FieldEmail:                {Type: field.TypeString, Column: member.FieldEmail},
+			member.FieldRole:                 {Type: field.TypeEnum, Column: member.FieldRole},
+			member.FieldNotificationsReadSeq: {Type: field.TypeInt64, Column: member.FieldNotificationsReadSeq},
+			member.FieldNotificationsReadAt:  {Type: field.TypeTime, Column: member.FieldNotificationsReadAt},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   notificationread.Table,
+			Columns: notificationread.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: notificationread.FieldID,
+			},
+		},
+		Type: "NotificationRead",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			notificationread.FieldTenantID: {Type: field.TypeString, Column: notificationread.FieldTenantID},
+			notificationread.FieldMemberID: {Type: field.TypeString, Column: notificationread.FieldMemberID},
+			notificationread.FieldEventID:  {Type: field.TypeString, Column: notificationread.FieldEventID},
+			notificationread.FieldReadAt:   {Type: field.TypeTime, Column: notificationread.FieldReadAt},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -228,7 +248,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldDescription: {Type: field.TypeString, Column: payment.FieldDescription},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   policyrule.Table,
 			Columns: policyrule.Columns,
@@ -249,7 +269,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			policyrule.FieldEffect:    {Type: field.TypeEnum, Column: policyrule.FieldEffect},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portalsession.Table,
 			Columns: portalsession.Columns,
@@ -270,7 +290,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portalsession.FieldRevokedAt:    {Type: field.TypeTime, Column: portalsession.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -301,7 +321,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldArchiveReason:     {Type: field.TypeEnum, Column: project.FieldArchiveReason},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   serversecret.Table,
 			Columns: serversecret.Columns,
@@ -318,7 +338,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			serversecret.FieldValue:     {Type: field.TypeBytes, Column: serversecret.FieldValue},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   status.Table,
 			Columns: status.Columns,
@@ -344,7 +364,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			status.FieldAdvanceTo:  {Type: field.TypeString, Column: status.FieldAdvanceTo},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statuschange.Table,
 			Columns: statuschange.Columns,
@@ -366,7 +386,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statuschange.FieldNote:         {Type: field.TypeString, Column: statuschange.FieldNote},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   survey.Table,
 			Columns: survey.Columns,
@@ -388,7 +408,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			survey.FieldAnsweredAt: {Type: field.TypeTime, Column: survey.FieldAnsweredAt},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -407,7 +427,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldLastEventSeq: {Type: field.TypeInt64, Column: tenant.FieldLastEventSeq},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -431,7 +451,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldBillable:  {Type: field.TypeBool, Column: timeentry.FieldBillable},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   todo.Table,
 			Columns: todo.Columns,
@@ -460,7 +480,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			todo.FieldAuthor:       {Type: field.TypeString, Column: todo.FieldAuthor},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhook.Table,
 			Columns: webhook.Columns,
@@ -489,7 +509,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhook.FieldRetryJob:       {Type: field.TypeInt64, Column: webhook.FieldRetryJob},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -513,7 +533,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldRedelivery: {Type: field.TypeBool, Column: webhookdelivery.FieldRedelivery},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhooksecret.Table,
 			Columns: webhooksecret.Columns,
@@ -531,7 +551,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhooksecret.FieldExpiresAt: {Type: field.TypeTime, Column: webhooksecret.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wishsubmission.Table,
 			Columns: wishsubmission.Columns,
@@ -549,7 +569,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wishsubmission.FieldSubmittedBy: {Type: field.TypeString, Column: wishsubmission.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -669,6 +689,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		"Project",
 	)
 	graph.MustAddE(
+		"reads",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   event.ReadsTable,
+			Columns: []string{event.ReadsColumn},
+			Bidi:    false,
+		},
+		"Event",
+		"NotificationRead",
+	)
+	graph.MustAddE(
 		"tenant",
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -739,6 +771,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Member",
 		"Tenant",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notificationread.TenantTable,
+			Columns: []string{notificationread.TenantColumn},
+			Bidi:    false,
+		},
+		"NotificationRead",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"event",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   notificationread.EventTable,
+			Columns: []string{notificationread.EventColumn},
+			Bidi:    false,
+		},
+		"NotificationRead",
+		"Event",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -1718,6 +1774,20 @@ func (f *EventFilter) WhereHasProjectWith(preds ...predicate.Project) {
 	})))
 }
 
+// WhereHasReads applies a predicate to check if query has an edge reads.
+func (f *EventFilter) WhereHasReads() {
+	f.Where(entql.HasEdge("reads"))
+}
+
+// WhereHasReadsWith applies a predicate to check if query has an edge reads with a given conditions (other predicates).
+func (f *EventFilter) WhereHasReadsWith(preds ...predicate.NotificationRead) {
+	f.Where(entql.HasEdgeWith("reads", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *FileQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -2038,6 +2108,16 @@ func (f *MemberFilter) WhereRole(p entql.StringP) {
 	f.Where(p.Field(member.FieldRole))
 }
 
+// WhereNotificationsReadSeq applies the entql int64 predicate on the notifications_read_seq field.
+func (f *MemberFilter) WhereNotificationsReadSeq(p entql.Int64P) {
+	f.Where(p.Field(member.FieldNotificationsReadSeq))
+}
+
+// WhereNotificationsReadAt applies the entql time.Time predicate on the notifications_read_at field.
+func (f *MemberFilter) WhereNotificationsReadAt(p entql.TimeP) {
+	f.Where(p.Field(member.FieldNotificationsReadAt))
+}
+
 // WhereHasTenant applies a predicate to check if query has an edge tenant.
 func (f *MemberFilter) WhereHasTenant() {
 	f.Where(entql.HasEdge("tenant"))
@@ -2046,6 +2126,94 @@ func (f *MemberFilter) WhereHasTenant() {
 // WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
 func (f *MemberFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
 	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
+func (_q *NotificationReadQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NotificationReadQuery builder.
+func (_q *NotificationReadQuery) Filter() *NotificationReadFilter {
+	return &NotificationReadFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NotificationReadMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NotificationReadMutation builder.
+func (m *NotificationReadMutation) Filter() *NotificationReadFilter {
+	return &NotificationReadFilter{config: m.config, predicateAdder: m}
+}
+
+// NotificationReadFilter provides a generic filtering capability at runtime for NotificationReadQuery.
+type NotificationReadFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NotificationReadFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *NotificationReadFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(notificationread.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *NotificationReadFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(notificationread.FieldTenantID))
+}
+
+// WhereMemberID applies the entql string predicate on the member_id field.
+func (f *NotificationReadFilter) WhereMemberID(p entql.StringP) {
+	f.Where(p.Field(notificationread.FieldMemberID))
+}
+
+// WhereEventID applies the entql string predicate on the event_id field.
+func (f *NotificationReadFilter) WhereEventID(p entql.StringP) {
+	f.Where(p.Field(notificationread.FieldEventID))
+}
+
+// WhereReadAt applies the entql time.Time predicate on the read_at field.
+func (f *NotificationReadFilter) WhereReadAt(p entql.TimeP) {
+	f.Where(p.Field(notificationread.FieldReadAt))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *NotificationReadFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *NotificationReadFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasEvent applies a predicate to check if query has an edge event.
+func (f *NotificationReadFilter) WhereHasEvent() {
+	f.Where(entql.HasEdge("event"))
+}
+
+// WhereHasEventWith applies a predicate to check if query has an edge event with a given conditions (other predicates).
+func (f *NotificationReadFilter) WhereHasEventWith(preds ...predicate.Event) {
+	f.Where(entql.HasEdgeWith("event", sqlgraph.WrapFunc(func(s *sql.Selector) {
 		for _, p := range preds {
 			p(s)
 		}
@@ -2081,7 +2249,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2219,7 +2387,7 @@ type PolicyRuleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PolicyRuleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2313,7 +2481,7 @@ type PortalSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortalSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2435,7 +2603,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2649,7 +2817,7 @@ type ServerSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServerSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2709,7 +2877,7 @@ type StatusFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2842,7 +3010,7 @@ type StatusChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2983,7 +3151,7 @@ type SurveyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3096,7 +3264,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3166,7 +3334,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3317,7 +3485,7 @@ type TodoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TodoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3493,7 +3661,7 @@ type WebhookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3655,7 +3823,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3792,7 +3960,7 @@ type WebhookSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3885,7 +4053,7 @@ type WishSubmissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WishSubmissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3978,7 +4146,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

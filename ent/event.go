@@ -47,11 +47,15 @@ type EventEdges struct {
 	Tenant *Tenant `json:"tenant,omitempty"`
 	// Project holds the value of the project edge.
 	Project *Project `json:"project,omitempty"`
+	// Reads holds the value of the reads edge.
+	Reads []*NotificationRead `json:"reads,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
+
+	namedReads map[string][]*NotificationRead
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -74,6 +78,15 @@ func (e EventEdges) ProjectOrErr() (*Project, error) {
 		return nil, &NotFoundError{label: project.Label}
 	}
 	return nil, &NotLoadedError{edge: "project"}
+}
+
+// ReadsOrErr returns the Reads value or an error if the edge
+// was not loaded in eager-loading.
+func (e EventEdges) ReadsOrErr() ([]*NotificationRead, error) {
+	if e.loadedTypes[2] {
+		return e.Reads, nil
+	}
+	return nil, &NotLoadedError{edge: "reads"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -182,6 +195,11 @@ func (_m *Event) QueryProject() *ProjectQuery {
 	return NewEventClient(_m.config).QueryProject(_m)
 }
 
+// QueryReads queries the "reads" edge of the Event entity.
+func (_m *Event) QueryReads() *NotificationReadQuery {
+	return NewEventClient(_m.config).QueryReads(_m)
+}
+
 // Update returns a builder for updating this Event.
 // Note that you need to call Event.Unwrap() before calling this method if this Event
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -229,6 +247,30 @@ func (_m *Event) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.Data))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedReads returns the Reads named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Event) NamedReads(name string) ([]*NotificationRead, error) {
+	if _m.Edges.namedReads == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedReads[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Event) appendNamedReads(name string, edges ...*NotificationRead) {
+	if _m.Edges.namedReads == nil {
+		_m.Edges.namedReads = make(map[string][]*NotificationRead)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedReads[name] = []*NotificationRead{}
+	} else {
+		_m.Edges.namedReads[name] = append(_m.Edges.namedReads[name], edges...)
+	}
 }
 
 // Events is a parsable slice of Event.

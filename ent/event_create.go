@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/event"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/tenant"
@@ -106,6 +107,21 @@ func (_c *EventCreate) SetTenant(v *Tenant) *EventCreate {
 // SetProject sets the "project" edge to the Project entity.
 func (_c *EventCreate) SetProject(v *Project) *EventCreate {
 	return _c.SetProjectID(v.ID)
+}
+
+// AddReadIDs adds the "reads" edge to the NotificationRead entity by IDs.
+func (_c *EventCreate) AddReadIDs(ids ...pulid.ID) *EventCreate {
+	_c.mutation.AddReadIDs(ids...)
+	return _c
+}
+
+// AddReads adds the "reads" edges to the NotificationRead entity.
+func (_c *EventCreate) AddReads(v ...*NotificationRead) *EventCreate {
+	ids := make([]pulid.ID, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddReadIDs(ids...)
 }
 
 // Mutation returns the EventMutation object of the builder.
@@ -293,6 +309,22 @@ func (_c *EventCreate) createSpec() (*Event, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.ProjectID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ReadsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   event.ReadsTable,
+			Columns: []string{event.ReadsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(notificationread.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

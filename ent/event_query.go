@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -14,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/event"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -23,14 +25,16 @@ import (
 // EventQuery is the builder for querying Event entities.
 type EventQuery struct {
 	config
-	ctx         *QueryContext
-	order       []event.OrderOption
-	inters      []Interceptor
-	predicates  []predicate.Event
-	withTenant  *TenantQuery
-	withProject *ProjectQuery
-	loadTotal   []func(context.Context, []*Event) error
-	modifiers   []func(*sql.Selector)
+	ctx            *QueryContext
+	order          []event.OrderOption
+	inters         []Interceptor
+	predicates     []predicate.Event
+	withTenant     *TenantQuery
+	withProject    *ProjectQuery
+	withReads      *NotificationReadQuery
+	loadTotal      []func(context.Context, []*Event) error
+	modifiers      []func(*sql.Selector)
+	withNamedReads map[string]*NotificationReadQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -104,6 +108,28 @@ func (_q *EventQuery) QueryProject() *ProjectQuery {
 			sqlgraph.From(event.Table, event.FieldID, selector),
 			sqlgraph.To(project.Table, project.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, event.ProjectTable, event.ProjectColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryReads chains the current query on the "reads" edge.
+func (_q *EventQuery) QueryReads() *NotificationReadQuery {
+	query := (&NotificationReadClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(event.Table, event.FieldID, selector),
+			sqlgraph.To(notificationread.Table, notificationread.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, event.ReadsTable, event.ReadsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -305,6 +331,7 @@ func (_q *EventQuery) Clone() *EventQuery {
 		predicates:  append([]predicate.Event{}, _q.predicates...),
 		withTenant:  _q.withTenant.Clone(),
 		withProject: _q.withProject.Clone(),
+		withReads:   _q.withReads.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -331,6 +358,17 @@ func (_q *EventQuery) WithProject(opts ...func(*ProjectQuery)) *EventQuery {
 		opt(query)
 	}
 	_q.withProject = query
+	return _q
+}
+
+// WithReads tells the query-builder to eager-load the nodes that are connected to
+// the "reads" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *EventQuery) WithReads(opts ...func(*NotificationReadQuery)) *EventQuery {
+	query := (&NotificationReadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withReads = query
 	return _q
 }
 
@@ -418,9 +456,10 @@ func (_q *EventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Event,
 	var (
 		nodes       = []*Event{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withTenant != nil,
 			_q.withProject != nil,
+			_q.withReads != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -453,6 +492,20 @@ func (_q *EventQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Event,
 	if query := _q.withProject; query != nil {
 		if err := _q.loadProject(ctx, query, nodes, nil,
 			func(n *Event, e *Project) { n.Edges.Project = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withReads; query != nil {
+		if err := _q.loadReads(ctx, query, nodes,
+			func(n *Event) { n.Edges.Reads = []*NotificationRead{} },
+			func(n *Event, e *NotificationRead) { n.Edges.Reads = append(n.Edges.Reads, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedReads {
+		if err := _q.loadReads(ctx, query, nodes,
+			func(n *Event) { n.appendNamedReads(name) },
+			func(n *Event, e *NotificationRead) { n.appendNamedReads(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -522,6 +575,36 @@ func (_q *EventQuery) loadProject(ctx context.Context, query *ProjectQuery, node
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *EventQuery) loadReads(ctx context.Context, query *NotificationReadQuery, nodes []*Event, init func(*Event), assign func(*Event, *NotificationRead)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[pulid.ID]*Event)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(notificationread.FieldEventID)
+	}
+	query.Where(predicate.NotificationRead(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(event.ReadsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.EventID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "event_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -649,6 +732,20 @@ func (_q *EventQuery) ForShare(opts ...sql.LockOption) *EventQuery {
 func (_q *EventQuery) Modify(modifiers ...func(s *sql.Selector)) *EventSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedReads tells the query-builder to eager-load the nodes that are connected to the "reads"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *EventQuery) WithNamedReads(name string, opts ...func(*NotificationReadQuery)) *EventQuery {
+	query := (&NotificationReadClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedReads == nil {
+		_q.withNamedReads = make(map[string]*NotificationReadQuery)
+	}
+	_q.withNamedReads[name] = query
+	return _q
 }
 
 // EventGroupBy is the group-by builder for Event entities.

@@ -34,6 +34,10 @@ type Member struct {
 	Email *string `json:"email,omitempty"`
 	// Role holds the value of the "role" field.
 	Role role.Role `json:"role,omitempty"`
+	// NotificationsReadSeq holds the value of the "notifications_read_seq" field.
+	NotificationsReadSeq int64 `json:"notifications_read_seq,omitempty"`
+	// NotificationsReadAt holds the value of the "notifications_read_at" field.
+	NotificationsReadAt *time.Time `json:"notifications_read_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MemberQuery when eager-loading is set.
 	Edges        MemberEdges `json:"edges"`
@@ -67,9 +71,11 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case member.FieldID, member.FieldTenantID:
 			values[i] = new(pulid.ID)
+		case member.FieldNotificationsReadSeq:
+			values[i] = new(sql.NullInt64)
 		case member.FieldExternalID, member.FieldName, member.FieldEmail, member.FieldRole:
 			values[i] = new(sql.NullString)
-		case member.FieldCreatedAt, member.FieldUpdatedAt:
+		case member.FieldCreatedAt, member.FieldUpdatedAt, member.FieldNotificationsReadAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -135,6 +141,19 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Role = role.Role(value.String)
 			}
+		case member.FieldNotificationsReadSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field notifications_read_seq", values[i])
+			} else if value.Valid {
+				_m.NotificationsReadSeq = value.Int64
+			}
+		case member.FieldNotificationsReadAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field notifications_read_at", values[i])
+			} else if value.Valid {
+				_m.NotificationsReadAt = new(time.Time)
+				*_m.NotificationsReadAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -198,6 +217,14 @@ func (_m *Member) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("role=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Role))
+	builder.WriteString(", ")
+	builder.WriteString("notifications_read_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.NotificationsReadSeq))
+	builder.WriteString(", ")
+	if v := _m.NotificationsReadAt; v != nil {
+		builder.WriteString("notifications_read_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -92,6 +92,34 @@ func (_c *MemberCreate) SetRole(v role.Role) *MemberCreate {
 	return _c
 }
 
+// SetNotificationsReadSeq sets the "notifications_read_seq" field.
+func (_c *MemberCreate) SetNotificationsReadSeq(v int64) *MemberCreate {
+	_c.mutation.SetNotificationsReadSeq(v)
+	return _c
+}
+
+// SetNillableNotificationsReadSeq sets the "notifications_read_seq" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableNotificationsReadSeq(v *int64) *MemberCreate {
+	if v != nil {
+		_c.SetNotificationsReadSeq(*v)
+	}
+	return _c
+}
+
+// SetNotificationsReadAt sets the "notifications_read_at" field.
+func (_c *MemberCreate) SetNotificationsReadAt(v time.Time) *MemberCreate {
+	_c.mutation.SetNotificationsReadAt(v)
+	return _c
+}
+
+// SetNillableNotificationsReadAt sets the "notifications_read_at" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableNotificationsReadAt(v *time.Time) *MemberCreate {
+	if v != nil {
+		_c.SetNotificationsReadAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MemberCreate) SetID(v pulid.ID) *MemberCreate {
 	_c.mutation.SetID(v)
@@ -162,6 +190,10 @@ func (_c *MemberCreate) defaults() error {
 		v := member.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.NotificationsReadSeq(); !ok {
+		v := member.DefaultNotificationsReadSeq
+		_c.mutation.SetNotificationsReadSeq(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if member.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized member.DefaultID (forgotten import ent/runtime?)")
@@ -211,6 +243,9 @@ func (_c *MemberCreate) check() error {
 		if err := member.RoleValidator(v); err != nil {
 			return &ValidationError{Name: "role", err: fmt.Errorf(`ent: validator failed for field "Member.role": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.NotificationsReadSeq(); !ok {
+		return &ValidationError{Name: "notifications_read_seq", err: errors.New(`ent: missing required field "Member.notifications_read_seq"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := member.IDValidator(string(v)); err != nil {
@@ -279,6 +314,14 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Role(); ok {
 		_spec.SetField(member.FieldRole, field.TypeEnum, value)
 		_node.Role = value
+	}
+	if value, ok := _c.mutation.NotificationsReadSeq(); ok {
+		_spec.SetField(member.FieldNotificationsReadSeq, field.TypeInt64, value)
+		_node.NotificationsReadSeq = value
+	}
+	if value, ok := _c.mutation.NotificationsReadAt(); ok {
+		_spec.SetField(member.FieldNotificationsReadAt, field.TypeTime, value)
+		_node.NotificationsReadAt = &value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -403,6 +446,42 @@ func (u *MemberUpsert) UpdateRole() *MemberUpsert {
 	return u
 }
 
+// SetNotificationsReadSeq sets the "notifications_read_seq" field.
+func (u *MemberUpsert) SetNotificationsReadSeq(v int64) *MemberUpsert {
+	u.Set(member.FieldNotificationsReadSeq, v)
+	return u
+}
+
+// UpdateNotificationsReadSeq sets the "notifications_read_seq" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateNotificationsReadSeq() *MemberUpsert {
+	u.SetExcluded(member.FieldNotificationsReadSeq)
+	return u
+}
+
+// AddNotificationsReadSeq adds v to the "notifications_read_seq" field.
+func (u *MemberUpsert) AddNotificationsReadSeq(v int64) *MemberUpsert {
+	u.Add(member.FieldNotificationsReadSeq, v)
+	return u
+}
+
+// SetNotificationsReadAt sets the "notifications_read_at" field.
+func (u *MemberUpsert) SetNotificationsReadAt(v time.Time) *MemberUpsert {
+	u.Set(member.FieldNotificationsReadAt, v)
+	return u
+}
+
+// UpdateNotificationsReadAt sets the "notifications_read_at" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateNotificationsReadAt() *MemberUpsert {
+	u.SetExcluded(member.FieldNotificationsReadAt)
+	return u
+}
+
+// ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
+func (u *MemberUpsert) ClearNotificationsReadAt() *MemberUpsert {
+	u.SetNull(member.FieldNotificationsReadAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -520,6 +599,48 @@ func (u *MemberUpsertOne) SetRole(v role.Role) *MemberUpsertOne {
 func (u *MemberUpsertOne) UpdateRole() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateRole()
+	})
+}
+
+// SetNotificationsReadSeq sets the "notifications_read_seq" field.
+func (u *MemberUpsertOne) SetNotificationsReadSeq(v int64) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetNotificationsReadSeq(v)
+	})
+}
+
+// AddNotificationsReadSeq adds v to the "notifications_read_seq" field.
+func (u *MemberUpsertOne) AddNotificationsReadSeq(v int64) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.AddNotificationsReadSeq(v)
+	})
+}
+
+// UpdateNotificationsReadSeq sets the "notifications_read_seq" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateNotificationsReadSeq() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateNotificationsReadSeq()
+	})
+}
+
+// SetNotificationsReadAt sets the "notifications_read_at" field.
+func (u *MemberUpsertOne) SetNotificationsReadAt(v time.Time) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetNotificationsReadAt(v)
+	})
+}
+
+// UpdateNotificationsReadAt sets the "notifications_read_at" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateNotificationsReadAt() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateNotificationsReadAt()
+	})
+}
+
+// ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
+func (u *MemberUpsertOne) ClearNotificationsReadAt() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearNotificationsReadAt()
 	})
 }
 
@@ -807,6 +928,48 @@ func (u *MemberUpsertBulk) SetRole(v role.Role) *MemberUpsertBulk {
 func (u *MemberUpsertBulk) UpdateRole() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.UpdateRole()
+	})
+}
+
+// SetNotificationsReadSeq sets the "notifications_read_seq" field.
+func (u *MemberUpsertBulk) SetNotificationsReadSeq(v int64) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetNotificationsReadSeq(v)
+	})
+}
+
+// AddNotificationsReadSeq adds v to the "notifications_read_seq" field.
+func (u *MemberUpsertBulk) AddNotificationsReadSeq(v int64) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.AddNotificationsReadSeq(v)
+	})
+}
+
+// UpdateNotificationsReadSeq sets the "notifications_read_seq" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateNotificationsReadSeq() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateNotificationsReadSeq()
+	})
+}
+
+// SetNotificationsReadAt sets the "notifications_read_at" field.
+func (u *MemberUpsertBulk) SetNotificationsReadAt(v time.Time) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetNotificationsReadAt(v)
+	})
+}
+
+// UpdateNotificationsReadAt sets the "notifications_read_at" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateNotificationsReadAt() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateNotificationsReadAt()
+	})
+}
+
+// ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
+func (u *MemberUpsertBulk) ClearNotificationsReadAt() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearNotificationsReadAt()
 	})
 }
 

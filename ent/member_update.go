@@ -84,6 +84,47 @@ func (_u *MemberUpdate) SetNillableRole(v *role.Role) *MemberUpdate {
 	return _u
 }
 
+// SetNotificationsReadSeq sets the "notifications_read_seq" field.
+func (_u *MemberUpdate) SetNotificationsReadSeq(v int64) *MemberUpdate {
+	_u.mutation.ResetNotificationsReadSeq()
+	_u.mutation.SetNotificationsReadSeq(v)
+	return _u
+}
+
+// SetNillableNotificationsReadSeq sets the "notifications_read_seq" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillableNotificationsReadSeq(v *int64) *MemberUpdate {
+	if v != nil {
+		_u.SetNotificationsReadSeq(*v)
+	}
+	return _u
+}
+
+// AddNotificationsReadSeq adds value to the "notifications_read_seq" field.
+func (_u *MemberUpdate) AddNotificationsReadSeq(v int64) *MemberUpdate {
+	_u.mutation.AddNotificationsReadSeq(v)
+	return _u
+}
+
+// SetNotificationsReadAt sets the "notifications_read_at" field.
+func (_u *MemberUpdate) SetNotificationsReadAt(v time.Time) *MemberUpdate {
+	_u.mutation.SetNotificationsReadAt(v)
+	return _u
+}
+
+// SetNillableNotificationsReadAt sets the "notifications_read_at" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillableNotificationsReadAt(v *time.Time) *MemberUpdate {
+	if v != nil {
+		_u.SetNotificationsReadAt(*v)
+	}
+	return _u
+}
+
+// ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
+func (_u *MemberUpdate) ClearNotificationsReadAt() *MemberUpdate {
+	_u.mutation.ClearNotificationsReadAt()
+	return _u
+}
+
 // Mutation returns the MemberMutation object of the builder.
 func (_u *MemberUpdate) Mutation() *MemberMutation {
 	return _u.mutation
@@ -187,6 +228,18 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(member.FieldRole, field.TypeEnum, value)
 	}
+	if value, ok := _u.mutation.NotificationsReadSeq(); ok {
+		_spec.SetField(member.FieldNotificationsReadSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedNotificationsReadSeq(); ok {
+		_spec.AddField(member.FieldNotificationsReadSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.NotificationsReadAt(); ok {
+		_spec.SetField(member.FieldNotificationsReadAt, field.TypeTime, value)
+	}
+	if _u.mutation.NotificationsReadAtCleared() {
+		_spec.ClearField(member.FieldNotificationsReadAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -260,6 +313,47 @@ func (_u *MemberUpdateOne) SetNillableRole(v *role.Role) *MemberUpdateOne {
 	if v != nil {
 		_u.SetRole(*v)
 	}
+	return _u
+}
+
+// SetNotificationsReadSeq sets the "notifications_read_seq" field.
+func (_u *MemberUpdateOne) SetNotificationsReadSeq(v int64) *MemberUpdateOne {
+	_u.mutation.ResetNotificationsReadSeq()
+	_u.mutation.SetNotificationsReadSeq(v)
+	return _u
+}
+
+// SetNillableNotificationsReadSeq sets the "notifications_read_seq" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillableNotificationsReadSeq(v *int64) *MemberUpdateOne {
+	if v != nil {
+		_u.SetNotificationsReadSeq(*v)
+	}
+	return _u
+}
+
+// AddNotificationsReadSeq adds value to the "notifications_read_seq" field.
+func (_u *MemberUpdateOne) AddNotificationsReadSeq(v int64) *MemberUpdateOne {
+	_u.mutation.AddNotificationsReadSeq(v)
+	return _u
+}
+
+// SetNotificationsReadAt sets the "notifications_read_at" field.
+func (_u *MemberUpdateOne) SetNotificationsReadAt(v time.Time) *MemberUpdateOne {
+	_u.mutation.SetNotificationsReadAt(v)
+	return _u
+}
+
+// SetNillableNotificationsReadAt sets the "notifications_read_at" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillableNotificationsReadAt(v *time.Time) *MemberUpdateOne {
+	if v != nil {
+		_u.SetNotificationsReadAt(*v)
+	}
+	return _u
+}
+
+// ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
+func (_u *MemberUpdateOne) ClearNotificationsReadAt() *MemberUpdateOne {
+	_u.mutation.ClearNotificationsReadAt()
 	return _u
 }
 
@@ -395,6 +489,18 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 	}
 	if value, ok := _u.mutation.Role(); ok {
 		_spec.SetField(member.FieldRole, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.NotificationsReadSeq(); ok {
+		_spec.SetField(member.FieldNotificationsReadSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedNotificationsReadSeq(); ok {
+		_spec.AddField(member.FieldNotificationsReadSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.NotificationsReadAt(); ok {
+		_spec.SetField(member.FieldNotificationsReadAt, field.TypeTime, value)
+	}
+	if _u.mutation.NotificationsReadAtCleared() {
+		_spec.ClearField(member.FieldNotificationsReadAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Member{config: _u.config}

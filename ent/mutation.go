@@ -19,6 +19,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
@@ -50,30 +51,31 @@ const (
 	OpUpdateOne = ent.OpUpdateOne
 
 	// Node types.
-	TypeAPIKey          = "APIKey"
-	TypeAutomation      = "Automation"
-	TypeCustomer        = "Customer"
-	TypeCustomerReview  = "CustomerReview"
-	TypeEvent           = "Event"
-	TypeFile            = "File"
-	TypeInvitation      = "Invitation"
-	TypeMember          = "Member"
-	TypePayment         = "Payment"
-	TypePolicyRule      = "PolicyRule"
-	TypePortalSession   = "PortalSession"
-	TypeProject         = "Project"
-	TypeServerSecret    = "ServerSecret"
-	TypeStatus          = "Status"
-	TypeStatusChange    = "StatusChange"
-	TypeSurvey          = "Survey"
-	TypeTenant          = "Tenant"
-	TypeTimeEntry       = "TimeEntry"
-	TypeTodo            = "Todo"
-	TypeWebhook         = "Webhook"
-	TypeWebhookDelivery = "WebhookDelivery"
-	TypeWebhookSecret   = "WebhookSecret"
-	TypeWishSubmission  = "WishSubmission"
-	TypeWorkflow        = "Workflow"
+	TypeAPIKey           = "APIKey"
+	TypeAutomation       = "Automation"
+	TypeCustomer         = "Customer"
+	TypeCustomerReview   = "CustomerReview"
+	TypeEvent            = "Event"
+	TypeFile             = "File"
+	TypeInvitation       = "Invitation"
+	TypeMember           = "Member"
+	TypeNotificationRead = "NotificationRead"
+	TypePayment          = "Payment"
+	TypePolicyRule       = "PolicyRule"
+	TypePortalSession    = "PortalSession"
+	TypeProject          = "Project"
+	TypeServerSecret     = "ServerSecret"
+	TypeStatus           = "Status"
+	TypeStatusChange     = "StatusChange"
+	TypeSurvey           = "Survey"
+	TypeTenant           = "Tenant"
+	TypeTimeEntry        = "TimeEntry"
+	TypeTodo             = "Todo"
+	TypeWebhook          = "Webhook"
+	TypeWebhookDelivery  = "WebhookDelivery"
+	TypeWebhookSecret    = "WebhookSecret"
+	TypeWishSubmission   = "WishSubmission"
+	TypeWorkflow         = "Workflow"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -3065,6 +3067,9 @@ type EventMutation struct {
 	clearedtenant  bool
 	project        *pulid.ID
 	clearedproject bool
+	reads          map[pulid.ID]struct{}
+	removedreads   map[pulid.ID]struct{}
+	clearedreads   bool
 	done           bool
 	oldValue       func(context.Context) (*Event, error)
 	predicates     []predicate.Event
@@ -3513,6 +3518,60 @@ func (m *EventMutation) ResetProject() {
 	m.clearedproject = false
 }
 
+// AddReadIDs adds the "reads" edge to the NotificationRead entity by ids.
+func (m *EventMutation) AddReadIDs(ids ...pulid.ID) {
+	if m.reads == nil {
+		m.reads = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		m.reads[ids[i]] = struct{}{}
+	}
+}
+
+// ClearReads clears the "reads" edge to the NotificationRead entity.
+func (m *EventMutation) ClearReads() {
+	m.clearedreads = true
+}
+
+// ReadsCleared reports if the "reads" edge to the NotificationRead entity was cleared.
+func (m *EventMutation) ReadsCleared() bool {
+	return m.clearedreads
+}
+
+// RemoveReadIDs removes the "reads" edge to the NotificationRead entity by IDs.
+func (m *EventMutation) RemoveReadIDs(ids ...pulid.ID) {
+	if m.removedreads == nil {
+		m.removedreads = make(map[pulid.ID]struct{})
+	}
+	for i := range ids {
+		delete(m.reads, ids[i])
+		m.removedreads[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedReads returns the removed IDs of the "reads" edge to the NotificationRead entity.
+func (m *EventMutation) RemovedReadsIDs() (ids []pulid.ID) {
+	for id := range m.removedreads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ReadsIDs returns the "reads" edge IDs in the mutation.
+func (m *EventMutation) ReadsIDs() (ids []pulid.ID) {
+	for id := range m.reads {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetReads resets all changes to the "reads" edge.
+func (m *EventMutation) ResetReads() {
+	m.reads = nil
+	m.clearedreads = false
+	m.removedreads = nil
+}
+
 // Where appends a list predicates to the EventMutation builder.
 func (m *EventMutation) Where(ps ...predicate.Event) {
 	m.predicates = append(m.predicates, ps...)
@@ -3772,12 +3831,15 @@ func (m *EventMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *EventMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.tenant != nil {
 		edges = append(edges, event.EdgeTenant)
 	}
 	if m.project != nil {
 		edges = append(edges, event.EdgeProject)
+	}
+	if m.reads != nil {
+		edges = append(edges, event.EdgeReads)
 	}
 	return edges
 }
@@ -3794,30 +3856,50 @@ func (m *EventMutation) AddedIDs(name string) []ent.Value {
 		if id := m.project; id != nil {
 			return []ent.Value{*id}
 		}
+	case event.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.reads))
+		for id := range m.reads {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *EventMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
+	if m.removedreads != nil {
+		edges = append(edges, event.EdgeReads)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *EventMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case event.EdgeReads:
+		ids := make([]ent.Value, 0, len(m.removedreads))
+		for id := range m.removedreads {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *EventMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedtenant {
 		edges = append(edges, event.EdgeTenant)
 	}
 	if m.clearedproject {
 		edges = append(edges, event.EdgeProject)
+	}
+	if m.clearedreads {
+		edges = append(edges, event.EdgeReads)
 	}
 	return edges
 }
@@ -3830,6 +3912,8 @@ func (m *EventMutation) EdgeCleared(name string) bool {
 		return m.clearedtenant
 	case event.EdgeProject:
 		return m.clearedproject
+	case event.EdgeReads:
+		return m.clearedreads
 	}
 	return false
 }
@@ -3857,6 +3941,9 @@ func (m *EventMutation) ResetEdge(name string) error {
 		return nil
 	case event.EdgeProject:
 		m.ResetProject()
+		return nil
+	case event.EdgeReads:
+		m.ResetReads()
 		return nil
 	}
 	return fmt.Errorf("unknown Event edge %s", name)
@@ -5751,21 +5838,24 @@ func (m *InvitationMutation) ResetEdge(name string) error {
 // MemberMutation represents an operation that mutates the Member nodes in the graph.
 type MemberMutation struct {
 	config
-	op            Op
-	typ           string
-	id            *pulid.ID
-	created_at    *time.Time
-	updated_at    *time.Time
-	external_id   *string
-	name          *string
-	email         *string
-	role          *role.Role
-	clearedFields map[string]struct{}
-	tenant        *pulid.ID
-	clearedtenant bool
-	done          bool
-	oldValue      func(context.Context) (*Member, error)
-	predicates    []predicate.Member
+	op                        Op
+	typ                       string
+	id                        *pulid.ID
+	created_at                *time.Time
+	updated_at                *time.Time
+	external_id               *string
+	name                      *string
+	email                     *string
+	role                      *role.Role
+	notifications_read_seq    *int64
+	addnotifications_read_seq *int64
+	notifications_read_at     *time.Time
+	clearedFields             map[string]struct{}
+	tenant                    *pulid.ID
+	clearedtenant             bool
+	done                      bool
+	oldValue                  func(context.Context) (*Member, error)
+	predicates                []predicate.Member
 }
 
 var _ ent.Mutation = (*MemberMutation)(nil)
@@ -6137,6 +6227,111 @@ func (m *MemberMutation) ResetRole() {
 	m.role = nil
 }
 
+// SetNotificationsReadSeq sets the "notifications_read_seq" field.
+func (m *MemberMutation) SetNotificationsReadSeq(i int64) {
+	m.notifications_read_seq = &i
+	m.addnotifications_read_seq = nil
+}
+
+// NotificationsReadSeq returns the value of the "notifications_read_seq" field in the mutation.
+func (m *MemberMutation) NotificationsReadSeq() (r int64, exists bool) {
+	v := m.notifications_read_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotificationsReadSeq returns the old "notifications_read_seq" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldNotificationsReadSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotificationsReadSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotificationsReadSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotificationsReadSeq: %w", err)
+	}
+	return oldValue.NotificationsReadSeq, nil
+}
+
+// AddNotificationsReadSeq adds i to the "notifications_read_seq" field.
+func (m *MemberMutation) AddNotificationsReadSeq(i int64) {
+	if m.addnotifications_read_seq != nil {
+		*m.addnotifications_read_seq += i
+	} else {
+		m.addnotifications_read_seq = &i
+	}
+}
+
+// AddedNotificationsReadSeq returns the value that was added to the "notifications_read_seq" field in this mutation.
+func (m *MemberMutation) AddedNotificationsReadSeq() (r int64, exists bool) {
+	v := m.addnotifications_read_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNotificationsReadSeq resets all changes to the "notifications_read_seq" field.
+func (m *MemberMutation) ResetNotificationsReadSeq() {
+	m.notifications_read_seq = nil
+	m.addnotifications_read_seq = nil
+}
+
+// SetNotificationsReadAt sets the "notifications_read_at" field.
+func (m *MemberMutation) SetNotificationsReadAt(t time.Time) {
+	m.notifications_read_at = &t
+}
+
+// NotificationsReadAt returns the value of the "notifications_read_at" field in the mutation.
+func (m *MemberMutation) NotificationsReadAt() (r time.Time, exists bool) {
+	v := m.notifications_read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNotificationsReadAt returns the old "notifications_read_at" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldNotificationsReadAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNotificationsReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNotificationsReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNotificationsReadAt: %w", err)
+	}
+	return oldValue.NotificationsReadAt, nil
+}
+
+// ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
+func (m *MemberMutation) ClearNotificationsReadAt() {
+	m.notifications_read_at = nil
+	m.clearedFields[member.FieldNotificationsReadAt] = struct{}{}
+}
+
+// NotificationsReadAtCleared returns if the "notifications_read_at" field was cleared in this mutation.
+func (m *MemberMutation) NotificationsReadAtCleared() bool {
+	_, ok := m.clearedFields[member.FieldNotificationsReadAt]
+	return ok
+}
+
+// ResetNotificationsReadAt resets all changes to the "notifications_read_at" field.
+func (m *MemberMutation) ResetNotificationsReadAt() {
+	m.notifications_read_at = nil
+	delete(m.clearedFields, member.FieldNotificationsReadAt)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *MemberMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -6198,7 +6393,7 @@ func (m *MemberMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 9)
 	if m.tenant != nil {
 		fields = append(fields, member.FieldTenantID)
 	}
@@ -6219,6 +6414,12 @@ func (m *MemberMutation) Fields() []string {
 	}
 	if m.role != nil {
 		fields = append(fields, member.FieldRole)
+	}
+	if m.notifications_read_seq != nil {
+		fields = append(fields, member.FieldNotificationsReadSeq)
+	}
+	if m.notifications_read_at != nil {
+		fields = append(fields, member.FieldNotificationsReadAt)
 	}
 	return fields
 }
@@ -6242,6 +6443,10 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.Email()
 	case member.FieldRole:
 		return m.Role()
+	case member.FieldNotificationsReadSeq:
+		return m.NotificationsReadSeq()
+	case member.FieldNotificationsReadAt:
+		return m.NotificationsReadAt()
 	}
 	return nil, false
 }
@@ -6265,6 +6470,10 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldEmail(ctx)
 	case member.FieldRole:
 		return m.OldRole(ctx)
+	case member.FieldNotificationsReadSeq:
+		return m.OldNotificationsReadSeq(ctx)
+	case member.FieldNotificationsReadAt:
+		return m.OldNotificationsReadAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Member field %s", name)
 }
@@ -6323,6 +6532,20 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetRole(v)
 		return nil
+	case member.FieldNotificationsReadSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotificationsReadSeq(v)
+		return nil
+	case member.FieldNotificationsReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNotificationsReadAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
 }
@@ -6330,13 +6553,21 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 // AddedFields returns all numeric fields that were incremented/decremented during
 // this mutation.
 func (m *MemberMutation) AddedFields() []string {
-	return nil
+	var fields []string
+	if m.addnotifications_read_seq != nil {
+		fields = append(fields, member.FieldNotificationsReadSeq)
+	}
+	return fields
 }
 
 // AddedField returns the numeric value that was incremented/decremented on a field
 // with the given name. The second boolean return value indicates that this field
 // was not set, or was not defined in the schema.
 func (m *MemberMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case member.FieldNotificationsReadSeq:
+		return m.AddedNotificationsReadSeq()
+	}
 	return nil, false
 }
 
@@ -6345,6 +6576,13 @@ func (m *MemberMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *MemberMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case member.FieldNotificationsReadSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNotificationsReadSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Member numeric field %s", name)
 }
@@ -6355,6 +6593,9 @@ func (m *MemberMutation) ClearedFields() []string {
 	var fields []string
 	if m.FieldCleared(member.FieldEmail) {
 		fields = append(fields, member.FieldEmail)
+	}
+	if m.FieldCleared(member.FieldNotificationsReadAt) {
+		fields = append(fields, member.FieldNotificationsReadAt)
 	}
 	return fields
 }
@@ -6372,6 +6613,9 @@ func (m *MemberMutation) ClearField(name string) error {
 	switch name {
 	case member.FieldEmail:
 		m.ClearEmail()
+		return nil
+	case member.FieldNotificationsReadAt:
+		m.ClearNotificationsReadAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Member nullable field %s", name)
@@ -6401,6 +6645,12 @@ func (m *MemberMutation) ResetField(name string) error {
 		return nil
 	case member.FieldRole:
 		m.ResetRole()
+		return nil
+	case member.FieldNotificationsReadSeq:
+		m.ResetNotificationsReadSeq()
+		return nil
+	case member.FieldNotificationsReadAt:
+		m.ResetNotificationsReadAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
@@ -6478,6 +6728,600 @@ func (m *MemberMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Member edge %s", name)
+}
+
+// NotificationReadMutation represents an operation that mutates the NotificationRead nodes in the graph.
+type NotificationReadMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *pulid.ID
+	member_id     *pulid.ID
+	read_at       *time.Time
+	clearedFields map[string]struct{}
+	tenant        *pulid.ID
+	clearedtenant bool
+	event         *pulid.ID
+	clearedevent  bool
+	done          bool
+	oldValue      func(context.Context) (*NotificationRead, error)
+	predicates    []predicate.NotificationRead
+}
+
+var _ ent.Mutation = (*NotificationReadMutation)(nil)
+
+// notificationreadOption allows management of the mutation configuration using functional options.
+type notificationreadOption func(*NotificationReadMutation)
+
+// newNotificationReadMutation creates new mutation for the NotificationRead entity.
+func newNotificationReadMutation(c config, op Op, opts ...notificationreadOption) *NotificationReadMutation {
+	m := &NotificationReadMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNotificationRead,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNotificationReadID sets the ID field of the mutation.
+func withNotificationReadID(id pulid.ID) notificationreadOption {
+	return func(m *NotificationReadMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *NotificationRead
+		)
+		m.oldValue = func(ctx context.Context) (*NotificationRead, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().NotificationRead.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNotificationRead sets the old NotificationRead of the mutation.
+func withNotificationRead(node *NotificationRead) notificationreadOption {
+	return func(m *NotificationReadMutation) {
+		m.oldValue = func(context.Context) (*NotificationRead, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NotificationReadMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NotificationReadMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of NotificationRead entities.
+func (m *NotificationReadMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NotificationReadMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NotificationReadMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().NotificationRead.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *NotificationReadMutation) SetTenantID(pu pulid.ID) {
+	m.tenant = &pu
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *NotificationReadMutation) TenantID() (r pulid.ID, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the NotificationRead entity.
+// If the NotificationRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationReadMutation) OldTenantID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *NotificationReadMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetMemberID sets the "member_id" field.
+func (m *NotificationReadMutation) SetMemberID(pu pulid.ID) {
+	m.member_id = &pu
+}
+
+// MemberID returns the value of the "member_id" field in the mutation.
+func (m *NotificationReadMutation) MemberID() (r pulid.ID, exists bool) {
+	v := m.member_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMemberID returns the old "member_id" field's value of the NotificationRead entity.
+// If the NotificationRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationReadMutation) OldMemberID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMemberID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMemberID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMemberID: %w", err)
+	}
+	return oldValue.MemberID, nil
+}
+
+// ResetMemberID resets all changes to the "member_id" field.
+func (m *NotificationReadMutation) ResetMemberID() {
+	m.member_id = nil
+}
+
+// SetEventID sets the "event_id" field.
+func (m *NotificationReadMutation) SetEventID(pu pulid.ID) {
+	m.event = &pu
+}
+
+// EventID returns the value of the "event_id" field in the mutation.
+func (m *NotificationReadMutation) EventID() (r pulid.ID, exists bool) {
+	v := m.event
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEventID returns the old "event_id" field's value of the NotificationRead entity.
+// If the NotificationRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationReadMutation) OldEventID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEventID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEventID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEventID: %w", err)
+	}
+	return oldValue.EventID, nil
+}
+
+// ResetEventID resets all changes to the "event_id" field.
+func (m *NotificationReadMutation) ResetEventID() {
+	m.event = nil
+}
+
+// SetReadAt sets the "read_at" field.
+func (m *NotificationReadMutation) SetReadAt(t time.Time) {
+	m.read_at = &t
+}
+
+// ReadAt returns the value of the "read_at" field in the mutation.
+func (m *NotificationReadMutation) ReadAt() (r time.Time, exists bool) {
+	v := m.read_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReadAt returns the old "read_at" field's value of the NotificationRead entity.
+// If the NotificationRead object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NotificationReadMutation) OldReadAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReadAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReadAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReadAt: %w", err)
+	}
+	return oldValue.ReadAt, nil
+}
+
+// ResetReadAt resets all changes to the "read_at" field.
+func (m *NotificationReadMutation) ResetReadAt() {
+	m.read_at = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *NotificationReadMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[notificationread.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *NotificationReadMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *NotificationReadMutation) TenantIDs() (ids []pulid.ID) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *NotificationReadMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearEvent clears the "event" edge to the Event entity.
+func (m *NotificationReadMutation) ClearEvent() {
+	m.clearedevent = true
+	m.clearedFields[notificationread.FieldEventID] = struct{}{}
+}
+
+// EventCleared reports if the "event" edge to the Event entity was cleared.
+func (m *NotificationReadMutation) EventCleared() bool {
+	return m.clearedevent
+}
+
+// EventIDs returns the "event" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EventID instead. It exists only for internal usage by the builders.
+func (m *NotificationReadMutation) EventIDs() (ids []pulid.ID) {
+	if id := m.event; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvent resets all changes to the "event" edge.
+func (m *NotificationReadMutation) ResetEvent() {
+	m.event = nil
+	m.clearedevent = false
+}
+
+// Where appends a list predicates to the NotificationReadMutation builder.
+func (m *NotificationReadMutation) Where(ps ...predicate.NotificationRead) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NotificationReadMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NotificationReadMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.NotificationRead, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NotificationReadMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NotificationReadMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (NotificationRead).
+func (m *NotificationReadMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NotificationReadMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.tenant != nil {
+		fields = append(fields, notificationread.FieldTenantID)
+	}
+	if m.member_id != nil {
+		fields = append(fields, notificationread.FieldMemberID)
+	}
+	if m.event != nil {
+		fields = append(fields, notificationread.FieldEventID)
+	}
+	if m.read_at != nil {
+		fields = append(fields, notificationread.FieldReadAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NotificationReadMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case notificationread.FieldTenantID:
+		return m.TenantID()
+	case notificationread.FieldMemberID:
+		return m.MemberID()
+	case notificationread.FieldEventID:
+		return m.EventID()
+	case notificationread.FieldReadAt:
+		return m.ReadAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NotificationReadMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case notificationread.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case notificationread.FieldMemberID:
+		return m.OldMemberID(ctx)
+	case notificationread.FieldEventID:
+		return m.OldEventID(ctx)
+	case notificationread.FieldReadAt:
+		return m.OldReadAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown NotificationRead field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationReadMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case notificationread.FieldTenantID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case notificationread.FieldMemberID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMemberID(v)
+		return nil
+	case notificationread.FieldEventID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEventID(v)
+		return nil
+	case notificationread.FieldReadAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReadAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown NotificationRead field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NotificationReadMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NotificationReadMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NotificationReadMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown NotificationRead numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NotificationReadMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NotificationReadMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NotificationReadMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown NotificationRead nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NotificationReadMutation) ResetField(name string) error {
+	switch name {
+	case notificationread.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case notificationread.FieldMemberID:
+		m.ResetMemberID()
+		return nil
+	case notificationread.FieldEventID:
+		m.ResetEventID()
+		return nil
+	case notificationread.FieldReadAt:
+		m.ResetReadAt()
+		return nil
+	}
+	return fmt.Errorf("unknown NotificationRead field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NotificationReadMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.tenant != nil {
+		edges = append(edges, notificationread.EdgeTenant)
+	}
+	if m.event != nil {
+		edges = append(edges, notificationread.EdgeEvent)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NotificationReadMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case notificationread.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case notificationread.EdgeEvent:
+		if id := m.event; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NotificationReadMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NotificationReadMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NotificationReadMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedtenant {
+		edges = append(edges, notificationread.EdgeTenant)
+	}
+	if m.clearedevent {
+		edges = append(edges, notificationread.EdgeEvent)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NotificationReadMutation) EdgeCleared(name string) bool {
+	switch name {
+	case notificationread.EdgeTenant:
+		return m.clearedtenant
+	case notificationread.EdgeEvent:
+		return m.clearedevent
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NotificationReadMutation) ClearEdge(name string) error {
+	switch name {
+	case notificationread.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case notificationread.EdgeEvent:
+		m.ClearEvent()
+		return nil
+	}
+	return fmt.Errorf("unknown NotificationRead unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NotificationReadMutation) ResetEdge(name string) error {
+	switch name {
+	case notificationread.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case notificationread.EdgeEvent:
+		m.ResetEvent()
+		return nil
+	}
+	return fmt.Errorf("unknown NotificationRead edge %s", name)
 }
 
 // PaymentMutation represents an operation that mutates the Payment nodes in the graph.

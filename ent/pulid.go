@@ -14,6 +14,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
@@ -43,6 +44,7 @@ var prefixToType = map[string]string{
 	"fil_": file.Table,
 	"inv_": invitation.Table,
 	"mem_": member.Table,
+	"ntr_": notificationread.Table,
 	"pay_": payment.Table,
 	"pol_": policyrule.Table,
 	"pss_": portalsession.Table,

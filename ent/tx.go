@@ -30,6 +30,8 @@ type Tx struct {
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// NotificationRead is the client for interacting with the NotificationRead builders.
+	NotificationRead *NotificationReadClient
 	// Payment is the client for interacting with the Payment builders.
 	Payment *PaymentClient
 	// PolicyRule is the client for interacting with the PolicyRule builders.
@@ -201,6 +203,7 @@ func (tx *Tx) init() {
 	tx.File = NewFileClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
+	tx.NotificationRead = NewNotificationReadClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.PolicyRule = NewPolicyRuleClient(tx.config)
 	tx.PortalSession = NewPortalSessionClient(tx.config)

@@ -11,7 +11,9 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/graph/generated"
 	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/sdk/notifications"
 	"github.com/lanes-dev/lanes/sdk/webhook"
 )
 
@@ -40,6 +42,11 @@ func (r *mutationResolver) RedeliverEvent(ctx context.Context, webhookID pulid.I
 	return r.Webhooks.Redeliver(ctx, webhookID, eventID)
 }
 
+// MarkNotificationsRead is the resolver for the markNotificationsRead field.
+func (r *mutationResolver) MarkNotificationsRead(ctx context.Context, ids []pulid.ID, all *bool) (int, error) {
+	return r.Notifications.MarkRead(ctx, ids, all != nil && *all)
+}
+
 // Events is the resolver for the events field.
 func (r *queryResolver) Events(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) (*ent.EventConnection, error) {
 	return r.EventLog.List(ctx, events.ListOptions{First: first, After: after, Types: types, Project: projectID})
@@ -48,6 +55,20 @@ func (r *queryResolver) Events(ctx context.Context, first *int, after *entgql.Cu
 // Webhooks is the resolver for the webhooks field.
 func (r *queryResolver) Webhooks(ctx context.Context) ([]*ent.Webhook, error) {
 	return r.Resolver.Webhooks.List(ctx)
+}
+
+// Notifications is the resolver for the notifications field.
+func (r *queryResolver) Notifications(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], unreadOnly *bool) (*notifications.Connection, error) {
+	return r.Resolver.Notifications.List(ctx, notifications.ListOptions{First: first, After: after, UnreadOnly: unreadOnly != nil && *unreadOnly})
+}
+
+// BoardEvents is the resolver for the boardEvents field.
+func (r *subscriptionResolver) BoardEvents(ctx context.Context, workflow string, after *pulid.ID) (<-chan *events.Live, error) {
+	sub, err := r.Engine.BoardEvents(ctx, workflow, after)
+	if err != nil {
+		return nil, err
+	}
+	return sub.C, nil
 }
 
 // Secret is the resolver for the secret field.
@@ -62,3 +83,8 @@ func (r *webhookResolver) Secret(ctx context.Context, obj *ent.Webhook) (*string
 func (r *webhookResolver) Deliveries(ctx context.Context, obj *ent.Webhook, first *int, after *entgql.Cursor[pulid.ID]) (*ent.WebhookDeliveryConnection, error) {
 	return r.Webhooks.Deliveries(ctx, obj, first, after)
 }
+
+// Subscription returns generated.SubscriptionResolver implementation.
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
+type subscriptionResolver struct{ *Resolver }

@@ -6,6 +6,7 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/sdk/notifications"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/timetrack"
@@ -29,4 +30,6 @@ type Resolver struct {
 	EventLog *events.Log
 	// Webhooks manages webhook endpoints (sdk/webhook).
 	Webhooks *webhook.Service
+	// Notifications is each member's feed (sdk/notifications).
+	Notifications *notifications.Service
 }

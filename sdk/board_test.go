@@ -220,6 +220,9 @@ func TestMoveStatements(t *testing.T) {
 	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
 		var counter lanestest.StatementCounter
 		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.WrapDriver = counter.Wrap })
+		// Connecting, the listener drops every cached configuration:
+		// before the configuration is cached, not during the move.
+		s.Lanes.WaitListening(t)
 		a := newTeam(t, s, "alpha")
 		seedColumns(t, s.Lanes, "alpha", 50)
 		require.Empty(t, sdktest.Op(t, a.admin, "CreateAutomation", map[string]any{"input": map[string]any{

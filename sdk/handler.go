@@ -53,6 +53,7 @@ func (l *Lanes) graphQLServer() *handler.Server {
 		Deals:          l.Deals,
 		EventLog:       l.Events,
 		Webhooks:       l.Webhooks,
+		Notifications:  l.Notifications,
 	}}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
 	srv.AddTransport(transport.Websocket{

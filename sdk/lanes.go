@@ -19,6 +19,7 @@ import (
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/sdk/notifications"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/store"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
@@ -45,6 +46,8 @@ type Lanes struct {
 	Events *events.Log
 	// Webhooks manages the tenants' webhook endpoints.
 	Webhooks *webhook.Service
+	// Notifications is each member's feed of what happened in its tenant.
+	Notifications *notifications.Service
 
 	deliverer *webhook.Deliverer
 	cfg       Config
@@ -113,7 +116,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			return nil, err
 		}
 	}
-	eventLog := events.NewLog(events.Config{Client: db.Client, Authz: authz, Postgres: db.Dialect == dialect.Postgres})
+	eventLog := events.NewLog(events.Config{Client: db.Client, Authz: authz, Postgres: db.Dialect == dialect.Postgres, Logger: cfg.Logger})
 	engine := workflow.NewService(workflow.Config{
 		Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect,
 		ConfigCacheTenants: cfg.ConfigCacheTenants, ConfigCacheTTL: cfg.ConfigCacheTTL,
@@ -168,13 +171,14 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		return nil, err
 	}
 	l := &Lanes{
-		limits:    rateLimits,
-		Tenants:   tenancy.NewService(db.Client, authz, engine),
-		Workflows: engine,
-		Events:    eventLog,
-		Webhooks:  webhooks,
-		deliverer: deliverer,
-		Time:      timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
+		limits:        rateLimits,
+		Tenants:       tenancy.NewService(db.Client, authz, engine),
+		Workflows:     engine,
+		Events:        eventLog,
+		Webhooks:      webhooks,
+		deliverer:     deliverer,
+		Notifications: notifications.NewService(db.Client, db.Dialect),
+		Time:          timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
 		Deals: deals.NewService(deals.Config{
 			Client:    db.Client,
 			Authz:     authz,
@@ -269,6 +273,7 @@ func (l *Lanes) Close() error {
 	if l.stop != nil {
 		l.stop()
 	}
+	l.Events.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
 	return errors.Join(l.deliverer.Stop(ctx), l.bucket.Close(), l.db.Close())

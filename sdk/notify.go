@@ -2,12 +2,15 @@ package sdk
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
+	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/webhook"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
@@ -41,7 +44,7 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, channel := range []string{policies.NotifyChannel, workflow.ConfigChannel, webhook.ChangeChannel} {
+	for _, channel := range []string{policies.NotifyChannel, workflow.ConfigChannel, webhook.ChangeChannel, events.EventsChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 			return err
 		}
@@ -50,6 +53,7 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 	l.features.InvalidateAll()
 	l.Workflows.InvalidateAllConfig()
 	l.Webhooks.ForgetAll()
+	l.Events.Resync()
 	l.markListening()
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -60,9 +64,15 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 		case policies.NotifyChannel:
 			l.features.Invalidate(n.Payload)
 		case workflow.ConfigChannel:
-			l.Workflows.InvalidateConfig(pulid.ID(n.Payload))
+			l.Workflows.ConfigNotice(n.Payload)
 		case webhook.ChangeChannel:
 			l.Webhooks.Forget(pulid.ID(n.Payload))
+		case events.EventsChannel:
+			if tenantID, seq, ok := strings.Cut(n.Payload, ":"); ok {
+				if s, err := strconv.ParseInt(seq, 10, 64); err == nil {
+					l.Events.Signal(pulid.ID(tenantID), s)
+				}
+			}
 		}
 	}
 }

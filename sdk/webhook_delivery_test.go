@@ -266,6 +266,11 @@ func TestWebhookDisabledAfterFailingTooLong(t *testing.T) {
 			return !out.Webhooks[0].Enabled
 		}, 30*time.Second, 20*time.Millisecond)
 		require.Contains(t, *out.Webhooks[0].DisabledReason, "failed")
+		// The admins and owners are told; members are not.
+		for _, c := range []lanestest.Client{acme.owner, acme.admin} {
+			require.Contains(t, notificationsOf(t, c, true).types(), "webhook.disabled")
+		}
+		require.NotContains(t, notificationsOf(t, acme.member, true).types(), "webhook.disabled")
 
 		r.answer(func(int) int { return http.StatusOK })
 		create(t, acme.member, "website", "While disabled")

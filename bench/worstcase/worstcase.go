@@ -26,6 +26,7 @@ import (
 	"github.com/lanes-dev/lanes/graph"
 	"github.com/lanes-dev/lanes/graph/generated"
 	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/sdk/notifications"
 	"github.com/lanes-dev/lanes/sdk/tenancy"
 	"github.com/lanes-dev/lanes/sdk/webhook"
 	"github.com/lanes-dev/lanes/sdk/workflow"
@@ -120,6 +121,8 @@ var roots = map[string]Role{
 	"portal":      Customer,
 	"events":      Admin,
 	"webhooks":    Admin,
+	// Every member has a feed.
+	"notifications": Viewer,
 }
 
 // skippedRoots are root fields without documents, and why.
@@ -332,6 +335,7 @@ var pageMax = map[string]int{
 	"BoardColumn.projects": workflow.MaxColumnPage,
 	"Query.events":         events.MaxPage,
 	"Webhook.deliveries":   webhook.MaxDeliveriesPage,
+	"Query.notifications":  notifications.MaxPage,
 }
 
 // checkArgs fails for a field with a required argument the generator has

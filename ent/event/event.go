@@ -34,6 +34,8 @@ const (
 	EdgeTenant = "tenant"
 	// EdgeProject holds the string denoting the project edge name in mutations.
 	EdgeProject = "project"
+	// EdgeReads holds the string denoting the reads edge name in mutations.
+	EdgeReads = "reads"
 	// Table holds the table name of the event in the database.
 	Table = "events"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -50,6 +52,13 @@ const (
 	ProjectInverseTable = "projects"
 	// ProjectColumn is the table column denoting the project relation/edge.
 	ProjectColumn = "project_id"
+	// ReadsTable is the table that holds the reads relation/edge.
+	ReadsTable = "notification_reads"
+	// ReadsInverseTable is the table name for the NotificationRead entity.
+	// It exists in this package in order to avoid circular dependency with the "notificationread" package.
+	ReadsInverseTable = "notification_reads"
+	// ReadsColumn is the table column denoting the reads relation/edge.
+	ReadsColumn = "event_id"
 )
 
 // Columns holds all SQL columns for event fields.
@@ -148,6 +157,20 @@ func ByProjectField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newProjectStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByReadsCount orders the results by reads count.
+func ByReadsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newReadsStep(), opts...)
+	}
+}
+
+// ByReads orders the results by reads terms.
+func ByReads(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newReadsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -160,5 +183,12 @@ func newProjectStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ProjectInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, ProjectTable, ProjectColumn),
+	)
+}
+func newReadsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ReadsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, ReadsTable, ReadsColumn),
 	)
 }

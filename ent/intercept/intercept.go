@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
@@ -305,6 +306,33 @@ func (f TraverseMember) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.MemberQuery", q)
+}
+
+// The NotificationReadFunc type is an adapter to allow the use of ordinary function as a Querier.
+type NotificationReadFunc func(context.Context, *ent.NotificationReadQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f NotificationReadFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.NotificationReadQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.NotificationReadQuery", q)
+}
+
+// The TraverseNotificationRead type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseNotificationRead func(context.Context, *ent.NotificationReadQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseNotificationRead) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseNotificationRead) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NotificationReadQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationReadQuery", q)
 }
 
 // The PaymentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -758,6 +786,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.InvitationQuery, predicate.Invitation, invitation.OrderOption]{typ: ent.TypeInvitation, tq: q}, nil
 	case *ent.MemberQuery:
 		return &query[*ent.MemberQuery, predicate.Member, member.OrderOption]{typ: ent.TypeMember, tq: q}, nil
+	case *ent.NotificationReadQuery:
+		return &query[*ent.NotificationReadQuery, predicate.NotificationRead, notificationread.OrderOption]{typ: ent.TypeNotificationRead, tq: q}, nil
 	case *ent.PaymentQuery:
 		return &query[*ent.PaymentQuery, predicate.Payment, payment.OrderOption]{typ: ent.TypePayment, tq: q}, nil
 	case *ent.PolicyRuleQuery:

@@ -33,6 +33,10 @@ const (
 	FieldEmail = "email"
 	// FieldRole holds the string denoting the role field in the database.
 	FieldRole = "role"
+	// FieldNotificationsReadSeq holds the string denoting the notifications_read_seq field in the database.
+	FieldNotificationsReadSeq = "notifications_read_seq"
+	// FieldNotificationsReadAt holds the string denoting the notifications_read_at field in the database.
+	FieldNotificationsReadAt = "notifications_read_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// Table holds the table name of the member in the database.
@@ -56,6 +60,8 @@ var Columns = []string{
 	FieldName,
 	FieldEmail,
 	FieldRole,
+	FieldNotificationsReadSeq,
+	FieldNotificationsReadAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -89,6 +95,8 @@ var (
 	NameValidator func(string) error
 	// EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	EmailValidator func(string) error
+	// DefaultNotificationsReadSeq holds the default value on creation for the "notifications_read_seq" field.
+	DefaultNotificationsReadSeq int64
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -146,6 +154,16 @@ func ByEmail(opts ...sql.OrderTermOption) OrderOption {
 // ByRole orders the results by the role field.
 func ByRole(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldRole, opts...).ToFunc()
+}
+
+// ByNotificationsReadSeq orders the results by the notifications_read_seq field.
+func ByNotificationsReadSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNotificationsReadSeq, opts...).ToFunc()
+}
+
+// ByNotificationsReadAt orders the results by the notifications_read_at field.
+func ByNotificationsReadAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNotificationsReadAt, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

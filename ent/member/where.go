@@ -87,6 +87,16 @@ func Email(v string) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldEmail, v))
 }
 
+// NotificationsReadSeq applies equality check predicate on the "notifications_read_seq" field. It's identical to NotificationsReadSeqEQ.
+func NotificationsReadSeq(v int64) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldNotificationsReadSeq, v))
+}
+
+// NotificationsReadAt applies equality check predicate on the "notifications_read_at" field. It's identical to NotificationsReadAtEQ.
+func NotificationsReadAt(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldNotificationsReadAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldTenantID, v))
@@ -470,6 +480,96 @@ func RoleNotIn(vs ...role.Role) predicate.Member {
 		v[i] = vs[i]
 	}
 	return predicate.Member(sql.FieldNotIn(FieldRole, v...))
+}
+
+// NotificationsReadSeqEQ applies the EQ predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqEQ(v int64) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldNotificationsReadSeq, v))
+}
+
+// NotificationsReadSeqNEQ applies the NEQ predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqNEQ(v int64) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldNotificationsReadSeq, v))
+}
+
+// NotificationsReadSeqIn applies the In predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqIn(vs ...int64) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldNotificationsReadSeq, vs...))
+}
+
+// NotificationsReadSeqNotIn applies the NotIn predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqNotIn(vs ...int64) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldNotificationsReadSeq, vs...))
+}
+
+// NotificationsReadSeqGT applies the GT predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqGT(v int64) predicate.Member {
+	return predicate.Member(sql.FieldGT(FieldNotificationsReadSeq, v))
+}
+
+// NotificationsReadSeqGTE applies the GTE predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqGTE(v int64) predicate.Member {
+	return predicate.Member(sql.FieldGTE(FieldNotificationsReadSeq, v))
+}
+
+// NotificationsReadSeqLT applies the LT predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqLT(v int64) predicate.Member {
+	return predicate.Member(sql.FieldLT(FieldNotificationsReadSeq, v))
+}
+
+// NotificationsReadSeqLTE applies the LTE predicate on the "notifications_read_seq" field.
+func NotificationsReadSeqLTE(v int64) predicate.Member {
+	return predicate.Member(sql.FieldLTE(FieldNotificationsReadSeq, v))
+}
+
+// NotificationsReadAtEQ applies the EQ predicate on the "notifications_read_at" field.
+func NotificationsReadAtEQ(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldNotificationsReadAt, v))
+}
+
+// NotificationsReadAtNEQ applies the NEQ predicate on the "notifications_read_at" field.
+func NotificationsReadAtNEQ(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldNotificationsReadAt, v))
+}
+
+// NotificationsReadAtIn applies the In predicate on the "notifications_read_at" field.
+func NotificationsReadAtIn(vs ...time.Time) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldNotificationsReadAt, vs...))
+}
+
+// NotificationsReadAtNotIn applies the NotIn predicate on the "notifications_read_at" field.
+func NotificationsReadAtNotIn(vs ...time.Time) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldNotificationsReadAt, vs...))
+}
+
+// NotificationsReadAtGT applies the GT predicate on the "notifications_read_at" field.
+func NotificationsReadAtGT(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldGT(FieldNotificationsReadAt, v))
+}
+
+// NotificationsReadAtGTE applies the GTE predicate on the "notifications_read_at" field.
+func NotificationsReadAtGTE(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldGTE(FieldNotificationsReadAt, v))
+}
+
+// NotificationsReadAtLT applies the LT predicate on the "notifications_read_at" field.
+func NotificationsReadAtLT(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldLT(FieldNotificationsReadAt, v))
+}
+
+// NotificationsReadAtLTE applies the LTE predicate on the "notifications_read_at" field.
+func NotificationsReadAtLTE(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldLTE(FieldNotificationsReadAt, v))
+}
+
+// NotificationsReadAtIsNil applies the IsNil predicate on the "notifications_read_at" field.
+func NotificationsReadAtIsNil() predicate.Member {
+	return predicate.Member(sql.FieldIsNull(FieldNotificationsReadAt))
+}
+
+// NotificationsReadAtNotNil applies the NotNil predicate on the "notifications_read_at" field.
+func NotificationsReadAtNotNil() predicate.Member {
+	return predicate.Member(sql.FieldNotNull(FieldNotificationsReadAt))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

@@ -292,6 +292,8 @@ var (
 		{Name: "name", Type: field.TypeString, Size: 800},
 		{Name: "email", Type: field.TypeString, Nullable: true, Size: 1280},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"OWNER", "ADMIN", "MEMBER", "VIEWER"}},
+		{Name: "notifications_read_seq", Type: field.TypeInt64, Default: 0},
+		{Name: "notifications_read_at", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 	}
 	// MembersTable holds the schema information for the "members" table.
@@ -302,7 +304,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_tenants_tenant",
-				Columns:    []*schema.Column{MembersColumns[7]},
+				Columns:    []*schema.Column{MembersColumns[9]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -311,12 +313,52 @@ var (
 			{
 				Name:    "member_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[7]},
+				Columns: []*schema.Column{MembersColumns[9]},
 			},
 			{
 				Name:    "member_tenant_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembersColumns[7], MembersColumns[3]},
+				Columns: []*schema.Column{MembersColumns[9], MembersColumns[3]},
+			},
+		},
+	}
+	// NotificationReadsColumns holds the columns for the "notification_reads" table.
+	NotificationReadsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "member_id", Type: field.TypeString},
+		{Name: "read_at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "event_id", Type: field.TypeString, Size: 40},
+	}
+	// NotificationReadsTable holds the schema information for the "notification_reads" table.
+	NotificationReadsTable = &schema.Table{
+		Name:       "notification_reads",
+		Columns:    NotificationReadsColumns,
+		PrimaryKey: []*schema.Column{NotificationReadsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "notification_reads_tenants_tenant",
+				Columns:    []*schema.Column{NotificationReadsColumns[3]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notification_reads_events_event",
+				Columns:    []*schema.Column{NotificationReadsColumns[4]},
+				RefColumns: []*schema.Column{EventsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "notificationread_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotificationReadsColumns[3]},
+			},
+			{
+				Name:    "notificationread_tenant_id_member_id_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{NotificationReadsColumns[3], NotificationReadsColumns[1], NotificationReadsColumns[4]},
 			},
 		},
 	}
@@ -1075,6 +1117,7 @@ var (
 		FilesTable,
 		InvitationsTable,
 		MembersTable,
+		NotificationReadsTable,
 		PaymentsTable,
 		PolicyRulesTable,
 		PortalSessionsTable,
@@ -1109,6 +1152,8 @@ func init() {
 	InvitationsTable.ForeignKeys[1].RefTable = ProjectsTable
 	InvitationsTable.ForeignKeys[2].RefTable = CustomersTable
 	MembersTable.ForeignKeys[0].RefTable = TenantsTable
+	NotificationReadsTable.ForeignKeys[0].RefTable = TenantsTable
+	NotificationReadsTable.ForeignKeys[1].RefTable = EventsTable
 	PaymentsTable.ForeignKeys[0].RefTable = TenantsTable
 	PaymentsTable.ForeignKeys[1].RefTable = ProjectsTable
 	PolicyRulesTable.ForeignKeys[0].RefTable = TenantsTable

@@ -30,6 +30,9 @@ type Invitation func(*sql.Selector)
 // Member is the predicate function for member builders.
 type Member func(*sql.Selector)
 
+// NotificationRead is the predicate function for notificationread builders.
+type NotificationRead func(*sql.Selector)
+
 // Payment is the predicate function for payment builders.
 type Payment func(*sql.Selector)
 

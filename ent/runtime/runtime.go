@@ -14,6 +14,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
@@ -639,6 +640,10 @@ func init() {
 	memberDescEmail := memberFields[2].Descriptor()
 	// member.EmailValidator is a validator for the "email" field. It is called by the builders before save.
 	member.EmailValidator = memberDescEmail.Validators[0].(func(string) error)
+	// memberDescNotificationsReadSeq is the schema descriptor for notifications_read_seq field.
+	memberDescNotificationsReadSeq := memberFields[4].Descriptor()
+	// member.DefaultNotificationsReadSeq holds the default value on creation for the notifications_read_seq field.
+	member.DefaultNotificationsReadSeq = memberDescNotificationsReadSeq.Default.(int64)
 	// memberDescID is the schema descriptor for id field.
 	memberDescID := memberMixinFields0[0].Descriptor()
 	// member.DefaultID holds the default value on creation for the id field.
@@ -646,6 +651,50 @@ func init() {
 	// member.IDValidator is a validator for the "id" field. It is called by the builders before save.
 	member.IDValidator = func() func(string) error {
 		validators := memberDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	notificationreadMixin := schema.NotificationRead{}.Mixin()
+	notificationread.Policy = privacy.NewPolicies(notificationreadMixin[1], schema.NotificationRead{})
+	notificationread.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := notificationread.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	notificationreadMixinHooks1 := notificationreadMixin[1].Hooks()
+
+	notificationread.Hooks[1] = notificationreadMixinHooks1[0]
+	notificationreadMixinInters1 := notificationreadMixin[1].Interceptors()
+	notificationread.Interceptors[0] = notificationreadMixinInters1[0]
+	notificationread.Interceptors[1] = notificationreadMixinInters1[1]
+	notificationreadMixinFields0 := notificationreadMixin[0].Fields()
+	_ = notificationreadMixinFields0
+	notificationreadFields := schema.NotificationRead{}.Fields()
+	_ = notificationreadFields
+	// notificationreadDescReadAt is the schema descriptor for read_at field.
+	notificationreadDescReadAt := notificationreadFields[2].Descriptor()
+	// notificationread.DefaultReadAt holds the default value on creation for the read_at field.
+	notificationread.DefaultReadAt = notificationreadDescReadAt.Default.(func() time.Time)
+	// notificationreadDescID is the schema descriptor for id field.
+	notificationreadDescID := notificationreadMixinFields0[0].Descriptor()
+	// notificationread.DefaultID holds the default value on creation for the id field.
+	notificationread.DefaultID = notificationreadDescID.Default.(func() pulid.ID)
+	// notificationread.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	notificationread.IDValidator = func() func(string) error {
+		validators := notificationreadDescID.Validators
 		fns := [...]func(string) error{
 			validators[0].(func(string) error),
 			validators[1].(func(string) error),

@@ -45,6 +45,7 @@ func (Event) Fields() []ent.Field {
 func (Event) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("project", Project.Type).Field("project_id").Unique().Immutable(),
+		edge.From("reads", NotificationRead.Type).Ref("event").Annotations(entgql.Skip()),
 	}
 }
 

@@ -41,6 +41,10 @@ func (Member) Fields() []ent.Field {
 		field.Enum("role").
 			GoType(role.Role("")).
 			Annotations(entgql.Type("MemberRole")),
+		// The notifications feed (sdk/notifications): all up to this seq
+		// of the tenant's log were marked read at once, then.
+		field.Int64("notifications_read_seq").Default(0).Annotations(entgql.Skip()),
+		field.Time("notifications_read_at").Optional().Nillable().Annotations(entgql.Skip()),
 	}
 }
 

@@ -6,6 +6,9 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 )
 
+type Subscription struct {
+}
+
 type UpdateStatusInput struct {
 	Workflow string  `json:"workflow"`
 	Status   string  `json:"status"`

@@ -29,6 +29,9 @@ const (
 	PortalFeedbackPinned  Type = "portal.feedback_pinned"
 	PaymentPaid           Type = "payment.paid"
 	SurveyAnswered        Type = "survey.answered"
+	// WebhookDisabled: Lanes disabled an endpoint that failed for days
+	// (data: webhook {id, url}, reason).
+	WebhookDisabled Type = "webhook.disabled"
 )
 
 // Types are all event types, in the contract's order.
@@ -37,6 +40,7 @@ var Types = []Type{
 	TodoCreated, TodoCompleted,
 	PortalWishesSubmitted, PortalFileUploaded, PortalFeedbackPinned,
 	PaymentPaid, SurveyAnswered,
+	WebhookDisabled,
 }
 
 // Known reports whether t is one of Types.

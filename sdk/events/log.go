@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ type Config struct {
 	Client   *ent.Client
 	Authz    policies.Roles
 	Postgres bool
+	Logger   *slog.Logger
 }
 
 // Log records events in the changes' transactions and reads them back.
@@ -33,6 +35,11 @@ type Log struct {
 	client   *ent.Client
 	authz    policies.Roles
 	postgres bool
+	logger   *slog.Logger
+	stream   *stream
+	// ctx ends with Close: live streams stop.
+	ctx   context.Context
+	close context.CancelFunc
 
 	mu sync.Mutex
 	// pending are the events of open transactions, written by the
@@ -52,9 +59,9 @@ type Committed struct {
 	Types  []Type
 }
 
-// Subscribe calls fn after every commit that wrote events, once per
+// OnCommit calls fn after every commit that wrote events, once per
 // tenant, in the committing goroutine: fn must not block.
-func (l *Log) Subscribe(fn func(Committed)) {
+func (l *Log) OnCommit(fn func(Committed)) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.subscribers = append(l.subscribers, fn)
@@ -62,8 +69,17 @@ func (l *Log) Subscribe(fn func(Committed)) {
 
 // NewLog returns the event log of the client's database.
 func NewLog(cfg Config) *Log {
-	return &Log{client: cfg.Client, authz: cfg.Authz, postgres: cfg.Postgres, pending: map[*ent.Tx]*batch{}}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &Log{client: cfg.Client, authz: cfg.Authz, postgres: cfg.Postgres, logger: cfg.Logger, pending: map[*ent.Tx]*batch{}, ctx: ctx, close: cancel}
+	l.stream = newStream(l)
+	return l
 }
+
+// Close ends every live subscription.
+func (l *Log) Close() { l.close() }
 
 // batch is what one transaction recorded, in order.
 type batch struct {
@@ -169,6 +185,7 @@ func (l *Log) publish(committed []Committed) {
 		for _, fn := range subscribers {
 			fn(c)
 		}
+		l.Signal(c.Tenant, c.Seq)
 	}
 }
 
@@ -183,9 +200,10 @@ func (l *Log) forgetOnRollback(next ent.Rollbacker) ent.Rollbacker {
 // after its last_event_seq. Bumping that counter locks the tenant's row
 // until the commit that follows at once, so the tenant's events are
 // numbered in commit order: a reader that has seen seq n will never find
-// a smaller one committed later. On PostgreSQL the bump and the insert are
-// one statement; SQLite runs one writer at a time and its statements are
-// in process, so it takes two.
+// a smaller one committed later. On PostgreSQL the bump, the insert and
+// the NOTIFY that tells other replicas (delivered at commit) are one
+// statement; SQLite runs one writer at a time and its statements are in
+// process, so it takes two.
 func (l *Log) write(ctx context.Context, c *ent.Client, rows []row) ([]Committed, error) {
 	var out []Committed
 	for len(rows) > 0 {
@@ -239,15 +257,18 @@ func writePostgres(ctx context.Context, c *ent.Client, rows []row) (int64, error
   FROM counter, (VALUES ` + strings.Join(values, ", ") + `) AS v(ord, id, type, occurred_at, actor, project_id, data)
   RETURNING seq
 )
-SELECT count(*), coalesce(max(seq), 0) FROM written`
+SELECT n, seq, pg_notify('` + EventsChannel + `', $1 || ':' || seq) FROM (SELECT count(*) AS n, coalesce(max(seq), 0) AS seq FROM written) AS w`
 	rs, err := c.QueryContext(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
 	defer rs.Close()
-	var n, seq int64
+	var (
+		n, seq   int64
+		notified any
+	)
 	if rs.Next() {
-		if err := rs.Scan(&n, &seq); err != nil {
+		if err := rs.Scan(&n, &seq, &notified); err != nil {
 			return 0, err
 		}
 	}
@@ -337,12 +358,9 @@ func (l *Log) List(ctx context.Context, opts ListOptions) (*ent.EventConnection,
 	if err := l.authz.Require(a, policies.ReadEvents); err != nil {
 		return nil, err
 	}
-	first := DefaultPage
-	if opts.First != nil {
-		first = *opts.First
-	}
-	if first < 0 || first > MaxPage {
-		return nil, errcode.Invalid("first", fmt.Sprintf("first must be between 0 and %d", MaxPage)).With("limit", MaxPage)
+	first, err := validate.Page(opts.First, DefaultPage, MaxPage)
+	if err != nil {
+		return nil, err
 	}
 	q := l.client.Event.Query()
 	if len(opts.Types) > 0 {

@@ -25,6 +25,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	entwebhook "github.com/lanes-dev/lanes/ent/webhook"
 	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -122,9 +123,6 @@ type DeliveryConfig struct {
 	// negative: this process delivers nothing, only enqueues (other
 	// replicas deliver).
 	Workers int
-	// OnDisabled is told of an endpoint Lanes disabled (its owners are
-	// notified), in the tenant's system context.
-	OnDisabled func(ctx context.Context, w *ent.Webhook)
 }
 
 // Deliverer delivers every tenant's events to its webhook endpoints, with
@@ -232,7 +230,7 @@ func (d *Deliverer) Start(ctx context.Context) error {
 	relayCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	d.stop = stop
 	d.relayed = make(chan struct{})
-	d.cfg.Events.Subscribe(d.committed)
+	d.cfg.Events.OnCommit(d.committed)
 	go d.relay(relayCtx)
 	if !working {
 		return nil
@@ -509,6 +507,10 @@ func (d *Deliverer) work(ctx context.Context, jobID int64, args deliverArgs) err
 // so that updated_at keeps meaning a change by an admin) and reports
 // whether it applied.
 func (d *Deliverer) update(ctx context.Context, id pulid.ID, set func(*entsql.UpdateBuilder), where ...*entsql.Predicate) (bool, error) {
+	return d.updateWith(ctx, d.svc.cfg.Client, id, set, where...)
+}
+
+func (d *Deliverer) updateWith(ctx context.Context, c *ent.Client, id pulid.ID, set func(*entsql.UpdateBuilder), where ...*entsql.Predicate) (bool, error) {
 	a, _ := tenant.FromContext(ctx)
 	u := entsql.Dialect(d.cfg.Dialect).Update(entwebhook.Table)
 	set(u)
@@ -517,7 +519,7 @@ func (d *Deliverer) update(ctx context.Context, id pulid.ID, set func(*entsql.Up
 		entsql.EQ(entwebhook.FieldTenantID, string(a.TenantID)),
 	}, where...)...))
 	q, qargs := u.Query()
-	res, err := d.svc.cfg.Client.ExecContext(ctx, q, qargs...)
+	res, err := c.ExecContext(ctx, q, qargs...)
 	if err != nil {
 		return false, fmt.Errorf("webhook %s: update delivery state: %w", id, err)
 	}
@@ -701,22 +703,26 @@ func (d *Deliverer) failed(ctx context.Context, jobID int64, w *ent.Webhook, thr
 	}
 	if now.Sub(since) >= d.cfg.DisableAfter {
 		reason := fmt.Sprintf("Lanes disabled this endpoint: its deliveries failed for %s, since %s.", d.cfg.DisableAfter, since.Format(time.RFC3339))
-		disabled, err := d.update(ctx, w.ID, func(u *entsql.UpdateBuilder) {
-			u.Set(entwebhook.FieldEnabled, false).Set(entwebhook.FieldDisabledReason, reason).
-				Set(entwebhook.FieldDeliveredSeq, through).Set(entwebhook.FieldFailures, failures).
-				SetNull(entwebhook.FieldNextAttemptAt).SetNull(entwebhook.FieldRetryJob).
-				SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
-		}, leaseHeldBy(jobID))
-		if err != nil || !disabled {
+		// Disabled and told (webhook.disabled: the admins are notified)
+		// together.
+		return entx.WithTx(ctx, d.svc.cfg.Client, func(ctx context.Context, c *ent.Client) error {
+			disabled, err := d.updateWith(ctx, c, w.ID, func(u *entsql.UpdateBuilder) {
+				u.Set(entwebhook.FieldEnabled, false).Set(entwebhook.FieldDisabledReason, reason).
+					Set(entwebhook.FieldDeliveredSeq, through).Set(entwebhook.FieldFailures, failures).
+					SetNull(entwebhook.FieldNextAttemptAt).SetNull(entwebhook.FieldRetryJob).
+					SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
+			}, leaseHeldBy(jobID))
+			if err != nil || !disabled {
+				return err
+			}
+			d.endpoints.drop(w.TenantID)
+			d.cfg.Logger.Warn("webhook endpoint disabled", "tenant", w.TenantID, "webhook", w.ID, "failing_since", since)
+			_, err = d.cfg.Events.Record(ctx, events.Event{Type: events.WebhookDisabled, Data: map[string]any{
+				"webhook": map[string]any{"id": w.ID, "url": w.URL},
+				"reason":  reason,
+			}})
 			return err
-		}
-		d.endpoints.drop(w.TenantID)
-		d.cfg.Logger.Warn("webhook endpoint disabled", "tenant", w.TenantID, "webhook", w.ID, "failing_since", since)
-		if d.cfg.OnDisabled != nil {
-			w.Enabled, w.DisabledReason = false, &reason
-			d.cfg.OnDisabled(ctx, w)
-		}
-		return nil
+		})
 	}
 	backoff := d.backoff(failures)
 	_, err := d.update(ctx, w.ID, func(u *entsql.UpdateBuilder) {

@@ -504,12 +504,9 @@ func (s *Service) Deliveries(ctx context.Context, w *ent.Webhook, first *int, af
 	if err := s.require(ctx); err != nil {
 		return nil, err
 	}
-	n := DefaultDeliveriesPage
-	if first != nil {
-		n = *first
-	}
-	if n < 0 || n > MaxDeliveriesPage {
-		return nil, errcode.Invalid("first", fmt.Sprintf("first must be between 0 and %d", MaxDeliveriesPage)).With("limit", MaxDeliveriesPage)
+	n, err := validate.Page(first, DefaultDeliveriesPage, MaxDeliveriesPage)
+	if err != nil {
+		return nil, err
 	}
 	page, err := s.cfg.Client.WebhookDelivery.Query().
 		Where(webhookdelivery.WebhookID(w.ID)).

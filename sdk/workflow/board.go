@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"entgo.io/ent/dialect/sql"
 	"golang.org/x/sync/errgroup"
@@ -13,6 +14,8 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/events"
+	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -357,4 +360,35 @@ func archivedIs(archived bool) predicate.Project {
 
 func boolIs(column string, v bool) *sql.Predicate {
 	return sql.P(func(b *sql.Builder) { b.Ident(column).WriteOp(sql.OpEQ).Arg(v) })
+}
+
+// BoardEvents streams the workflow's project.* events of the caller's
+// tenant, with each project as it is now, to whoever may read the board
+// (members and the platform; customers are FORBIDDEN), resuming after an
+// event when after is set.
+func (s *Service) BoardEvents(ctx context.Context, workflowKey string, after *pulid.ID) (*events.Subscription, error) {
+	if err := s.canRead(ctx); err != nil {
+		return nil, err
+	}
+	f, err := s.flowByKey(ctx, s.client, workflowKey)
+	if err != nil {
+		return nil, err
+	}
+	if after != nil {
+		if err := validate.String("after", string(*after)); err != nil {
+			return nil, err
+		}
+	}
+	key := f.w.Key
+	return s.events.Subscribe(ctx, events.SubscribeOptions{
+		After:        after,
+		WithProjects: true,
+		Match: func(e *events.Live) bool {
+			if !strings.HasPrefix(e.Type, "project.") {
+				return false
+			}
+			p, _ := e.Data["project"].(map[string]any)
+			return p["workflow"] == key
+		},
+	})
 }

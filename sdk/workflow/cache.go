@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -79,6 +80,21 @@ func (c *configCache) drop(tenantID pulid.ID) {
 // InvalidateConfig drops a tenant's cached workflows (the NOTIFY listener
 // calls it for changes made elsewhere).
 func (s *Service) InvalidateConfig(tenantID pulid.ID) { s.cache.drop(tenantID) }
+
+// ConfigNotice handles a ConfigChannel payload ("<origin>:<tenant id>"):
+// a change of another replica drops the tenant's cached workflows; this
+// one's own change dropped them at its commit already, and dropping them
+// again when the notice comes back would only reload them once more.
+func (s *Service) ConfigNotice(payload string) {
+	origin, tenantID, ok := strings.Cut(payload, ":")
+	if !ok {
+		s.cache.drop(pulid.ID(payload))
+		return
+	}
+	if origin != s.origin {
+		s.cache.drop(pulid.ID(tenantID))
+	}
+}
 
 // InvalidateAllConfig drops every tenant's cached workflows.
 func (s *Service) InvalidateAllConfig() {
@@ -220,7 +236,7 @@ func (s *Service) configChanged(ctx context.Context, c *ent.Client) error {
 		})
 	})
 	if s.postgres {
-		if _, err := c.ExecContext(ctx, "SELECT pg_notify($1, $2)", ConfigChannel, string(a.TenantID)); err != nil {
+		if _, err := c.ExecContext(ctx, "SELECT pg_notify($1, $2)", ConfigChannel, s.origin+":"+string(a.TenantID)); err != nil {
 			return fmt.Errorf("notify config change: %w", err)
 		}
 	}

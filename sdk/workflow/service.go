@@ -4,6 +4,7 @@ package workflow
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"time"
 
@@ -30,7 +31,9 @@ type Service struct {
 	// are serialised by BEGIN IMMEDIATE instead.
 	postgres bool
 	cache    *configCache
-	events   *events.Log
+	// origin names this process in its change notices.
+	origin string
+	events *events.Log
 }
 
 // Config are the dependencies of the workflow service.
@@ -57,6 +60,7 @@ func NewService(cfg Config) *Service {
 		templates: cfg.Templates,
 		postgres:  cfg.Dialect == dialect.Postgres,
 		cache:     newConfigCache(cfg.ConfigCacheTenants, cfg.ConfigCacheTTL),
+		origin:    rand.Text()[:12],
 		events:    cfg.Events,
 	}
 }

@@ -2,6 +2,7 @@
 package validate
 
 import (
+	"fmt"
 	"net/mail"
 	"strings"
 
@@ -44,4 +45,17 @@ func Trimmed(s *string) *string {
 		return nil
 	}
 	return &t
+}
+
+// Page is the page size a list was asked for: def when first is nil,
+// VALIDATION (naming the limit) outside 0..max.
+func Page(first *int, def, max int) (int, error) {
+	n := def
+	if first != nil {
+		n = *first
+	}
+	if n < 0 || n > max {
+		return 0, errcode.Invalid("first", fmt.Sprintf("first must be between 0 and %d", max)).With("limit", max)
+	}
+	return n, nil
 }
