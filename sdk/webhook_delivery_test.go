@@ -3,6 +3,8 @@ package sdk_test
 import (
 	"fmt"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -366,4 +368,67 @@ func TestWebhookOrderUnderConcurrentChanges(t *testing.T) {
 		}
 		r.quiet(t, 200*time.Millisecond)
 	})
+}
+
+// PostgreSQL restarts under a bounded load of moves: every committed move
+// has exactly one event, and every event is delivered.
+func TestEventsSurvivePostgresRestart(t *testing.T) {
+	cluster := lanestest.PrivatePostgres(t)
+	s := sdktest.Start(t, cluster.URL, fastRetries)
+	acme := newTeam(t, s, "acme")
+	r := newReceiver(t)
+	hookTo(t, acme.admin, r, "project.moved")
+	const movers, moves = 4, 40
+	var committed atomic.Int64
+	halfway := make(chan struct{})
+	var once sync.Once
+	var wg sync.WaitGroup
+	for i := range movers {
+		p := create(t, acme.member, "website", fmt.Sprintf("Site %d", i))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each mover makes its moves, retrying refused ones (the
+			// database is away for a moment) a bounded number of times.
+			for done, tries := 0, 0; done < moves && tries < 20*moves; tries++ {
+				res, err := sendMove(acme.member, p.ID, []string{"interest", "preparation"}[done%2])
+				if err != nil || len(res.Errors) > 0 {
+					time.Sleep(20 * time.Millisecond) // pacing the retries, not waiting for a result
+					continue
+				}
+				done++
+				if committed.Add(1) == movers*moves/3 {
+					once.Do(func() { close(halfway) })
+				}
+			}
+		}()
+	}
+	<-halfway
+	start := time.Now()
+	cluster.Restart()
+	t.Logf("restarted in %s", time.Since(start))
+	wg.Wait()
+	t.Logf("moves done at %s", time.Since(start))
+	require.Equal(t, int64(movers*moves), committed.Load(), "moves went on after the restart")
+
+	var historyMoves, movedEvents int64
+	require.NoError(t, s.Lanes.DB().QueryRow(`SELECT count(*) FROM status_changes WHERE action = 'move'`).Scan(&historyMoves))
+	require.NoError(t, s.Lanes.DB().QueryRow(`SELECT count(*) FROM events WHERE type = 'project.moved'`).Scan(&movedEvents))
+	require.Equal(t, historyMoves, movedEvents, "one event per committed move")
+	require.GreaterOrEqual(t, movedEvents, committed.Load(), "every answered move committed its event")
+
+	rows, err := s.Lanes.DB().Query(`SELECT id FROM events WHERE type = 'project.moved'`)
+	require.NoError(t, err)
+	missing := map[string]bool{}
+	for rows.Next() {
+		var id string
+		require.NoError(t, rows.Scan(&id))
+		missing[id] = true
+	}
+	require.NoError(t, rows.Err())
+	require.NoError(t, rows.Close())
+	for len(missing) > 0 {
+		delete(missing, r.next(t).ID)
+	}
+	t.Logf("all delivered at %s", time.Since(start))
 }

@@ -538,14 +538,16 @@ func leaseHeldBy(jobID int64) *entsql.Predicate {
 	return entsql.EQ(entwebhook.FieldLeaseJob, jobID)
 }
 
-// acquire takes the endpoint's lease: free (or lapsed), and not backing
-// off unless this is the retrying job.
+// acquire takes the endpoint's lease: free (or lapsed), or this job's
+// still (River runs a job again after an error it could not clean up
+// after, the database being away), and not backing off unless this is the
+// retrying job.
 func (d *Deliverer) acquire(ctx context.Context, w *ent.Webhook, jobID int64, now time.Time) (bool, error) {
 	return d.update(ctx, w.ID, func(u *entsql.UpdateBuilder) {
 		u.Set(entwebhook.FieldLeaseJob, jobID).Set(entwebhook.FieldLeaseUntil, now.Add(leaseFor))
 	},
 		entsql.EQ(entwebhook.FieldEnabled, true),
-		leaseFree(now),
+		entsql.Or(leaseFree(now), leaseHeldBy(jobID)),
 		entsql.Or(entsql.IsNull(entwebhook.FieldNextAttemptAt), entsql.LTE(entwebhook.FieldNextAttemptAt, now), entsql.EQ(entwebhook.FieldRetryJob, jobID)),
 	)
 }
@@ -571,8 +573,32 @@ func (d *Deliverer) askHolder(ctx context.Context, id pulid.ID, seq int64, now t
 }
 
 // drain delivers the endpoint's events in order until none is left, while
-// it holds the lease.
-func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) error {
+// it holds the lease. When it fails (the database is away), it lets the
+// lease go if it can, so that River's retry, or another job, goes on
+// without waiting for the lease to lapse.
+func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err error) {
+	defer func() {
+		var snooze *river.JobSnoozeError
+		if err == nil || errors.As(err, &snooze) {
+			return
+		}
+		// The database may be back in a moment (a restart): try for a
+		// few seconds, then leave the lease to lapse.
+		release, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		for {
+			if _, err := d.update(release, id, func(u *entsql.UpdateBuilder) {
+				u.SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
+			}, leaseHeldBy(jobID)); err == nil {
+				return
+			}
+			select {
+			case <-release.Done():
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+		}
+	}()
 	deadline := time.Now().Add(drainBudget)
 	for {
 		w, err := d.svc.cfg.Client.Webhook.Get(ctx, id)
