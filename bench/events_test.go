@@ -70,6 +70,19 @@ func withEndpoint(b *testing.B, f *fixture, url string) {
 	b.Cleanup(func() { _, _ = f.lanes.Webhooks.Delete(ctx, w.ID) })
 }
 
+// removeEndpoints deletes the endpoints an interrupted run left in the
+// (reused) dataset, so that "no endpoint" means none.
+func removeEndpoints(b *testing.B, f *fixture) {
+	ctx, err := f.lanes.AsPlatform(context.Background(), f.manifest.Tenants[0].Slug)
+	require.NoError(b, err)
+	hooks, err := f.lanes.Webhooks.List(ctx)
+	require.NoError(b, err)
+	for _, w := range hooks {
+		_, err := f.lanes.Webhooks.Delete(ctx, w.ID)
+		require.NoError(b, err)
+	}
+}
+
 // BenchmarkEvents measures what events cost and how fast they arrive:
 // moves with and without one webhook endpoint and one live subscriber
 // (the outbox write is in every move either way), and the time from a
@@ -77,6 +90,7 @@ func withEndpoint(b *testing.B, f *fixture, url string) {
 func BenchmarkEvents(b *testing.B) {
 	forEachDataset(b, func(b *testing.B, plain *fixture) {
 		t := plain.manifest.Tenants[0]
+		removeEndpoints(b, plain)
 		move := func(f *fixture, token string) func(*testing.B, *rand.Rand) {
 			return func(b *testing.B, r *rand.Rand) {
 				f.serve(b, newRequest(b, token, "MoveProject", map[string]any{"input": map[string]any{
@@ -169,7 +183,7 @@ func BenchmarkEvents(b *testing.B) {
 // BenchmarkSubscriptions opens n live subscriptions of one tenant (the
 // Go stream the boardEvents subscription is built on) and measures the
 // time from a move's commit to its arrival at every one of them, and the
-// heap each idle subscription holds.
+// memory (heap and goroutine stacks) each idle subscription holds.
 func BenchmarkSubscriptions(b *testing.B) {
 	forEachDataset(b, func(b *testing.B, f *fixture) {
 		t := f.manifest.Tenants[0]
@@ -190,7 +204,7 @@ func BenchmarkSubscriptions(b *testing.B) {
 				var after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&after)
-				perSubscriber := (float64(after.HeapInuse) - float64(before.HeapInuse)) / float64(n) / 1024
+				perSubscriber := (float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)) / float64(n) / 1024
 
 				// One project of its own, moved back and forth: every move
 				// changes its status, so every move is an event.

@@ -135,6 +135,13 @@ type Deliverer struct {
 	// endpoints caches each tenant's enabled endpoints for the relay.
 	endpoints endpointCache
 
+	// draining are the endpoints this process drains now, with the
+	// highest seq committed here since: the relay tells a running drain
+	// instead of inserting a job per event (a drain lets go only when
+	// it has caught up with it).
+	drainingMu sync.Mutex
+	draining   map[pulid.ID]int64
+
 	mu      sync.Mutex
 	pending map[pulid.ID]events.Committed
 	kick    chan struct{}
@@ -183,7 +190,7 @@ func NewDeliverer(svc *Service, cfg DeliveryConfig) (*Deliverer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	d := &Deliverer{svc: svc, cfg: cfg, pending: map[pulid.ID]events.Committed{}, kick: make(chan struct{}, 1)}
+	d := &Deliverer{svc: svc, cfg: cfg, pending: map[pulid.ID]events.Committed{}, kick: make(chan struct{}, 1), draining: map[pulid.ID]int64{}}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliverWorker{d: d}); err != nil {
 		return nil, err
@@ -305,7 +312,7 @@ func (d *Deliverer) relay(ctx context.Context) {
 				continue
 			}
 			for _, w := range hooks {
-				if wantsAny(w.Events, c.Types) {
+				if wantsAny(w.Events, c.Types) && !d.tellDrain(w.ID, c.Seq) {
 					jobs = append(jobs, river.InsertManyParams{Args: deliverArgs{Tenant: c.Tenant, Webhook: w.ID, Seq: c.Seq}})
 				}
 			}
@@ -599,6 +606,9 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 			}
 		}
 	}()
+	d.drainStarts(id)
+	defer d.drainEnds(id)
+	var secrets []string
 	deadline := time.Now().Add(drainBudget)
 	for {
 		w, err := d.svc.cfg.Client.Webhook.Get(ctx, id)
@@ -616,17 +626,23 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 			return err
 		}
 		if len(batch) == 0 {
+			if !d.drainCaughtUp(id, w.DeliveredSeq) {
+				continue // told of more in this process meanwhile
+			}
 			released, err := d.update(ctx, id, func(u *entsql.UpdateBuilder) {
 				u.SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
 			}, leaseHeldBy(jobID), entsql.ColumnsLTE(entwebhook.FieldWakeSeq, entwebhook.FieldDeliveredSeq))
 			if err != nil || released {
 				return err
 			}
+			d.drainStarts(id)
 			continue // asked for more meanwhile (or the lease is gone: the next load tells)
 		}
-		secrets, err := d.svc.SigningSecrets(ctx, d.svc.cfg.Client, id)
-		if err != nil {
-			return err
+		if secrets == nil {
+			// Once per drain: a rotated secret keeps signing for a day.
+			if secrets, err = d.svc.SigningSecrets(ctx, d.svc.cfg.Client, id); err != nil {
+				return err
+			}
 		}
 		through := w.DeliveredSeq
 		for _, e := range batch {
@@ -663,6 +679,47 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 			return err
 		}
 	}
+}
+
+// drainStarts notes that this process drains the endpoint.
+func (d *Deliverer) drainStarts(id pulid.ID) {
+	d.drainingMu.Lock()
+	defer d.drainingMu.Unlock()
+	if _, ok := d.draining[id]; !ok {
+		d.draining[id] = 0
+	}
+}
+
+// drainEnds forgets a drain that stopped.
+func (d *Deliverer) drainEnds(id pulid.ID) {
+	d.drainingMu.Lock()
+	defer d.drainingMu.Unlock()
+	delete(d.draining, id)
+}
+
+// tellDrain tells this process's drain of the endpoint, if there is one,
+// that the log is at seq; false when there is none (a job is needed).
+func (d *Deliverer) tellDrain(id pulid.ID, seq int64) bool {
+	d.drainingMu.Lock()
+	defer d.drainingMu.Unlock()
+	wanted, ok := d.draining[id]
+	if ok {
+		d.draining[id] = max(wanted, seq)
+	}
+	return ok
+}
+
+// drainCaughtUp reports whether the drain delivered everything it was told
+// of, and if so stops taking tells (the relay inserts jobs again, which
+// ask the lease's holder through wake_seq).
+func (d *Deliverer) drainCaughtUp(id pulid.ID, delivered int64) bool {
+	d.drainingMu.Lock()
+	defer d.drainingMu.Unlock()
+	if d.draining[id] > delivered {
+		return false
+	}
+	delete(d.draining, id)
+	return true
 }
 
 // next reads the events after seq, and which of them are muted: events of
