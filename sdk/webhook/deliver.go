@@ -73,6 +73,9 @@ const (
 	drainBudget = 2 * time.Minute
 	// batchSize is how many events a drain reads at a time.
 	batchSize = 100
+	// reloadEvery is how many events a drain delivers between two reads
+	// of its endpoint.
+	reloadEvery = 100
 	// sweepEvery is how often endpoints behind their log are looked for.
 	sweepEvery = 30 * time.Second
 )
@@ -610,16 +613,23 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 	defer d.drainEnds(id)
 	var secrets []string
 	deadline := time.Now().Add(drainBudget)
+	// The endpoint is read again after it caught up, and every
+	// reloadEvery events: in between, each progress UPDATE checks the
+	// lease, and a change of URL, filter or enabled applies from the next
+	// read.
+	var w *ent.Webhook
+	sinceLoad := 0
 	for {
-		w, err := d.svc.cfg.Client.Webhook.Get(ctx, id)
-		if ent.IsNotFound(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("load webhook %s: %w", id, err)
-		}
-		if w.LeaseJob == nil || *w.LeaseJob != jobID || !w.Enabled {
-			return nil // lost the lease (lapsed and taken) or disabled
+		if w == nil || sinceLoad >= reloadEvery {
+			if w, err = d.svc.cfg.Client.Webhook.Get(ctx, id); ent.IsNotFound(err) {
+				return nil
+			} else if err != nil {
+				return fmt.Errorf("load webhook %s: %w", id, err)
+			}
+			sinceLoad = 0
+			if w.LeaseJob == nil || *w.LeaseJob != jobID || !w.Enabled {
+				return nil // lost the lease (lapsed and taken) or disabled
+			}
 		}
 		batch, muted, err := d.next(ctx, w.DeliveredSeq)
 		if err != nil {
@@ -628,6 +638,12 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 		if len(batch) == 0 {
 			if !d.drainCaughtUp(id, w.DeliveredSeq) {
 				continue // told of more in this process meanwhile
+			}
+			if sinceLoad > 0 {
+				// Caught up with a possibly stale view: look once more.
+				w, sinceLoad = nil, 0
+				d.drainStarts(id)
+				continue
 			}
 			released, err := d.update(ctx, id, func(u *entsql.UpdateBuilder) {
 				u.SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
@@ -662,12 +678,14 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 			if err != nil || !held {
 				return err
 			}
-			w.Failures = 0
+			w.Failures, w.FailingSince = 0, nil
 		}
 		held, err := d.advance(ctx, jobID, id, through)
 		if err != nil || !held {
 			return err
 		}
+		w.DeliveredSeq = through
+		sinceLoad += len(batch)
 		if time.Now().After(deadline) {
 			// Let a new job go on, so no job runs into its timeout.
 			if err := d.enqueue(ctx, w.TenantID, id, through+1); err != nil {
