@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,6 +118,48 @@ func BenchmarkEvents(b *testing.B) {
 				}
 			}()
 			runParallel(b, move(f, f.memberToken(b, t)))
+		})
+		b.Run("moves/interleaved/clients=8", func(b *testing.B) {
+			// Rounds of both, alternating which goes first, so that the
+			// machine's drift (large here) falls on both alike.
+			f := plain
+			token := f.memberToken(b, t)
+			op := move(f, token)
+			var plainRate, eventsRate []float64
+			rounds := 0
+			for b.Loop() {
+				rounds++
+				withEvents := func() float64 {
+					_, url := newArrivals(b)
+					ctx, err := f.lanes.AsPlatform(context.Background(), t.Slug)
+					require.NoError(b, err)
+					w, err := f.lanes.Webhooks.Create(ctx, webhook.CreateInput{URL: url, Events: []string{"project.moved"}})
+					require.NoError(b, err)
+					defer func() { _, _ = f.lanes.Webhooks.Delete(ctx, w.ID) }()
+					watch, cancel := context.WithCancel(ctx)
+					defer cancel()
+					stream, err := f.lanes.Events.Stream(watch, events.StreamOptions{})
+					require.NoError(b, err)
+					go func() {
+						for range stream.C {
+						}
+					}()
+					return movesPerSecond(b, op, interleavedRound)
+				}
+				if rounds%2 == 1 {
+					plainRate = append(plainRate, movesPerSecond(b, op, interleavedRound))
+					eventsRate = append(eventsRate, withEvents())
+				} else {
+					eventsRate = append(eventsRate, withEvents())
+					plainRate = append(plainRate, movesPerSecond(b, op, interleavedRound))
+				}
+			}
+			slices.Sort(plainRate)
+			slices.Sort(eventsRate)
+			none, with := plainRate[len(plainRate)/2], eventsRate[len(eventsRate)/2]
+			b.ReportMetric(none, "no-endpoint-moves/s")
+			b.ReportMetric(with, "webhook+subscriber-moves/s")
+			b.ReportMetric(with/none, "ratio")
 		})
 		b.Run("commit-to-webhook/"+strconv.Itoa(eventsPerSecond())+"-per-s", func(b *testing.B) {
 			f := plain
@@ -239,4 +283,29 @@ func eventsPerSecond() int {
 		return n
 	}
 	return 100
+}
+
+// interleavedRound is how long each round of moves/interleaved runs.
+const interleavedRound = 2 * time.Second
+
+// movesPerSecond runs op from moveClients clients for d and returns
+// their throughput.
+func movesPerSecond(b *testing.B, op func(*testing.B, *rand.Rand), d time.Duration) float64 {
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for i := range moveClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(i), 11))
+			for time.Now().Before(deadline) {
+				op(b, r)
+				done.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(done.Load()) / time.Since(start).Seconds()
 }

@@ -189,6 +189,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{EventsColumns[6], EventsColumns[7], EventsColumns[1]},
 			},
+			{
+				Name:    "event_tenant_id_project_id_type_seq",
+				Unique:  false,
+				Columns: []*schema.Column{EventsColumns[6], EventsColumns[7], EventsColumns[2], EventsColumns[1]},
+			},
 		},
 	}
 	// FilesColumns holds the columns for the "files" table.

@@ -12,7 +12,6 @@ import (
 	"github.com/lanes-dev/lanes/ent/event"
 	entproject "github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
-	enttenant "github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/tenant"
@@ -63,8 +62,16 @@ const (
 	// waiting; a subscriber that falls further behind is ended (ErrLagged)
 	// and resumes with After.
 	subscriptionBuffer = 1024
+	// subscriptionChannel is how many events C holds: enough for a
+	// reader that keeps up, small for a subscription that is idle.
+	subscriptionChannel = 8
 	// replayPage is how many events a replay reads at a time.
 	replayPage = 200
+	// Coalesce is the least time between two reads of the log by one
+	// reader of live events (the dispatcher here, a webhook drain): under
+	// a steady flow of changes one read takes several events, for at most
+	// this much more latency.
+	Coalesce = 10 * time.Millisecond
 )
 
 // Errors of subscriptions.
@@ -77,21 +84,36 @@ var (
 )
 
 // Subscription is a live stream of a tenant's events.
+//
+// An idle subscription has no goroutine of its own: the dispatcher hands
+// live events straight to C. A goroutine runs only while there is more
+// than C holds: the replay at the start, and a reader that fell behind
+// (until it catches up or is ended, ErrLagged).
 type Subscription struct {
 	// C delivers the events, in seq order, each once; it is closed when
 	// the subscription ends (its context ended, or Err says why).
 	C <-chan *Live
 
-	out     chan *Live
-	stream  *stream
-	tenant  pulid.ID
-	opts    SubscribeOptions
-	mu      sync.Mutex
-	queue   []*Live
-	wake    chan struct{}
-	err     error
-	lagged  bool
+	out    chan *Live
+	stream *stream
+	tenant pulid.ID
+	opts   SubscribeOptions
+	// stopped is closed when the subscription ends; the catch-up
+	// goroutine, if running, closes out then.
 	stopped chan struct{}
+	stop    []func() bool
+
+	mu sync.Mutex
+	// cursor is the last seq handed to C or skipped, while no catch-up
+	// runs (the catch-up keeps its own meanwhile).
+	cursor int64
+	// catchingUp: a goroutine is sending what C could not hold, and
+	// queue is what it has still to send (live events, in order).
+	catchingUp bool
+	queue      []*Live
+	ended      bool
+	closed     bool
+	err        error
 }
 
 // Err is why C was closed: nil when the context ended, ErrLagged, or a
@@ -198,11 +220,11 @@ func (l *Log) Subscribe(ctx context.Context, opts SubscribeOptions) (*Subscripti
 		return nil, err
 	}
 	l.stream.started.Do(func() { go l.stream.dispatch(l.ctx) })
-	t, err := l.client.Tenant.Query().Where(enttenant.ID(a.TenantID)).Select(enttenant.FieldLastEventSeq).Only(ctx)
+	last, err := LastSeq(ctx, l.client, a.TenantID)
 	if err != nil {
 		return nil, fmt.Errorf("events: subscribe: %w", err)
 	}
-	cursor := t.LastEventSeq
+	cursor := last
 	if opts.After != nil {
 		e, err := l.client.Event.Query().Where(event.ID(*opts.After)).Select(event.FieldSeq).Only(ctx)
 		if ent.IsNotFound(err) {
@@ -213,17 +235,20 @@ func (l *Log) Subscribe(ctx context.Context, opts SubscribeOptions) (*Subscripti
 		}
 		cursor = e.Seq
 	}
-	out := make(chan *Live)
-	s := &Subscription{C: out, out: out, stream: l.stream, tenant: a.TenantID, opts: opts, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
-	l.stream.add(s, t.LastEventSeq)
+	out := make(chan *Live, subscriptionChannel)
+	s := &Subscription{C: out, out: out, stream: l.stream, tenant: a.TenantID, opts: opts, stopped: make(chan struct{}), catchingUp: true}
+	l.stream.add(s, last)
 	// It ends with ctx, or when the log closes.
-	subCtx, cancel := context.WithCancel(ctx)
-	stopOnClose := context.AfterFunc(l.ctx, cancel)
-	go func() {
-		defer cancel()
-		defer stopOnClose()
-		s.run(tenant.Background(l.ctx, a.TenantID, "events"), subCtx.Done(), cursor)
-	}()
+	end := func() { s.end(nil) }
+	s.mu.Lock()
+	s.stop = []func() bool{context.AfterFunc(ctx, end), context.AfterFunc(l.ctx, end)}
+	if s.ended { // ctx had ended already
+		for _, stop := range s.stop {
+			stop()
+		}
+	}
+	s.mu.Unlock()
+	go s.catchUp(tenant.Background(l.ctx, a.TenantID, "events"), cursor, true)
 	return s, nil
 }
 
@@ -257,12 +282,17 @@ func (st *stream) remove(s *Subscription) {
 // dispatch reads the signalled tenants' new events, once for all their
 // subscriptions.
 func (st *stream) dispatch(ctx context.Context) {
+	var lastRead time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-st.kick:
 		}
+		if !Pause(ctx, lastRead) {
+			return
+		}
+		lastRead = time.Now()
 		st.mu.Lock()
 		work := st.pending
 		st.pending = map[pulid.ID]int64{}
@@ -319,94 +349,147 @@ func (st *stream) fanOut(ctx context.Context, id pulid.ID, batch []*Live) {
 	}
 }
 
-// push queues live events for the subscription's goroutine.
+// push hands live events to the subscription: straight to C while it
+// has room, else to the catch-up goroutine's queue (started if need be);
+// a queue past subscriptionBuffer ends the subscription (ErrLagged).
+// Called by the dispatcher only, so it never blocks.
 func (s *Subscription) push(batch []*Live) {
 	s.mu.Lock()
-	if len(s.queue)+len(batch) > subscriptionBuffer {
-		s.lagged = true
-	} else {
-		s.queue = append(s.queue, batch...)
+	defer s.mu.Unlock()
+	if s.ended {
+		return
 	}
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
+	for i, e := range batch {
+		if s.catchingUp {
+			if len(s.queue)+len(batch)-i > subscriptionBuffer {
+				s.endLocked(ErrLagged)
+				return
+			}
+			s.queue = append(s.queue, batch[i:]...)
+			return
+		}
+		if !s.wants(&s.cursor, e) {
+			continue
+		}
+		select {
+		case s.out <- e:
+		default:
+			// The catch-up takes over from e, which it sends first.
+			s.catchingUp = true
+			s.queue = append(s.queue, e)
+			go s.catchUp(nil, e.Seq-1, false)
+		}
 	}
 }
 
-// run replays what came after cursor, then passes live events on, until
-// done or a failure.
-func (s *Subscription) run(ctx context.Context, done <-chan struct{}, cursor int64) {
-	defer close(s.out)
-	defer s.stream.remove(s)
+// wants advances cursor past e and says whether e is the subscriber's:
+// new and matching.
+func (s *Subscription) wants(cursor *int64, e *Live) bool {
+	if e.Seq <= *cursor {
+		return false // handed out already
+	}
+	*cursor = e.Seq
+	return s.opts.Match == nil || s.opts.Match(e)
+}
+
+// catchUp sends, blocking, what C could not take at once: first (replay)
+// the log after cursor, from the table, then the queue, until the queue
+// is empty and live events can go straight to C again.
+func (s *Subscription) catchUp(ctx context.Context, cursor int64, replay bool) {
 	send := func(e *Live) bool {
-		if e.Seq <= cursor {
-			return true // replayed already
-		}
-		cursor = e.Seq
-		if s.opts.Match != nil && !s.opts.Match(e) {
+		if !s.wants(&cursor, e) {
 			return true
 		}
 		select {
 		case s.out <- e:
 			return true
-		case <-done:
+		case <-s.stopped:
 			return false
 		}
 	}
 	// Replay to the end of the log; live events queued meanwhile that it
 	// covered are skipped by send.
-	for {
+	for replay {
 		batch, err := s.stream.log.read(ctx, cursor, replayPage, s.opts.WithProjects)
 		if err != nil {
-			s.fail(err)
+			s.end(err)
+			s.closeOut()
 			return
 		}
 		for _, e := range batch {
 			if !send(e) {
+				s.closeOut()
 				return
 			}
 		}
-		if len(batch) < replayPage {
-			break
-		}
+		replay = len(batch) == replayPage
 	}
 	for {
-		select {
-		case <-done:
-			return
-		case <-s.wake:
-		}
 		s.mu.Lock()
-		queue, lagged := s.queue, s.lagged
+		queue := s.queue
 		s.queue = nil
-		s.mu.Unlock()
-		if lagged {
-			s.fail(ErrLagged)
-			return
+		if len(queue) == 0 || s.ended {
+			s.catchingUp = false
+			s.cursor = cursor
+			s.mu.Unlock()
+			break
 		}
+		s.mu.Unlock()
 		for _, e := range queue {
 			if !send(e) {
+				s.closeOut()
 				return
 			}
 		}
+	}
+	s.mu.Lock()
+	ended := s.ended
+	s.mu.Unlock()
+	if ended {
+		s.closeOut()
 	}
 }
 
-func (s *Subscription) fail(err error) {
+// end ends the subscription (err: why, nil when its context ended).
+func (s *Subscription) end(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.err = err
+	s.endLocked(err)
+}
+
+func (s *Subscription) endLocked(err error) {
+	if s.ended {
+		return
+	}
+	s.ended, s.err = true, err
+	close(s.stopped)
+	for _, stop := range s.stop {
+		stop()
+	}
+	// Off the dispatcher's list (it never holds its lock while taking
+	// s.mu).
+	s.stream.remove(s)
+	if !s.catchingUp {
+		s.closed = true
+		close(s.out)
+	}
+}
+
+// closeOut closes C once the catch-up goroutine, its last sender, is done.
+func (s *Subscription) closeOut() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.catchingUp = false
+	if s.ended && !s.closed {
+		s.closed = true
+		close(s.out)
+	}
 }
 
 // read returns up to limit of the tenant of ctx's events after seq, in
 // order.
 func (l *Log) read(ctx context.Context, after int64, limit int, withProjects bool) ([]*Live, error) {
-	rows, err := l.client.Event.Query().
-		Where(event.SeqGT(after)).
-		Order(ent.Asc(event.FieldSeq)).
-		Limit(limit).
-		All(ctx)
+	rows, err := l.after(after, limit).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("events: read after %d: %w", after, err)
 	}
@@ -448,4 +531,21 @@ func (l *Log) loadProjects(ctx context.Context, batch []*Live) error {
 		}
 	}
 	return nil
+}
+
+// Pause waits until Coalesce has passed since the last read; false when
+// ctx ended first.
+func Pause(ctx context.Context, lastRead time.Time) bool {
+	wait := Coalesce - time.Since(lastRead)
+	if wait <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

@@ -238,28 +238,12 @@ func (s *Service) feed(a tenant.Actor, m *ent.Member, unread bool) []predicate.E
 		event.TypeIn(types...),
 		event.ActorNEQ(a.Label()),
 		event.OccurredAtGTE(m.CreatedAt),
-		notArchivedBefore(),
+		events.NotSilenced(),
 	}
 	if unread {
 		where = append(where, event.SeqGT(m.NotificationsReadSeq), event.Not(event.HasReadsWith(notificationread.MemberID(m.ID))))
 	}
 	return where
-}
-
-// notArchivedBefore keeps events whose project was not archived by an
-// earlier event: an archived project notifies nobody.
-func notArchivedBefore() predicate.Event {
-	return predicate.Event(func(s *entsql.Selector) {
-		archived := entsql.Table(event.Table).As("archived")
-		s.Where(entsql.Not(entsql.Exists(
-			entsql.Select(archived.C(event.FieldID)).From(archived).Where(entsql.And(
-				entsql.ColumnsEQ(archived.C(event.FieldTenantID), s.C(event.FieldTenantID)),
-				entsql.ColumnsEQ(archived.C(event.FieldProjectID), s.C(event.FieldProjectID)),
-				entsql.EQ(archived.C(event.FieldType), string(events.ProjectArchived)),
-				entsql.ColumnsLT(archived.C(event.FieldSeq), s.C(event.FieldSeq)),
-			)),
-		)))
-	})
 }
 
 func readAt(m *ent.Member, e *ent.Event) *time.Time {

@@ -21,7 +21,6 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/lanes-dev/lanes/ent"
-	"github.com/lanes-dev/lanes/ent/event"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	entwebhook "github.com/lanes-dev/lanes/ent/webhook"
 	"github.com/lanes-dev/lanes/sdk/events"
@@ -73,9 +72,17 @@ const (
 	drainBudget = 2 * time.Minute
 	// batchSize is how many events a drain reads at a time.
 	batchSize = 100
+	// renewEvery is how often a drain saves its progress, renewing the
+	// lease, while it delivers a batch.
+	renewEvery = 5 * time.Second
 	// reloadEvery is how many events a drain delivers between two reads
 	// of its endpoint.
 	reloadEvery = 100
+	// lingerFor is how long a drain that caught up waits for this
+	// process's next events before it lets the endpoint go: under a
+	// steady flow of changes one job delivers them all, instead of a
+	// River job, a lease and its release per event.
+	lingerFor = 500 * time.Millisecond
 	// sweepEvery is how often endpoints behind their log are looked for.
 	sweepEvery = 30 * time.Second
 )
@@ -143,7 +150,9 @@ type Deliverer struct {
 	// instead of inserting a job per event (a drain lets go only when
 	// it has caught up with it).
 	drainingMu sync.Mutex
-	draining   map[pulid.ID]int64
+	draining   map[pulid.ID]*drainState
+	// stopping ends lingering drains when the deliverer stops.
+	stopping <-chan struct{}
 
 	mu      sync.Mutex
 	pending map[pulid.ID]events.Committed
@@ -193,7 +202,7 @@ func NewDeliverer(svc *Service, cfg DeliveryConfig) (*Deliverer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	d := &Deliverer{svc: svc, cfg: cfg, pending: map[pulid.ID]events.Committed{}, kick: make(chan struct{}, 1), draining: map[pulid.ID]int64{}}
+	d := &Deliverer{svc: svc, cfg: cfg, pending: map[pulid.ID]events.Committed{}, kick: make(chan struct{}, 1), draining: map[pulid.ID]*drainState{}}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &deliverWorker{d: d}); err != nil {
 		return nil, err
@@ -239,6 +248,7 @@ func (d *Deliverer) Start(ctx context.Context) error {
 	}
 	relayCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	d.stop = stop
+	d.stopping = relayCtx.Done()
 	d.relayed = make(chan struct{})
 	d.cfg.Events.OnCommit(d.committed)
 	go d.relay(relayCtx)
@@ -619,6 +629,7 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 	// read.
 	var w *ent.Webhook
 	sinceLoad := 0
+	var lastRead time.Time
 	for {
 		if w == nil || sinceLoad >= reloadEvery {
 			if w, err = d.svc.cfg.Client.Webhook.Get(ctx, id); ent.IsNotFound(err) {
@@ -631,19 +642,20 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 				return nil // lost the lease (lapsed and taken) or disabled
 			}
 		}
-		batch, muted, err := d.next(ctx, w.DeliveredSeq)
+		if !events.Pause(ctx, lastRead) {
+			return ctx.Err()
+		}
+		batch, err := d.next(ctx, w.DeliveredSeq)
+		lastRead = time.Now()
+		if len(batch) == batchSize {
+			lastRead = time.Time{} // a backlog: read on at once
+		}
 		if err != nil {
 			return err
 		}
 		if len(batch) == 0 {
-			if !d.drainCaughtUp(id, w.DeliveredSeq) {
-				continue // told of more in this process meanwhile
-			}
-			if sinceLoad > 0 {
-				// Caught up with a possibly stale view: look once more.
-				w, sinceLoad = nil, 0
-				d.drainStarts(id)
-				continue
+			if d.linger(ctx, id, w.DeliveredSeq, deadline) {
+				continue // told of more in this process
 			}
 			released, err := d.update(ctx, id, func(u *entsql.UpdateBuilder) {
 				u.SetNull(entwebhook.FieldLeaseJob).SetNull(entwebhook.FieldLeaseUntil)
@@ -651,8 +663,11 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 			if err != nil || released {
 				return err
 			}
+			// Asked for more meanwhile (or the lease is gone: the load
+			// tells).
+			w = nil
 			d.drainStarts(id)
-			continue // asked for more meanwhile (or the lease is gone: the next load tells)
+			continue
 		}
 		if secrets == nil {
 			// Once per drain: a rotated secret keeps signing for a day.
@@ -660,27 +675,42 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 				return err
 			}
 		}
+		// Successes are recorded and the progress saved together, once
+		// per batch (or every renewEvery, to keep the lease): a crash in
+		// between sends them again, with the same webhook-id.
 		through := w.DeliveredSeq
+		var succeeded []attemptOf
+		renewed := time.Now()
+		save := func() (bool, error) {
+			if err := d.svc.recordAll(ctx, w.ID, succeeded); err != nil {
+				return false, err
+			}
+			succeeded = succeeded[:0]
+			renewed = time.Now()
+			return d.advance(ctx, jobID, id, through)
+		}
 		for _, e := range batch {
-			if !wants(w.Events, e.Type) || muted[e.ID] {
+			if !wants(w.Events, e.Type) || e.Silenced {
 				through = e.Seq
 				continue
 			}
-			o := d.svc.attempt(ctx, w.URL, secrets, e)
-			if err := d.svc.record(ctx, w.ID, e.ID, w.Failures+1, o, false); err != nil {
-				return err
-			}
+			o := d.svc.attempt(ctx, w.URL, secrets, e.Event)
 			if !o.succeeded {
+				if err := d.svc.recordAll(ctx, w.ID, append(succeeded, attemptOf{e.ID, w.Failures + 1, o})); err != nil {
+					return err
+				}
 				return d.failed(ctx, jobID, w, through)
 			}
+			succeeded = append(succeeded, attemptOf{e.ID, w.Failures + 1, o})
 			through = e.Seq
-			held, err := d.advance(ctx, jobID, id, through)
-			if err != nil || !held {
-				return err
-			}
 			w.Failures, w.FailingSince = 0, nil
+			if time.Since(renewed) >= renewEvery {
+				if held, err := save(); err != nil || !held {
+					return err
+				}
+			}
 		}
-		held, err := d.advance(ctx, jobID, id, through)
+		held, err := save()
 		if err != nil || !held {
 			return err
 		}
@@ -699,12 +729,20 @@ func (d *Deliverer) drain(ctx context.Context, jobID int64, id pulid.ID) (err er
 	}
 }
 
+// drainState is what this process's drain of an endpoint was told.
+type drainState struct {
+	// wanted is the highest seq committed here since the drain started.
+	wanted int64
+	// wake tells a lingering drain that wanted moved.
+	wake chan struct{}
+}
+
 // drainStarts notes that this process drains the endpoint.
 func (d *Deliverer) drainStarts(id pulid.ID) {
 	d.drainingMu.Lock()
 	defer d.drainingMu.Unlock()
 	if _, ok := d.draining[id]; !ok {
-		d.draining[id] = 0
+		d.draining[id] = &drainState{wake: make(chan struct{}, 1)}
 	}
 }
 
@@ -720,63 +758,63 @@ func (d *Deliverer) drainEnds(id pulid.ID) {
 func (d *Deliverer) tellDrain(id pulid.ID, seq int64) bool {
 	d.drainingMu.Lock()
 	defer d.drainingMu.Unlock()
-	wanted, ok := d.draining[id]
-	if ok {
-		d.draining[id] = max(wanted, seq)
-	}
-	return ok
-}
-
-// drainCaughtUp reports whether the drain delivered everything it was told
-// of, and if so stops taking tells (the relay inserts jobs again, which
-// ask the lease's holder through wake_seq).
-func (d *Deliverer) drainCaughtUp(id pulid.ID, delivered int64) bool {
-	d.drainingMu.Lock()
-	defer d.drainingMu.Unlock()
-	if d.draining[id] > delivered {
+	st, ok := d.draining[id]
+	if !ok {
 		return false
 	}
-	delete(d.draining, id)
+	if seq > st.wanted {
+		st.wanted = seq
+		select {
+		case st.wake <- struct{}{}:
+		default:
+		}
+	}
 	return true
 }
 
-// next reads the events after seq, and which of them are muted: events of
-// a project archived by an earlier event (an archived project is silent
-// after its project.archived).
-func (d *Deliverer) next(ctx context.Context, seq int64) ([]*ent.Event, map[pulid.ID]bool, error) {
-	batch, err := d.svc.cfg.Client.Event.Query().
-		Where(event.SeqGT(seq)).
-		Order(ent.Asc(event.FieldSeq)).
-		Limit(batchSize).
-		All(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read events after %d: %w", seq, err)
+// linger waits, after the drain delivered through delivered, until it is
+// told of more (true), or for lingerFor, the job's deadline or the
+// deliverer's stop; then, told of nothing, it stops taking tells (the
+// relay inserts jobs again, which ask the lease's holder through
+// wake_seq) and returns false. Drains linger only while they keep at
+// most half of the workers, so that other endpoints' jobs are not held
+// up.
+func (d *Deliverer) linger(ctx context.Context, id pulid.ID, delivered int64, deadline time.Time) bool {
+	d.drainingMu.Lock()
+	st := d.draining[id]
+	if st == nil {
+		d.drainingMu.Unlock()
+		return false
 	}
-	var projects []pulid.ID
-	for _, e := range batch {
-		if e.ProjectID != nil && !slices.Contains(projects, *e.ProjectID) {
-			projects = append(projects, *e.ProjectID)
+	wait := min(lingerFor, time.Until(deadline))
+	if st.wanted > delivered || 2*len(d.draining) > d.cfg.Workers {
+		wait = 0
+	}
+	d.drainingMu.Unlock()
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		select {
+		case <-st.wake:
+		case <-timer.C:
+		case <-ctx.Done():
+		case <-d.stopping:
 		}
+		timer.Stop()
 	}
-	muted := map[pulid.ID]bool{}
-	if len(projects) == 0 {
-		return batch, muted, nil
+	d.drainingMu.Lock()
+	defer d.drainingMu.Unlock()
+	if st.wanted > delivered {
+		return true
 	}
-	archived, err := d.svc.cfg.Client.Event.Query().
-		Where(event.Type(string(events.ProjectArchived)), event.ProjectIDIn(projects...)).
-		Select(event.FieldProjectID, event.FieldSeq).
-		All(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read archived projects: %w", err)
-	}
-	for _, e := range batch {
-		for _, a := range archived {
-			if e.ProjectID != nil && a.ProjectID != nil && *a.ProjectID == *e.ProjectID && a.Seq < e.Seq {
-				muted[e.ID] = true
-			}
-		}
-	}
-	return batch, muted, nil
+	delete(d.draining, id)
+	return false
+}
+
+// next reads the events after seq, each with whether it is silenced
+// (an archived project delivers nothing after its project.archived).
+// Silenced events are read too, so that progress moves past them.
+func (d *Deliverer) next(ctx context.Context, seq int64) ([]events.Logged, error) {
+	return d.cfg.Events.After(ctx, seq, batchSize)
 }
 
 // advance records progress through seq (and that the endpoint answers),

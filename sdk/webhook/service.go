@@ -271,17 +271,13 @@ func (s *Service) Update(ctx context.Context, in UpdateInput) (*ent.Webhook, err
 	return out, nil
 }
 
-// lastEventSeq is the seq of the tenant's last event.
+// lastEventSeq is the seq of the caller's tenant's last event.
 func lastEventSeq(ctx context.Context, c *ent.Client) (int64, error) {
 	a, err := tenant.RequireTenant(ctx)
 	if err != nil {
 		return 0, err
 	}
-	t, err := c.Tenant.Get(ctx, a.TenantID)
-	if err != nil {
-		return 0, fmt.Errorf("read tenant %s: %w", a.TenantID, err)
-	}
-	return t.LastEventSeq, nil
+	return events.LastSeq(ctx, c, a.TenantID)
 }
 
 // Delete removes an endpoint and its secrets.
@@ -430,12 +426,30 @@ func eventTypes(in []string) ([]string, error) {
 var ErrEventNotFound = errcode.New(errcode.NotFound, "event not found")
 
 // record stores one attempt.
-func (s *Service) record(ctx context.Context, webhookID, eventID pulid.ID, attempt int, o outcome, redelivery bool) error {
-	return s.recordWith(ctx, s.cfg.Client, webhookID, eventID, attempt, o, redelivery, nil)
+// attemptOf is one attempt to deliver an event, to record.
+type attemptOf struct {
+	eventID pulid.ID
+	attempt int
+	outcome outcome
 }
 
-func (s *Service) recordWith(ctx context.Context, c *ent.Client, webhookID, eventID pulid.ID, attempt int, o outcome, redelivery bool, out **ent.WebhookDelivery) error {
-	d, err := c.WebhookDelivery.Create().
+// recordAll records a drain's attempts to an endpoint in one statement.
+func (s *Service) recordAll(ctx context.Context, webhookID pulid.ID, attempts []attemptOf) error {
+	if len(attempts) == 0 {
+		return nil
+	}
+	creates := make([]*ent.WebhookDeliveryCreate, len(attempts))
+	for i, a := range attempts {
+		creates[i] = s.deliveryOf(s.cfg.Client, webhookID, a.eventID, a.attempt, a.outcome, false)
+	}
+	if err := s.cfg.Client.WebhookDelivery.CreateBulk(creates...).Exec(ctx); err != nil {
+		return fmt.Errorf("record %d deliveries to %s: %w", len(attempts), webhookID, err)
+	}
+	return nil
+}
+
+func (s *Service) deliveryOf(c *ent.Client, webhookID, eventID pulid.ID, attempt int, o outcome, redelivery bool) *ent.WebhookDeliveryCreate {
+	return c.WebhookDelivery.Create().
 		SetWebhookID(webhookID).
 		SetEventID(eventID).
 		SetAttempt(attempt).
@@ -444,7 +458,11 @@ func (s *Service) recordWith(ctx context.Context, c *ent.Client, webhookID, even
 		SetDurationMs(int(o.duration.Milliseconds())).
 		SetNillableError(o.err).
 		SetNillableResponse(o.response).
-		SetRedelivery(redelivery).
+		SetRedelivery(redelivery)
+}
+
+func (s *Service) recordWith(ctx context.Context, c *ent.Client, webhookID, eventID pulid.ID, attempt int, o outcome, redelivery bool, out **ent.WebhookDelivery) error {
+	d, err := s.deliveryOf(c, webhookID, eventID, attempt, o, redelivery).
 		Save(ctx)
 	if err != nil {
 		return fmt.Errorf("record delivery of %s to %s: %w", eventID, webhookID, err)

@@ -1,0 +1,102 @@
+package events
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// liveSubscription is a subscription past its replay, as Subscribe leaves
+// it, fed by hand instead of by the dispatcher.
+func liveSubscription(match func(*Live) bool) *Subscription {
+	out := make(chan *Live, subscriptionChannel)
+	st := newStream(nil)
+	s := &Subscription{C: out, out: out, stream: st, opts: SubscribeOptions{Match: match}, stopped: make(chan struct{})}
+	st.add(s, 0)
+	return s
+}
+
+func liveEvents(from, to int64) []*Live {
+	var batch []*Live
+	for seq := from; seq <= to; seq++ {
+		batch = append(batch, &Live{Seq: seq, Type: "project.moved"})
+	}
+	return batch
+}
+
+func receive(t *testing.T, s *Subscription, n int) []int64 {
+	t.Helper()
+	var got []int64
+	for range n {
+		e, ok := <-s.C
+		require.True(t, ok, "C closed after %d events: %v", len(got), s.Err())
+		got = append(got, e.Seq)
+	}
+	return got
+}
+
+func seqs(from, to int64) []int64 {
+	var out []int64
+	for seq := from; seq <= to; seq++ {
+		out = append(out, seq)
+	}
+	return out
+}
+
+func TestSubscriptionSlowReaderGetsEveryEventInOrder(t *testing.T) {
+	s := liveSubscription(nil)
+	// More than C holds, in several batches, with repeats (a replay and
+	// the dispatcher may both hand out an event): the rest waits in the
+	// catch-up queue.
+	s.push(liveEvents(1, 5))
+	s.push(liveEvents(3, 20))
+	s.push(liveEvents(21, 40))
+	require.Equal(t, seqs(1, 40), receive(t, s, 40))
+	s.push(liveEvents(41, 41))
+	require.Equal(t, []int64{41}, receive(t, s, 1))
+	s.end(nil)
+	_, open := <-s.C
+	require.False(t, open)
+	require.NoError(t, s.Err())
+}
+
+func TestSubscriptionMatchFilters(t *testing.T) {
+	s := liveSubscription(func(e *Live) bool { return e.Seq%2 == 0 })
+	s.push(liveEvents(1, 30))
+	require.Equal(t, []int64{2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30}, receive(t, s, 15))
+	s.end(nil)
+}
+
+func TestSubscriptionLaggingReaderIsEnded(t *testing.T) {
+	s := liveSubscription(nil)
+	// Nobody reads: C fills, then the catch-up queue, past its bound.
+	const pushed = 3 * subscriptionBuffer
+	for seq := int64(1); seq <= pushed; seq += 100 {
+		s.push(liveEvents(seq, seq+99))
+	}
+	// What was handed out still arrives, then C closes with ErrLagged.
+	var last int64
+	for e := range s.C {
+		require.Equal(t, last+1, e.Seq)
+		last = e.Seq
+	}
+	require.True(t, errors.Is(s.Err(), ErrLagged), "Err: %v", s.Err())
+	require.Less(t, last, int64(pushed))
+	// Ended subscriptions take nothing more, and leave the dispatcher.
+	s.push(liveEvents(5000, 5001))
+	s.stream.mu.Lock()
+	defer s.stream.mu.Unlock()
+	require.Empty(t, s.stream.feeds)
+}
+
+func TestSubscriptionEndedWhileCatchingUp(t *testing.T) {
+	s := liveSubscription(nil)
+	s.push(liveEvents(1, 50))
+	require.Equal(t, seqs(1, 3), receive(t, s, 3))
+	s.end(nil)
+	s.end(ErrLagged) // a second end changes nothing
+	for range s.C {
+	}
+	require.NoError(t, s.Err())
+}
