@@ -64,11 +64,9 @@ func (r *queryResolver) Notifications(ctx context.Context, first *int, after *en
 
 // BoardEvents is the resolver for the boardEvents field.
 func (r *subscriptionResolver) BoardEvents(ctx context.Context, workflow string, after *pulid.ID) (<-chan *events.Live, error) {
-	sub, err := r.Engine.BoardEvents(ctx, workflow, after)
-	if err != nil {
-		return nil, err
-	}
-	return sub.C, nil
+	return liveEvents(ctx, func(ctx context.Context) (*events.Subscription, error) {
+		return r.Engine.BoardEvents(ctx, workflow, after)
+	})
 }
 
 // Secret is the resolver for the secret field.

@@ -36,6 +36,16 @@ type liveBoard struct {
 // asynchronously.
 func subscribeBoard(t *testing.T, c lanestest.Client, workflow string, after string) *liveBoard {
 	t.Helper()
+	vars := map[string]any{"workflow": workflow}
+	if after != "" {
+		vars["after"] = after
+	}
+	return subscribeDocument(t, c, sdktest.OpSource("BoardEvents"), "BoardEvents", vars)
+}
+
+// subscribeDocument subscribes with a document of the test's own.
+func subscribeDocument(t *testing.T, c lanestest.Client, document, operation string, vars map[string]any) *liveBoard {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(c.URL, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
@@ -51,11 +61,7 @@ func subscribeBoard(t *testing.T, c lanestest.Client, workflow string, after str
 	var ack wsMessage
 	require.NoError(t, wsjson.Read(ctx, conn, &ack))
 	require.Equal(t, "connection_ack", ack.Type)
-	vars := map[string]any{"workflow": workflow}
-	if after != "" {
-		vars["after"] = after
-	}
-	query, err := json.Marshal(map[string]any{"query": sdktest.OpSource("BoardEvents"), "operationName": "BoardEvents", "variables": vars})
+	query, err := json.Marshal(map[string]any{"query": document, "operationName": operation, "variables": vars})
 	require.NoError(t, err)
 	require.NoError(t, wsjson.Write(ctx, conn, wsMessage{ID: "1", Type: "subscribe", Payload: query}))
 	return &liveBoard{conn: conn}
@@ -91,6 +97,14 @@ func subscribeError(t *testing.T, c lanestest.Client, workflow string, after str
 // next waits for the next event.
 func (b *liveBoard) next(t *testing.T) boardEvent {
 	t.Helper()
+	var data struct{ BoardEvents boardEvent }
+	require.NoError(t, json.Unmarshal(b.nextData(t), &data))
+	return data.BoardEvents
+}
+
+// nextData waits for the next event and returns its data as it came.
+func (b *liveBoard) nextData(t *testing.T) json.RawMessage {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for {
@@ -99,12 +113,12 @@ func (b *liveBoard) next(t *testing.T) boardEvent {
 		switch m.Type {
 		case "next":
 			var res struct {
-				Data   struct{ BoardEvents boardEvent }
+				Data   json.RawMessage
 				Errors []lanestest.Error
 			}
 			require.NoError(t, json.Unmarshal(m.Payload, &res))
 			require.Empty(t, res.Errors)
-			return res.Data.BoardEvents
+			return res.Data
 		case "ping":
 			require.NoError(t, wsjson.Write(ctx, b.conn, wsMessage{Type: "pong"}))
 		case "pong":
@@ -184,6 +198,49 @@ func TestBoardEventsResumeAfter(t *testing.T) {
 		require.Equal(t, "creation", e.Project.Status.Key)
 		resumed.quiet(t, 200*time.Millisecond)
 	})
+}
+
+// Subscribers of one board get each their own selection, for their own
+// role: an event is rendered once per group of equal subscriptions
+// (graph/live), and subscriptions differing in document, in a variable of
+// the selection, or in the reader's role are not equal.
+func TestBoardEventsPerSubscriber(t *testing.T) {
+	const titled = `subscription Titled($workflow: String!, $after: ID, $withTitle: Boolean!) {
+  boardEvents(workflow: $workflow, after: $after) { type actor project { title @include(if: $withTitle) status { key } } }
+}`
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		acme := newTeam(t, s, "acme")
+		p := create(t, acme.member, "website", "Bakery")
+		after := lastEventID(t, acme)
+		titledBy := func(c lanestest.Client, withTitle bool) *liveBoard {
+			return subscribeDocument(t, c, titled, "Titled", map[string]any{"workflow": "website", "after": after, "withTitle": withTitle})
+		}
+		contract := []*liveBoard{subscribeBoard(t, acme.member, "website", after), subscribeBoard(t, acme.member, "website", after)}
+		viewer := titledBy(acme.viewer, true)
+		viewerUntitled := titledBy(acme.viewer, false)
+		admin := titledBy(acme.admin, false)
+		platform := titledBy(acme.platform, true)
+
+		require.Empty(t, move(t, acme.member, p.ID, "interest").Errors)
+		for _, b := range contract {
+			require.JSONEq(t, `{"boardEvents":{"id":`+jsonString(t, lastEventID(t, acme))+`,"type":"project.moved","project":{"id":"`+p.ID+`","version":2,"status":{"key":"interest"}}}}`, string(b.nextData(t)))
+		}
+		actor := `"member:` + memberIDOf(t, acme.member) + `"`
+		withTitle := `{"boardEvents":{"type":"project.moved","actor":` + actor + `,"project":{"title":"Bakery","status":{"key":"interest"}}}}`
+		require.JSONEq(t, withTitle, string(viewer.nextData(t)))
+		require.JSONEq(t, withTitle, string(platform.nextData(t)))
+		withoutTitle := `{"boardEvents":{"type":"project.moved","actor":` + actor + `,"project":{"status":{"key":"interest"}}}}`
+		require.JSONEq(t, withoutTitle, string(viewerUntitled.nextData(t)))
+		require.JSONEq(t, withoutTitle, string(admin.nextData(t)))
+	})
+}
+
+func jsonString(t *testing.T, s string) string {
+	t.Helper()
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	return string(b)
 }
 
 // Two servers on one PostgreSQL: a move on one reaches a subscriber on

@@ -20,6 +20,7 @@ import (
 
 	"github.com/lanes-dev/lanes/graph"
 	"github.com/lanes-dev/lanes/graph/generated"
+	"github.com/lanes-dev/lanes/graph/live"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -56,6 +57,21 @@ func (l *Lanes) graphQLServer() *handler.Server {
 		Notifications:  l.Notifications,
 	}}
 	srv := handler.New(generated.NewExecutableSchema(cfg))
+	l.live = live.New(live.Config{
+		Init: func(ctx context.Context, payload map[string]any) (context.Context, error) {
+			ctx, _, err := l.websocketInit(ctx, payload)
+			return ctx, err
+		},
+		Scope:         liveScope,
+		Present:       graph.ErrorPresenter(l.cfg.Logger),
+		AcceptOptions: websocket.AcceptOptions{OriginPatterns: l.websocketOrigins()},
+		PingInterval:  15 * time.Second,
+		RenderTimeout: l.cfg.RequestTimeout,
+		ReadLimit:     l.cfg.MaxBodyBytes,
+		Logger:        l.cfg.Logger,
+	})
+	// graphql-transport-ws; gqlgen's transport serves the older graphql-ws.
+	srv.AddTransport(l.live)
 	srv.AddTransport(transport.Websocket{
 		KeepAlivePingInterval: 15 * time.Second,
 		InitFunc:              l.websocketInit,
@@ -141,6 +157,15 @@ func (l *Lanes) boundOperation(ctx context.Context, next graphql.OperationHandle
 		}
 		return resp
 	}
+}
+
+// liveScope is who reads, as far as a subscription's renderings can
+// differ by reader: the tenant, the kind of caller and the role. No field
+// reachable from a subscription depends on which member reads; one that
+// did would have to add the member here.
+func liveScope(ctx context.Context) string {
+	a, _ := tenant.FromContext(ctx)
+	return string(a.TenantID) + "/" + string(a.Kind) + "/" + string(a.Role)
 }
 
 // websocketInit authenticates a WebSocket from its connection_init payload

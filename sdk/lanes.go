@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/graph/live"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/deals"
 	"github.com/lanes-dev/lanes/sdk/events"
@@ -58,8 +59,10 @@ type Lanes struct {
 	bucket    *blob.Bucket
 	signer    *portal.Signer
 	handler   http.Handler
-	limits    *limits
-	stop      context.CancelFunc
+	// live serves GraphQL over graphql-transport-ws.
+	live   *live.Transport
+	limits *limits
+	stop   context.CancelFunc
 	// listening is closed once the change listener is connected (at once
 	// where there is none: SQLite relies on cache TTLs).
 	listening     chan struct{}
@@ -273,6 +276,7 @@ func (l *Lanes) Close() error {
 	if l.stop != nil {
 		l.stop()
 	}
+	l.live.Close()
 	l.Events.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()

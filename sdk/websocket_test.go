@@ -83,3 +83,35 @@ func memberIDOf(t *testing.T, c lanestest.Client) string {
 	sdktest.Op(t, c, "Viewer", nil).Decode(t, &v)
 	return v.Viewer.Member.ID
 }
+
+// The older graphql-ws subprotocol (subscriptions-transport-ws) is still
+// served, by gqlgen's transport, with the same credentials.
+func TestWebSocketLegacyProtocol(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		s.CreateTenant(t, "acme")
+		member := s.AddMember(t, "acme", "alice", "MEMBER")
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.Anonymous.URL, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-ws"}})
+		require.NoError(t, err)
+		defer conn.CloseNow()
+		require.Equal(t, "graphql-ws", conn.Subprotocol())
+		payload, err := json.Marshal(map[string]any{auth.HeaderAuthorization: member.Headers.Get(auth.HeaderAuthorization)})
+		require.NoError(t, err)
+		require.NoError(t, wsjson.Write(ctx, conn, wsMessage{Type: "connection_init", Payload: payload}))
+		query, err := json.Marshal(map[string]any{"query": sdktest.OpSource("Viewer"), "operationName": "Viewer"})
+		require.NoError(t, err)
+		require.NoError(t, wsjson.Write(ctx, conn, wsMessage{ID: "1", Type: "start", Payload: query}))
+		for {
+			var m wsMessage
+			require.NoError(t, wsjson.Read(ctx, conn, &m))
+			if m.Type == "connection_ack" || m.Type == "ka" {
+				continue
+			}
+			require.Equal(t, "data", m.Type, "%s", m.Payload)
+			require.Contains(t, string(m.Payload), `"kind":"MEMBER"`)
+			return
+		}
+	})
+}

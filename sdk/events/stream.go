@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lanes-dev/lanes/ent"
@@ -102,6 +103,9 @@ type Subscription struct {
 	// goroutine, if running, closes out then.
 	stopped chan struct{}
 	stop    []func() bool
+	// notify, when set, is told of every event handed to C and of C's
+	// closing (Notify).
+	notify atomic.Pointer[func()]
 
 	mu sync.Mutex
 	// cursor is the last seq handed to C or skipped, while no catch-up
@@ -114,6 +118,23 @@ type Subscription struct {
 	ended      bool
 	closed     bool
 	err        error
+}
+
+// Notify registers f to be called, without blocking and never
+// concurrently with itself for one event, whenever C has been given an
+// event or has been closed, and calls it once now: a reader can then
+// drain C with non-blocking receives in a goroutine it starts only when
+// told, instead of one blocked on C for the subscription's life.
+func (s *Subscription) Notify(f func()) {
+	s.notify.Store(&f)
+	f()
+}
+
+// tell calls the Notify function, if any. Never under s.mu.
+func (s *Subscription) tell() {
+	if f := s.notify.Load(); f != nil {
+		(*f)()
+	}
 }
 
 // Err is why C was closed: nil when the context ended, ErrLagged, or a
@@ -355,24 +376,35 @@ func (st *stream) fanOut(ctx context.Context, id pulid.ID, batch []*Live) {
 // Called by the dispatcher only, so it never blocks.
 func (s *Subscription) push(batch []*Live) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ended {
-		return
+	told := s.pushLocked(batch)
+	s.mu.Unlock()
+	if told {
+		s.tell()
 	}
+}
+
+// pushLocked is push under s.mu; it reports whether C was given an event
+// or closed.
+func (s *Subscription) pushLocked(batch []*Live) bool {
+	if s.ended {
+		return false
+	}
+	sent := false
 	for i, e := range batch {
 		if s.catchingUp {
 			if len(s.queue)+len(batch)-i > subscriptionBuffer {
 				s.endLocked(ErrLagged)
-				return
+				return true
 			}
 			s.queue = append(s.queue, batch[i:]...)
-			return
+			return sent
 		}
 		if !s.wants(&s.cursor, e) {
 			continue
 		}
 		select {
 		case s.out <- e:
+			sent = true
 		default:
 			// The catch-up takes over from e, which it sends first.
 			s.catchingUp = true
@@ -380,6 +412,7 @@ func (s *Subscription) push(batch []*Live) {
 			go s.catchUp(nil, e.Seq-1, false)
 		}
 	}
+	return sent
 }
 
 // wants advances cursor past e and says whether e is the subscriber's:
@@ -402,6 +435,7 @@ func (s *Subscription) catchUp(ctx context.Context, cursor int64, replay bool) {
 		}
 		select {
 		case s.out <- e:
+			s.tell()
 			return true
 		case <-s.stopped:
 			return false
@@ -453,8 +487,9 @@ func (s *Subscription) catchUp(ctx context.Context, cursor int64, replay bool) {
 // end ends the subscription (err: why, nil when its context ended).
 func (s *Subscription) end(err error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.endLocked(err)
+	s.mu.Unlock()
+	s.tell()
 }
 
 func (s *Subscription) endLocked(err error) {
@@ -478,11 +513,15 @@ func (s *Subscription) endLocked(err error) {
 // closeOut closes C once the catch-up goroutine, its last sender, is done.
 func (s *Subscription) closeOut() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.catchingUp = false
-	if s.ended && !s.closed {
+	closing := s.ended && !s.closed
+	if closing {
 		s.closed = true
 		close(s.out)
+	}
+	s.mu.Unlock()
+	if closing {
+		s.tell()
 	}
 }
 

@@ -100,3 +100,51 @@ func TestSubscriptionEndedWhileCatchingUp(t *testing.T) {
 	}
 	require.NoError(t, s.Err())
 }
+
+// A reader told by Notify, taking events with non-blocking receives as
+// the WebSocket transport does, gets every event in order and learns of
+// the end, with no goroutine waiting on C.
+func TestSubscriptionNotifies(t *testing.T) {
+	s := liveSubscription(nil)
+	wake := make(chan struct{}, 1)
+	s.Notify(func() {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	})
+	var got []int64
+	closed := false
+	drain := func() {
+		<-wake
+		for {
+			select {
+			case e, ok := <-s.C:
+				if !ok {
+					closed = true
+					return
+				}
+				got = append(got, e.Seq)
+				continue
+			default:
+			}
+			return
+		}
+	}
+	drain() // told once at once, with nothing yet
+	require.Empty(t, got)
+	s.push(liveEvents(1, 3))
+	drain()
+	require.Equal(t, seqs(1, 3), got)
+	// More than C holds: the catch-up goroutine tells as it hands over.
+	s.push(liveEvents(4, 40))
+	for len(got) < 40 {
+		drain()
+	}
+	require.Equal(t, seqs(1, 40), got)
+	s.end(nil)
+	for !closed {
+		drain()
+	}
+	require.NoError(t, s.Err())
+}
