@@ -126,55 +126,62 @@ type group struct {
 
 	members int // under the transport's mu
 
-	// latest is the newest rendering: the one every member of a live
-	// group asks for, read without a lock.
+	// latest is the newest finished rendering: the one every member of a
+	// live group asks for, read without a lock.
 	latest atomic.Pointer[rendering]
 	mu     sync.RWMutex
 	recent [renderMemo]*rendering
 	next   int
 }
 
+// rendering is an item's payload, or its rendering under way: done is
+// closed once payload is set.
 type rendering struct {
 	item    any
+	done    chan struct{}
 	payload []byte
 }
 
-// render returns the payload of the item's next message, rendering it
-// if no member has yet.
+// render returns the payload of the item's next message. The first
+// member to ask renders it, outside the group's lock (a member replaying
+// old items does not hold up the live ones); the others wait for that.
 func (g *group) render(item any) []byte {
 	if r := g.latest.Load(); r != nil && r.item == item {
 		return r.payload
 	}
 	g.mu.RLock()
-	payload, ok := g.lookup(item)
+	r := g.lookup(item)
 	g.mu.RUnlock()
-	if ok {
-		return payload
+	if r == nil {
+		g.mu.Lock()
+		if r = g.lookup(item); r == nil {
+			r = &rendering{item: item, done: make(chan struct{})}
+			g.recent[g.next] = r
+			g.next = (g.next + 1) % renderMemo
+			g.mu.Unlock()
+			r.payload = g.execute(item)
+			close(r.done)
+			g.latest.Store(r)
+			return r.payload
+		}
+		g.mu.Unlock()
 	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if payload, ok := g.lookup(item); ok {
-		return payload
-	}
-	r := &rendering{item: item, payload: g.execute(item)}
-	g.recent[g.next] = r
-	g.next = (g.next + 1) % renderMemo
-	g.latest.Store(r)
+	<-r.done
 	return r.payload
 }
 
 // lookup finds an item's rendering, newest first.
-func (g *group) lookup(item any) ([]byte, bool) {
+func (g *group) lookup(item any) *rendering {
 	for i := range renderMemo {
 		r := g.recent[(g.next-1-i+renderMemo)%renderMemo]
 		if r == nil {
 			break
 		}
 		if r.item == item {
-			return r.payload, true
+			return r
 		}
 	}
-	return nil, false
+	return nil
 }
 
 // execute runs the group's operation on one item.

@@ -277,7 +277,16 @@ func (c *conn) handle(m message) bool {
 		// of its own, so that the reader's stack stays as small as an
 		// idle connection needs.
 		done := make(chan bool, 1)
-		go func() { done <- c.init(m.Payload) }()
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					c.t.cfg.Logger.ErrorContext(c.ctx, "live: panic in connection_init", "panic", r, "stack", string(debug.Stack()))
+					c.closeWith(websocket.StatusInternalError, "Internal server error")
+					done <- false
+				}
+			}()
+			done <- c.init(m.Payload)
+		}()
 		return <-done
 	case typePing:
 		c.send(msgPong)
@@ -300,6 +309,9 @@ func (c *conn) init(raw json.RawMessage) bool {
 		return false
 	}
 	c.initialised = true
+	c.mu.Lock()
+	c.timer.Stop() // received in time: a slow authentication is no timeout
+	c.mu.Unlock()
 	var payload map[string]any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &payload); err != nil {

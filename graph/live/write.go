@@ -29,8 +29,18 @@ func (c *conn) send(msg []byte) {
 	c.mu.Unlock()
 }
 
+// maxOutbox is how many messages may wait for a client that does not
+// read (answers to its pings, queries and mutations) before it is
+// disconnected.
+const maxOutbox = 1024
+
 func (c *conn) enqueueLocked(msg []byte) {
-	if c.closed {
+	switch {
+	case c.closed, c.closing && len(c.outbox) >= maxOutbox:
+		return
+	case len(c.outbox) >= maxOutbox:
+		c.closing = true
+		go func() { _ = c.ws.Close(websocket.StatusPolicyViolation, "too many messages waiting: read them") }()
 		return
 	}
 	c.outbox = append(c.outbox, msg)
@@ -87,12 +97,11 @@ func (c *conn) write() {
 			return
 		}
 		c.mu.Unlock()
-		ctx := deadline.context(c.t.cfg.WriteTimeout)
 		var err error
 		if msg != nil {
-			err = c.ws.Write(ctx, websocket.MessageText, msg)
+			err = c.ws.Write(deadline.context(c.t.cfg.WriteTimeout), websocket.MessageText, msg)
 		} else {
-			err = c.drain(ctx, op, buf)
+			err = c.drain(&deadline, op, buf)
 		}
 		if err != nil {
 			// The connection is broken (coder/websocket has closed it): the
@@ -104,6 +113,12 @@ func (c *conn) write() {
 			return
 		}
 	}
+}
+
+func (c *conn) stopped(op *operation) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return op.stopped
 }
 
 // writeDeadline bounds each write by a timeout; it is renewed between
@@ -131,14 +146,11 @@ func (d *writeDeadline) stop() {
 
 // drain sends an attached operation's waiting items, each rendered by
 // its group, and ends the operation when its source has closed.
-func (c *conn) drain(ctx context.Context, op *operation, buf *bytes.Buffer) error {
+func (c *conn) drain(deadline *writeDeadline, op *operation, buf *bytes.Buffer) error {
 	for range drainBatch {
 		item, ok, closed := op.feed.next()
 		if closed {
-			c.mu.Lock()
-			stopped := op.stopped
-			c.mu.Unlock()
-			if stopped {
+			if c.stopped(op) {
 				c.release(op)
 			} else {
 				c.end(op, op.feed.src.Err())
@@ -148,15 +160,17 @@ func (c *conn) drain(ctx context.Context, op *operation, buf *bytes.Buffer) erro
 		if !ok {
 			return nil
 		}
-		c.mu.Lock()
-		stopped := op.stopped
-		c.mu.Unlock()
-		if stopped {
+		if c.stopped(op) {
 			continue // completed: what is left of its source is dropped
 		}
+		payload := op.group.render(item)
+		if c.stopped(op) { // completed while rendering
+			continue
+		}
 		buf.Reset()
-		encode(buf, op.idJSON, typeNext, op.group.render(item))
-		if err := c.ws.Write(ctx, websocket.MessageText, buf.Bytes()); err != nil {
+		encode(buf, op.idJSON, typeNext, payload)
+		// The deadline is the write's: rendering is not writing.
+		if err := c.ws.Write(deadline.context(c.t.cfg.WriteTimeout), websocket.MessageText, buf.Bytes()); err != nil {
 			return err
 		}
 	}

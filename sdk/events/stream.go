@@ -120,11 +120,12 @@ type Subscription struct {
 	err        error
 }
 
-// Notify registers f to be called, without blocking and never
-// concurrently with itself for one event, whenever C has been given an
-// event or has been closed, and calls it once now: a reader can then
-// drain C with non-blocking receives in a goroutine it starts only when
-// told, instead of one blocked on C for the subscription's life.
+// Notify registers f to be called whenever C has been given an event or
+// has been closed, and calls it once now: a reader can then drain C with
+// non-blocking receives in a goroutine it starts only when told, instead
+// of one blocked on C for the subscription's life. f must not block; it
+// may be called from several goroutines at once (the dispatcher and a
+// catch-up).
 func (s *Subscription) Notify(f func()) {
 	s.notify.Store(&f)
 	f()
@@ -463,10 +464,20 @@ func (s *Subscription) catchUp(ctx context.Context, cursor int64, replay bool) {
 		queue := s.queue
 		s.queue = nil
 		if len(queue) == 0 || s.ended {
+			// Hand back and, if ended, close C under the same lock: once
+			// catchingUp is false, a new catch-up may own C.
 			s.catchingUp = false
 			s.cursor = cursor
+			closing := s.ended && !s.closed
+			if closing {
+				s.closed = true
+				close(s.out)
+			}
 			s.mu.Unlock()
-			break
+			if closing {
+				s.tell()
+			}
+			return
 		}
 		s.mu.Unlock()
 		for _, e := range queue {
@@ -475,12 +486,6 @@ func (s *Subscription) catchUp(ctx context.Context, cursor int64, replay bool) {
 				return
 			}
 		}
-	}
-	s.mu.Lock()
-	ended := s.ended
-	s.mu.Unlock()
-	if ended {
-		s.closeOut()
 	}
 }
 

@@ -2,7 +2,10 @@ package events
 
 import (
 	"errors"
+	"math/rand/v2"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -147,4 +150,76 @@ func TestSubscriptionNotifies(t *testing.T) {
 		drain()
 	}
 	require.NoError(t, s.Err())
+}
+
+// A reader that runs only when told (as graph/live's writer) never misses
+// an event or C's closing, with the dispatcher, the catch-up goroutine
+// and the end racing.
+func TestSubscriptionNotifyNeverMissed(t *testing.T) {
+	for round := range 200 {
+		s := liveSubscription(nil)
+		var mu sync.Mutex
+		running, queued := false, false
+		var got []int64
+		closed := make(chan struct{})
+		var run func()
+		run = func() {
+			for {
+				mu.Lock()
+				if !queued {
+					running = false
+					mu.Unlock()
+					return
+				}
+				queued = false
+				mu.Unlock()
+				for range 3 { // small batches, as drainBatch
+					select {
+					case e, ok := <-s.C:
+						if !ok {
+							close(closed)
+							return
+						}
+						got = append(got, e.Seq)
+						if rand.IntN(4) == 0 {
+							time.Sleep(time.Microsecond)
+						}
+						continue
+					default:
+					}
+					break
+				}
+				mu.Lock()
+				queued = true // more may wait (drain's c.wake)
+				mu.Unlock()
+			}
+		}
+		wake := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			queued = true
+			if !running {
+				running = true
+				go run()
+			}
+		}
+		go func() {
+			for seq := int64(1); seq <= 300; seq += 10 {
+				s.push(liveEvents(seq, seq+9))
+			}
+		}()
+		s.Notify(wake)
+		go func() {
+			time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+			s.end(nil)
+		}()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: C's closing never reached the reader (%d events)", round, len(got))
+		}
+		for i, seq := range got {
+			require.Equal(t, int64(i+1), seq)
+		}
+	}
 }
