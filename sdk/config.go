@@ -34,6 +34,9 @@ type Config struct {
 
 	// Dev enables the GraphQL playground and introspection (--demo, LANES_DEV=1).
 	Dev bool
+	// Demo, in development mode with an HS256 JWT secret, lets the
+	// console sign in as the demo tenant's members (--demo).
+	Demo *DemoSignIn
 	// CORSOrigins lists browser origins allowed to call the API ("*": any).
 	CORSOrigins []string
 

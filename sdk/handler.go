@@ -40,7 +40,11 @@ func (l *Lanes) newHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", l.ready)
-	mux.HandleFunc("GET /{$}", l.home)
+	mux.HandleFunc("GET /console/demo", l.demoMembers)
+	mux.Handle("POST /console/demo/sign-in", l.rateLimit(http.HandlerFunc(l.demoSignIn)))
+	mux.HandleFunc("GET /playground", l.playground)
+	// Everything else is the console (its pages route in the browser).
+	mux.Handle("/", l.console)
 	return l.withClientAddress(mux)
 }
 
@@ -262,12 +266,11 @@ func (rd *readiness) check(ctx context.Context, check func(context.Context) erro
 	}
 }
 
-// home serves the playground in development mode; in production it says
-// where the API is.
-func (l *Lanes) home(w http.ResponseWriter, r *http.Request) {
-	if l.cfg.Dev {
-		playground.Handler("Lanes", GraphQLPath).ServeHTTP(w, r)
+// playground serves GraphiQL in development mode (404 otherwise).
+func (l *Lanes) playground(w http.ResponseWriter, r *http.Request) {
+	if !l.cfg.Dev {
+		http.NotFound(w, r)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"graphql": GraphQLPath})
+	playground.Handler("Lanes", mountPrefix(r)+GraphQLPath).ServeHTTP(w, r)
 }

@@ -60,9 +60,11 @@ type Lanes struct {
 	signer    *portal.Signer
 	handler   http.Handler
 	// live serves GraphQL over graphql-transport-ws.
-	live   *live.Transport
-	limits *limits
-	stop   context.CancelFunc
+	live *live.Transport
+	// console serves the console (web/).
+	console *console
+	limits  *limits
+	stop    context.CancelFunc
 	// listening is closed once the change listener is connected (at once
 	// where there is none: SQLite relies on cache TTLs).
 	listening     chan struct{}
@@ -217,6 +219,9 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		signer:   signer,
 
 		listening: make(chan struct{}),
+	}
+	if l.console, err = newConsole(); err != nil {
+		return nil, err
 	}
 	l.handler = l.newHandler()
 	if err := deliverer.Start(ctx); err != nil {

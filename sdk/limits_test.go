@@ -116,26 +116,6 @@ func TestRateLimit(t *testing.T) {
 	require.Empty(t, sdktest.Op(t, s.Member(t, "acme", "bob"), "Viewer", nil).Errors)
 }
 
-func TestHealthAndPlayground(t *testing.T) {
-	for _, dev := range []bool{false, true} {
-		s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.Dev = dev })
-		for _, path := range []string{"/healthz", "/readyz", "/"} {
-			res, err := http.Get(s.HTTP.URL + path)
-			require.NoError(t, err)
-			res.Body.Close()
-			require.Equal(t, http.StatusOK, res.StatusCode, path)
-			if path == "/" {
-				ct := res.Header.Get("Content-Type")
-				require.Equal(t, dev, strings.HasPrefix(ct, "text/html"), "playground only in dev mode, got %s", ct)
-			}
-		}
-		if dev {
-			res := s.Platform.Do(t, `{ __schema { queryType { name } } }`, nil)
-			require.Empty(t, res.Errors)
-		}
-	}
-}
-
 // A client trickling its body is answered 408 TIMEOUT once the body
 // timeout passes, instead of holding the connection.
 func TestSlowBodyIsCutOff(t *testing.T) {

@@ -36,7 +36,19 @@ func prepareDemo(cfg *sdk.Config) *demoCredentials {
 	if len(cfg.JWT.Secret) == 0 && len(cfg.JWT.PublicKeysPEM) == 0 {
 		cfg.JWT.Secret = []byte(auth.NewSecret(""))
 	}
+	cfg.Demo = &sdk.DemoSignIn{Tenant: demoTenant}
+	for _, m := range demoMembers {
+		cfg.Demo.Members = append(cfg.Demo.Members, sdk.DemoMember{ExternalID: m.ExternalID, Name: m.Name, Role: m.Role})
+	}
 	return &demoCredentials{platformKey: cfg.PlatformKey, jwtSecret: cfg.JWT.Secret}
+}
+
+// demoMembers are the demo tenant's members, whom the console offers to
+// sign in as.
+var demoMembers = []tenancy.AddMemberInput{
+	{ExternalID: "alice", Name: "Alice Owner", Role: role.Owner},
+	{ExternalID: "bob", Name: "Bob Designer", Role: role.Member},
+	{ExternalID: "vera", Name: "Vera Viewer", Role: role.Viewer},
 }
 
 // seedDemo creates the demo tenant with both workflows and three members
@@ -55,11 +67,7 @@ func seedDemo(ctx context.Context, lanes *sdk.Lanes, creds *demoCredentials) err
 	if err != nil {
 		return err
 	}
-	for _, m := range []tenancy.AddMemberInput{
-		{ExternalID: "alice", Name: "Alice Owner", Role: role.Owner},
-		{ExternalID: "bob", Name: "Bob Designer", Role: role.Member},
-		{ExternalID: "vera", Name: "Vera Viewer", Role: role.Viewer},
-	} {
+	for _, m := range demoMembers {
 		if _, err := lanes.Tenants.AddMember(inTenant, m); err != nil && !errors.Is(err, tenancy.ErrMemberExists) {
 			return err
 		}
@@ -109,7 +117,8 @@ func (d *demoCredentials) print(w io.Writer, addr string) {
 		base = "http://localhost:" + port
 	}
 	fmt.Fprintf(w, "\nLanes demo is running.\n\n")
-	fmt.Fprintf(w, "  Playground:    %s/\n", base)
+	fmt.Fprintf(w, "  Console:       %s/   (sign in as alice, bob or vera)\n", base)
+	fmt.Fprintf(w, "  Playground:    %s/playground\n", base)
 	fmt.Fprintf(w, "  GraphQL:       %s/graphql\n", base)
 	fmt.Fprintf(w, "  Platform key:  %s   (X-Api-Key; add X-Tenant: %s to act in the demo tenant)\n", d.platformKey, demoTenant)
 	if d.memberToken != "" {

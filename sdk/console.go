@@ -1,0 +1,165 @@
+package sdk
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"html"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/lanes-dev/lanes/tenant/auth"
+	"github.com/lanes-dev/lanes/tenant/role"
+	"github.com/lanes-dev/lanes/web"
+)
+
+// The console (web/) is served at / and under whatever prefix the handler
+// is mounted at: index.html gets a <base href> naming that prefix, and
+// every URL in the console is relative to it. Any path that is no file
+// of the console is a page of it (the console routes in the browser):
+// /portal/accept and /survey, the default invitation and survey links,
+// answer with the console too.
+
+// consoleIndexBase is the <base> the built index.html carries, rewritten
+// per request.
+var consoleIndexBase = []byte(`<base href="/" />`)
+
+type console struct {
+	files fs.FS
+	index []byte
+}
+
+func newConsole() (*console, error) {
+	files := web.Console()
+	index, err := fs.ReadFile(files, "index.html")
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Contains(index, consoleIndexBase) {
+		return nil, errConsoleBuild
+	}
+	return &console{files: files, index: index}, nil
+}
+
+var errConsoleBuild = errors.New(`web/dist/index.html has no <base href="/" />: rebuild the console (web/console: npm run build)`)
+
+// Content-Security-Policy of the console's pages: its own scripts only;
+// styles inline too (drag and drop positions cards with style attributes).
+const consolePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; form-action 'self'"
+
+func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	if name != "" && name != "index.html" {
+		if f, err := fs.Stat(c.files, name); err == nil && !f.IsDir() {
+			if strings.HasPrefix(name, "assets/") {
+				// Built file names carry their content's hash.
+				h.Set("Cache-Control", "public, max-age=31536000, immutable")
+			}
+			http.ServeFileFS(w, r, c.files, name)
+			return
+		}
+		if strings.HasPrefix(name, "assets/") {
+			http.NotFound(w, r)
+			return
+		}
+	}
+	base := []byte(`<base href="` + html.EscapeString(mountPrefix(r)+"/") + `" />`)
+	page := bytes.Replace(c.index, consoleIndexBase, base, 1)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Content-Security-Policy", consolePolicy)
+	h.Set("Referrer-Policy", "no-referrer")
+	http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(page))
+}
+
+// mountPrefix is the path the handler is mounted under (http.StripPrefix
+// removed it from URL.Path, not from RequestURI): "" at the root.
+func mountPrefix(r *http.Request) string {
+	uri := r.RequestURI
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if i := strings.Index(uri, "://"); i >= 0 { // absolute form
+		if j := strings.IndexByte(uri[i+3:], '/'); j >= 0 {
+			uri = uri[i+3+j:]
+		} else {
+			uri = ""
+		}
+	}
+	p := r.URL.EscapedPath()
+	if p == "" || !strings.HasSuffix(uri, p) {
+		return ""
+	}
+	return strings.TrimSuffix(uri, p)
+}
+
+// DemoSignIn lets the console sign in as members of a demo tenant, in
+// development mode only, with tokens the server mints with its HS256
+// secret: `go run ./server --demo` sets it.
+type DemoSignIn struct {
+	Tenant  string
+	Members []DemoMember
+}
+
+// DemoMember is a member the console offers to sign in as.
+type DemoMember struct {
+	ExternalID string    `json:"externalId"`
+	Name       string    `json:"name"`
+	Role       role.Role `json:"role"`
+}
+
+// demoTokenTTL is how long a demo sign-in lasts.
+const demoTokenTTL = 12 * time.Hour
+
+// demoEnabled: development mode, a demo tenant and a secret to sign with.
+func (l *Lanes) demoEnabled() bool {
+	return l.cfg.Dev && l.cfg.Demo != nil && len(l.cfg.JWT.Secret) > 0
+}
+
+// demoMembers answers GET console/demo: the demo tenant and its members,
+// or 404 outside a demo.
+func (l *Lanes) demoMembers(w http.ResponseWriter, r *http.Request) {
+	if !l.demoEnabled() {
+		http.NotFound(w, r)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tenant": l.cfg.Demo.Tenant, "members": l.cfg.Demo.Members})
+}
+
+// demoSignIn answers POST console/demo/sign-in {"externalId"} with a
+// member token of the demo tenant.
+func (l *Lanes) demoSignIn(w http.ResponseWriter, r *http.Request) {
+	if !l.demoEnabled() {
+		http.NotFound(w, r)
+		return
+	}
+	var in struct {
+		ExternalID string `json:"externalId"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); err != nil {
+		writeGraphQLError(w, 0, errBodyNotJSON)
+		return
+	}
+	for _, m := range l.cfg.Demo.Members {
+		if m.ExternalID == in.ExternalID {
+			token, err := auth.MintHS256(l.cfg.JWT.Secret, l.cfg.Demo.Tenant, m.ExternalID, demoTokenTTL)
+			if err != nil {
+				l.writeError(w, r, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, map[string]string{"token": token})
+			return
+		}
+	}
+	http.NotFound(w, r)
+}

@@ -1,0 +1,134 @@
+package sdk_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/lanes-dev/lanes/sdk"
+	"github.com/lanes-dev/lanes/sdk/lanestest"
+	"github.com/lanes-dev/lanes/sdk/sdktest"
+	"github.com/lanes-dev/lanes/tenant/auth"
+	"github.com/lanes-dev/lanes/tenant/role"
+)
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res, string(body)
+}
+
+var scriptRef = regexp.MustCompile(`src="\./(assets/[^"]+\.js)"`)
+
+// The console answers every page at the root and under a mount prefix,
+// with a <base> naming the prefix, so that its relative URLs (scripts,
+// /graphql, files) resolve there; its assets are cached for good, a
+// missing one is 404, and the invitation and survey pages are pages.
+func TestConsoleServedUnderAnyPrefix(t *testing.T) {
+	s := sdktest.Start(t, lanestest.SQLiteURL(t))
+	mux := http.NewServeMux()
+	mux.Handle("/lanes/", http.StripPrefix("/lanes", s.Lanes.Handler()))
+	mounted := httptest.NewServer(mux)
+	t.Cleanup(mounted.Close)
+
+	for _, tt := range []struct{ root, prefix string }{{s.HTTP.URL, ""}, {mounted.URL + "/lanes", "/lanes"}} {
+		for _, page := range []string{"/", "/board/website", "/portal/accept?token=x", "/survey?token=y", "/somewhere/else"} {
+			res, body := get(t, tt.root+page)
+			require.Equal(t, http.StatusOK, res.StatusCode, page)
+			require.Equal(t, "text/html; charset=utf-8", res.Header.Get("Content-Type"), page)
+			require.Contains(t, body, `<base href="`+tt.prefix+`/" />`, page)
+			require.Contains(t, res.Header.Get("Content-Security-Policy"), "script-src 'self'")
+			require.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
+		}
+		_, index := get(t, tt.root+"/")
+		script := scriptRef.FindStringSubmatch(index)
+		require.NotNil(t, script, "the page loads its script relative to the base: %s", index)
+		res, body := get(t, tt.root+"/"+script[1])
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, res.Header.Get("Content-Type"), "javascript")
+		require.Equal(t, "public, max-age=31536000, immutable", res.Header.Get("Cache-Control"))
+		require.NotEmpty(t, body)
+		res, _ = get(t, tt.root+"/assets/missing.js")
+		require.Equal(t, http.StatusNotFound, res.StatusCode)
+		// The API beside it is untouched.
+		res, _ = get(t, tt.root+"/healthz")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+
+	res, err := http.Post(s.HTTP.URL+"/board", "text/plain", strings.NewReader("x"))
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+}
+
+// The playground is on in development mode only, posting to /graphql
+// under the prefix it is served at.
+func TestPlayground(t *testing.T) {
+	for _, dev := range []bool{false, true} {
+		s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.Dev = dev })
+		mounted := httptest.NewServer(http.StripPrefix("/lanes", s.Lanes.Handler()))
+		t.Cleanup(mounted.Close)
+		res, body := get(t, mounted.URL+"/lanes/playground")
+		if !dev {
+			require.Equal(t, http.StatusNotFound, res.StatusCode)
+			continue
+		}
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Contains(t, body, `/lanes/graphql`)
+		require.Empty(t, s.Platform.Do(t, `{ __schema { queryType { name } } }`, nil).Errors)
+	}
+}
+
+// In development mode with a demo tenant, the console offers its members
+// and signs in as them with a token of the server's; never otherwise.
+func TestDemoSignIn(t *testing.T) {
+	demo := &sdk.DemoSignIn{Tenant: "acme", Members: []sdk.DemoMember{{ExternalID: "alice", Name: "Alice", Role: role.Owner}}}
+	signIn := func(t *testing.T, s *sdktest.Server, externalID string) (int, string) {
+		res, err := http.Post(s.HTTP.URL+"/console/demo/sign-in", "application/json", strings.NewReader(`{"externalId":"`+externalID+`"}`))
+		require.NoError(t, err)
+		defer res.Body.Close()
+		var out struct{ Token string }
+		_ = json.NewDecoder(res.Body).Decode(&out)
+		return res.StatusCode, out.Token
+	}
+	t.Run("demo", func(t *testing.T) {
+		s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.Dev, c.Demo = true, demo })
+		s.CreateTenant(t, "acme")
+		s.AddMember(t, "acme", "alice", "OWNER")
+		res, body := get(t, s.HTTP.URL+"/console/demo")
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.JSONEq(t, `{"tenant":"acme","members":[{"externalId":"alice","name":"Alice","role":"OWNER"}]}`, body)
+		status, token := signIn(t, s, "alice")
+		require.Equal(t, http.StatusOK, status)
+		var v struct {
+			Viewer struct{ Member struct{ Name string } }
+		}
+		sdktest.Op(t, s.Anonymous.With(auth.HeaderAuthorization, "Bearer "+token), "Viewer", nil).Decode(t, &v)
+		require.Equal(t, "alice", v.Viewer.Member.Name)
+		status, _ = signIn(t, s, "mallory")
+		require.Equal(t, http.StatusNotFound, status, "only the demo's members")
+	})
+	for name, cfg := range map[string]func(*sdk.Config){
+		"no demo":           func(c *sdk.Config) { c.Dev = true },
+		"not in dev mode":   func(c *sdk.Config) { c.Demo = demo },
+		"no secret to sign": func(c *sdk.Config) { c.Dev, c.Demo, c.JWT = true, demo, auth.JWTConfig{PublicKeysPEM: nil} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := sdktest.Start(t, lanestest.SQLiteURL(t), cfg)
+			res, _ := get(t, s.HTTP.URL+"/console/demo")
+			require.Equal(t, http.StatusNotFound, res.StatusCode)
+			status, _ := signIn(t, s, "alice")
+			require.Equal(t, http.StatusNotFound, status)
+		})
+	}
+}
