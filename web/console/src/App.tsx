@@ -9,6 +9,7 @@ import { setToken, useToken } from './session';
 import { ConnectionContext } from './connection';
 import { SignIn } from './pages/SignIn';
 import { BoardPage } from './pages/Board';
+import { ProjectPage } from './pages/Project';
 
 export function App() {
   const token = useToken();
@@ -70,6 +71,7 @@ function MemberConsole({ viewer }: { viewer: Viewer }) {
         <Switch>
           <Route path="/board/:workflow/archived">{(p) => <BoardPage workflow={p.workflow} archived role={viewer.role ?? null} />}</Route>
           <Route path="/board/:workflow">{(p) => <BoardPage workflow={p.workflow} archived={false} role={viewer.role ?? null} />}</Route>
+          <Route path="/projects/:id">{(p) => <ProjectPage id={p.id} role={viewer.role ?? null} />}</Route>
           <Route>
             <Redirect to="/board/website" replace />
           </Route>

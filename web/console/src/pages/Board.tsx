@@ -28,8 +28,9 @@ import {
   type BoardQuery,
   type MemberRole,
 } from '../gql/graphql';
-import { refusalOf, type Refusal } from '../errors';
+import { inWords, refusalOf, type Refusal } from '../errors';
 import { useConnection } from '../connection';
+import { progressName } from '../format';
 
 type Edge = NonNullable<NonNullable<BoardQuery['board']['columns'][number]['projects']['edges']>[number]>;
 type Card = NonNullable<Edge['node']>;
@@ -153,8 +154,6 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
               : 'Open blocking to-dos keep this project in its status.',
           };
         }
-        case 'TRANSITION_NOT_ALLOWED':
-          return { cardId: card.id, text: `This workflow does not allow that move: ${refusal.message}.` };
         case 'CONFLICT':
           return { cardId: card.id, text: 'Someone changed this project meanwhile.', conflict: true };
         case 'STATUS_DISABLED':
@@ -162,7 +161,7 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
         case 'FORBIDDEN':
           return { cardId: card.id, text: 'Your role may not move projects.' };
         default:
-          return { cardId: card.id, text: refusal.message };
+          return { cardId: card.id, text: inWords(refusal) };
       }
     },
     [client],
@@ -463,12 +462,28 @@ const SortableCard = memo(function SortableCard(props: {
   onReload: () => void;
 }) {
   const { card, columnKey, statuses, canMove, notice } = props;
-  const { attributes, listeners, setNodeRef, transform, transition, isDragging } = useSortable({ id: card.id, disabled: !canMove });
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id: card.id, disabled: !canMove });
   const style = { transform: CSS.Transform.toString(transform), transition };
+  // The mouse drags the whole card; the keyboard drags by the handle (a
+  // button of its own: the card holds a link, which a button may not).
+  const { onKeyDown, ...pointer } = (listeners ?? {}) as Record<string, (e: unknown) => void>;
   return (
     <li ref={setNodeRef} style={style} className={`card-item${isDragging ? ' placeholder' : ''}`} data-project={card.id} data-version={card.version}>
-      <div className="card" {...attributes} {...listeners} aria-describedby={notice ? `notice-${card.id}` : undefined}>
+      <div className="card" {...pointer}>
         <CardView card={card} />
+        {canMove && (
+          <button
+            type="button"
+            ref={setActivatorNodeRef}
+            className="handle"
+            {...attributes}
+            onKeyDown={onKeyDown}
+            aria-describedby={notice ? `notice-${card.id}` : attributes['aria-describedby']}
+          >
+            <span aria-hidden="true">⠿</span>
+            <span className="sr-only">Drag {card.title}</span>
+          </button>
+        )}
       </div>
       {canMove && <MoveTo card={card} columnKey={columnKey} statuses={statuses} onMoveTo={props.onMoveTo} />}
       {notice && (
@@ -530,7 +545,9 @@ function MoveTo({ card, columnKey, statuses, onMoveTo }: { card: Card; columnKey
 const CardView = memo(function CardView({ card, dragging }: { card: Card; dragging?: boolean }) {
   return (
     <div className={`card-body${dragging ? ' dragging' : ''}`}>
-      <span className="title">{card.title}</span>
+      <Link href={`/projects/${card.id}`} className="title">
+        {card.title}
+      </Link>
       {card.customer && (
         <span className="customer">
           {card.customer.name}
@@ -538,7 +555,7 @@ const CardView = memo(function CardView({ card, dragging }: { card: Card; draggi
         </span>
       )}
       <span className="meta">
-        {card.progress && <span className="progress">{card.progress.name}</span>}
+        {card.progress && <span className="progress">{progressName(card.progress)}</span>}
         {card.openTodoCount > 0 && (
           <span className="todos" aria-label={`${card.openTodoCount} open to-dos`}>
             ☐ {card.openTodoCount}

@@ -1,0 +1,594 @@
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useMutation, useQuery, type AnyVariables, type TypedDocumentNode } from 'urql';
+import { Link } from 'wouter';
+import {
+  ConsoleAcceptLeadDocument,
+  ConsoleAdvanceProjectDocument,
+  ConsoleCompleteProjectDocument,
+  ConsoleCompleteTodoDocument,
+  ConsoleCreatePaymentLinkDocument,
+  ConsoleDeclineLeadDocument,
+  ConsoleInviteCustomerDocument,
+  ConsoleMembersDocument,
+  ConsoleProjectDocument,
+  ConsoleRecordRevenueShareDocument,
+  ConsoleReviewCustomerDocument,
+  ConsoleSecureProjectDocument,
+  ConsoleSetProgressDocument,
+  ConsoleStartTimerDocument,
+  ConsoleStopTimerDocument,
+  MoveProjectDocument,
+  type ConsoleProjectQuery,
+  type DeclineReason,
+  type MemberRole,
+} from '../gql/graphql';
+import { inWords, refusalOf } from '../errors';
+import { bytes, duration, minorUnits, money, progressName, progressSteps, when } from '../format';
+
+type Data = ConsoleProjectQuery;
+type Project = Extract<NonNullable<Data['node']>, { steps: unknown }>;
+
+/** A mutation run from the page: its refusal, in words, shown beside it. */
+function useAction<D, V extends AnyVariables>(doc: TypedDocumentNode<D, V>) {
+  const [state, execute] = useMutation(doc);
+  const [problem, setProblem] = useState<string | null>(null);
+  async function run(vars: V): Promise<D | null> {
+    setProblem(null);
+    const r = await execute(vars);
+    const refusal = refusalOf(r.error);
+    if (refusal) {
+      setProblem(inWords(refusal));
+      return null;
+    }
+    return r.data ?? null;
+  }
+  return { run, problem, pending: state.fetching };
+}
+
+function Problem({ text }: { text: string | null }) {
+  return text ? (
+    <p className="refusal" role="alert">
+      {text}
+    </p>
+  ) : null;
+}
+
+// The detail view: the workflow bar with its next-status button, the
+// to-dos, the history and time per status, the lead actions, the
+// customer and what the customer sent, and the timer.
+// urql's document cache reads a query again after a mutation that returns
+// a type the query's result holds; a project without payments yet holds
+// none, so the types its actions return are named here.
+const projectTypes = { additionalTypenames: ['Project', 'Payment', 'Todo', 'TimeEntry', 'CustomerReview', 'Survey', 'File', 'Wishes'] };
+
+export function ProjectPage({ id, role }: { id: string; role: MemberRole | null }) {
+  const [{ data, error, fetching }] = useQuery({ query: ConsoleProjectDocument, variables: { id }, context: projectTypes });
+  const p = data?.node && 'steps' in data.node ? (data.node as Project) : null;
+  const canAct = role !== null && role !== 'VIEWER' && !!p && !p.archived;
+  if (!p) {
+    if (fetching) return <p role="status">Loading the project…</p>;
+    const refusal = refusalOf(error);
+    return <p role="alert">{refusal ? inWords(refusal) : 'This project does not exist.'}</p>;
+  }
+  const isLead = p.workflow.mode === 'STRICT';
+  return (
+    <article className="project" aria-labelledby="project-title">
+      <p>
+        <Link href={`/board/${p.workflow.key}`}>← {p.workflow.name}</Link>
+      </p>
+      <header className="project-head">
+        <h1 id="project-title">{p.title}</h1>
+        <span className="chip" style={{ borderColor: p.status.color }}>
+          {p.status.name}
+        </span>
+        {p.progress && <span className="chip">{progressName(p.progress)}</span>}
+      </header>
+      {p.archived && (
+        <p className="banner" role="status">
+          Archived{p.archiveReason ? `: ${declineReasons[p.archiveReason]}` : ''}. It no longer notifies anyone.
+        </p>
+      )}
+      <WorkflowBar project={p} canAct={canAct && !isLead} />
+      <div className="project-grid">
+        <div className="project-main">
+          {isLead && <LeadActions project={p} canAct={canAct} />}
+          <Todos project={p} canAct={canAct} />
+          <History project={p} />
+        </div>
+        <aside className="project-side">
+          <Timer project={p} running={data?.runningTimer ?? null} canAct={role !== null && role !== 'VIEWER'} />
+          <CustomerPanel project={p} canAct={canAct} />
+          <CustomerWork project={p} />
+          <Section title="Time in each status">
+            {p.timeInStatus.length === 0 ? (
+              <p className="muted">No time yet.</p>
+            ) : (
+              <dl className="pairs">
+                {p.timeInStatus.map((t) => (
+                  <div key={t.status.key}>
+                    <dt>{t.status.name}</dt>
+                    <dd>{duration(t.seconds)}</dd>
+                  </div>
+                ))}
+              </dl>
+            )}
+          </Section>
+        </aside>
+      </div>
+    </article>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  const headingId = useId();
+  return (
+    <section className="panel" aria-labelledby={headingId}>
+      <h2 id={headingId}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+/**
+ * The workflow bar: the statuses in order, the current one first as a
+ * button that offers every other status, the blue button to the next.
+ */
+function WorkflowBar({ project: p, canAct }: { project: Project; canAct: boolean }) {
+  const advance = useAction(ConsoleAdvanceProjectDocument);
+  const move = useAction(MoveProjectDocument);
+  const [choosing, setChoosing] = useState(false);
+  const current = p.steps.findIndex((s) => s.state === 'CURRENT');
+  const next = p.steps[current + 1]?.status;
+  return (
+    <nav className="workflow-bar" aria-label="Workflow">
+      {canAct && !choosing && (
+        <button type="button" className="current" aria-haspopup="listbox" onClick={() => setChoosing(true)}>
+          {p.status.name} ▾<span className="sr-only"> (change the status)</span>
+        </button>
+      )}
+      {canAct && choosing && (
+        <label className="move-to">
+          <span className="sr-only">Move {p.title} to</span>
+          <select
+            autoFocus
+            value=""
+            onBlur={() => setChoosing(false)}
+            onKeyDown={(e) => e.key === 'Escape' && setChoosing(false)}
+            onChange={(e) => {
+              setChoosing(false);
+              if (e.target.value) void move.run({ input: { id: p.id, to: e.target.value, expectedVersion: p.version } });
+            }}
+          >
+            <option value="">Choose a status…</option>
+            {p.steps
+              .filter((s) => s.state !== 'CURRENT')
+              .map((s) => (
+                <option key={s.status.key} value={s.status.key}>
+                  {s.status.name}
+                </option>
+              ))}
+          </select>
+        </label>
+      )}
+      <ol className="steps">
+        {p.steps.map((s) => (
+          <li key={s.status.key} className={`step ${s.state.toLowerCase()}`} aria-current={s.state === 'CURRENT' ? 'step' : undefined}>
+            {s.status.name}
+          </li>
+        ))}
+      </ol>
+      {canAct && next && (
+        <button type="button" className="next" disabled={advance.pending} onClick={() => void advance.run({ id: p.id, expectedVersion: p.version })}>
+          Next: {next.name}
+        </button>
+      )}
+      <Problem text={advance.problem ?? move.problem} />
+    </nav>
+  );
+}
+
+function Todos({ project: p, canAct }: { project: Project; canAct: boolean }) {
+  const complete = useAction(ConsoleCompleteTodoDocument);
+  const checklist = p.todos.filter((t) => t.kind === 'CHECKLIST');
+  const here = checklist.filter((t) => t.status.key === p.status.key);
+  const elsewhere = checklist.filter((t) => t.status.key !== p.status.key);
+  const blocking = here.filter((t) => t.blocking && !t.done).length;
+  const row = (t: Project['todos'][number]) => (
+    <li key={t.id} className={t.done ? 'done' : ''}>
+      <label>
+        <input type="checkbox" checked={t.done} disabled={!canAct || t.done || complete.pending} onChange={() => void complete.run({ id: t.id })} />
+        {t.title}
+      </label>
+      {t.blocking && <span className="tag">blocking</span>}
+    </li>
+  );
+  return (
+    <Section title="To-dos">
+      {blocking > 0 && (
+        <p className="banner">
+          {blocking} blocking to-do{blocking > 1 ? 's' : ''} keep{blocking > 1 ? '' : 's'} this project in {p.status.name}.
+        </p>
+      )}
+      {here.length === 0 && elsewhere.length === 0 && <p className="muted">No to-dos.</p>}
+      {here.length > 0 && <ul className="todos">{here.map(row)}</ul>}
+      {elsewhere.length > 0 && (
+        <>
+          <h3>Of other statuses</h3>
+          <ul className="todos">{elsewhere.map(row)}</ul>
+        </>
+      )}
+      <Problem text={complete.problem} />
+    </Section>
+  );
+}
+
+function History({ project: p }: { project: Project }) {
+  const memberIds = useMemo(() => [...new Set(p.history.map((h) => h.actor).filter((a) => a.startsWith('member:')).map((a) => a.slice(7)))], [p.history]);
+  const [{ data }] = useQuery({ query: ConsoleMembersDocument, variables: { ids: memberIds }, pause: memberIds.length === 0 });
+  const names = new Map((data?.nodes ?? []).flatMap((n) => (n && 'name' in n ? [[n.id, n.name] as const] : [])));
+  const who = (actor: string) => (actor.startsWith('member:') ? (names.get(actor.slice(7)) ?? 'a member') : actor.startsWith('customer:') ? 'the customer' : actor);
+  return (
+    <Section title="History">
+      <table className="history">
+        <thead>
+          <tr>
+            <th scope="col">When</th>
+            <th scope="col">What</th>
+            <th scope="col">Who</th>
+          </tr>
+        </thead>
+        <tbody>
+          {p.history.map((h) => (
+            <tr key={h.id}>
+              <td>{when(h.at)}</td>
+              <td>
+                {h.action}: {h.from ? `${h.from.name} → ` : ''}
+                {h.to.name}
+                {h.reason ? ` (${declineReasons[h.reason as DeclineReason] ?? h.reason})` : ''}
+                {h.note ? ` — ${h.note}` : ''}
+              </td>
+              <td>{who(h.actor)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Section>
+  );
+}
+
+const declineReasons: Record<DeclineReason, string> = {
+  BUDGET_TOO_LOW: 'budget too low',
+  AT_CAPACITY: 'at capacity',
+  SERVICE_NOT_OFFERED: 'service not offered',
+  CUSTOMER_DECLINED: 'the customer declined',
+  OTHER: 'other',
+};
+
+// The partner-lead lifecycle: accept or decline a new lead, report
+// progress and secure an active one, get paid and complete a secured one,
+// then review the customer.
+function LeadActions({ project: p, canAct }: { project: Project; canAct: boolean }) {
+  const accept = useAction(ConsoleAcceptLeadDocument);
+  const decline = useAction(ConsoleDeclineLeadDocument);
+  const progress = useAction(ConsoleSetProgressDocument);
+  const secure = useAction(ConsoleSecureProjectDocument);
+  const link = useAction(ConsoleCreatePaymentLinkDocument);
+  const share = useAction(ConsoleRecordRevenueShareDocument);
+  const complete = useAction(ConsoleCompleteProjectDocument);
+  const review = useAction(ConsoleReviewCustomerDocument);
+  const [reason, setReason] = useState<DeclineReason>('BUDGET_TOO_LOW');
+  const [note, setNote] = useState('');
+  const [amount, setAmount] = useState('');
+  const [currency, setCurrency] = useState('EUR');
+  const [problem, setProblem] = useState<string | null>(null);
+  const [rating, setRating] = useState(5);
+  const [comment, setComment] = useState('');
+  const status = p.status.key;
+  const paid = p.payments.some((x) => x.status === 'PAID');
+
+  function amountOrSay(): { amount: number; currency: string } | null {
+    const minor = minorUnits(amount);
+    if (minor === null || minor <= 0) {
+      setProblem('Write the amount as a number, e.g. 1250 or 1250.50.');
+      return null;
+    }
+    setProblem(null);
+    return { amount: minor, currency: currency.trim().toUpperCase() };
+  }
+
+  if (!canAct && status !== 'completed') return null;
+  return (
+    <Section title="Lead">
+      {status === 'new' && (
+        <div className="actions">
+          <button type="button" onClick={() => void accept.run({ id: p.id })}>
+            Accept the lead
+          </button>
+        </div>
+      )}
+      {status === 'active' && (
+        <div className="actions">
+          <label>
+            Progress{' '}
+            <select value={p.progress?.key ?? ''} onChange={(e) => e.target.value && void progress.run({ id: p.id, progress: e.target.value })}>
+              <option value="">Choose…</option>
+              {progressSteps.map(([k, label]) => (
+                <option key={k} value={k}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="button" onClick={() => void secure.run({ id: p.id })}>
+            Secure the project
+          </button>
+        </div>
+      )}
+      {(status === 'new' || status === 'active') && (
+        <form
+          className="inline-form"
+          onSubmit={(e: FormEvent) => {
+            e.preventDefault();
+            void decline.run({ id: p.id, reason, note: note.trim() || null });
+          }}
+        >
+          <label>
+            Decline because{' '}
+            <select value={reason} onChange={(e) => setReason(e.target.value as DeclineReason)}>
+              {Object.entries(declineReasons).map(([k, label]) => (
+                <option key={k} value={k}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Note <input value={note} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <button type="submit" className="danger">
+            Decline
+          </button>
+        </form>
+      )}
+      {status === 'secured' && (
+        <>
+          <div className="inline-form">
+            <label>
+              Amount <input value={amount} onChange={(e) => setAmount(e.target.value)} inputMode="decimal" placeholder="1250.00" />
+            </label>
+            <label>
+              Currency <input value={currency} onChange={(e) => setCurrency(e.target.value)} size={4} />
+            </label>
+            <button
+              type="button"
+              onClick={() => {
+                const a = amountOrSay();
+                if (a) void link.run({ input: { projectId: p.id, amount: a } });
+              }}
+            >
+              Create a payment link
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                const a = amountOrSay();
+                if (a) void share.run({ input: { projectId: p.id, amount: a } });
+              }}
+            >
+              Record a revenue share
+            </button>
+            <button
+              type="button"
+              disabled={!paid}
+              title={paid ? undefined : 'Completing needs a paid payment'}
+              onClick={() => {
+                const a = amountOrSay();
+                if (a) void complete.run({ input: { id: p.id, finalDealValue: a } });
+              }}
+            >
+              Complete with this final deal value
+            </button>
+          </div>
+          {!paid && <p className="muted">Completing needs a paid payment link or a recorded revenue share.</p>}
+        </>
+      )}
+      {p.payments.length > 0 && (
+        <ul className="payments">
+          {p.payments.map((x) => (
+            <li key={x.id}>
+              {x.kind === 'PAYMENT_LINK' ? 'Payment link' : 'Revenue share'} of {money(x.amount)}: {x.status.toLowerCase()}
+              {x.url && x.status === 'OPEN' && (
+                <>
+                  {' '}
+                  <a href={x.url}>link</a>
+                </>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {status === 'completed' && (
+        <>
+          {p.finalDealValue && <p>Final deal value: {money(p.finalDealValue)}.</p>}
+          {p.survey && (
+            <p>
+              Survey: {p.survey.answeredAt ? `answered, ${p.survey.score}/10${p.survey.comment ? ` — “${p.survey.comment}”` : ''}` : 'not answered yet'}.{' '}
+              <span className="muted">Link to send: {p.survey.url}</span>
+            </p>
+          )}
+          {p.review ? (
+            <p>
+              Your private review of the customer: {p.review.rating}/5{p.review.comment ? ` — “${p.review.comment}”` : ''}.
+            </p>
+          ) : (
+            canAct && (
+              <form
+                className="inline-form"
+                onSubmit={(e) => {
+                  e.preventDefault();
+                  void review.run({ input: { projectId: p.id, rating, comment: comment.trim() || null } });
+                }}
+              >
+                <label>
+                  Review the customer (private){' '}
+                  <select value={rating} onChange={(e) => setRating(Number(e.target.value))}>
+                    {[5, 4, 3, 2, 1].map((n) => (
+                      <option key={n} value={n}>
+                        {n}/5
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <label>
+                  Comment <input value={comment} onChange={(e) => setComment(e.target.value)} />
+                </label>
+                <button type="submit">Save the review</button>
+              </form>
+            )
+          )}
+        </>
+      )}
+      <Problem text={problem ?? accept.problem ?? decline.problem ?? progress.problem ?? secure.problem ?? link.problem ?? share.problem ?? complete.problem ?? review.problem} />
+    </Section>
+  );
+}
+
+function CustomerPanel({ project: p, canAct }: { project: Project; canAct: boolean }) {
+  const invite = useAction(ConsoleInviteCustomerDocument);
+  const [email, setEmail] = useState(p.customer?.email ?? '');
+  const [invitation, setInvitation] = useState<string | null>(null);
+  const c = p.customer;
+  return (
+    <Section title="Customer">
+      {c ? (
+        <dl className="pairs">
+          <div>
+            <dt>Name</dt>
+            <dd>{c.name}</dd>
+          </div>
+          {c.company && (
+            <div>
+              <dt>Company</dt>
+              <dd>{c.company}</dd>
+            </div>
+          )}
+          {c.email && (
+            <div>
+              <dt>E-mail</dt>
+              <dd>{c.email}</dd>
+            </div>
+          )}
+          {c.phone && (
+            <div>
+              <dt>Phone</dt>
+              <dd>{c.phone}</dd>
+            </div>
+          )}
+        </dl>
+      ) : (
+        <p className="muted">No customer.</p>
+      )}
+      {canAct && c && (
+        <form
+          className="inline-form"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            const r = await invite.run({ input: { projectId: p.id, email: email.trim() } });
+            if (r) setInvitation(r.inviteCustomer.url);
+          }}
+        >
+          <label>
+            Invite to the portal <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} required />
+          </label>
+          <button type="submit">Create an invitation link</button>
+        </form>
+      )}
+      {invitation && (
+        <p className="invitation">
+          Send this link to the customer (valid 7 days, once): <code>{invitation}</code>
+        </p>
+      )}
+      <Problem text={invite.problem} />
+    </Section>
+  );
+}
+
+/** What the customer sent through the portal: files, wishes, feedback pins. */
+function CustomerWork({ project: p }: { project: Project }) {
+  const pins = p.todos.filter((t) => t.kind === 'FEEDBACK');
+  const answers = Object.entries(p.wishes?.answers ?? {});
+  return (
+    <Section title="From the customer">
+      <h3>Files</h3>
+      {p.files.length === 0 ? (
+        <p className="muted">No files.</p>
+      ) : (
+        <ul className="files">
+          {p.files.map((f) => (
+            <li key={f.id}>
+              <a href={f.url} download={f.name}>
+                {f.name}
+              </a>{' '}
+              <span className="muted">{bytes(f.size)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3>Wishes</h3>
+      {p.wishes ? (
+        <dl className="pairs">
+          {answers.map(([k, v]) => (
+            <div key={k}>
+              <dt>{k}</dt>
+              <dd>{typeof v === 'string' ? v : JSON.stringify(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : (
+        <p className="muted">No wishes yet.</p>
+      )}
+      <h3>Feedback pins</h3>
+      {pins.length === 0 ? (
+        <p className="muted">No feedback.</p>
+      ) : (
+        <ul className="todos">
+          {pins.map((t) => (
+            <li key={t.id} className={t.done ? 'done' : ''}>
+              {t.title} {t.pageURL && <span className="muted">on {t.pageURL}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Section>
+  );
+}
+
+function Timer({ project: p, running, canAct }: { project: Project; running: Data['runningTimer']; canAct: boolean }) {
+  const start = useAction(ConsoleStartTimerDocument);
+  const stop = useAction(ConsoleStopTimerDocument);
+  const here = running?.project.id === p.id;
+  return (
+    <Section title="Time">
+      <p>Tracked: {duration(p.trackedSeconds)}.</p>
+      {running && (
+        <p role="status">
+          Your timer is running{here ? ' here' : ` on ${running.project.title}`} since {when(running.startedAt)}.
+        </p>
+      )}
+      {canAct && (
+        <div className="actions">
+          {here ? (
+            <button type="button" onClick={() => void stop.run({})}>
+              Stop the timer
+            </button>
+          ) : (
+            <button type="button" onClick={() => void start.run({ projectId: p.id })}>
+              Start a timer{running ? ' here (stops the other)' : ''}
+            </button>
+          )}
+        </div>
+      )}
+      <Problem text={start.problem ?? stop.problem} />
+    </Section>
+  );
+}
