@@ -64,7 +64,7 @@ func (r *projectResolver) Review(ctx context.Context, obj *ent.Project) (*ent.Cu
 
 // URL is the resolver for the url field.
 func (r *surveyResolver) URL(ctx context.Context, obj *ent.Survey) (string, error) {
-	return r.Deals.SurveyURL(obj), nil
+	return r.Deals.SurveyURL(ctx, obj), nil
 }
 
 // Nps is the resolver for the nps field.

@@ -18,7 +18,7 @@ import (
 
 // URL is the resolver for the url field.
 func (r *fileResolver) URL(ctx context.Context, obj *ent.File) (string, error) {
-	return r.CustomerPortal.FileURL(obj), nil
+	return r.CustomerPortal.FileURL(ctx, obj), nil
 }
 
 // SetPortalFeature is the resolver for the setPortalFeature field.

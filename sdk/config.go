@@ -90,9 +90,9 @@ type Config struct {
 	BlobURL string
 	// MaxUploadBytes bounds one uploaded file (default 25 MiB).
 	MaxUploadBytes int64
-	// PortalURL is the embedding platform's page that accepts portal
-	// invitations; invitation URLs are it with ?token=... (default
-	// http://localhost:8080/portal/accept).
+	// PortalURL is the page that accepts portal invitations; invitation
+	// URLs are it with ?token=... (default: the console's page
+	// /portal/accept where the inviting request was served).
 	PortalURL string
 	// InvitationTTL (default 7 days) and SessionTTL (default 30 days) bound
 	// portal invitations and sessions.
@@ -126,9 +126,9 @@ type Config struct {
 	StripeWebhookSecret string
 	// Payments replaces the payment provider (Stripe by default).
 	Payments deals.PaymentProvider
-	// SurveyURL is the embedding platform's page where customers answer
-	// the NPS survey; ?token= is appended (default
-	// http://localhost:8080/survey).
+	// SurveyURL is the page where customers answer the NPS survey;
+	// ?token= is appended (default: the console's page /survey where the
+	// request reading the link was served).
 	SurveyURL string
 
 	// Templates adds workflow templates to the built-in ones (or replaces
@@ -169,12 +169,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxUploadBytes <= 0 {
 		c.MaxUploadBytes = 25 << 20
-	}
-	if c.SurveyURL == "" {
-		c.SurveyURL = "http://localhost:8080/survey"
-	}
-	if c.PortalURL == "" {
-		c.PortalURL = "http://localhost:8080/portal/accept"
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

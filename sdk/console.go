@@ -8,9 +8,11 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/lanes-dev/lanes/sdk/internal/origin"
 	"github.com/lanes-dev/lanes/tenant/auth"
 	"github.com/lanes-dev/lanes/tenant/role"
 	"github.com/lanes-dev/lanes/web"
@@ -73,7 +75,7 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	base := []byte(`<base href="` + html.EscapeString(mountPrefix(r)+"/") + `" />`)
+	base := []byte(`<base href="` + html.EscapeString(origin.Prefix(r.Context())+"/") + `" />`)
 	page := bytes.Replace(c.index, consoleIndexBase, base, 1)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
@@ -101,6 +103,50 @@ func mountPrefix(r *http.Request) string {
 		return ""
 	}
 	return strings.TrimSuffix(uri, p)
+}
+
+// withOrigin records where the request was served (origin): the scheme,
+// host and mount prefix that the links Lanes makes for the caller start
+// with. A trusted proxy's X-Forwarded-Proto, -Host and -Prefix say what
+// the client reached.
+func (l *Lanes) withOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(origin.NewContext(r.Context(), l.originOf(r))))
+	})
+}
+
+func (l *Lanes) originOf(r *http.Request) origin.Origin {
+	scheme, host, prefix := "http", r.Host, mountPrefix(r)
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if l.limits.fromTrustedProxy(r) {
+		if p := firstValue(r.Header.Get("X-Forwarded-Proto")); p == "http" || p == "https" {
+			scheme = p
+		}
+		if h := firstValue(r.Header.Get("X-Forwarded-Host")); h != "" {
+			host = h
+		}
+		if p := strings.TrimSuffix(firstValue(r.Header.Get("X-Forwarded-Prefix")), "/"); validPrefix.MatchString(p) {
+			prefix = p + prefix
+		}
+	}
+	if !validHost.MatchString(host) {
+		host = "localhost"
+	}
+	return origin.Origin{Base: scheme + "://" + host + prefix, Prefix: prefix}
+}
+
+// A host (name or address, and port) and a path prefix, as links may
+// carry them: anything else a client sends is not used.
+var (
+	validHost   = regexp.MustCompile(`^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$`)
+	validPrefix = regexp.MustCompile(`^(/[A-Za-z0-9._~\-]+)*$`)
+)
+
+func firstValue(h string) string {
+	v, _, _ := strings.Cut(h, ",")
+	return strings.TrimSpace(v)
 }
 
 // DemoSignIn lets the console sign in as members of a demo tenant, in

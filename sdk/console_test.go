@@ -132,3 +132,49 @@ func TestDemoSignIn(t *testing.T) {
 		})
 	}
 }
+
+// The links Lanes makes start where the caller reached it: invitations
+// and surveys open the console's pages, files download, under the mount
+// prefix; a trusted proxy's X-Forwarded-* name the public address, anyone
+// else's are ignored; configured pages win.
+func TestLinksFollowWhereLanesIsReached(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.TrustedProxies = []string{"127.0.0.1/32"} })
+		mounted := httptest.NewServer(http.StripPrefix("/lanes", s.Lanes.Handler()))
+		t.Cleanup(mounted.Close)
+		acme := newTeam(t, s, "acme")
+		p := create(t, acme.member, "website", "Bakery")
+		viaPrefix := acme.member
+		viaPrefix.URL = mounted.URL + "/lanes" + sdk.GraphQLPath
+
+		_, url := invite(t, acme.member, p.ID, "bea@example.com")
+		require.True(t, strings.HasPrefix(url, s.HTTP.URL+"/portal/accept?token="), url)
+		_, url = invite(t, viaPrefix, p.ID, "bea@example.com")
+		require.True(t, strings.HasPrefix(url, mounted.URL+"/lanes/portal/accept?token="), url)
+		proxied := acme.member.With("X-Forwarded-Proto", "https").With("X-Forwarded-Host", "agency.example").With("X-Forwarded-Prefix", "/crm/")
+		_, url = invite(t, proxied, p.ID, "bea@example.com")
+		require.True(t, strings.HasPrefix(url, "https://agency.example/crm/portal/accept?token="), url)
+		hostile := acme.member.With("X-Forwarded-Host", `evil.example/"><script>`)
+		_, url = invite(t, hostile, p.ID, "bea@example.com")
+		require.True(t, strings.HasPrefix(url, "http://localhost/portal/accept?token="), "a host no link may carry is not used: %s", url)
+
+		customer := customerFor(t, s, acme, p.ID, "bea@example.com")
+		require.Empty(t, upload(t, customer, p.ID, "brief.txt", []byte("hello"), "text/plain").Errors)
+		var files struct {
+			Node struct{ Files []struct{ URL string } }
+		}
+		viaPrefix.Do(t, `query($id: ID!) { node(id: $id) { ... on Project { files { url } } } }`, map[string]any{"id": p.ID}).Decode(t, &files)
+		require.Len(t, files.Node.Files, 1)
+		require.True(t, strings.HasPrefix(files.Node.Files[0].URL, "/lanes/files/"), files.Node.Files[0].URL)
+		res, body := get(t, mounted.URL+files.Node.Files[0].URL)
+		require.Equal(t, http.StatusOK, res.StatusCode)
+		require.Equal(t, "hello", body)
+
+		// Configured pages win.
+		configured := sdktest.Start(t, db.Fresh(t), func(c *sdk.Config) { c.PortalURL = "https://platform.example/lanes-invite" })
+		team := newTeam(t, configured, "acme")
+		q := create(t, team.member, "website", "Florist")
+		_, url = invite(t, team.member, q.ID, "flo@example.com")
+		require.True(t, strings.HasPrefix(url, "https://platform.example/lanes-invite?token="), url)
+	})
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/lanes-dev/lanes/graph/generated"
 	"github.com/lanes-dev/lanes/graph/live"
 	"github.com/lanes-dev/lanes/sdk/errcode"
+	"github.com/lanes-dev/lanes/sdk/internal/origin"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
 )
@@ -45,7 +46,7 @@ func (l *Lanes) newHandler() http.Handler {
 	mux.HandleFunc("GET /playground", l.playground)
 	// Everything else is the console (its pages route in the browser).
 	mux.Handle("/", l.console)
-	return l.withClientAddress(mux)
+	return l.withClientAddress(l.withOrigin(mux))
 }
 
 func (l *Lanes) graphQLServer() *handler.Server {
@@ -272,5 +273,5 @@ func (l *Lanes) playground(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	playground.Handler("Lanes", mountPrefix(r)+GraphQLPath).ServeHTTP(w, r)
+	playground.Handler("Lanes", origin.Prefix(r.Context())+GraphQLPath).ServeHTTP(w, r)
 }

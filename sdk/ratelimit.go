@@ -169,6 +169,16 @@ func (l *limits) clientAddress(r *http.Request) string {
 	return client.String()
 }
 
+// fromTrustedProxy reports whether the request's peer is a trusted proxy.
+func (l *limits) fromTrustedProxy(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	return err == nil && l.trusted(peer)
+}
+
 func (l *limits) trusted(a netip.Addr) bool {
 	a = a.Unmap()
 	for _, p := range l.proxies {

@@ -18,6 +18,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/sdk/internal/origin"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
@@ -107,11 +108,12 @@ func (s *Service) Survey(ctx context.Context, p *ent.Project) (*ent.Survey, erro
 }
 
 // SurveyURL is the link to a survey for the platform to send: its page
-// with the survey's token.
-func (s *Service) SurveyURL(sv *ent.Survey) string {
+// (the configured one, else the console's survey page where the request
+// was served) with the survey's token.
+func (s *Service) SurveyURL(ctx context.Context, sv *ent.Survey) string {
 	token := auth.SurveyToken(s.cfg.SurveyKey, string(sv.ID))
-	u, err := url.Parse(s.cfg.SurveyURL)
-	if err != nil || s.cfg.SurveyURL == "" {
+	u, err := url.Parse(origin.Link(ctx, s.cfg.SurveyURL, "/survey"))
+	if err != nil {
 		return "?token=" + url.QueryEscape(token)
 	}
 	q := u.Query()

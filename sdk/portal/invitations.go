@@ -10,6 +10,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
+	"github.com/lanes-dev/lanes/sdk/internal/origin"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -69,7 +70,7 @@ func (s *Service) InviteCustomer(ctx context.Context, in InviteCustomerInput) (*
 		if err != nil {
 			return fmt.Errorf("create invitation: %w", err)
 		}
-		out = &Invitation{Invitation: inv, Token: token, URL: s.invitationURL(token)}
+		out = &Invitation{Invitation: inv, Token: token, URL: s.invitationURL(ctx, token)}
 		return nil
 	})
 	if err != nil {
@@ -104,9 +105,12 @@ func (s *Service) customerFor(ctx context.Context, c *ent.Client, p *ent.Project
 	return cu.ID, nil
 }
 
-func (s *Service) invitationURL(token string) string {
-	u, err := url.Parse(s.cfg.PortalURL)
-	if err != nil || s.cfg.PortalURL == "" {
+// invitationURL is the link a customer opens: the configured page, else
+// the console's accept page where the request was served.
+func (s *Service) invitationURL(ctx context.Context, token string) string {
+	page := origin.Link(ctx, s.cfg.PortalURL, "/portal/accept")
+	u, err := url.Parse(page)
+	if err != nil {
 		return "?token=" + url.QueryEscape(token)
 	}
 	q := u.Query()

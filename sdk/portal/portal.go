@@ -146,8 +146,8 @@ func (s *Service) ProjectFiles(ctx context.Context, p *ent.Project) ([]*ent.File
 }
 
 // FileURL returns a time-limited download URL of a file.
-func (s *Service) FileURL(f *ent.File) string {
-	return s.cfg.Signer.URL(f.TenantID, f.ID, time.Now().Add(s.cfg.FileURLTTL))
+func (s *Service) FileURL(ctx context.Context, f *ent.File) string {
+	return s.cfg.Signer.URL(ctx, f.TenantID, f.ID, time.Now().Add(s.cfg.FileURLTTL))
 }
 
 // SetPortalFeature grants or denies a feature for a status in the caller's

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/sdk/internal/origin"
 )
 
 // Signer makes and checks time-limited download URLs of files: an HMAC of
@@ -39,12 +41,13 @@ func (s *Signer) mac(tenantID, fileID pulid.ID, exp int64) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// URL returns the download path of a file, valid until exp.
-func (s *Signer) URL(tenantID, fileID pulid.ID, exp time.Time) string {
+// URL returns the download path of a file, valid until exp, under the
+// mount prefix of the request in ctx.
+func (s *Signer) URL(ctx context.Context, tenantID, fileID pulid.ID, exp time.Time) string {
 	q := url.Values{}
 	q.Set("exp", strconv.FormatInt(exp.Unix(), 10))
 	q.Set("sig", s.mac(tenantID, fileID, exp.Unix()))
-	return s.Path + url.PathEscape(string(tenantID)) + "/" + url.PathEscape(string(fileID)) + "?" + q.Encode()
+	return origin.Prefix(ctx) + s.Path + url.PathEscape(string(tenantID)) + "/" + url.PathEscape(string(fileID)) + "?" + q.Encode()
 }
 
 // Verify checks a download request's signature and expiry.

@@ -10,6 +10,7 @@ import { ConnectionContext } from './connection';
 import { SignIn } from './pages/SignIn';
 import { BoardPage } from './pages/Board';
 import { ProjectPage } from './pages/Project';
+import { AcceptInvitationPage, PortalApp, SurveyPage } from './pages/Portal';
 
 export function App() {
   const token = useToken();
@@ -18,7 +19,18 @@ export function App() {
   return (
     <Provider value={connection.client}>
       <ConnectionContext.Provider value={connection}>
-        <Router base={basePath}>{token ? <SignedIn /> : <SignIn />}</Router>
+        <Router base={basePath}>
+          <Switch>
+            {/* The pages links open: with or without a session. */}
+            <Route path="/portal/accept">
+              <AcceptInvitationPage />
+            </Route>
+            <Route path="/survey">
+              <SurveyPage />
+            </Route>
+            <Route>{token ? <SignedIn /> : <SignIn />}</Route>
+          </Switch>
+        </Router>
       </ConnectionContext.Provider>
     </Provider>
   );
@@ -40,9 +52,7 @@ function SignedIn() {
     if (fetching) return <p className="loading" role="status">Loading…</p>;
     return <p role="alert">{refusal?.message ?? 'The console could not load.'}</p>;
   }
-  if (data.viewer.kind === 'CUSTOMER') {
-    return <p role="alert">Customer portal: coming with the portal pages.</p>;
-  }
+  if (data.viewer.kind === 'CUSTOMER') return <PortalApp />;
   return <MemberConsole viewer={data.viewer} />;
 }
 

@@ -1,5 +1,5 @@
-import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { useMutation, useQuery, type AnyVariables, type TypedDocumentNode } from 'urql';
+import { useMemo, useState, type FormEvent } from 'react';
+import { useQuery } from 'urql';
 import { Link } from 'wouter';
 import {
   ConsoleAcceptLeadDocument,
@@ -23,35 +23,11 @@ import {
   type MemberRole,
 } from '../gql/graphql';
 import { inWords, refusalOf } from '../errors';
-import { bytes, duration, minorUnits, money, progressName, progressSteps, when } from '../format';
+import { FileList, Panel, Said, useAction } from '../components/panel';
+import { duration, minorUnits, money, progressName, progressSteps, when } from '../format';
 
 type Data = ConsoleProjectQuery;
 type Project = Extract<NonNullable<Data['node']>, { steps: unknown }>;
-
-/** A mutation run from the page: its refusal, in words, shown beside it. */
-function useAction<D, V extends AnyVariables>(doc: TypedDocumentNode<D, V>) {
-  const [state, execute] = useMutation(doc);
-  const [problem, setProblem] = useState<string | null>(null);
-  async function run(vars: V): Promise<D | null> {
-    setProblem(null);
-    const r = await execute(vars);
-    const refusal = refusalOf(r.error);
-    if (refusal) {
-      setProblem(inWords(refusal));
-      return null;
-    }
-    return r.data ?? null;
-  }
-  return { run, problem, pending: state.fetching };
-}
-
-function Problem({ text }: { text: string | null }) {
-  return text ? (
-    <p className="refusal" role="alert">
-      {text}
-    </p>
-  ) : null;
-}
 
 // The detail view: the workflow bar with its next-status button, the
 // to-dos, the history and time per status, the lead actions, the
@@ -99,7 +75,7 @@ export function ProjectPage({ id, role }: { id: string; role: MemberRole | null 
           <Timer project={p} running={data?.runningTimer ?? null} canAct={role !== null && role !== 'VIEWER'} />
           <CustomerPanel project={p} canAct={canAct} />
           <CustomerWork project={p} />
-          <Section title="Time in each status">
+          <Panel title="Time in each status">
             {p.timeInStatus.length === 0 ? (
               <p className="muted">No time yet.</p>
             ) : (
@@ -112,20 +88,10 @@ export function ProjectPage({ id, role }: { id: string; role: MemberRole | null 
                 ))}
               </dl>
             )}
-          </Section>
+          </Panel>
         </aside>
       </div>
     </article>
-  );
-}
-
-function Section({ title, children }: { title: string; children: ReactNode }) {
-  const headingId = useId();
-  return (
-    <section className="panel" aria-labelledby={headingId}>
-      <h2 id={headingId}>{title}</h2>
-      {children}
-    </section>
   );
 }
 
@@ -182,7 +148,7 @@ function WorkflowBar({ project: p, canAct }: { project: Project; canAct: boolean
           Next: {next.name}
         </button>
       )}
-      <Problem text={advance.problem ?? move.problem} />
+      <Said problem={advance.problem ?? move.problem} />
     </nav>
   );
 }
@@ -203,7 +169,7 @@ function Todos({ project: p, canAct }: { project: Project; canAct: boolean }) {
     </li>
   );
   return (
-    <Section title="To-dos">
+    <Panel title="To-dos">
       {blocking > 0 && (
         <p className="banner">
           {blocking} blocking to-do{blocking > 1 ? 's' : ''} keep{blocking > 1 ? '' : 's'} this project in {p.status.name}.
@@ -217,8 +183,8 @@ function Todos({ project: p, canAct }: { project: Project; canAct: boolean }) {
           <ul className="todos">{elsewhere.map(row)}</ul>
         </>
       )}
-      <Problem text={complete.problem} />
-    </Section>
+      <Said problem={complete.problem} />
+    </Panel>
   );
 }
 
@@ -228,7 +194,7 @@ function History({ project: p }: { project: Project }) {
   const names = new Map((data?.nodes ?? []).flatMap((n) => (n && 'name' in n ? [[n.id, n.name] as const] : [])));
   const who = (actor: string) => (actor.startsWith('member:') ? (names.get(actor.slice(7)) ?? 'a member') : actor.startsWith('customer:') ? 'the customer' : actor);
   return (
-    <Section title="History">
+    <Panel title="History">
       <table className="history">
         <thead>
           <tr>
@@ -252,7 +218,7 @@ function History({ project: p }: { project: Project }) {
           ))}
         </tbody>
       </table>
-    </Section>
+    </Panel>
   );
 }
 
@@ -298,7 +264,7 @@ function LeadActions({ project: p, canAct }: { project: Project; canAct: boolean
 
   if (!canAct && status !== 'completed') return null;
   return (
-    <Section title="Lead">
+    <Panel title="Lead">
       {status === 'new' && (
         <div className="actions">
           <button type="button" onClick={() => void accept.run({ id: p.id })}>
@@ -448,8 +414,8 @@ function LeadActions({ project: p, canAct }: { project: Project; canAct: boolean
           )}
         </>
       )}
-      <Problem text={problem ?? accept.problem ?? decline.problem ?? progress.problem ?? secure.problem ?? link.problem ?? share.problem ?? complete.problem ?? review.problem} />
-    </Section>
+      <Said problem={problem ?? accept.problem ?? decline.problem ?? progress.problem ?? secure.problem ?? link.problem ?? share.problem ?? complete.problem ?? review.problem} />
+    </Panel>
   );
 }
 
@@ -459,7 +425,7 @@ function CustomerPanel({ project: p, canAct }: { project: Project; canAct: boole
   const [invitation, setInvitation] = useState<string | null>(null);
   const c = p.customer;
   return (
-    <Section title="Customer">
+    <Panel title="Customer">
       {c ? (
         <dl className="pairs">
           <div>
@@ -508,8 +474,8 @@ function CustomerPanel({ project: p, canAct }: { project: Project; canAct: boole
           Send this link to the customer (valid 7 days, once): <code>{invitation}</code>
         </p>
       )}
-      <Problem text={invite.problem} />
-    </Section>
+      <Said problem={invite.problem} />
+    </Panel>
   );
 }
 
@@ -518,22 +484,9 @@ function CustomerWork({ project: p }: { project: Project }) {
   const pins = p.todos.filter((t) => t.kind === 'FEEDBACK');
   const answers = Object.entries(p.wishes?.answers ?? {});
   return (
-    <Section title="From the customer">
+    <Panel title="From the customer">
       <h3>Files</h3>
-      {p.files.length === 0 ? (
-        <p className="muted">No files.</p>
-      ) : (
-        <ul className="files">
-          {p.files.map((f) => (
-            <li key={f.id}>
-              <a href={f.url} download={f.name}>
-                {f.name}
-              </a>{' '}
-              <span className="muted">{bytes(f.size)}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <FileList files={p.files} />
       <h3>Wishes</h3>
       {p.wishes ? (
         <dl className="pairs">
@@ -559,7 +512,7 @@ function CustomerWork({ project: p }: { project: Project }) {
           ))}
         </ul>
       )}
-    </Section>
+    </Panel>
   );
 }
 
@@ -568,7 +521,7 @@ function Timer({ project: p, running, canAct }: { project: Project; running: Dat
   const stop = useAction(ConsoleStopTimerDocument);
   const here = running?.project.id === p.id;
   return (
-    <Section title="Time">
+    <Panel title="Time">
       <p>Tracked: {duration(p.trackedSeconds)}.</p>
       {running && (
         <p role="status">
@@ -588,7 +541,7 @@ function Timer({ project: p, running, canAct }: { project: Project; running: Dat
           )}
         </div>
       )}
-      <Problem text={start.problem ?? stop.problem} />
-    </Section>
+      <Said problem={start.problem ?? stop.problem} />
+    </Panel>
   );
 }
