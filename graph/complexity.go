@@ -19,7 +19,8 @@ import (
 //   - nodes(ids) the number of IDs;
 //   - any other list what listSizes assumes, defaultListSize otherwise;
 //     where the engine has a maximum (a report's rows), that maximum;
-//   - lists of introspection 1: the schema bounds them.
+//   - lists of introspection 1: the schema bounds them;
+//   - a selection that @skip or @include leaves out nothing.
 //
 // Each element of a list in elementWeights costs that much more than its
 // children: work the engine does per element whatever is selected.
@@ -101,14 +102,37 @@ func (c *coster) selectionSet(set ast.SelectionSet) int {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			total = saturatingAdd(total, c.field(s))
+			if c.included(s.Directives) {
+				total = saturatingAdd(total, c.field(s))
+			}
 		case *ast.InlineFragment:
-			total = saturatingAdd(total, c.selectionSet(s.SelectionSet))
+			if c.included(s.Directives) {
+				total = saturatingAdd(total, c.selectionSet(s.SelectionSet))
+			}
 		case *ast.FragmentSpread:
-			total = saturatingAdd(total, c.fragment(s))
+			if c.included(s.Directives) {
+				total = saturatingAdd(total, c.fragment(s))
+			}
 		}
 	}
 	return total
+}
+
+// included reports whether a selection is in the response: not skipped
+// (@skip(if: true)) and not left out (@include(if: false)), with the
+// operation's variables. What the response leaves out costs nothing.
+func (c *coster) included(ds ast.DirectiveList) bool {
+	if d := ds.ForName("skip"); d != nil {
+		if v, _ := d.ArgumentMap(c.vars)["if"].(bool); v {
+			return false
+		}
+	}
+	if d := ds.ForName("include"); d != nil {
+		if v, ok := d.ArgumentMap(c.vars)["if"].(bool); ok && !v {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *coster) fragment(s *ast.FragmentSpread) int {

@@ -33,6 +33,12 @@ func TestOperationCost(t *testing.T) {
 		{"a column", `{ boardColumn(workflow: "website", status: "lead") { totalCount } }`, nil, 20 + 1},
 		{"each ID is a lookup", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []any{"a", "b", "c"}}, 1 + 3*(10+1)},
 		{"a report and its rows at their maximum", `{ timeReport(input: {groupBy: [DAY]}) { totalSeconds rows { day seconds } } }`, nil, 5000 + 1 + 1 + 400*2},
+		{"what @include and @skip leave out costs nothing", `query($by: Boolean!, $not: Boolean!) { timeReport(input: {groupBy: [DAY]}) { rows { day @include(if: $by) status @skip(if: $not) { key } ... on TimeReportRow @include(if: $not) { seconds } } } }`,
+			map[string]any{"by": false, "not": true}, 5000 + 1 + 400*1},
+		{"what they keep costs as much", `query($by: Boolean!, $not: Boolean!) { timeReport(input: {groupBy: [DAY]}) { rows { day @include(if: $by) status @skip(if: $not) { key } ... on TimeReportRow @include(if: $not) { seconds } } } }`,
+			map[string]any{"by": true, "not": false}, 5000 + 1 + 400*(1+1+1)},
+		{"all of it", `query($by: Boolean!, $not: Boolean!) { timeReport(input: {groupBy: [DAY]}) { rows { day @include(if: $by) status @skip(if: $not) { key } ... on TimeReportRow @include(if: $not) { seconds } } } }`,
+			map[string]any{"by": true, "not": true}, 5000 + 1 + 400*(1+1)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			doc, errs := gqlparser.LoadQuery(schema, tc.query)

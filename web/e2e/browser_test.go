@@ -24,6 +24,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk"
 	"github.com/lanes-dev/lanes/sdk/lanestest"
 	"github.com/lanes-dev/lanes/sdk/sdktest"
+	"github.com/lanes-dev/lanes/sdk/store"
 	"github.com/lanes-dev/lanes/tenant/auth"
 )
 
@@ -224,6 +225,7 @@ func (p *tab) drag(from, to, arrived string) {
 // world is a server with a tenant whose members sign in to the console.
 type world struct {
 	s      *sdktest.Server
+	db     lanestest.Database
 	tenant string
 }
 
@@ -234,7 +236,7 @@ func newWorld(t *testing.T, db lanestest.Database, options ...func(*sdk.Config))
 	for _, m := range []struct{ id, role string }{{"alice", "OWNER"}, {"bob", "MEMBER"}, {"vera", "VIEWER"}} {
 		s.AddMember(t, "acme", m.id, m.role)
 	}
-	return &world{s: s, tenant: "acme"}
+	return &world{s: s, db: db, tenant: "acme"}
 }
 
 // token is a member's JWT, as the embedding platform signs it.
@@ -253,6 +255,36 @@ func (w *world) project(t *testing.T, workflow, title, status string) string {
 		"workflow": workflow, "title": title, "status": status, "customer": map[string]any{"name": title + " customer"},
 	}}).Decode(t, &out)
 	return out.CreateProject.ID
+}
+
+// backdate moves a project's creation and history into the past, so that
+// time can be logged for hours it has existed. Test data only: the
+// history is not rewritten by anything else.
+func (w *world) backdate(t *testing.T, projectID string, by time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{URL: w.db.URL})
+	require.NoError(t, err)
+	defer st.Close()
+	shift := func(table, column, where string) {
+		rows, err := st.SQL.QueryContext(ctx, "SELECT id, "+column+" FROM "+table+" WHERE "+where+" = $1", projectID)
+		require.NoError(t, err)
+		moved := map[string]time.Time{}
+		for rows.Next() {
+			var id string
+			var at time.Time
+			require.NoError(t, rows.Scan(&id, &at))
+			moved[id] = at.Add(-by)
+		}
+		require.NoError(t, rows.Err())
+		require.NoError(t, rows.Close())
+		for id, at := range moved {
+			_, err := st.SQL.ExecContext(ctx, "UPDATE "+table+" SET "+column+" = $1 WHERE id = $2", at, id)
+			require.NoError(t, err)
+		}
+	}
+	shift("projects", "created_at", "id")
+	shift("status_changes", "at", "project_id")
 }
 
 // statusOf reads a project's status back through GraphQL.

@@ -1,4 +1,4 @@
-import { useEffect, useMemo } from 'react';
+import { Suspense, lazy, useEffect, useMemo } from 'react';
 import { Provider, useQuery } from 'urql';
 import { Link, Redirect, Route, Router, Switch, useLocation } from 'wouter';
 import { basePath } from './base';
@@ -11,6 +11,9 @@ import { SignIn } from './pages/SignIn';
 import { BoardPage } from './pages/Board';
 import { ProjectPage } from './pages/Project';
 import { AcceptInvitationPage, PortalApp, SurveyPage } from './pages/Portal';
+
+// The time page carries a chart library: loaded when opened.
+const TimePage = lazy(() => import('./pages/Time'));
 
 export function App() {
   const token = useToken();
@@ -69,6 +72,9 @@ function MemberConsole({ viewer }: { viewer: Viewer }) {
           <Link href="/board/website" className={(active) => (active || location.startsWith('/board') ? 'active' : '')}>
             Board
           </Link>
+          <Link href="/time" className={(active) => (active ? 'active' : '')}>
+            Time
+          </Link>
         </nav>
         <span className="who">
           {viewer.member?.name ?? 'Platform'} · {viewer.role?.toLowerCase()}
@@ -82,6 +88,11 @@ function MemberConsole({ viewer }: { viewer: Viewer }) {
           <Route path="/board/:workflow/archived">{(p) => <BoardPage workflow={p.workflow} archived role={viewer.role ?? null} />}</Route>
           <Route path="/board/:workflow">{(p) => <BoardPage workflow={p.workflow} archived={false} role={viewer.role ?? null} />}</Route>
           <Route path="/projects/:id">{(p) => <ProjectPage id={p.id} role={viewer.role ?? null} />}</Route>
+          <Route path="/time">
+            <Suspense fallback={<p role="status">Loading…</p>}>
+              <TimePage />
+            </Suspense>
+          </Route>
           <Route>
             <Redirect to="/board/website" replace />
           </Route>
