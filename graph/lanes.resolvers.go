@@ -26,6 +26,11 @@ func (r *mutationResolver) AddMember(ctx context.Context, input tenancy.AddMembe
 	return r.Tenancy.AddMember(ctx, input)
 }
 
+// Members is the resolver for the members field.
+func (r *queryResolver) Members(ctx context.Context) ([]*ent.Member, error) {
+	return r.Tenancy.Members(ctx)
+}
+
 // Viewer is the resolver for the viewer field.
 func (r *queryResolver) Viewer(ctx context.Context) (*model.Viewer, error) {
 	a, err := r.Tenancy.Viewer(ctx)
@@ -81,6 +86,11 @@ func (r *viewerResolver) Customer(ctx context.Context, obj *model.Viewer) (*ent.
 // Statuses is the resolver for the statuses field.
 func (r *workflowResolver) Statuses(ctx context.Context, obj *ent.Workflow, includeDisabled *bool) ([]*ent.Status, error) {
 	return r.Engine.Statuses(ctx, obj, includeDisabled != nil && *includeDisabled)
+}
+
+// Automations is the resolver for the automations field.
+func (r *workflowResolver) Automations(ctx context.Context, obj *ent.Workflow) ([]*ent.Automation, error) {
+	return r.Engine.Automations(ctx, obj)
 }
 
 // Mutation returns generated.MutationResolver implementation.

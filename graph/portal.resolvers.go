@@ -80,3 +80,8 @@ func (r *queryResolver) Portal(ctx context.Context) (*portal.View, error) {
 func (r *statusResolver) PortalFeatures(ctx context.Context, obj *ent.Status) ([]policies.Feature, error) {
 	return r.CustomerPortal.StatusFeatures(ctx, obj)
 }
+
+// TemplatePortalFeatures is the resolver for the templatePortalFeatures field.
+func (r *statusResolver) TemplatePortalFeatures(ctx context.Context, obj *ent.Status) ([]policies.Feature, error) {
+	return r.CustomerPortal.TemplateFeatures(ctx, obj)
+}

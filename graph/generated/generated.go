@@ -75,9 +75,15 @@ type ComplexityRoot struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Status    func(childComplexity int) int
+		Todos     func(childComplexity int) int
 		Trigger   func(childComplexity int) int
 		UpdatedAt func(childComplexity int) int
 		Workflow  func(childComplexity int) int
+	}
+
+	AutomationTodo struct {
+		Blocking func(childComplexity int) int
+		Title    func(childComplexity int) int
 	}
 
 	Board struct {
@@ -337,6 +343,7 @@ type ComplexityRoot struct {
 		Board         func(childComplexity int, workflow string, archived *bool) int
 		BoardColumn   func(childComplexity int, workflow string, status string, archived *bool) int
 		Events        func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) int
+		Members       func(childComplexity int) int
 		Node          func(childComplexity int, id pulid.ID) int
 		Nodes         func(childComplexity int, ids []pulid.ID) int
 		Notifications func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], unreadOnly *bool) int
@@ -351,19 +358,20 @@ type ComplexityRoot struct {
 	}
 
 	Status struct {
-		Color          func(childComplexity int) int
-		CreatedAt      func(childComplexity int) int
-		Enabled        func(childComplexity int) int
-		ID             func(childComplexity int) int
-		Key            func(childComplexity int) int
-		Mandatory      func(childComplexity int) int
-		Name           func(childComplexity int) int
-		PortalFeatures func(childComplexity int) int
-		Position       func(childComplexity int) int
-		ProjectCount   func(childComplexity int) int
-		UpdatedAt      func(childComplexity int) int
-		WipLimit       func(childComplexity int) int
-		Workflow       func(childComplexity int) int
+		Color                  func(childComplexity int) int
+		CreatedAt              func(childComplexity int) int
+		Enabled                func(childComplexity int) int
+		ID                     func(childComplexity int) int
+		Key                    func(childComplexity int) int
+		Mandatory              func(childComplexity int) int
+		Name                   func(childComplexity int) int
+		PortalFeatures         func(childComplexity int) int
+		Position               func(childComplexity int) int
+		ProjectCount           func(childComplexity int) int
+		TemplatePortalFeatures func(childComplexity int) int
+		UpdatedAt              func(childComplexity int) int
+		WipLimit               func(childComplexity int) int
+		Workflow               func(childComplexity int) int
 	}
 
 	StatusChange struct {
@@ -520,14 +528,15 @@ type ComplexityRoot struct {
 	}
 
 	Workflow struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Key       func(childComplexity int) int
-		Mode      func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Position  func(childComplexity int) int
-		Statuses  func(childComplexity int, includeDisabled *bool) int
-		UpdatedAt func(childComplexity int) int
+		Automations func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Mode        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Position    func(childComplexity int) int
+		Statuses    func(childComplexity int, includeDisabled *bool) int
+		UpdatedAt   func(childComplexity int) int
 	}
 }
 
@@ -607,6 +616,7 @@ type QueryResolver interface {
 	Events(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) (*ent.EventConnection, error)
 	Webhooks(ctx context.Context) ([]*ent.Webhook, error)
 	Notifications(ctx context.Context, first *int, after *entgql.Cursor[pulid.ID], unreadOnly *bool) (*notifications.Connection, error)
+	Members(ctx context.Context) ([]*ent.Member, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 	Workflows(ctx context.Context) ([]*ent.Workflow, error)
 	Workflow(ctx context.Context, key string) (*ent.Workflow, error)
@@ -619,6 +629,7 @@ type QueryResolver interface {
 type StatusResolver interface {
 	ProjectCount(ctx context.Context, obj *ent.Status) (int, error)
 	PortalFeatures(ctx context.Context, obj *ent.Status) ([]policies.Feature, error)
+	TemplatePortalFeatures(ctx context.Context, obj *ent.Status) ([]policies.Feature, error)
 }
 type SubscriptionResolver interface {
 	BoardEvents(ctx context.Context, workflow string, after *pulid.ID) (<-chan *events.Live, error)
@@ -641,6 +652,7 @@ type WebhookResolver interface {
 }
 type WorkflowResolver interface {
 	Statuses(ctx context.Context, obj *ent.Workflow, includeDisabled *bool) ([]*ent.Status, error)
+	Automations(ctx context.Context, obj *ent.Workflow) ([]*ent.Automation, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -679,6 +691,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Automation.Status(childComplexity), true
+	case "Automation.todos":
+		if e.ComplexityRoot.Automation.Todos == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Automation.Todos(childComplexity), true
 	case "Automation.trigger":
 		if e.ComplexityRoot.Automation.Trigger == nil {
 			break
@@ -697,6 +715,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Automation.Workflow(childComplexity), true
+
+	case "AutomationTodo.blocking":
+		if e.ComplexityRoot.AutomationTodo.Blocking == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutomationTodo.Blocking(childComplexity), true
+	case "AutomationTodo.title":
+		if e.ComplexityRoot.AutomationTodo.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AutomationTodo.Title(childComplexity), true
 
 	case "Board.columns":
 		if e.ComplexityRoot.Board.Columns == nil {
@@ -1976,6 +2007,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*entgql.Cursor[pulid.ID]), args["types"].([]string), args["projectId"].(*pulid.ID)), true
 
+	case "Query.members":
+		if e.ComplexityRoot.Query.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Members(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2133,6 +2170,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Status.ProjectCount(childComplexity), true
+	case "Status.templatePortalFeatures":
+		if e.ComplexityRoot.Status.TemplatePortalFeatures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Status.TemplatePortalFeatures(childComplexity), true
 	case "Status.updatedAt":
 		if e.ComplexityRoot.Status.UpdatedAt == nil {
 			break
@@ -2791,6 +2834,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Wishes.SubmittedAt(childComplexity), true
 
+	case "Workflow.automations":
+		if e.ComplexityRoot.Workflow.Automations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workflow.Automations(childComplexity), true
 	case "Workflow.createdAt":
 		if e.ComplexityRoot.Workflow.CreatedAt == nil {
 			break
@@ -4059,6 +4108,11 @@ extend type Tenant {
   workflows: [Workflow!]!
 }
 
+extend type Query {
+  "The members of the caller's tenant, by name (its members and the platform)."
+  members: [Member!]!
+}
+
 extend type Member {
   "The user's id in the embedding platform (the JWT 'sub')."
   externalId: String!
@@ -4067,6 +4121,20 @@ extend type Member {
 extend type Workflow {
   "The workflow's statuses in board order; disabled ones only when asked."
   statuses(includeDisabled: Boolean = false): [Status!]!
+  "The workflow's automations, oldest first (members of the tenant and the platform)."
+  automations: [Automation!]!
+}
+
+extend type Automation {
+  "The to-dos the automation creates, in order."
+  todos: [AutomationTodo!]!
+}
+
+"A to-do an automation creates."
+type AutomationTodo {
+  title: String!
+  "A blocking to-do must be done before the project may leave the status it was created in."
+  blocking: Boolean!
 }
 
 extend type Status {
@@ -4120,6 +4188,8 @@ enum PortalFeature {
 extend type Status {
   "The portal features this status unlocks in the tenant (template defaults with the tenant's overrides)."
   portalFeatures: [PortalFeature!]!
+  "The portal features the workflow's template unlocks for this status: where portalFeatures differs, the tenant overrides its template."
+  templatePortalFeatures: [PortalFeature!]!
 }
 
 extend type Project {
@@ -4482,8 +4552,20 @@ func (ec *executionContext) childFields_Automation(ctx context.Context, field gr
 		return ec.fieldContext_Automation_workflow(ctx, field)
 	case "status":
 		return ec.fieldContext_Automation_status(ctx, field)
+	case "todos":
+		return ec.fieldContext_Automation_todos(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Automation", field.Name)
+}
+
+func (ec *executionContext) childFields_AutomationTodo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_AutomationTodo_title(ctx, field)
+	case "blocking":
+		return ec.fieldContext_AutomationTodo_blocking(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AutomationTodo", field.Name)
 }
 
 func (ec *executionContext) childFields_Board(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4940,6 +5022,8 @@ func (ec *executionContext) childFields_Status(ctx context.Context, field graphq
 		return ec.fieldContext_Status_projectCount(ctx, field)
 	case "portalFeatures":
 		return ec.fieldContext_Status_portalFeatures(ctx, field)
+	case "templatePortalFeatures":
+		return ec.fieldContext_Status_templatePortalFeatures(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Status", field.Name)
 }
@@ -5260,6 +5344,8 @@ func (ec *executionContext) childFields_Workflow(ctx context.Context, field grap
 		return ec.fieldContext_Workflow_position(ctx, field)
 	case "statuses":
 		return ec.fieldContext_Workflow_statuses(ctx, field)
+	case "automations":
+		return ec.fieldContext_Workflow_automations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Workflow", field.Name)
 }
@@ -6558,6 +6644,84 @@ func (ec *executionContext) fieldContext_Automation_status(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Automation_todos(ctx context.Context, field graphql.CollectedField, obj *ent.Automation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Automation_todos(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Todos, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.TodoTemplate) graphql.Marshaler {
+			return ec.marshalNAutomationTodo2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋschematypeᚐTodoTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Automation_todos(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Automation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AutomationTodo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AutomationTodo_title(ctx context.Context, field graphql.CollectedField, obj *schematype.TodoTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutomationTodo_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutomationTodo_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutomationTodo", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _AutomationTodo_blocking(ctx context.Context, field graphql.CollectedField, obj *schematype.TodoTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AutomationTodo_blocking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Blocking, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AutomationTodo_blocking(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AutomationTodo", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _Board_workflow(ctx context.Context, field graphql.CollectedField, obj *workflow.Board) (ret graphql.Marshaler) {
@@ -11905,6 +12069,38 @@ func (ec *executionContext) fieldContext_Query_notifications(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_members(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Members(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12590,6 +12786,29 @@ func (ec *executionContext) _Status_portalFeatures(ctx context.Context, field gr
 	)
 }
 func (ec *executionContext) fieldContext_Status_portalFeatures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Status", field, true, true, errors.New("field of type PortalFeature does not have child fields"))
+}
+
+func (ec *executionContext) _Status_templatePortalFeatures(ctx context.Context, field graphql.CollectedField, obj *ent.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Status_templatePortalFeatures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Status().TemplatePortalFeatures(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []policies.Feature) graphql.Marshaler {
+			return ec.marshalNPortalFeature2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋpoliciesᚐFeatureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Status_templatePortalFeatures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Status", field, true, true, errors.New("field of type PortalFeature does not have child fields"))
 }
 
@@ -15407,6 +15626,38 @@ func (ec *executionContext) fieldContext_Workflow_statuses(ctx context.Context, 
 	if fc.Args, err = ec.field_Workflow_statuses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workflow_automations(ctx context.Context, field graphql.CollectedField, obj *ent.Workflow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workflow_automations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workflow().Automations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Automation) graphql.Marshaler {
+			return ec.marshalNAutomation2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐAutomationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workflow_automations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workflow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Automation(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -19614,6 +19865,56 @@ func (ec *executionContext) _Automation(ctx context.Context, sel ast.SelectionSe
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "todos":
+			out.Values[i] = ec._Automation_todos(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	if len(deferLabelToView) > 0 {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var automationTodoImplementors = []string{"AutomationTodo"}
+
+func (ec *executionContext) _AutomationTodo(ctx context.Context, sel ast.SelectionSet, obj *schematype.TodoTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, automationTodoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AutomationTodo")
+		case "title":
+			out.Values[i] = ec._AutomationTodo_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "blocking":
+			out.Values[i] = ec._AutomationTodo_blocking(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21775,6 +22076,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "members":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_members(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "viewer":
 			field := field
 
@@ -22136,6 +22459,44 @@ func (ec *executionContext) _Status(ctx context.Context, sel ast.SelectionSet, o
 					}
 				}()
 				res = ec._Status_portalFeatures(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "templatePortalFeatures":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Status_templatePortalFeatures(ctx, field, obj)
 				if res == graphql.Null {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
@@ -23918,6 +24279,44 @@ func (ec *executionContext) _Workflow(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "automations":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Workflow_automations(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24365,6 +24764,22 @@ func (ec *executionContext) unmarshalNAddTimeEntryInput2githubᚗcomᚋlanesᚑd
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAutomation2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐAutomationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Automation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAutomation2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐAutomation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAutomation2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐAutomation(ctx context.Context, sel ast.SelectionSet, v *ent.Automation) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -24373,6 +24788,26 @@ func (ec *executionContext) marshalNAutomation2ᚖgithubᚗcomᚋlanesᚑdevᚋl
 		return graphql.Null
 	}
 	return ec._Automation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAutomationTodo2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋschematypeᚐTodoTemplate(ctx context.Context, sel ast.SelectionSet, v schematype.TodoTemplate) graphql.Marshaler {
+	return ec._AutomationTodo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAutomationTodo2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋschematypeᚐTodoTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.TodoTemplate) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAutomationTodo2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋschematypeᚐTodoTemplate(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNAutomationTrigger2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋautomationᚐTrigger(ctx context.Context, v any) (automation.Trigger, error) {
@@ -24722,6 +25157,22 @@ func (ec *executionContext) marshalNMap2map(ctx context.Context, sel ast.Selecti
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNMember2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Member) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx context.Context, sel ast.SelectionSet, v *ent.Member) graphql.Marshaler {

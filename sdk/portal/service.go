@@ -168,24 +168,44 @@ func (s *Service) ProjectFeatures(ctx context.Context, p *ent.Project) ([]polici
 // StatusFeatures lists the features a status unlocks in the caller's
 // tenant (defaults with the tenant's overrides).
 func (s *Service) StatusFeatures(ctx context.Context, st *ent.Status) ([]policies.Feature, error) {
-	if _, err := tenant.RequireTenant(ctx); err != nil {
+	workflowKey, err := s.workflowKeyOf(ctx, st)
+	if err != nil {
 		return nil, err
+	}
+	set, err := s.cfg.Features.Unlocked(ctx, string(st.TenantID), workflowKey, st.Key)
+	return set.List(), err
+}
+
+// TemplateFeatures are the portal features a status's workflow template
+// unlocks for it, before the tenant's overrides: where StatusFeatures
+// differs, the tenant chose otherwise.
+func (s *Service) TemplateFeatures(ctx context.Context, st *ent.Status) ([]policies.Feature, error) {
+	workflowKey, err := s.workflowKeyOf(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return s.cfg.Features.Default(workflowKey, st.Key).List(), nil
+}
+
+// workflowKeyOf is the key of a status's workflow, from the configuration
+// cache when it has the status.
+func (s *Service) workflowKeyOf(ctx context.Context, st *ent.Status) (string, error) {
+	if _, err := tenant.RequireTenant(ctx); err != nil {
+		return "", err
 	}
 	if s.cfg.Statuses != nil {
 		if cached, ok := s.cfg.Statuses.CachedStatus(ctx, st.WorkflowID, st.ID); ok && cached.Edges.Workflow != nil {
-			set, err := s.cfg.Features.Unlocked(ctx, string(st.TenantID), cached.Edges.Workflow.Key, cached.Key)
-			return set.List(), err
+			return cached.Edges.Workflow.Key, nil
 		}
 	}
 	// As in statusOf: a workflow loaded for a selection may lack its key.
 	w, err := st.Edges.WorkflowOrErr()
 	if err != nil || w.Key == "" {
 		if w, err = s.cfg.Client.Workflow.Get(ctx, st.WorkflowID); err != nil {
-			return nil, fmt.Errorf("load workflow of status %s: %w", st.ID, err)
+			return "", fmt.Errorf("load workflow of status %s: %w", st.ID, err)
 		}
 	}
-	set, err := s.cfg.Features.Unlocked(ctx, string(st.TenantID), w.Key, st.Key)
-	return set.List(), err
+	return w.Key, nil
 }
 
 // CanUse reports whether a feature is unlocked for the project now: the

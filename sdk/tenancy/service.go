@@ -12,6 +12,7 @@ import (
 	_ "time/tzdata" // IANA zones on machines without zoneinfo
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
@@ -206,6 +207,23 @@ func (s *Service) Member(ctx context.Context, id pulid.ID) (*ent.Member, error) 
 		return nil, err
 	}
 	return s.client.Member.Get(ctx, id)
+}
+
+// Members lists the caller's tenant's members by name, to its staff (the
+// platform and members: the team's directory).
+func (s *Service) Members(ctx context.Context) ([]*ent.Member, error) {
+	a, err := tenant.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authz.Require(a, policies.ReadProjects); err != nil {
+		return nil, err
+	}
+	list, err := s.client.Member.Query().Order(ent.Asc(member.FieldName), ent.Asc(member.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	return list, nil
 }
 
 // Customer returns a customer of the caller's tenant.

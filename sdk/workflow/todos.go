@@ -69,6 +69,23 @@ func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput
 	return out.Unwrap(), nil
 }
 
+// Automations lists a workflow's automations, oldest first, their
+// statuses loaded, to whoever may read the tenant's workflows.
+func (s *Service) Automations(ctx context.Context, w *ent.Workflow) ([]*ent.Automation, error) {
+	if err := s.canRead(ctx); err != nil {
+		return nil, err
+	}
+	list, err := s.client.Automation.Query().
+		Where(automation.WorkflowID(w.ID)).
+		WithStatus().
+		Order(ent.Asc(automation.FieldCreatedAt), ent.Asc(automation.FieldID)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("automations of %s: %w", w.Key, err)
+	}
+	return list, nil
+}
+
 // CompleteTodo marks a to-do done (again: no change, no event); the first
 // completion records todo.completed.
 func (s *Service) CompleteTodo(ctx context.Context, id pulid.ID) (*ent.Todo, error) {

@@ -10,6 +10,7 @@ import { ConnectionContext } from './connection';
 import { SignIn } from './pages/SignIn';
 import { BoardPage } from './pages/Board';
 import { ProjectPage } from './pages/Project';
+import { SettingsPage } from './pages/Settings';
 import { AcceptInvitationPage, PortalApp, SurveyPage } from './pages/Portal';
 
 // The time page carries a chart library: loaded when opened.
@@ -61,6 +62,7 @@ function SignedIn() {
 
 function MemberConsole({ viewer }: { viewer: Viewer }) {
   const [location] = useLocation();
+  const admin = viewer.role === 'ADMIN' || viewer.role === 'OWNER';
   return (
     <div className="shell">
       <header className="topbar">
@@ -75,6 +77,11 @@ function MemberConsole({ viewer }: { viewer: Viewer }) {
           <Link href="/time" className={(active) => (active ? 'active' : '')}>
             Time
           </Link>
+          {admin && (
+            <Link href="/settings/website" className={(active) => (active || location.startsWith('/settings') ? 'active' : '')}>
+              Settings
+            </Link>
+          )}
         </nav>
         <span className="who">
           {viewer.member?.name ?? 'Platform'} · {viewer.role?.toLowerCase()}
@@ -88,6 +95,7 @@ function MemberConsole({ viewer }: { viewer: Viewer }) {
           <Route path="/board/:workflow/archived">{(p) => <BoardPage workflow={p.workflow} archived role={viewer.role ?? null} />}</Route>
           <Route path="/board/:workflow">{(p) => <BoardPage workflow={p.workflow} archived={false} role={viewer.role ?? null} />}</Route>
           <Route path="/projects/:id">{(p) => <ProjectPage id={p.id} role={viewer.role ?? null} />}</Route>
+          {admin && <Route path="/settings/:workflow">{(p) => <SettingsPage workflow={p.workflow} />}</Route>}
           <Route path="/time">
             <Suspense fallback={<p role="status">Loading…</p>}>
               <TimePage />

@@ -1,0 +1,481 @@
+import { useId, useState } from 'react';
+import { useQuery } from 'urql';
+import { Link } from 'wouter';
+import {
+  ConsoleSettingsDocument,
+  ConsoleTeamDocument,
+  ConsoleWebhooksDocument,
+  ConsoleWorkflowsDocument,
+  CreateAutomationDocument,
+  CreateWebhookDocument,
+  DeleteWebhookDocument,
+  RotateWebhookSecretDocument,
+  SetPortalFeatureDocument,
+  SetStatusEnabledDocument,
+  UpdateStatusDocument,
+  UpdateWebhookDocument,
+  WebhookDeliveriesDocument,
+  type AutomationTrigger,
+  type ConsoleSettingsQuery,
+  type PortalFeature,
+} from '../gql/graphql';
+import { Panel, Said, useAction } from '../components/panel';
+import { when } from '../format';
+
+type Flow = NonNullable<ConsoleSettingsQuery['workflow']>;
+type Status = Flow['statuses'][number];
+
+// Settings, for a tenant's admins: the statuses of each workflow, the
+// portal features each status unlocks (the template's and the tenant's
+// changes told apart), automations, the team, webhooks.
+
+// urql reads the settings again after a mutation returning a type they
+// hold; automations and webhooks may not be there yet.
+const settingsTypes = { additionalTypenames: ['Status', 'Automation', 'Webhook'] };
+
+export function SettingsPage({ workflow }: { workflow: string }) {
+  const [{ data: flows }] = useQuery({ query: ConsoleWorkflowsDocument });
+  const [{ data }] = useQuery({ query: ConsoleSettingsDocument, variables: { workflow }, context: settingsTypes });
+  const flow = data?.workflow;
+  return (
+    <section className="settings" aria-labelledby="settings-heading">
+      <div className="board-head">
+        <h1 id="settings-heading">Settings</h1>
+        <nav aria-label="Workflows" className="tabs">
+          {flows?.workflows.map((w) => (
+            <Link key={w.key} href={`/settings/${w.key}`} className={w.key === workflow ? 'active' : ''} aria-current={w.key === workflow ? 'page' : undefined}>
+              {w.name}
+            </Link>
+          ))}
+        </nav>
+      </div>
+      {!flow && <p role="status">Loading the settings…</p>}
+      {flow && (
+        <>
+          <Statuses flow={flow} />
+          <FeatureMatrix flow={flow} />
+          <Automations flow={flow} />
+        </>
+      )}
+      <Team />
+      <Webhooks />
+    </section>
+  );
+}
+
+function Statuses({ flow }: { flow: Flow }) {
+  return (
+    <Panel title={`Statuses of ${flow.name}`}>
+      <p className="muted">
+        A mandatory status cannot be disabled; a status can be disabled once no project is in it (archived ones included). Disabled statuses leave the board but
+        stay in the history.
+      </p>
+      <table className="report statuses">
+        <thead>
+          <tr>
+            <th scope="col">Enabled</th>
+            <th scope="col">Name</th>
+            <th scope="col">Colour</th>
+            <th scope="col">WIP limit</th>
+            <th scope="col">Projects</th>
+            <th scope="col">
+              <span className="sr-only">Save</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {flow.statuses.map((s) => (
+            <StatusRow key={s.id} flow={flow} status={s} />
+          ))}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
+function StatusRow({ flow, status: s }: { flow: Flow; status: Status }) {
+  const enable = useAction(SetStatusEnabledDocument);
+  const update = useAction(UpdateStatusDocument);
+  const [name, setName] = useState(s.name);
+  const [color, setColor] = useState(s.color);
+  const [wip, setWip] = useState(s.wipLimit ? String(s.wipLimit) : '');
+  const [saved, setSaved] = useState<string | null>(null);
+  const ids = { name: useId(), color: useId(), wip: useId() };
+  return (
+    <>
+      <tr data-status={s.key}>
+        <td>
+          <label>
+            <input
+              type="checkbox"
+              checked={s.enabled}
+              disabled={s.mandatory || enable.pending}
+              onChange={(e) => void enable.run({ workflow: flow.key, status: s.key, enabled: e.target.checked })}
+            />
+            <span className="sr-only">{s.name} enabled</span>
+          </label>
+          {s.mandatory && <span className="tag neutral">mandatory</span>}
+        </td>
+        <td>
+          <label htmlFor={ids.name} className="sr-only">
+            Name of {s.key}
+          </label>
+          <input id={ids.name} value={name} onChange={(e) => setName(e.target.value)} />
+        </td>
+        <td>
+          <label htmlFor={ids.color} className="sr-only">
+            Colour of {s.name}
+          </label>
+          <input id={ids.color} type="color" value={color} onChange={(e) => setColor(e.target.value)} />
+        </td>
+        <td>
+          <label htmlFor={ids.wip} className="sr-only">
+            WIP limit of {s.name} (empty: none)
+          </label>
+          <input id={ids.wip} type="number" min={0} value={wip} onChange={(e) => setWip(e.target.value)} size={4} />
+        </td>
+        <td>{s.projectCount}</td>
+        <td>
+          <button
+            type="button"
+            onClick={async () => {
+              setSaved(null);
+              const limit = wip.trim() === '' ? 0 : Number(wip);
+              if (!Number.isInteger(limit) || limit < 0) {
+                update.say('The WIP limit is a whole number (empty or 0: no limit).');
+                return;
+              }
+              if (await update.run({ input: { workflow: flow.key, status: s.key, name: name.trim(), color, wipLimit: limit } })) setSaved('Saved.');
+            }}
+          >
+            Save<span className="sr-only"> {s.name}</span>
+          </button>
+        </td>
+      </tr>
+      {(enable.problem || update.problem || saved) && (
+        <tr>
+          <td colSpan={6}>
+            <Said problem={enable.problem ?? update.problem} done={saved} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+const features: [PortalFeature, string][] = [
+  ['FILE_MANAGER', 'Files'],
+  ['WISHES', 'Wishes'],
+  ['MY_DATA', 'My data'],
+  ['EMAILS', 'E-mails'],
+  ['FEEDBACK', 'Feedback'],
+  ['STATISTICS', 'Statistics'],
+  ['STORE', 'Store'],
+];
+
+/** The settings overview: what each status unlocks in the customer portal. */
+function FeatureMatrix({ flow }: { flow: Flow }) {
+  const set = useAction(SetPortalFeatureDocument);
+  return (
+    <Panel title="Customer portal: what each status unlocks">
+      <p className="muted">
+        Ticked: unlocked. <span className="changed-sample">Outlined</span> cells are this agency’s changes to the template’s defaults.
+      </p>
+      <div className="matrix-wrap">
+        <table className="matrix">
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              {features.map(([f, name]) => (
+                <th key={f} scope="col">
+                  {name}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {flow.statuses
+              .filter((s) => s.enabled)
+              .map((s) => (
+                <tr key={s.key}>
+                  <th scope="row">{s.name}</th>
+                  {features.map(([f, name]) => {
+                    const on = s.portalFeatures.includes(f);
+                    const changed = on !== s.templatePortalFeatures.includes(f);
+                    return (
+                      <td key={f} className={changed ? 'changed' : ''}>
+                        <label>
+                          <input
+                            type="checkbox"
+                            checked={on}
+                            disabled={set.pending}
+                            data-feature={`${s.key}/${f}`}
+                            onChange={(e) => void set.run({ workflow: flow.key, status: s.key, feature: f, enabled: e.target.checked })}
+                          />
+                          <span className="sr-only">
+                            {name} in {s.name}
+                            {changed ? `, changed from the template (${on ? 'locked' : 'unlocked'} there)` : ''}
+                          </span>
+                        </label>
+                      </td>
+                    );
+                  })}
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      </div>
+      <Said problem={set.problem} />
+    </Panel>
+  );
+}
+
+function Automations({ flow }: { flow: Flow }) {
+  const create = useAction(CreateAutomationDocument);
+  const enabled = flow.statuses.filter((s) => s.enabled);
+  const [status, setStatus] = useState(enabled[0]?.key ?? '');
+  const [on, setOn] = useState<AutomationTrigger>('ENTER');
+  const [todos, setTodos] = useState([{ title: '', blocking: true }]);
+  const [done, setDone] = useState<string | null>(null);
+  return (
+    <Panel title="Automations">
+      {flow.automations.length === 0 ? (
+        <p className="muted">No automations yet.</p>
+      ) : (
+        <ul className="automations">
+          {flow.automations.map((a) => (
+            <li key={a.id}>
+              When a project {a.trigger === 'ENTER' ? 'enters' : 'leaves'} <strong>{a.status.name}</strong>:{' '}
+              {a.todos.map((t) => `“${t.title}”${t.blocking ? ' (blocking)' : ''}`).join(', ')}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="stacked"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setDone(null);
+          const list = todos.filter((t) => t.title.trim()).map((t) => ({ title: t.title.trim(), blocking: t.blocking }));
+          if (list.length === 0) {
+            create.say('Write at least one to-do.');
+            return;
+          }
+          if (await create.run({ input: { workflow: flow.key, status, on, todos: list } })) {
+            setTodos([{ title: '', blocking: true }]);
+            setDone('The automation is on.');
+          }
+        }}
+      >
+        <h3>New automation</h3>
+        <div className="inline-form">
+          <label>
+            When a project{' '}
+            <select value={on} onChange={(e) => setOn(e.target.value as AutomationTrigger)}>
+              <option value="ENTER">enters</option>
+              <option value="LEAVE">leaves</option>
+            </select>
+          </label>
+          <label>
+            the status{' '}
+            <select value={status} onChange={(e) => setStatus(e.target.value)}>
+              {enabled.map((s) => (
+                <option key={s.key} value={s.key}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        {todos.map((t, i) => (
+          <div key={i} className="inline-form">
+            <label>
+              To-do {i + 1}
+              <input value={t.title} onChange={(e) => setTodos(todos.map((x, j) => (j === i ? { ...x, title: e.target.value } : x)))} />
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={t.blocking} onChange={(e) => setTodos(todos.map((x, j) => (j === i ? { ...x, blocking: e.target.checked } : x)))} />{' '}
+              blocking
+            </label>
+          </div>
+        ))}
+        <div className="actions">
+          <button type="button" className="secondary" onClick={() => setTodos([...todos, { title: '', blocking: false }])}>
+            Another to-do
+          </button>
+          <button type="submit" disabled={create.pending}>
+            Create the automation
+          </button>
+        </div>
+      </form>
+      <Said problem={create.problem} done={done} />
+    </Panel>
+  );
+}
+
+function Team() {
+  const [{ data }] = useQuery({ query: ConsoleTeamDocument });
+  return (
+    <Panel title="Team">
+      <p className="muted">The embedding platform adds members and gives them their roles.</p>
+      <table className="report">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">E-mail</th>
+            <th scope="col">Platform ID</th>
+          </tr>
+        </thead>
+        <tbody>
+          {data?.members.map((m) => (
+            <tr key={m.id}>
+              <td>{m.name}</td>
+              <td>{m.role.toLowerCase()}</td>
+              <td>{m.email ?? ''}</td>
+              <td>{m.externalId}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
+/** The event types an endpoint may subscribe to (the contract's). */
+const eventTypes = [
+  'project.created',
+  'project.moved',
+  'project.updated',
+  'project.archived',
+  'todo.created',
+  'todo.completed',
+  'portal.wishes_submitted',
+  'portal.file_uploaded',
+  'portal.feedback_pinned',
+  'payment.paid',
+  'survey.answered',
+  'webhook.disabled',
+];
+
+function Webhooks() {
+  const [{ data }] = useQuery({ query: ConsoleWebhooksDocument, context: settingsTypes });
+  const create = useAction(CreateWebhookDocument);
+  const update = useAction(UpdateWebhookDocument);
+  const remove = useAction(DeleteWebhookDocument);
+  const rotate = useAction(RotateWebhookSecretDocument);
+  const [url, setUrl] = useState('');
+  const [events, setEvents] = useState<string[]>([]);
+  const [description, setDescription] = useState('');
+  const [secret, setSecret] = useState<{ url: string; secret: string } | null>(null);
+  const [open, setOpen] = useState<string | null>(null);
+  const urlField = useId();
+  return (
+    <Panel title="Webhooks">
+      {secret && (
+        <p className="banner" role="status">
+          The signing secret of {secret.url}, shown this once: <code>{secret.secret}</code>
+        </p>
+      )}
+      {data && data.webhooks.length === 0 && <p className="muted">No endpoints yet.</p>}
+      {data && data.webhooks.length > 0 && (
+        <ul className="webhooks">
+          {data.webhooks.map((w) => (
+            <li key={w.id}>
+              <div className="inline-form">
+                <code>{w.url}</code>
+                <span className="muted">{w.events?.length ? w.events.join(', ') : 'all events'}</span>
+                <label className="check">
+                  <input type="checkbox" checked={w.enabled} onChange={(e) => void update.run({ input: { id: w.id, enabled: e.target.checked } })} /> enabled
+                </label>
+                <button type="button" className="secondary" onClick={() => setOpen(open === w.id ? null : w.id)} aria-expanded={open === w.id}>
+                  Deliveries
+                </button>
+                <button
+                  type="button"
+                  className="secondary"
+                  onClick={async () => {
+                    const r = await rotate.run({ id: w.id });
+                    if (r?.rotateWebhookSecret.secret) setSecret({ url: w.url, secret: r.rotateWebhookSecret.secret });
+                  }}
+                >
+                  New secret
+                </button>
+                <button type="button" className="danger" onClick={() => void remove.run({ id: w.id })}>
+                  Delete
+                </button>
+              </div>
+              {w.disabledReason && <p className="refusal">Disabled by Lanes: {w.disabledReason}</p>}
+              {open === w.id && <Deliveries id={w.id} />}
+            </li>
+          ))}
+        </ul>
+      )}
+      <form
+        className="stacked"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setSecret(null);
+          const r = await create.run({ input: { url: url.trim(), events, description: description.trim() || null } });
+          if (r?.createWebhook.secret) {
+            setSecret({ url: r.createWebhook.url, secret: r.createWebhook.secret });
+            setUrl('');
+            setEvents([]);
+            setDescription('');
+          }
+        }}
+      >
+        <h3>New endpoint</h3>
+        <label htmlFor={urlField}>URL (https://)</label>
+        <input id={urlField} type="url" value={url} onChange={(e) => setUrl(e.target.value)} required placeholder="https://example.com/lanes" />
+        <fieldset className="events">
+          <legend>Events (none ticked: all)</legend>
+          {eventTypes.map((t) => (
+            <label key={t} className="check">
+              <input type="checkbox" checked={events.includes(t)} onChange={(e) => setEvents(e.target.checked ? [...events, t] : events.filter((x) => x !== t))} /> {t}
+            </label>
+          ))}
+        </fieldset>
+        <label>
+          Description
+          <input value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
+        <button type="submit" disabled={create.pending}>
+          Add the endpoint
+        </button>
+      </form>
+      <Said problem={create.problem ?? update.problem ?? remove.problem ?? rotate.problem} />
+    </Panel>
+  );
+}
+
+function Deliveries({ id }: { id: string }) {
+  const [{ data }] = useQuery({ query: WebhookDeliveriesDocument, variables: { id }, requestPolicy: 'network-only' });
+  const node = data?.node && 'deliveries' in data.node ? data.node : null;
+  const list = (node?.deliveries.edges ?? []).flatMap((e) => (e?.node ? [e.node] : []));
+  if (!node) return <p role="status">Loading the deliveries…</p>;
+  if (list.length === 0) return <p className="muted">No delivery yet.</p>;
+  return (
+    <table className="report">
+      <caption className="sr-only">Latest deliveries</caption>
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          <th scope="col">Event</th>
+          <th scope="col">Attempt</th>
+          <th scope="col">Answer</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.map((d) => (
+          <tr key={d.id}>
+            <td>{when(d.at)}</td>
+            <td>{d.event.type}</td>
+            <td>{d.attempt}</td>
+            <td>{d.succeeded ? `delivered (${d.statusCode})` : `failed${d.statusCode ? ` (${d.statusCode})` : ''}`}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
