@@ -3,7 +3,7 @@ package sdk
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"html"
 	"io/fs"
 	"net/http"
@@ -31,26 +31,36 @@ var consoleIndexBase = []byte(`<base href="/" />`)
 
 type console struct {
 	files fs.FS
-	index []byte
+	// index is the console's page, playground the playground's.
+	index, playground []byte
 }
 
 func newConsole() (*console, error) {
 	files := web.Console()
-	index, err := fs.ReadFile(files, "index.html")
-	if err != nil {
-		return nil, err
+	c := &console{files: files}
+	for name, page := range map[string]*[]byte{"index.html": &c.index, "playground.html": &c.playground} {
+		b, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		if !bytes.Contains(b, consoleIndexBase) {
+			return nil, fmt.Errorf("web/dist/%s has no %s: rebuild the console (web/console: npm run build)", name, consoleIndexBase)
+		}
+		*page = b
 	}
-	if !bytes.Contains(index, consoleIndexBase) {
-		return nil, errConsoleBuild
+	if !bytes.Contains(c.playground, playgroundSettings) {
+		return nil, fmt.Errorf("web/dist/playground.html has no %s: rebuild the console (web/console: npm run build)", playgroundSettings)
 	}
-	return &console{files: files, index: index}, nil
+	return c, nil
 }
 
-var errConsoleBuild = errors.New(`web/dist/index.html has no <base href="/" />: rebuild the console (web/console: npm run build)`)
+// playgroundSettings is where the playground's page takes its settings
+// (a demo credential), rewritten per request.
+var playgroundSettings = []byte(`<script type="application/json" id="lanes-playground">{}</script>`)
 
 // Content-Security-Policy of the console's pages: its own scripts only;
 // styles inline too (drag and drop positions cards with style attributes).
-const consolePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; form-action 'self'"
+const consolePolicy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'self'; form-action 'self'"
 
 func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -58,29 +68,34 @@ func (c *console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
 		return
 	}
-	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
-	h := w.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	if name != "" && name != "index.html" {
-		if f, err := fs.Stat(c.files, name); err == nil && !f.IsDir() {
-			if strings.HasPrefix(name, "assets/") {
-				// Built file names carry their content's hash.
-				h.Set("Cache-Control", "public, max-age=31536000, immutable")
-			}
-			http.ServeFileFS(w, r, c.files, name)
-			return
-		}
-		if strings.HasPrefix(name, "assets/") {
+	// Files are served from assets/ only (the pages are served with
+	// their <base>, the playground in development mode only).
+	if name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/"); strings.HasPrefix(name, "assets/") {
+		if f, err := fs.Stat(c.files, name); err != nil || f.IsDir() {
 			http.NotFound(w, r)
 			return
 		}
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		// Built file names carry their content's hash.
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		http.ServeFileFS(w, r, c.files, name)
+		return
 	}
+	c.servePage(w, r, c.index)
+}
+
+// servePage answers with a page of the console, its <base> naming the
+// prefix it is served under.
+func (c *console) servePage(w http.ResponseWriter, r *http.Request, page []byte) {
 	base := []byte(`<base href="` + html.EscapeString(origin.Prefix(r.Context())+"/") + `" />`)
-	page := bytes.Replace(c.index, consoleIndexBase, base, 1)
+	page = bytes.Replace(page, consoleIndexBase, base, 1)
+	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("Content-Security-Policy", consolePolicy)
 	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
 	http.ServeContent(w, r, "index.html", time.Time{}, bytes.NewReader(page))
 }
 
@@ -147,6 +162,34 @@ var (
 func firstValue(h string) string {
 	v, _, _ := strings.Cut(h, ",")
 	return strings.TrimSpace(v)
+}
+
+// playground answers /playground in development mode (404 otherwise):
+// GraphiQL, built into the server like the console; in a demo, with a
+// member's token in its headers.
+func (l *Lanes) playground(w http.ResponseWriter, r *http.Request) {
+	if !l.cfg.Dev {
+		http.NotFound(w, r)
+		return
+	}
+	settings := map[string]any{}
+	if l.demoEnabled() && len(l.cfg.Demo.Members) > 0 {
+		token, err := auth.MintHS256(l.cfg.JWT.Secret, l.cfg.Demo.Tenant, l.cfg.Demo.Members[0].ExternalID, demoTokenTTL)
+		if err != nil {
+			l.writeError(w, r, err)
+			return
+		}
+		settings["headers"] = map[string]string{auth.HeaderAuthorization: "Bearer " + token}
+	}
+	// json.Marshal escapes <, > and &: nothing ends the script element.
+	raw, err := json.Marshal(settings)
+	if err != nil {
+		l.writeError(w, r, err)
+		return
+	}
+	page := bytes.Replace(l.console.playground, playgroundSettings,
+		[]byte(`<script type="application/json" id="lanes-playground">`+string(raw)+`</script>`), 1)
+	l.console.servePage(w, r, page)
 }
 
 // DemoSignIn lets the console sign in as members of a demo tenant, in

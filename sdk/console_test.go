@@ -84,9 +84,14 @@ func TestPlayground(t *testing.T) {
 			continue
 		}
 		require.Equal(t, http.StatusOK, res.StatusCode)
-		require.Contains(t, body, `/lanes/graphql`)
+		require.Contains(t, body, `<base href="/lanes/" />`, "it posts to graphql beside it, under the prefix")
+		require.Contains(t, body, `<script type="application/json" id="lanes-playground">{}</script>`, "no credential outside a demo")
 		require.Empty(t, s.Platform.Do(t, `{ __schema { queryType { name } } }`, nil).Errors)
 	}
+	// Its page is not served as a file either.
+	s := sdktest.Start(t, lanestest.SQLiteURL(t))
+	_, body := get(t, s.HTTP.URL+"/playground.html")
+	require.NotContains(t, body, "lanes-playground")
 }
 
 // In development mode with a demo tenant, the console offers its members
@@ -105,6 +110,17 @@ func TestDemoSignIn(t *testing.T) {
 		s := sdktest.Start(t, lanestest.SQLiteURL(t), func(c *sdk.Config) { c.Dev, c.Demo = true, demo })
 		s.CreateTenant(t, "acme")
 		s.AddMember(t, "acme", "alice", "OWNER")
+		// The playground comes with the first member's credential.
+		_, page := get(t, s.HTTP.URL+"/playground")
+		settings := regexp.MustCompile(`id="lanes-playground">(.*?)</script>`).FindStringSubmatch(page)
+		require.NotNil(t, settings)
+		var pg struct{ Headers map[string]string }
+		require.NoError(t, json.Unmarshal([]byte(settings[1]), &pg))
+		var who struct {
+			Viewer struct{ Member struct{ Name string } }
+		}
+		sdktest.Op(t, s.Anonymous.With(auth.HeaderAuthorization, pg.Headers[auth.HeaderAuthorization]), "Viewer", nil).Decode(t, &who)
+		require.Equal(t, "alice", who.Viewer.Member.Name)
 		res, body := get(t, s.HTTP.URL+"/console/demo")
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		require.JSONEq(t, `{"tenant":"acme","members":[{"externalId":"alice","name":"Alice","role":"OWNER"}]}`, body)

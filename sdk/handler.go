@@ -13,7 +13,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -22,7 +21,6 @@ import (
 	"github.com/lanes-dev/lanes/graph/generated"
 	"github.com/lanes-dev/lanes/graph/live"
 	"github.com/lanes-dev/lanes/sdk/errcode"
-	"github.com/lanes-dev/lanes/sdk/internal/origin"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
 )
@@ -265,13 +263,4 @@ func (rd *readiness) check(ctx context.Context, check func(context.Context) erro
 	case <-ctx.Done():
 		return fmt.Errorf("no answer within %s: %w", readyTimeout, ctx.Err())
 	}
-}
-
-// playground serves GraphiQL in development mode (404 otherwise).
-func (l *Lanes) playground(w http.ResponseWriter, r *http.Request) {
-	if !l.cfg.Dev {
-		http.NotFound(w, r)
-		return
-	}
-	playground.Handler("Lanes", origin.Prefix(r.Context())+GraphQLPath).ServeHTTP(w, r)
 }

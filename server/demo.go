@@ -118,7 +118,7 @@ func (d *demoCredentials) print(w io.Writer, addr string) {
 	}
 	fmt.Fprintf(w, "\nLanes demo is running.\n\n")
 	fmt.Fprintf(w, "  Console:       %s/   (sign in as alice, bob or vera)\n", base)
-	fmt.Fprintf(w, "  Playground:    %s/playground\n", base)
+	fmt.Fprintf(w, "  Playground:    %s/playground   (with alice's token)\n", base)
 	fmt.Fprintf(w, "  GraphQL:       %s/graphql\n", base)
 	fmt.Fprintf(w, "  Platform key:  %s   (X-Api-Key; add X-Tenant: %s to act in the demo tenant)\n", d.platformKey, demoTenant)
 	if d.memberToken != "" {

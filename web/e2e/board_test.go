@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -133,5 +135,25 @@ func TestLargeBoardRender(t *testing.T) {
 		require.Positive(t, ms, "the board measured its render")
 		t.Logf("board of 13 × 20 cards rendered in %.1f ms after its data arrived (%s)", ms, db.Name)
 		p.screenshot("large-board")
+	})
+}
+
+// Mounted under a prefix, the console loads, calls the API, follows
+// live moves and opens its pages there: nothing in it is absolute.
+func TestConsoleUnderAPrefix(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		w := newWorld(t, db)
+		mounted := httptest.NewServer(http.StripPrefix("/lanes", w.s.Lanes.Handler()))
+		t.Cleanup(mounted.Close)
+		bakery := w.project(t, "website", "Bakery", "lead")
+		p := newBrowser(t).tab()
+		p.run(chromedp.Navigate(mounted.URL+"/lanes/#token="+w.token(t, "bob")), visible(card(bakery)))
+		p.drag(card(bakery), `section.column[data-status="interest"] ol.cards`, inColumn("interest", bakery))
+		p.run(visible(fmt.Sprintf(`section.column[data-status="interest"] li[data-project=%q][data-version="2"]`, bakery)))
+		require.Equal(t, "interest", w.statusOf(t, bakery))
+		p.run(chromedp.Click(chromedp.CSS(fmt.Sprintf(`li[data-project=%q] a.title`, bakery))), visible(`nav.workflow-bar`))
+		require.Equal(t, mounted.URL+"/lanes/projects/"+bakery, eval[string](p, `location.href`))
+		p.run(chromedp.Reload(), visible(`nav.workflow-bar`))
+		p.screenshot("detail-under-prefix")
 	})
 }
