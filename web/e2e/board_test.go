@@ -157,3 +157,38 @@ func TestConsoleUnderAPrefix(t *testing.T) {
 		p.screenshot("detail-under-prefix")
 	})
 }
+
+// A column loads more cards on demand; the leads workflow refuses a move
+// it does not allow, in words; a declined lead is in the archived view.
+func TestBoardMoreArchivedAndStrict(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		w := newWorld(t, db)
+		ctx, err := w.s.Lanes.AsPlatform(context.Background(), w.tenant)
+		require.NoError(t, err)
+		lead := "lead"
+		for i := range 25 {
+			_, err := w.s.Lanes.Workflows.CreateProject(ctx, workflow.CreateProjectInput{Workflow: "website", Title: fmt.Sprintf("Project %02d", i+1), Status: &lead})
+			require.NoError(t, err)
+		}
+		plumber := w.project(t, "leads", "Plumber", "new")
+		cafe := w.project(t, "leads", "Cafe", "new")
+		require.Empty(t, sdktest.Op(t, w.s.PlatformIn(w.tenant), "DeclineLead", map[string]any{"id": cafe, "reason": "AT_CAPACITY"}).Errors)
+
+		p := newBrowser(t).tab()
+		p.signIn(w, "bob")
+		cards := `section.column[data-status="lead"] li.card-item`
+		require.Equal(t, 20, eval[int](p, fmt.Sprintf(`document.querySelectorAll(%q).length`, cards)))
+		p.run(chromedp.Click(button("Load more (5 more)")), chromedp.WaitNotPresent(chromedp.Search(`//button[starts-with(normalize-space(), "Load more")]`)))
+		require.Equal(t, 25, eval[int](p, fmt.Sprintf(`document.querySelectorAll(%q).length`, cards)))
+
+		p.run(chromedp.Click(chromedp.Search(`//nav[@aria-label="Workflows"]//a[normalize-space()="Partner leads"]`)), visible(card(plumber)))
+		p.drag(card(plumber), `section.column[data-status="completed"] ol.cards`, inColumn("completed", plumber))
+		p.run(visible(fmt.Sprintf(`section.column[data-status="new"] li[data-project=%q] .refusal`, plumber)))
+		require.Contains(t, p.text(fmt.Sprintf(`li[data-project=%q] .refusal`, plumber)), "This workflow does not allow that")
+		require.Equal(t, "new", w.statusOf(t, plumber))
+
+		p.run(chromedp.Click(chromedp.Search(`//nav[@aria-label="Workflows"]//a[normalize-space()="Archived"]`)), visible(inColumn("declined", cafe)))
+		p.screenshot("archived")
+		p.accessible("the archived view")
+	})
+}
