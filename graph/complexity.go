@@ -69,6 +69,9 @@ var listSizes = map[string]int{
 	"PortalProject.feedback":  10,
 	"TimeReport.rows":         timetrack.MaxReportRows,
 	"TimeReport.cycleTimes":   20,
+	"Query.members":           50,
+	"Workflow.automations":    20,
+	"Automation.todos":        workflow.MaxAutomationTodos,
 }
 
 const defaultListSize = 20

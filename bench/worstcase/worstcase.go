@@ -121,6 +121,8 @@ var roots = map[string]Role{
 	"portal":      Customer,
 	"events":      Admin,
 	"webhooks":    Admin,
+	// The team's directory: any member.
+	"members": Viewer,
 	// Every member has a feed.
 	"notifications": Viewer,
 }
@@ -133,8 +135,9 @@ var skippedRoots = map[string]string{
 // denied are the fields a role may not read (FORBIDDEN): no route of its
 // documents passes through them.
 var denied = map[Role][]string{
-	// A customer sees its projects' statuses, not the workflow's others.
-	Customer: {"Workflow.statuses"},
+	// A customer sees its projects' statuses, not the workflow's others,
+	// nor the partner's automations.
+	Customer: {"Workflow.statuses", "Workflow.automations"},
 }
 
 // nodeTypes are the types node and nodes are cast to: those Args holds IDs

@@ -27,8 +27,8 @@ type CreateAutomationInput struct {
 	Todos []schematype.TodoTemplate
 }
 
-// maxAutomationTodos bounds the to-dos one automation creates per move.
-const maxAutomationTodos = 50
+// MaxAutomationTodos bounds the to-dos one automation creates per move.
+const MaxAutomationTodos = 50
 
 // CreateAutomation makes every project that enters (or leaves) the status
 // get the to-dos, created in the same transaction as the move.
@@ -42,8 +42,8 @@ func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput
 		if err := automation.TriggerValidator(in.On); err != nil {
 			return errcode.Invalid("on", "on must be ENTER or LEAVE")
 		}
-		if len(in.Todos) == 0 || len(in.Todos) > maxAutomationTodos {
-			return errcode.Invalid("todos", fmt.Sprintf("an automation creates 1-%d to-dos", maxAutomationTodos))
+		if len(in.Todos) == 0 || len(in.Todos) > MaxAutomationTodos {
+			return errcode.Invalid("todos", fmt.Sprintf("an automation creates 1-%d to-dos", MaxAutomationTodos))
 		}
 		todos := make([]schematype.TodoTemplate, len(in.Todos))
 		for i, t := range in.Todos {
