@@ -218,7 +218,10 @@ func (p *tab) drag(from, to, arrived string) {
 		f := float64(i) / steps
 		moves = append(moves, chromedp.MouseEvent(chromedp.MouseMoved, a.X+(b.X-a.X)*f, a.Y+(b.Y-a.Y)*f, chromedp.ButtonLeft))
 	}
-	moves = append(moves, visible(arrived), chromedp.MouseEvent(chromedp.MouseReleased, b.X, b.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	moves = append(moves, visible(arrived), chromedp.MouseEvent(chromedp.MouseReleased, b.X, b.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		// The dragged card's overlay animates to its place, above the
+		// cards, until the drop is over.
+		chromedp.WaitNotPresent(chromedp.CSS(`.card-body.dragging`)))
 	p.run(moves...)
 }
 
