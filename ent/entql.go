@@ -349,19 +349,23 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Status",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			status.FieldTenantID:   {Type: field.TypeString, Column: status.FieldTenantID},
-			status.FieldCreatedAt:  {Type: field.TypeTime, Column: status.FieldCreatedAt},
-			status.FieldUpdatedAt:  {Type: field.TypeTime, Column: status.FieldUpdatedAt},
-			status.FieldWorkflowID: {Type: field.TypeString, Column: status.FieldWorkflowID},
-			status.FieldKey:        {Type: field.TypeString, Column: status.FieldKey},
-			status.FieldName:       {Type: field.TypeString, Column: status.FieldName},
-			status.FieldPosition:   {Type: field.TypeInt, Column: status.FieldPosition},
-			status.FieldEnabled:    {Type: field.TypeBool, Column: status.FieldEnabled},
-			status.FieldMandatory:  {Type: field.TypeBool, Column: status.FieldMandatory},
-			status.FieldColor:      {Type: field.TypeString, Column: status.FieldColor},
-			status.FieldWipLimit:   {Type: field.TypeInt, Column: status.FieldWipLimit},
-			status.FieldArchives:   {Type: field.TypeBool, Column: status.FieldArchives},
-			status.FieldAdvanceTo:  {Type: field.TypeString, Column: status.FieldAdvanceTo},
+			status.FieldTenantID:       {Type: field.TypeString, Column: status.FieldTenantID},
+			status.FieldCreatedAt:      {Type: field.TypeTime, Column: status.FieldCreatedAt},
+			status.FieldUpdatedAt:      {Type: field.TypeTime, Column: status.FieldUpdatedAt},
+			status.FieldWorkflowID:     {Type: field.TypeString, Column: status.FieldWorkflowID},
+			status.FieldKey:            {Type: field.TypeString, Column: status.FieldKey},
+			status.FieldName:           {Type: field.TypeString, Column: status.FieldName},
+			status.FieldPosition:       {Type: field.TypeInt, Column: status.FieldPosition},
+			status.FieldEnabled:        {Type: field.TypeBool, Column: status.FieldEnabled},
+			status.FieldMandatory:      {Type: field.TypeBool, Column: status.FieldMandatory},
+			status.FieldColor:          {Type: field.TypeString, Column: status.FieldColor},
+			status.FieldWipLimit:       {Type: field.TypeInt, Column: status.FieldWipLimit},
+			status.FieldArchives:       {Type: field.TypeBool, Column: status.FieldArchives},
+			status.FieldCategory:       {Type: field.TypeEnum, Column: status.FieldCategory},
+			status.FieldCustom:         {Type: field.TypeBool, Column: status.FieldCustom},
+			status.FieldRequiredFields: {Type: field.TypeJSON, Column: status.FieldRequiredFields},
+			status.FieldEnterRoles:     {Type: field.TypeJSON, Column: status.FieldEnterRoles},
+			status.FieldAdvanceTo:      {Type: field.TypeString, Column: status.FieldAdvanceTo},
 		},
 	}
 	graph.Nodes[15] = &sqlgraph.Node{
@@ -580,16 +584,17 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "Workflow",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			workflow.FieldTenantID:    {Type: field.TypeString, Column: workflow.FieldTenantID},
-			workflow.FieldCreatedAt:   {Type: field.TypeTime, Column: workflow.FieldCreatedAt},
-			workflow.FieldUpdatedAt:   {Type: field.TypeTime, Column: workflow.FieldUpdatedAt},
-			workflow.FieldKey:         {Type: field.TypeString, Column: workflow.FieldKey},
-			workflow.FieldName:        {Type: field.TypeString, Column: workflow.FieldName},
-			workflow.FieldMode:        {Type: field.TypeEnum, Column: workflow.FieldMode},
-			workflow.FieldPosition:    {Type: field.TypeInt, Column: workflow.FieldPosition},
-			workflow.FieldTemplate:    {Type: field.TypeString, Column: workflow.FieldTemplate},
-			workflow.FieldTransitions: {Type: field.TypeJSON, Column: workflow.FieldTransitions},
-			workflow.FieldProgress:    {Type: field.TypeJSON, Column: workflow.FieldProgress},
+			workflow.FieldTenantID:      {Type: field.TypeString, Column: workflow.FieldTenantID},
+			workflow.FieldCreatedAt:     {Type: field.TypeTime, Column: workflow.FieldCreatedAt},
+			workflow.FieldUpdatedAt:     {Type: field.TypeTime, Column: workflow.FieldUpdatedAt},
+			workflow.FieldKey:           {Type: field.TypeString, Column: workflow.FieldKey},
+			workflow.FieldName:          {Type: field.TypeString, Column: workflow.FieldName},
+			workflow.FieldMode:          {Type: field.TypeEnum, Column: workflow.FieldMode},
+			workflow.FieldPosition:      {Type: field.TypeInt, Column: workflow.FieldPosition},
+			workflow.FieldTemplate:      {Type: field.TypeString, Column: workflow.FieldTemplate},
+			workflow.FieldTransitions:   {Type: field.TypeJSON, Column: workflow.FieldTransitions},
+			workflow.FieldDefaultStatus: {Type: field.TypeString, Column: workflow.FieldDefaultStatus},
+			workflow.FieldProgress:      {Type: field.TypeJSON, Column: workflow.FieldProgress},
 		},
 	}
 	graph.MustAddE(
@@ -2948,6 +2953,26 @@ func (f *StatusFilter) WhereArchives(p entql.BoolP) {
 	f.Where(p.Field(status.FieldArchives))
 }
 
+// WhereCategory applies the entql string predicate on the category field.
+func (f *StatusFilter) WhereCategory(p entql.StringP) {
+	f.Where(p.Field(status.FieldCategory))
+}
+
+// WhereCustom applies the entql bool predicate on the custom field.
+func (f *StatusFilter) WhereCustom(p entql.BoolP) {
+	f.Where(p.Field(status.FieldCustom))
+}
+
+// WhereRequiredFields applies the entql json.RawMessage predicate on the required_fields field.
+func (f *StatusFilter) WhereRequiredFields(p entql.BytesP) {
+	f.Where(p.Field(status.FieldRequiredFields))
+}
+
+// WhereEnterRoles applies the entql json.RawMessage predicate on the enter_roles field.
+func (f *StatusFilter) WhereEnterRoles(p entql.BytesP) {
+	f.Where(p.Field(status.FieldEnterRoles))
+}
+
 // WhereAdvanceTo applies the entql string predicate on the advance_to field.
 func (f *StatusFilter) WhereAdvanceTo(p entql.StringP) {
 	f.Where(p.Field(status.FieldAdvanceTo))
@@ -4200,6 +4225,11 @@ func (f *WorkflowFilter) WhereTemplate(p entql.StringP) {
 // WhereTransitions applies the entql json.RawMessage predicate on the transitions field.
 func (f *WorkflowFilter) WhereTransitions(p entql.BytesP) {
 	f.Where(p.Field(workflow.FieldTransitions))
+}
+
+// WhereDefaultStatus applies the entql string predicate on the default_status field.
+func (f *WorkflowFilter) WhereDefaultStatus(p entql.StringP) {
+	f.Where(p.Field(workflow.FieldDefaultStatus))
 }
 
 // WhereProgress applies the entql json.RawMessage predicate on the progress field.

@@ -1080,6 +1080,16 @@ func (_q *StatusQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, status.FieldWipLimit)
 				fieldSeen[status.FieldWipLimit] = struct{}{}
 			}
+		case "category":
+			if _, ok := fieldSeen[status.FieldCategory]; !ok {
+				selectedFields = append(selectedFields, status.FieldCategory)
+				fieldSeen[status.FieldCategory] = struct{}{}
+			}
+		case "custom":
+			if _, ok := fieldSeen[status.FieldCustom]; !ok {
+				selectedFields = append(selectedFields, status.FieldCustom)
+				fieldSeen[status.FieldCustom] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

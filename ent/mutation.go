@@ -12585,30 +12585,36 @@ func (m *ServerSecretMutation) ResetEdge(name string) error {
 // StatusMutation represents an operation that mutates the Status nodes in the graph.
 type StatusMutation struct {
 	config
-	op              Op
-	typ             string
-	id              *pulid.ID
-	created_at      *time.Time
-	updated_at      *time.Time
-	key             *string
-	name            *string
-	position        *int
-	addposition     *int
-	enabled         *bool
-	mandatory       *bool
-	color           *string
-	wip_limit       *int
-	addwip_limit    *int
-	archives        *bool
-	advance_to      *string
-	clearedFields   map[string]struct{}
-	tenant          *pulid.ID
-	clearedtenant   bool
-	workflow        *pulid.ID
-	clearedworkflow bool
-	done            bool
-	oldValue        func(context.Context) (*Status, error)
-	predicates      []predicate.Status
+	op                    Op
+	typ                   string
+	id                    *pulid.ID
+	created_at            *time.Time
+	updated_at            *time.Time
+	key                   *string
+	name                  *string
+	position              *int
+	addposition           *int
+	enabled               *bool
+	mandatory             *bool
+	color                 *string
+	wip_limit             *int
+	addwip_limit          *int
+	archives              *bool
+	category              *status.Category
+	custom                *bool
+	required_fields       *[]string
+	appendrequired_fields []string
+	enter_roles           *[]string
+	appendenter_roles     []string
+	advance_to            *string
+	clearedFields         map[string]struct{}
+	tenant                *pulid.ID
+	clearedtenant         bool
+	workflow              *pulid.ID
+	clearedworkflow       bool
+	done                  bool
+	oldValue              func(context.Context) (*Status, error)
+	predicates            []predicate.Status
 }
 
 var _ ent.Mutation = (*StatusMutation)(nil)
@@ -13201,6 +13207,208 @@ func (m *StatusMutation) ResetArchives() {
 	m.archives = nil
 }
 
+// SetCategory sets the "category" field.
+func (m *StatusMutation) SetCategory(s status.Category) {
+	m.category = &s
+}
+
+// Category returns the value of the "category" field in the mutation.
+func (m *StatusMutation) Category() (r status.Category, exists bool) {
+	v := m.category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCategory returns the old "category" field's value of the Status entity.
+// If the Status object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusMutation) OldCategory(ctx context.Context) (v status.Category, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCategory: %w", err)
+	}
+	return oldValue.Category, nil
+}
+
+// ResetCategory resets all changes to the "category" field.
+func (m *StatusMutation) ResetCategory() {
+	m.category = nil
+}
+
+// SetCustom sets the "custom" field.
+func (m *StatusMutation) SetCustom(b bool) {
+	m.custom = &b
+}
+
+// Custom returns the value of the "custom" field in the mutation.
+func (m *StatusMutation) Custom() (r bool, exists bool) {
+	v := m.custom
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCustom returns the old "custom" field's value of the Status entity.
+// If the Status object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusMutation) OldCustom(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCustom is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCustom requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCustom: %w", err)
+	}
+	return oldValue.Custom, nil
+}
+
+// ResetCustom resets all changes to the "custom" field.
+func (m *StatusMutation) ResetCustom() {
+	m.custom = nil
+}
+
+// SetRequiredFields sets the "required_fields" field.
+func (m *StatusMutation) SetRequiredFields(s []string) {
+	m.required_fields = &s
+	m.appendrequired_fields = nil
+}
+
+// RequiredFields returns the value of the "required_fields" field in the mutation.
+func (m *StatusMutation) RequiredFields() (r []string, exists bool) {
+	v := m.required_fields
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequiredFields returns the old "required_fields" field's value of the Status entity.
+// If the Status object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusMutation) OldRequiredFields(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequiredFields is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequiredFields requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequiredFields: %w", err)
+	}
+	return oldValue.RequiredFields, nil
+}
+
+// AppendRequiredFields adds s to the "required_fields" field.
+func (m *StatusMutation) AppendRequiredFields(s []string) {
+	m.appendrequired_fields = append(m.appendrequired_fields, s...)
+}
+
+// AppendedRequiredFields returns the list of values that were appended to the "required_fields" field in this mutation.
+func (m *StatusMutation) AppendedRequiredFields() ([]string, bool) {
+	if len(m.appendrequired_fields) == 0 {
+		return nil, false
+	}
+	return m.appendrequired_fields, true
+}
+
+// ClearRequiredFields clears the value of the "required_fields" field.
+func (m *StatusMutation) ClearRequiredFields() {
+	m.required_fields = nil
+	m.appendrequired_fields = nil
+	m.clearedFields[status.FieldRequiredFields] = struct{}{}
+}
+
+// RequiredFieldsCleared returns if the "required_fields" field was cleared in this mutation.
+func (m *StatusMutation) RequiredFieldsCleared() bool {
+	_, ok := m.clearedFields[status.FieldRequiredFields]
+	return ok
+}
+
+// ResetRequiredFields resets all changes to the "required_fields" field.
+func (m *StatusMutation) ResetRequiredFields() {
+	m.required_fields = nil
+	m.appendrequired_fields = nil
+	delete(m.clearedFields, status.FieldRequiredFields)
+}
+
+// SetEnterRoles sets the "enter_roles" field.
+func (m *StatusMutation) SetEnterRoles(s []string) {
+	m.enter_roles = &s
+	m.appendenter_roles = nil
+}
+
+// EnterRoles returns the value of the "enter_roles" field in the mutation.
+func (m *StatusMutation) EnterRoles() (r []string, exists bool) {
+	v := m.enter_roles
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnterRoles returns the old "enter_roles" field's value of the Status entity.
+// If the Status object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusMutation) OldEnterRoles(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnterRoles is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnterRoles requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnterRoles: %w", err)
+	}
+	return oldValue.EnterRoles, nil
+}
+
+// AppendEnterRoles adds s to the "enter_roles" field.
+func (m *StatusMutation) AppendEnterRoles(s []string) {
+	m.appendenter_roles = append(m.appendenter_roles, s...)
+}
+
+// AppendedEnterRoles returns the list of values that were appended to the "enter_roles" field in this mutation.
+func (m *StatusMutation) AppendedEnterRoles() ([]string, bool) {
+	if len(m.appendenter_roles) == 0 {
+		return nil, false
+	}
+	return m.appendenter_roles, true
+}
+
+// ClearEnterRoles clears the value of the "enter_roles" field.
+func (m *StatusMutation) ClearEnterRoles() {
+	m.enter_roles = nil
+	m.appendenter_roles = nil
+	m.clearedFields[status.FieldEnterRoles] = struct{}{}
+}
+
+// EnterRolesCleared returns if the "enter_roles" field was cleared in this mutation.
+func (m *StatusMutation) EnterRolesCleared() bool {
+	_, ok := m.clearedFields[status.FieldEnterRoles]
+	return ok
+}
+
+// ResetEnterRoles resets all changes to the "enter_roles" field.
+func (m *StatusMutation) ResetEnterRoles() {
+	m.enter_roles = nil
+	m.appendenter_roles = nil
+	delete(m.clearedFields, status.FieldEnterRoles)
+}
+
 // SetAdvanceTo sets the "advance_to" field.
 func (m *StatusMutation) SetAdvanceTo(s string) {
 	m.advance_to = &s
@@ -13338,7 +13546,7 @@ func (m *StatusMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StatusMutation) Fields() []string {
-	fields := make([]string, 0, 13)
+	fields := make([]string, 0, 17)
 	if m.tenant != nil {
 		fields = append(fields, status.FieldTenantID)
 	}
@@ -13375,6 +13583,18 @@ func (m *StatusMutation) Fields() []string {
 	if m.archives != nil {
 		fields = append(fields, status.FieldArchives)
 	}
+	if m.category != nil {
+		fields = append(fields, status.FieldCategory)
+	}
+	if m.custom != nil {
+		fields = append(fields, status.FieldCustom)
+	}
+	if m.required_fields != nil {
+		fields = append(fields, status.FieldRequiredFields)
+	}
+	if m.enter_roles != nil {
+		fields = append(fields, status.FieldEnterRoles)
+	}
 	if m.advance_to != nil {
 		fields = append(fields, status.FieldAdvanceTo)
 	}
@@ -13410,6 +13630,14 @@ func (m *StatusMutation) Field(name string) (ent.Value, bool) {
 		return m.WipLimit()
 	case status.FieldArchives:
 		return m.Archives()
+	case status.FieldCategory:
+		return m.Category()
+	case status.FieldCustom:
+		return m.Custom()
+	case status.FieldRequiredFields:
+		return m.RequiredFields()
+	case status.FieldEnterRoles:
+		return m.EnterRoles()
 	case status.FieldAdvanceTo:
 		return m.AdvanceTo()
 	}
@@ -13445,6 +13673,14 @@ func (m *StatusMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldWipLimit(ctx)
 	case status.FieldArchives:
 		return m.OldArchives(ctx)
+	case status.FieldCategory:
+		return m.OldCategory(ctx)
+	case status.FieldCustom:
+		return m.OldCustom(ctx)
+	case status.FieldRequiredFields:
+		return m.OldRequiredFields(ctx)
+	case status.FieldEnterRoles:
+		return m.OldEnterRoles(ctx)
 	case status.FieldAdvanceTo:
 		return m.OldAdvanceTo(ctx)
 	}
@@ -13540,6 +13776,34 @@ func (m *StatusMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetArchives(v)
 		return nil
+	case status.FieldCategory:
+		v, ok := value.(status.Category)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCategory(v)
+		return nil
+	case status.FieldCustom:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCustom(v)
+		return nil
+	case status.FieldRequiredFields:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequiredFields(v)
+		return nil
+	case status.FieldEnterRoles:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnterRoles(v)
+		return nil
 	case status.FieldAdvanceTo:
 		v, ok := value.(string)
 		if !ok {
@@ -13607,6 +13871,12 @@ func (m *StatusMutation) ClearedFields() []string {
 	if m.FieldCleared(status.FieldWipLimit) {
 		fields = append(fields, status.FieldWipLimit)
 	}
+	if m.FieldCleared(status.FieldRequiredFields) {
+		fields = append(fields, status.FieldRequiredFields)
+	}
+	if m.FieldCleared(status.FieldEnterRoles) {
+		fields = append(fields, status.FieldEnterRoles)
+	}
 	if m.FieldCleared(status.FieldAdvanceTo) {
 		fields = append(fields, status.FieldAdvanceTo)
 	}
@@ -13626,6 +13896,12 @@ func (m *StatusMutation) ClearField(name string) error {
 	switch name {
 	case status.FieldWipLimit:
 		m.ClearWipLimit()
+		return nil
+	case status.FieldRequiredFields:
+		m.ClearRequiredFields()
+		return nil
+	case status.FieldEnterRoles:
+		m.ClearEnterRoles()
 		return nil
 	case status.FieldAdvanceTo:
 		m.ClearAdvanceTo()
@@ -13673,6 +13949,18 @@ func (m *StatusMutation) ResetField(name string) error {
 		return nil
 	case status.FieldArchives:
 		m.ResetArchives()
+		return nil
+	case status.FieldCategory:
+		m.ResetCategory()
+		return nil
+	case status.FieldCustom:
+		m.ResetCustom()
+		return nil
+	case status.FieldRequiredFields:
+		m.ResetRequiredFields()
+		return nil
+	case status.FieldEnterRoles:
+		m.ResetEnterRoles()
 		return nil
 	case status.FieldAdvanceTo:
 		m.ResetAdvanceTo()
@@ -23317,6 +23605,7 @@ type WorkflowMutation struct {
 	template          *string
 	transitions       *[]schematype.Transition
 	appendtransitions []schematype.Transition
+	default_status    *string
 	progress          **schematype.Progress
 	clearedFields     map[string]struct{}
 	tenant            *pulid.ID
@@ -23822,6 +24111,55 @@ func (m *WorkflowMutation) ResetTransitions() {
 	delete(m.clearedFields, workflow.FieldTransitions)
 }
 
+// SetDefaultStatus sets the "default_status" field.
+func (m *WorkflowMutation) SetDefaultStatus(s string) {
+	m.default_status = &s
+}
+
+// DefaultStatus returns the value of the "default_status" field in the mutation.
+func (m *WorkflowMutation) DefaultStatus() (r string, exists bool) {
+	v := m.default_status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefaultStatus returns the old "default_status" field's value of the Workflow entity.
+// If the Workflow object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkflowMutation) OldDefaultStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefaultStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefaultStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefaultStatus: %w", err)
+	}
+	return oldValue.DefaultStatus, nil
+}
+
+// ClearDefaultStatus clears the value of the "default_status" field.
+func (m *WorkflowMutation) ClearDefaultStatus() {
+	m.default_status = nil
+	m.clearedFields[workflow.FieldDefaultStatus] = struct{}{}
+}
+
+// DefaultStatusCleared returns if the "default_status" field was cleared in this mutation.
+func (m *WorkflowMutation) DefaultStatusCleared() bool {
+	_, ok := m.clearedFields[workflow.FieldDefaultStatus]
+	return ok
+}
+
+// ResetDefaultStatus resets all changes to the "default_status" field.
+func (m *WorkflowMutation) ResetDefaultStatus() {
+	m.default_status = nil
+	delete(m.clearedFields, workflow.FieldDefaultStatus)
+}
+
 // SetProgress sets the "progress" field.
 func (m *WorkflowMutation) SetProgress(s *schematype.Progress) {
 	m.progress = &s
@@ -24040,7 +24378,7 @@ func (m *WorkflowMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *WorkflowMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.tenant != nil {
 		fields = append(fields, workflow.FieldTenantID)
 	}
@@ -24067,6 +24405,9 @@ func (m *WorkflowMutation) Fields() []string {
 	}
 	if m.transitions != nil {
 		fields = append(fields, workflow.FieldTransitions)
+	}
+	if m.default_status != nil {
+		fields = append(fields, workflow.FieldDefaultStatus)
 	}
 	if m.progress != nil {
 		fields = append(fields, workflow.FieldProgress)
@@ -24097,6 +24438,8 @@ func (m *WorkflowMutation) Field(name string) (ent.Value, bool) {
 		return m.Template()
 	case workflow.FieldTransitions:
 		return m.Transitions()
+	case workflow.FieldDefaultStatus:
+		return m.DefaultStatus()
 	case workflow.FieldProgress:
 		return m.Progress()
 	}
@@ -24126,6 +24469,8 @@ func (m *WorkflowMutation) OldField(ctx context.Context, name string) (ent.Value
 		return m.OldTemplate(ctx)
 	case workflow.FieldTransitions:
 		return m.OldTransitions(ctx)
+	case workflow.FieldDefaultStatus:
+		return m.OldDefaultStatus(ctx)
 	case workflow.FieldProgress:
 		return m.OldProgress(ctx)
 	}
@@ -24200,6 +24545,13 @@ func (m *WorkflowMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetTransitions(v)
 		return nil
+	case workflow.FieldDefaultStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefaultStatus(v)
+		return nil
 	case workflow.FieldProgress:
 		v, ok := value.(*schematype.Progress)
 		if !ok {
@@ -24258,6 +24610,9 @@ func (m *WorkflowMutation) ClearedFields() []string {
 	if m.FieldCleared(workflow.FieldTransitions) {
 		fields = append(fields, workflow.FieldTransitions)
 	}
+	if m.FieldCleared(workflow.FieldDefaultStatus) {
+		fields = append(fields, workflow.FieldDefaultStatus)
+	}
 	if m.FieldCleared(workflow.FieldProgress) {
 		fields = append(fields, workflow.FieldProgress)
 	}
@@ -24280,6 +24635,9 @@ func (m *WorkflowMutation) ClearField(name string) error {
 		return nil
 	case workflow.FieldTransitions:
 		m.ClearTransitions()
+		return nil
+	case workflow.FieldDefaultStatus:
+		m.ClearDefaultStatus()
 		return nil
 	case workflow.FieldProgress:
 		m.ClearProgress()
@@ -24318,6 +24676,9 @@ func (m *WorkflowMutation) ResetField(name string) error {
 		return nil
 	case workflow.FieldTransitions:
 		m.ResetTransitions()
+		return nil
+	case workflow.FieldDefaultStatus:
+		m.ResetDefaultStatus()
 		return nil
 	case workflow.FieldProgress:
 		m.ResetProgress()

@@ -3,6 +3,7 @@
 package ent
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -44,6 +45,14 @@ type Status struct {
 	WipLimit *int `json:"wip_limit,omitempty"`
 	// Entering this status archives the project (e.g. declined leads).
 	Archives bool `json:"archives,omitempty"`
+	// What kind of stage the status is, for reports and the board's summary: from the template, or chosen by the admin who added the status.
+	Category status.Category `json:"category,omitempty"`
+	// Added by the tenant's admins (not from the workflow's template): may be deleted while it has never held a project.
+	Custom bool `json:"custom,omitempty"`
+	// Project fields that must be set before a project may enter, e.g. customer.email.
+	RequiredFields []string `json:"required_fields,omitempty"`
+	// Member roles that may move a project into the status; empty: every role that may move.
+	EnterRoles []string `json:"enter_roles,omitempty"`
 	// Key of the status the "next status" button leads to; empty: none.
 	AdvanceTo string `json:"advance_to,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -92,13 +101,15 @@ func (*Status) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case status.FieldRequiredFields, status.FieldEnterRoles:
+			values[i] = new([]byte)
 		case status.FieldID, status.FieldTenantID, status.FieldWorkflowID:
 			values[i] = new(pulid.ID)
-		case status.FieldEnabled, status.FieldMandatory, status.FieldArchives:
+		case status.FieldEnabled, status.FieldMandatory, status.FieldArchives, status.FieldCustom:
 			values[i] = new(sql.NullBool)
 		case status.FieldPosition, status.FieldWipLimit:
 			values[i] = new(sql.NullInt64)
-		case status.FieldKey, status.FieldName, status.FieldColor, status.FieldAdvanceTo:
+		case status.FieldKey, status.FieldName, status.FieldColor, status.FieldCategory, status.FieldAdvanceTo:
 			values[i] = new(sql.NullString)
 		case status.FieldCreatedAt, status.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -196,6 +207,34 @@ func (_m *Status) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Archives = value.Bool
 			}
+		case status.FieldCategory:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field category", values[i])
+			} else if value.Valid {
+				_m.Category = status.Category(value.String)
+			}
+		case status.FieldCustom:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field custom", values[i])
+			} else if value.Valid {
+				_m.Custom = value.Bool
+			}
+		case status.FieldRequiredFields:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field required_fields", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.RequiredFields); err != nil {
+					return fmt.Errorf("unmarshal field required_fields: %w", err)
+				}
+			}
+		case status.FieldEnterRoles:
+			if value, ok := values[i].(*[]byte); !ok {
+				return fmt.Errorf("unexpected type %T for field enter_roles", values[i])
+			} else if value != nil && len(*value) > 0 {
+				if err := json.Unmarshal(*value, &_m.EnterRoles); err != nil {
+					return fmt.Errorf("unmarshal field enter_roles: %w", err)
+				}
+			}
 		case status.FieldAdvanceTo:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field advance_to", values[i])
@@ -285,6 +324,18 @@ func (_m *Status) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("archives=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Archives))
+	builder.WriteString(", ")
+	builder.WriteString("category=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Category))
+	builder.WriteString(", ")
+	builder.WriteString("custom=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Custom))
+	builder.WriteString(", ")
+	builder.WriteString("required_fields=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RequiredFields))
+	builder.WriteString(", ")
+	builder.WriteString("enter_roles=")
+	builder.WriteString(fmt.Sprintf("%v", _m.EnterRoles))
 	builder.WriteString(", ")
 	builder.WriteString("advance_to=")
 	builder.WriteString(_m.AdvanceTo)

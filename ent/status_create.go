@@ -154,6 +154,46 @@ func (_c *StatusCreate) SetNillableArchives(v *bool) *StatusCreate {
 	return _c
 }
 
+// SetCategory sets the "category" field.
+func (_c *StatusCreate) SetCategory(v status.Category) *StatusCreate {
+	_c.mutation.SetCategory(v)
+	return _c
+}
+
+// SetNillableCategory sets the "category" field if the given value is not nil.
+func (_c *StatusCreate) SetNillableCategory(v *status.Category) *StatusCreate {
+	if v != nil {
+		_c.SetCategory(*v)
+	}
+	return _c
+}
+
+// SetCustom sets the "custom" field.
+func (_c *StatusCreate) SetCustom(v bool) *StatusCreate {
+	_c.mutation.SetCustom(v)
+	return _c
+}
+
+// SetNillableCustom sets the "custom" field if the given value is not nil.
+func (_c *StatusCreate) SetNillableCustom(v *bool) *StatusCreate {
+	if v != nil {
+		_c.SetCustom(*v)
+	}
+	return _c
+}
+
+// SetRequiredFields sets the "required_fields" field.
+func (_c *StatusCreate) SetRequiredFields(v []string) *StatusCreate {
+	_c.mutation.SetRequiredFields(v)
+	return _c
+}
+
+// SetEnterRoles sets the "enter_roles" field.
+func (_c *StatusCreate) SetEnterRoles(v []string) *StatusCreate {
+	_c.mutation.SetEnterRoles(v)
+	return _c
+}
+
 // SetAdvanceTo sets the "advance_to" field.
 func (_c *StatusCreate) SetAdvanceTo(v string) *StatusCreate {
 	_c.mutation.SetAdvanceTo(v)
@@ -259,6 +299,14 @@ func (_c *StatusCreate) defaults() error {
 		v := status.DefaultArchives
 		_c.mutation.SetArchives(v)
 	}
+	if _, ok := _c.mutation.Category(); !ok {
+		v := status.DefaultCategory
+		_c.mutation.SetCategory(v)
+	}
+	if _, ok := _c.mutation.Custom(); !ok {
+		v := status.DefaultCustom
+		_c.mutation.SetCustom(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if status.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized status.DefaultID (forgotten import ent/runtime?)")
@@ -323,6 +371,17 @@ func (_c *StatusCreate) check() error {
 	}
 	if _, ok := _c.mutation.Archives(); !ok {
 		return &ValidationError{Name: "archives", err: errors.New(`ent: missing required field "Status.archives"`)}
+	}
+	if _, ok := _c.mutation.Category(); !ok {
+		return &ValidationError{Name: "category", err: errors.New(`ent: missing required field "Status.category"`)}
+	}
+	if v, ok := _c.mutation.Category(); ok {
+		if err := status.CategoryValidator(v); err != nil {
+			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Status.category": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Custom(); !ok {
+		return &ValidationError{Name: "custom", err: errors.New(`ent: missing required field "Status.custom"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := status.IDValidator(string(v)); err != nil {
@@ -410,6 +469,22 @@ func (_c *StatusCreate) createSpec() (*Status, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Archives(); ok {
 		_spec.SetField(status.FieldArchives, field.TypeBool, value)
 		_node.Archives = value
+	}
+	if value, ok := _c.mutation.Category(); ok {
+		_spec.SetField(status.FieldCategory, field.TypeEnum, value)
+		_node.Category = value
+	}
+	if value, ok := _c.mutation.Custom(); ok {
+		_spec.SetField(status.FieldCustom, field.TypeBool, value)
+		_node.Custom = value
+	}
+	if value, ok := _c.mutation.RequiredFields(); ok {
+		_spec.SetField(status.FieldRequiredFields, field.TypeJSON, value)
+		_node.RequiredFields = value
+	}
+	if value, ok := _c.mutation.EnterRoles(); ok {
+		_spec.SetField(status.FieldEnterRoles, field.TypeJSON, value)
+		_node.EnterRoles = value
 	}
 	if value, ok := _c.mutation.AdvanceTo(); ok {
 		_spec.SetField(status.FieldAdvanceTo, field.TypeString, value)
@@ -591,6 +666,54 @@ func (u *StatusUpsert) ClearWipLimit() *StatusUpsert {
 	return u
 }
 
+// SetCategory sets the "category" field.
+func (u *StatusUpsert) SetCategory(v status.Category) *StatusUpsert {
+	u.Set(status.FieldCategory, v)
+	return u
+}
+
+// UpdateCategory sets the "category" field to the value that was provided on create.
+func (u *StatusUpsert) UpdateCategory() *StatusUpsert {
+	u.SetExcluded(status.FieldCategory)
+	return u
+}
+
+// SetRequiredFields sets the "required_fields" field.
+func (u *StatusUpsert) SetRequiredFields(v []string) *StatusUpsert {
+	u.Set(status.FieldRequiredFields, v)
+	return u
+}
+
+// UpdateRequiredFields sets the "required_fields" field to the value that was provided on create.
+func (u *StatusUpsert) UpdateRequiredFields() *StatusUpsert {
+	u.SetExcluded(status.FieldRequiredFields)
+	return u
+}
+
+// ClearRequiredFields clears the value of the "required_fields" field.
+func (u *StatusUpsert) ClearRequiredFields() *StatusUpsert {
+	u.SetNull(status.FieldRequiredFields)
+	return u
+}
+
+// SetEnterRoles sets the "enter_roles" field.
+func (u *StatusUpsert) SetEnterRoles(v []string) *StatusUpsert {
+	u.Set(status.FieldEnterRoles, v)
+	return u
+}
+
+// UpdateEnterRoles sets the "enter_roles" field to the value that was provided on create.
+func (u *StatusUpsert) UpdateEnterRoles() *StatusUpsert {
+	u.SetExcluded(status.FieldEnterRoles)
+	return u
+}
+
+// ClearEnterRoles clears the value of the "enter_roles" field.
+func (u *StatusUpsert) ClearEnterRoles() *StatusUpsert {
+	u.SetNull(status.FieldEnterRoles)
+	return u
+}
+
 // SetAdvanceTo sets the "advance_to" field.
 func (u *StatusUpsert) SetAdvanceTo(v string) *StatusUpsert {
 	u.Set(status.FieldAdvanceTo, v)
@@ -643,6 +766,9 @@ func (u *StatusUpsertOne) UpdateNewValues() *StatusUpsertOne {
 		}
 		if _, exists := u.create.mutation.Archives(); exists {
 			s.SetIgnore(status.FieldArchives)
+		}
+		if _, exists := u.create.mutation.Custom(); exists {
+			s.SetIgnore(status.FieldCustom)
 		}
 	}))
 	return u
@@ -777,6 +903,62 @@ func (u *StatusUpsertOne) UpdateWipLimit() *StatusUpsertOne {
 func (u *StatusUpsertOne) ClearWipLimit() *StatusUpsertOne {
 	return u.Update(func(s *StatusUpsert) {
 		s.ClearWipLimit()
+	})
+}
+
+// SetCategory sets the "category" field.
+func (u *StatusUpsertOne) SetCategory(v status.Category) *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.SetCategory(v)
+	})
+}
+
+// UpdateCategory sets the "category" field to the value that was provided on create.
+func (u *StatusUpsertOne) UpdateCategory() *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.UpdateCategory()
+	})
+}
+
+// SetRequiredFields sets the "required_fields" field.
+func (u *StatusUpsertOne) SetRequiredFields(v []string) *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.SetRequiredFields(v)
+	})
+}
+
+// UpdateRequiredFields sets the "required_fields" field to the value that was provided on create.
+func (u *StatusUpsertOne) UpdateRequiredFields() *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.UpdateRequiredFields()
+	})
+}
+
+// ClearRequiredFields clears the value of the "required_fields" field.
+func (u *StatusUpsertOne) ClearRequiredFields() *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.ClearRequiredFields()
+	})
+}
+
+// SetEnterRoles sets the "enter_roles" field.
+func (u *StatusUpsertOne) SetEnterRoles(v []string) *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.SetEnterRoles(v)
+	})
+}
+
+// UpdateEnterRoles sets the "enter_roles" field to the value that was provided on create.
+func (u *StatusUpsertOne) UpdateEnterRoles() *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.UpdateEnterRoles()
+	})
+}
+
+// ClearEnterRoles clears the value of the "enter_roles" field.
+func (u *StatusUpsertOne) ClearEnterRoles() *StatusUpsertOne {
+	return u.Update(func(s *StatusUpsert) {
+		s.ClearEnterRoles()
 	})
 }
 
@@ -1002,6 +1184,9 @@ func (u *StatusUpsertBulk) UpdateNewValues() *StatusUpsertBulk {
 			if _, exists := b.mutation.Archives(); exists {
 				s.SetIgnore(status.FieldArchives)
 			}
+			if _, exists := b.mutation.Custom(); exists {
+				s.SetIgnore(status.FieldCustom)
+			}
 		}
 	}))
 	return u
@@ -1136,6 +1321,62 @@ func (u *StatusUpsertBulk) UpdateWipLimit() *StatusUpsertBulk {
 func (u *StatusUpsertBulk) ClearWipLimit() *StatusUpsertBulk {
 	return u.Update(func(s *StatusUpsert) {
 		s.ClearWipLimit()
+	})
+}
+
+// SetCategory sets the "category" field.
+func (u *StatusUpsertBulk) SetCategory(v status.Category) *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.SetCategory(v)
+	})
+}
+
+// UpdateCategory sets the "category" field to the value that was provided on create.
+func (u *StatusUpsertBulk) UpdateCategory() *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.UpdateCategory()
+	})
+}
+
+// SetRequiredFields sets the "required_fields" field.
+func (u *StatusUpsertBulk) SetRequiredFields(v []string) *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.SetRequiredFields(v)
+	})
+}
+
+// UpdateRequiredFields sets the "required_fields" field to the value that was provided on create.
+func (u *StatusUpsertBulk) UpdateRequiredFields() *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.UpdateRequiredFields()
+	})
+}
+
+// ClearRequiredFields clears the value of the "required_fields" field.
+func (u *StatusUpsertBulk) ClearRequiredFields() *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.ClearRequiredFields()
+	})
+}
+
+// SetEnterRoles sets the "enter_roles" field.
+func (u *StatusUpsertBulk) SetEnterRoles(v []string) *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.SetEnterRoles(v)
+	})
+}
+
+// UpdateEnterRoles sets the "enter_roles" field to the value that was provided on create.
+func (u *StatusUpsertBulk) UpdateEnterRoles() *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.UpdateEnterRoles()
+	})
+}
+
+// ClearEnterRoles clears the value of the "enter_roles" field.
+func (u *StatusUpsertBulk) ClearEnterRoles() *StatusUpsertBulk {
+	return u.Update(func(s *StatusUpsert) {
+		s.ClearEnterRoles()
 	})
 }
 

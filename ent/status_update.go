@@ -10,6 +10,7 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -125,6 +126,56 @@ func (_u *StatusUpdate) ClearWipLimit() *StatusUpdate {
 	return _u
 }
 
+// SetCategory sets the "category" field.
+func (_u *StatusUpdate) SetCategory(v status.Category) *StatusUpdate {
+	_u.mutation.SetCategory(v)
+	return _u
+}
+
+// SetNillableCategory sets the "category" field if the given value is not nil.
+func (_u *StatusUpdate) SetNillableCategory(v *status.Category) *StatusUpdate {
+	if v != nil {
+		_u.SetCategory(*v)
+	}
+	return _u
+}
+
+// SetRequiredFields sets the "required_fields" field.
+func (_u *StatusUpdate) SetRequiredFields(v []string) *StatusUpdate {
+	_u.mutation.SetRequiredFields(v)
+	return _u
+}
+
+// AppendRequiredFields appends value to the "required_fields" field.
+func (_u *StatusUpdate) AppendRequiredFields(v []string) *StatusUpdate {
+	_u.mutation.AppendRequiredFields(v)
+	return _u
+}
+
+// ClearRequiredFields clears the value of the "required_fields" field.
+func (_u *StatusUpdate) ClearRequiredFields() *StatusUpdate {
+	_u.mutation.ClearRequiredFields()
+	return _u
+}
+
+// SetEnterRoles sets the "enter_roles" field.
+func (_u *StatusUpdate) SetEnterRoles(v []string) *StatusUpdate {
+	_u.mutation.SetEnterRoles(v)
+	return _u
+}
+
+// AppendEnterRoles appends value to the "enter_roles" field.
+func (_u *StatusUpdate) AppendEnterRoles(v []string) *StatusUpdate {
+	_u.mutation.AppendEnterRoles(v)
+	return _u
+}
+
+// ClearEnterRoles clears the value of the "enter_roles" field.
+func (_u *StatusUpdate) ClearEnterRoles() *StatusUpdate {
+	_u.mutation.ClearEnterRoles()
+	return _u
+}
+
 // SetAdvanceTo sets the "advance_to" field.
 func (_u *StatusUpdate) SetAdvanceTo(v string) *StatusUpdate {
 	_u.mutation.SetAdvanceTo(v)
@@ -209,6 +260,11 @@ func (_u *StatusUpdate) check() error {
 			return &ValidationError{Name: "wip_limit", err: fmt.Errorf(`ent: validator failed for field "Status.wip_limit": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Category(); ok {
+		if err := status.CategoryValidator(v); err != nil {
+			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Status.category": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Status.tenant"`)
 	}
@@ -262,6 +318,31 @@ func (_u *StatusUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.WipLimitCleared() {
 		_spec.ClearField(status.FieldWipLimit, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Category(); ok {
+		_spec.SetField(status.FieldCategory, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RequiredFields(); ok {
+		_spec.SetField(status.FieldRequiredFields, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRequiredFields(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, status.FieldRequiredFields, value)
+		})
+	}
+	if _u.mutation.RequiredFieldsCleared() {
+		_spec.ClearField(status.FieldRequiredFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.EnterRoles(); ok {
+		_spec.SetField(status.FieldEnterRoles, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedEnterRoles(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, status.FieldEnterRoles, value)
+		})
+	}
+	if _u.mutation.EnterRolesCleared() {
+		_spec.ClearField(status.FieldEnterRoles, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AdvanceTo(); ok {
 		_spec.SetField(status.FieldAdvanceTo, field.TypeString, value)
@@ -387,6 +468,56 @@ func (_u *StatusUpdateOne) ClearWipLimit() *StatusUpdateOne {
 	return _u
 }
 
+// SetCategory sets the "category" field.
+func (_u *StatusUpdateOne) SetCategory(v status.Category) *StatusUpdateOne {
+	_u.mutation.SetCategory(v)
+	return _u
+}
+
+// SetNillableCategory sets the "category" field if the given value is not nil.
+func (_u *StatusUpdateOne) SetNillableCategory(v *status.Category) *StatusUpdateOne {
+	if v != nil {
+		_u.SetCategory(*v)
+	}
+	return _u
+}
+
+// SetRequiredFields sets the "required_fields" field.
+func (_u *StatusUpdateOne) SetRequiredFields(v []string) *StatusUpdateOne {
+	_u.mutation.SetRequiredFields(v)
+	return _u
+}
+
+// AppendRequiredFields appends value to the "required_fields" field.
+func (_u *StatusUpdateOne) AppendRequiredFields(v []string) *StatusUpdateOne {
+	_u.mutation.AppendRequiredFields(v)
+	return _u
+}
+
+// ClearRequiredFields clears the value of the "required_fields" field.
+func (_u *StatusUpdateOne) ClearRequiredFields() *StatusUpdateOne {
+	_u.mutation.ClearRequiredFields()
+	return _u
+}
+
+// SetEnterRoles sets the "enter_roles" field.
+func (_u *StatusUpdateOne) SetEnterRoles(v []string) *StatusUpdateOne {
+	_u.mutation.SetEnterRoles(v)
+	return _u
+}
+
+// AppendEnterRoles appends value to the "enter_roles" field.
+func (_u *StatusUpdateOne) AppendEnterRoles(v []string) *StatusUpdateOne {
+	_u.mutation.AppendEnterRoles(v)
+	return _u
+}
+
+// ClearEnterRoles clears the value of the "enter_roles" field.
+func (_u *StatusUpdateOne) ClearEnterRoles() *StatusUpdateOne {
+	_u.mutation.ClearEnterRoles()
+	return _u
+}
+
 // SetAdvanceTo sets the "advance_to" field.
 func (_u *StatusUpdateOne) SetAdvanceTo(v string) *StatusUpdateOne {
 	_u.mutation.SetAdvanceTo(v)
@@ -484,6 +615,11 @@ func (_u *StatusUpdateOne) check() error {
 			return &ValidationError{Name: "wip_limit", err: fmt.Errorf(`ent: validator failed for field "Status.wip_limit": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Category(); ok {
+		if err := status.CategoryValidator(v); err != nil {
+			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Status.category": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Status.tenant"`)
 	}
@@ -554,6 +690,31 @@ func (_u *StatusUpdateOne) sqlSave(ctx context.Context) (_node *Status, err erro
 	}
 	if _u.mutation.WipLimitCleared() {
 		_spec.ClearField(status.FieldWipLimit, field.TypeInt)
+	}
+	if value, ok := _u.mutation.Category(); ok {
+		_spec.SetField(status.FieldCategory, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RequiredFields(); ok {
+		_spec.SetField(status.FieldRequiredFields, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedRequiredFields(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, status.FieldRequiredFields, value)
+		})
+	}
+	if _u.mutation.RequiredFieldsCleared() {
+		_spec.ClearField(status.FieldRequiredFields, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.EnterRoles(); ok {
+		_spec.SetField(status.FieldEnterRoles, field.TypeJSON, value)
+	}
+	if value, ok := _u.mutation.AppendedEnterRoles(); ok {
+		_spec.AddModifier(func(u *sql.UpdateBuilder) {
+			sqljson.Append(u, status.FieldEnterRoles, value)
+		})
+	}
+	if _u.mutation.EnterRolesCleared() {
+		_spec.ClearField(status.FieldEnterRoles, field.TypeJSON)
 	}
 	if value, ok := _u.mutation.AdvanceTo(); ok {
 		_spec.SetField(status.FieldAdvanceTo, field.TypeString, value)

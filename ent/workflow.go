@@ -39,6 +39,8 @@ type Workflow struct {
 	Template string `json:"template,omitempty"`
 	// Declared transitions of a STRICT workflow.
 	Transitions []schematype.Transition `json:"transitions,omitempty"`
+	// Key of the status new projects start in; empty: the first enabled status (STRICT: the first status of its transitions).
+	DefaultStatus string `json:"default_status,omitempty"`
 	// Progress updates the workflow offers, if any.
 	Progress *schematype.Progress `json:"progress,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -103,7 +105,7 @@ func (*Workflow) scanValues(columns []string) ([]any, error) {
 			values[i] = new(pulid.ID)
 		case workflow.FieldPosition:
 			values[i] = new(sql.NullInt64)
-		case workflow.FieldKey, workflow.FieldName, workflow.FieldMode, workflow.FieldTemplate:
+		case workflow.FieldKey, workflow.FieldName, workflow.FieldMode, workflow.FieldTemplate, workflow.FieldDefaultStatus:
 			values[i] = new(sql.NullString)
 		case workflow.FieldCreatedAt, workflow.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -183,6 +185,12 @@ func (_m *Workflow) assignValues(columns []string, values []any) error {
 				if err := json.Unmarshal(*value, &_m.Transitions); err != nil {
 					return fmt.Errorf("unmarshal field transitions: %w", err)
 				}
+			}
+		case workflow.FieldDefaultStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field default_status", values[i])
+			} else if value.Valid {
+				_m.DefaultStatus = value.String
 			}
 		case workflow.FieldProgress:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -269,6 +277,9 @@ func (_m *Workflow) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("transitions=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Transitions))
+	builder.WriteString(", ")
+	builder.WriteString("default_status=")
+	builder.WriteString(_m.DefaultStatus)
 	builder.WriteString(", ")
 	builder.WriteString("progress=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Progress))

@@ -114,6 +114,20 @@ func (_c *WorkflowCreate) SetTransitions(v []schematype.Transition) *WorkflowCre
 	return _c
 }
 
+// SetDefaultStatus sets the "default_status" field.
+func (_c *WorkflowCreate) SetDefaultStatus(v string) *WorkflowCreate {
+	_c.mutation.SetDefaultStatus(v)
+	return _c
+}
+
+// SetNillableDefaultStatus sets the "default_status" field if the given value is not nil.
+func (_c *WorkflowCreate) SetNillableDefaultStatus(v *string) *WorkflowCreate {
+	if v != nil {
+		_c.SetDefaultStatus(*v)
+	}
+	return _c
+}
+
 // SetProgress sets the "progress" field.
 func (_c *WorkflowCreate) SetProgress(v *schematype.Progress) *WorkflowCreate {
 	_c.mutation.SetProgress(v)
@@ -348,6 +362,10 @@ func (_c *WorkflowCreate) createSpec() (*Workflow, *sqlgraph.CreateSpec) {
 		_spec.SetField(workflow.FieldTransitions, field.TypeJSON, value)
 		_node.Transitions = value
 	}
+	if value, ok := _c.mutation.DefaultStatus(); ok {
+		_spec.SetField(workflow.FieldDefaultStatus, field.TypeString, value)
+		_node.DefaultStatus = value
+	}
 	if value, ok := _c.mutation.Progress(); ok {
 		_spec.SetField(workflow.FieldProgress, field.TypeJSON, value)
 		_node.Progress = value
@@ -513,6 +531,24 @@ func (u *WorkflowUpsert) ClearTransitions() *WorkflowUpsert {
 	return u
 }
 
+// SetDefaultStatus sets the "default_status" field.
+func (u *WorkflowUpsert) SetDefaultStatus(v string) *WorkflowUpsert {
+	u.Set(workflow.FieldDefaultStatus, v)
+	return u
+}
+
+// UpdateDefaultStatus sets the "default_status" field to the value that was provided on create.
+func (u *WorkflowUpsert) UpdateDefaultStatus() *WorkflowUpsert {
+	u.SetExcluded(workflow.FieldDefaultStatus)
+	return u
+}
+
+// ClearDefaultStatus clears the value of the "default_status" field.
+func (u *WorkflowUpsert) ClearDefaultStatus() *WorkflowUpsert {
+	u.SetNull(workflow.FieldDefaultStatus)
+	return u
+}
+
 // SetProgress sets the "progress" field.
 func (u *WorkflowUpsert) SetProgress(v *schematype.Progress) *WorkflowUpsert {
 	u.Set(workflow.FieldProgress, v)
@@ -661,6 +697,27 @@ func (u *WorkflowUpsertOne) UpdateTransitions() *WorkflowUpsertOne {
 func (u *WorkflowUpsertOne) ClearTransitions() *WorkflowUpsertOne {
 	return u.Update(func(s *WorkflowUpsert) {
 		s.ClearTransitions()
+	})
+}
+
+// SetDefaultStatus sets the "default_status" field.
+func (u *WorkflowUpsertOne) SetDefaultStatus(v string) *WorkflowUpsertOne {
+	return u.Update(func(s *WorkflowUpsert) {
+		s.SetDefaultStatus(v)
+	})
+}
+
+// UpdateDefaultStatus sets the "default_status" field to the value that was provided on create.
+func (u *WorkflowUpsertOne) UpdateDefaultStatus() *WorkflowUpsertOne {
+	return u.Update(func(s *WorkflowUpsert) {
+		s.UpdateDefaultStatus()
+	})
+}
+
+// ClearDefaultStatus clears the value of the "default_status" field.
+func (u *WorkflowUpsertOne) ClearDefaultStatus() *WorkflowUpsertOne {
+	return u.Update(func(s *WorkflowUpsert) {
+		s.ClearDefaultStatus()
 	})
 }
 
@@ -982,6 +1039,27 @@ func (u *WorkflowUpsertBulk) UpdateTransitions() *WorkflowUpsertBulk {
 func (u *WorkflowUpsertBulk) ClearTransitions() *WorkflowUpsertBulk {
 	return u.Update(func(s *WorkflowUpsert) {
 		s.ClearTransitions()
+	})
+}
+
+// SetDefaultStatus sets the "default_status" field.
+func (u *WorkflowUpsertBulk) SetDefaultStatus(v string) *WorkflowUpsertBulk {
+	return u.Update(func(s *WorkflowUpsert) {
+		s.SetDefaultStatus(v)
+	})
+}
+
+// UpdateDefaultStatus sets the "default_status" field to the value that was provided on create.
+func (u *WorkflowUpsertBulk) UpdateDefaultStatus() *WorkflowUpsertBulk {
+	return u.Update(func(s *WorkflowUpsert) {
+		s.UpdateDefaultStatus()
+	})
+}
+
+// ClearDefaultStatus clears the value of the "default_status" field.
+func (u *WorkflowUpsertBulk) ClearDefaultStatus() *WorkflowUpsertBulk {
+	return u.Update(func(s *WorkflowUpsert) {
+		s.ClearDefaultStatus()
 	})
 }
 

@@ -93,6 +93,26 @@ func (_u *WorkflowUpdate) ClearTransitions() *WorkflowUpdate {
 	return _u
 }
 
+// SetDefaultStatus sets the "default_status" field.
+func (_u *WorkflowUpdate) SetDefaultStatus(v string) *WorkflowUpdate {
+	_u.mutation.SetDefaultStatus(v)
+	return _u
+}
+
+// SetNillableDefaultStatus sets the "default_status" field if the given value is not nil.
+func (_u *WorkflowUpdate) SetNillableDefaultStatus(v *string) *WorkflowUpdate {
+	if v != nil {
+		_u.SetDefaultStatus(*v)
+	}
+	return _u
+}
+
+// ClearDefaultStatus clears the value of the "default_status" field.
+func (_u *WorkflowUpdate) ClearDefaultStatus() *WorkflowUpdate {
+	_u.mutation.ClearDefaultStatus()
+	return _u
+}
+
 // SetProgress sets the "progress" field.
 func (_u *WorkflowUpdate) SetProgress(v *schematype.Progress) *WorkflowUpdate {
 	_u.mutation.SetProgress(v)
@@ -281,6 +301,12 @@ func (_u *WorkflowUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.TransitionsCleared() {
 		_spec.ClearField(workflow.FieldTransitions, field.TypeJSON)
 	}
+	if value, ok := _u.mutation.DefaultStatus(); ok {
+		_spec.SetField(workflow.FieldDefaultStatus, field.TypeString, value)
+	}
+	if _u.mutation.DefaultStatusCleared() {
+		_spec.ClearField(workflow.FieldDefaultStatus, field.TypeString)
+	}
 	if value, ok := _u.mutation.Progress(); ok {
 		_spec.SetField(workflow.FieldProgress, field.TypeJSON, value)
 	}
@@ -455,6 +481,26 @@ func (_u *WorkflowUpdateOne) AppendTransitions(v []schematype.Transition) *Workf
 // ClearTransitions clears the value of the "transitions" field.
 func (_u *WorkflowUpdateOne) ClearTransitions() *WorkflowUpdateOne {
 	_u.mutation.ClearTransitions()
+	return _u
+}
+
+// SetDefaultStatus sets the "default_status" field.
+func (_u *WorkflowUpdateOne) SetDefaultStatus(v string) *WorkflowUpdateOne {
+	_u.mutation.SetDefaultStatus(v)
+	return _u
+}
+
+// SetNillableDefaultStatus sets the "default_status" field if the given value is not nil.
+func (_u *WorkflowUpdateOne) SetNillableDefaultStatus(v *string) *WorkflowUpdateOne {
+	if v != nil {
+		_u.SetDefaultStatus(*v)
+	}
+	return _u
+}
+
+// ClearDefaultStatus clears the value of the "default_status" field.
+func (_u *WorkflowUpdateOne) ClearDefaultStatus() *WorkflowUpdateOne {
+	_u.mutation.ClearDefaultStatus()
 	return _u
 }
 
@@ -675,6 +721,12 @@ func (_u *WorkflowUpdateOne) sqlSave(ctx context.Context) (_node *Workflow, err 
 	}
 	if _u.mutation.TransitionsCleared() {
 		_spec.ClearField(workflow.FieldTransitions, field.TypeJSON)
+	}
+	if value, ok := _u.mutation.DefaultStatus(); ok {
+		_spec.SetField(workflow.FieldDefaultStatus, field.TypeString, value)
+	}
+	if _u.mutation.DefaultStatusCleared() {
+		_spec.ClearField(workflow.FieldDefaultStatus, field.TypeString)
 	}
 	if value, ok := _u.mutation.Progress(); ok {
 		_spec.SetField(workflow.FieldProgress, field.TypeJSON, value)

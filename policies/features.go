@@ -271,6 +271,23 @@ func (f *Features) SetOverride(ctx context.Context, c *ent.Client, tenantID, wor
 	return nil
 }
 
+// ClearStatus removes, in the caller's transaction c, the tenant's
+// overrides of a status (which is being deleted), so that a status of the
+// same key added later starts from its defaults. Call Invalidate after the
+// transaction commits.
+func (f *Features) ClearStatus(ctx context.Context, c *ent.Client, tenantID, workflow, status string) error {
+	n, err := c.PolicyRule.Delete().Where(policyrule.Ptype("p"), policyrule.Subject(StatusSubject(workflow, status))).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("policies: clear rules of %s/%s: %w", workflow, status, err)
+	}
+	if n > 0 && f.notify {
+		if _, err := c.ExecContext(ctx, "SELECT pg_notify($1, $2)", NotifyChannel, tenantID); err != nil {
+			return fmt.Errorf("policies: notify: %w", err)
+		}
+	}
+	return nil
+}
+
 // Invalidate drops a tenant's cached decisions.
 func (f *Features) Invalidate(tenantID string) { f.cache.remove(tenantID) }
 

@@ -93,11 +93,6 @@ func Open(ctx context.Context, cfg Config) (*Lanes, error) {
 }
 
 func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
-	if err := db.Migrate(ctx, func(ctx context.Context) error {
-		return webhook.MigrateQueue(ctx, db.SQL, db.Dialect)
-	}); err != nil {
-		return nil, err
-	}
 	templates, err := workflow.BuiltinTemplates()
 	if err != nil {
 		return nil, err
@@ -107,6 +102,21 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			return nil, err
 		}
 		templates[t.Key] = t
+	}
+	// Statuses older than their category column get their template's.
+	categorized, err := db.HasColumn(ctx, "statuses", "category")
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, func(ctx context.Context) error {
+		return webhook.MigrateQueue(ctx, db.SQL, db.Dialect)
+	}); err != nil {
+		return nil, err
+	}
+	if !categorized {
+		if err := workflow.BackfillCategories(ctx, db.SQL, db.Dialect, templates); err != nil {
+			return nil, err
+		}
 	}
 	authz, err := roles(cfg)
 	if err != nil {
@@ -122,11 +132,6 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		}
 	}
 	eventLog := events.NewLog(events.Config{Client: db.Client, Authz: authz, Postgres: db.Dialect == dialect.Postgres, Logger: cfg.Logger})
-	engine := workflow.NewService(workflow.Config{
-		Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect,
-		ConfigCacheTenants: cfg.ConfigCacheTenants, ConfigCacheTTL: cfg.ConfigCacheTTL,
-		Events: eventLog,
-	})
 	features, err := policies.NewFeatures(policies.FeaturesConfig{
 		Client:   db.Client,
 		Defaults: featureDefaults(templates),
@@ -137,6 +142,11 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	if err != nil {
 		return nil, err
 	}
+	engine := workflow.NewService(workflow.Config{
+		Client: db.Client, Authz: authz, Templates: templates, Dialect: db.Dialect,
+		ConfigCacheTenants: cfg.ConfigCacheTenants, ConfigCacheTTL: cfg.ConfigCacheTTL,
+		Events: eventLog, Features: features,
+	})
 	bucket, err := openBucket(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -248,9 +248,9 @@ func TestViewer(t *testing.T) {
 func TestThirdTemplateIsData(t *testing.T) {
 	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
 		shop := workflow.Template{Key: "shop", Name: "Online shop", Mode: "FREE", Statuses: []workflow.TemplateStatus{
-			{Key: "briefing", Name: "Briefing", Color: "#111111", Features: []string{"WISHES"}, AdvanceTo: "build"},
-			{Key: "build", Name: "Build", Color: "#222222", Mandatory: true, AdvanceTo: "live"},
-			{Key: "live", Name: "Live", Color: "#333333", Features: []string{"STORE", "STATISTICS"}},
+			{Key: "briefing", Name: "Briefing", Category: "OPEN", Color: "#111111", Features: []string{"WISHES"}, AdvanceTo: "build"},
+			{Key: "build", Name: "Build", Category: "IN_PROGRESS", Color: "#222222", Mandatory: true, AdvanceTo: "live"},
+			{Key: "live", Name: "Live", Category: "DONE", Color: "#333333", Features: []string{"STORE", "STATISTICS"}},
 		}}
 		s := sdktest.Start(t, db.URL, func(c *sdk.Config) { c.Templates = []workflow.Template{shop} })
 		sdktest.Op(t, s.Platform, "CreateTenant", map[string]any{"input": map[string]any{

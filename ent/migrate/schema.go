@@ -606,6 +606,10 @@ var (
 		{Name: "color", Type: field.TypeString, Size: 32, Default: "#9e9e9e"},
 		{Name: "wip_limit", Type: field.TypeInt, Nullable: true},
 		{Name: "archives", Type: field.TypeBool, Default: false},
+		{Name: "category", Type: field.TypeEnum, Enums: []string{"LEAD", "OPEN", "IN_PROGRESS", "WAITING", "DONE", "CANCELLED"}, Default: "IN_PROGRESS"},
+		{Name: "custom", Type: field.TypeBool, Default: false},
+		{Name: "required_fields", Type: field.TypeJSON, Nullable: true},
+		{Name: "enter_roles", Type: field.TypeJSON, Nullable: true},
 		{Name: "advance_to", Type: field.TypeString, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "workflow_id", Type: field.TypeString, Size: 40},
@@ -618,13 +622,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "statuses_tenants_tenant",
-				Columns:    []*schema.Column{StatusesColumns[12]},
+				Columns:    []*schema.Column{StatusesColumns[16]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "statuses_workflows_statuses",
-				Columns:    []*schema.Column{StatusesColumns[13]},
+				Columns:    []*schema.Column{StatusesColumns[17]},
 				RefColumns: []*schema.Column{WorkflowsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -633,12 +637,12 @@ var (
 			{
 				Name:    "status_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{StatusesColumns[12]},
+				Columns: []*schema.Column{StatusesColumns[16]},
 			},
 			{
 				Name:    "status_workflow_id_key",
 				Unique:  true,
-				Columns: []*schema.Column{StatusesColumns[13], StatusesColumns[3]},
+				Columns: []*schema.Column{StatusesColumns[17], StatusesColumns[3]},
 			},
 		},
 	}
@@ -1083,6 +1087,7 @@ var (
 		{Name: "position", Type: field.TypeInt, Default: 0},
 		{Name: "template", Type: field.TypeString, Nullable: true},
 		{Name: "transitions", Type: field.TypeJSON, Nullable: true},
+		{Name: "default_status", Type: field.TypeString, Nullable: true},
 		{Name: "progress", Type: field.TypeJSON, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 	}
@@ -1094,7 +1099,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "workflows_tenants_tenant",
-				Columns:    []*schema.Column{WorkflowsColumns[10]},
+				Columns:    []*schema.Column{WorkflowsColumns[11]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -1103,12 +1108,12 @@ var (
 			{
 				Name:    "workflow_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{WorkflowsColumns[10]},
+				Columns: []*schema.Column{WorkflowsColumns[11]},
 			},
 			{
 				Name:    "workflow_tenant_id_key",
 				Unique:  true,
-				Columns: []*schema.Column{WorkflowsColumns[10], WorkflowsColumns[3]},
+				Columns: []*schema.Column{WorkflowsColumns[11], WorkflowsColumns[3]},
 			},
 		},
 	}

@@ -1238,6 +1238,10 @@ func init() {
 	statusDescArchives := statusFields[8].Descriptor()
 	// status.DefaultArchives holds the default value on creation for the archives field.
 	status.DefaultArchives = statusDescArchives.Default.(bool)
+	// statusDescCustom is the schema descriptor for custom field.
+	statusDescCustom := statusFields[10].Descriptor()
+	// status.DefaultCustom holds the default value on creation for the custom field.
+	status.DefaultCustom = statusDescCustom.Default.(bool)
 	// statusDescID is the schema descriptor for id field.
 	statusDescID := statusMixinFields0[0].Descriptor()
 	// status.DefaultID holds the default value on creation for the id field.

@@ -43,6 +43,22 @@ func (Status) Fields() []ent.Field {
 			Immutable().
 			Comment("Entering this status archives the project (e.g. declined leads).").
 			Annotations(entgql.Skip()),
+		field.Enum("category").
+			Values("LEAD", "OPEN", "IN_PROGRESS", "WAITING", "DONE", "CANCELLED").
+			Default("IN_PROGRESS").
+			Comment("What kind of stage the status is, for reports and the board's summary: from the template, or chosen by the admin who added the status."),
+		field.Bool("custom").
+			Default(false).
+			Immutable().
+			Comment("Added by the tenant's admins (not from the workflow's template): may be deleted while it has never held a project."),
+		field.JSON("required_fields", []string{}).
+			Optional().
+			Comment("Project fields that must be set before a project may enter, e.g. customer.email.").
+			Annotations(entgql.Skip()),
+		field.JSON("enter_roles", []string{}).
+			Optional().
+			Comment("Member roles that may move a project into the status; empty: every role that may move.").
+			Annotations(entgql.Skip()),
 		field.String("advance_to").
 			Optional().
 			Comment(`Key of the status the "next status" button leads to; empty: none.`).

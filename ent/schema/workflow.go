@@ -40,6 +40,10 @@ func (Workflow) Fields() []ent.Field {
 			Optional().
 			Comment("Declared transitions of a STRICT workflow.").
 			Annotations(entgql.Skip()),
+		field.String("default_status").
+			Optional().
+			Comment("Key of the status new projects start in; empty: the first enabled status (STRICT: the first status of its transitions).").
+			Annotations(entgql.Skip()),
 		field.JSON("progress", &schematype.Progress{}).
 			Optional().
 			Comment("Progress updates the workflow offers, if any.").

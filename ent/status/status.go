@@ -3,6 +3,9 @@
 package status
 
 import (
+	"fmt"
+	"io"
+	"strconv"
 	"time"
 
 	"entgo.io/ent"
@@ -40,6 +43,14 @@ const (
 	FieldWipLimit = "wip_limit"
 	// FieldArchives holds the string denoting the archives field in the database.
 	FieldArchives = "archives"
+	// FieldCategory holds the string denoting the category field in the database.
+	FieldCategory = "category"
+	// FieldCustom holds the string denoting the custom field in the database.
+	FieldCustom = "custom"
+	// FieldRequiredFields holds the string denoting the required_fields field in the database.
+	FieldRequiredFields = "required_fields"
+	// FieldEnterRoles holds the string denoting the enter_roles field in the database.
+	FieldEnterRoles = "enter_roles"
 	// FieldAdvanceTo holds the string denoting the advance_to field in the database.
 	FieldAdvanceTo = "advance_to"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -79,6 +90,10 @@ var Columns = []string{
 	FieldColor,
 	FieldWipLimit,
 	FieldArchives,
+	FieldCategory,
+	FieldCustom,
+	FieldRequiredFields,
+	FieldEnterRoles,
 	FieldAdvanceTo,
 }
 
@@ -123,11 +138,43 @@ var (
 	WipLimitValidator func(int) error
 	// DefaultArchives holds the default value on creation for the "archives" field.
 	DefaultArchives bool
+	// DefaultCustom holds the default value on creation for the "custom" field.
+	DefaultCustom bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
+
+// Category defines the type for the "category" enum field.
+type Category string
+
+// CategoryIN_PROGRESS is the default value of the Category enum.
+const DefaultCategory = CategoryIN_PROGRESS
+
+// Category values.
+const (
+	CategoryLEAD        Category = "LEAD"
+	CategoryOPEN        Category = "OPEN"
+	CategoryIN_PROGRESS Category = "IN_PROGRESS"
+	CategoryWAITING     Category = "WAITING"
+	CategoryDONE        Category = "DONE"
+	CategoryCANCELLED   Category = "CANCELLED"
+)
+
+func (c Category) String() string {
+	return string(c)
+}
+
+// CategoryValidator is a validator for the "category" field enum values. It is called by the builders before save.
+func CategoryValidator(c Category) error {
+	switch c {
+	case CategoryLEAD, CategoryOPEN, CategoryIN_PROGRESS, CategoryWAITING, CategoryDONE, CategoryCANCELLED:
+		return nil
+	default:
+		return fmt.Errorf("status: invalid enum value for category field: %q", c)
+	}
+}
 
 // OrderOption defines the ordering options for the Status queries.
 type OrderOption func(*sql.Selector)
@@ -197,6 +244,16 @@ func ByArchives(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldArchives, opts...).ToFunc()
 }
 
+// ByCategory orders the results by the category field.
+func ByCategory(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCategory, opts...).ToFunc()
+}
+
+// ByCustom orders the results by the custom field.
+func ByCustom(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCustom, opts...).ToFunc()
+}
+
 // ByAdvanceTo orders the results by the advance_to field.
 func ByAdvanceTo(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAdvanceTo, opts...).ToFunc()
@@ -228,4 +285,22 @@ func newWorkflowStep() *sqlgraph.Step {
 		sqlgraph.To(WorkflowInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, WorkflowTable, WorkflowColumn),
 	)
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Category) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Category) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Category(str)
+	if err := CategoryValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Category", str)
+	}
+	return nil
 }

@@ -116,6 +116,11 @@ func Archives(v bool) predicate.Status {
 	return predicate.Status(sql.FieldEQ(FieldArchives, v))
 }
 
+// Custom applies equality check predicate on the "custom" field. It's identical to CustomEQ.
+func Custom(v bool) predicate.Status {
+	return predicate.Status(sql.FieldEQ(FieldCustom, v))
+}
+
 // AdvanceTo applies equality check predicate on the "advance_to" field. It's identical to AdvanceToEQ.
 func AdvanceTo(v string) predicate.Status {
 	return predicate.Status(sql.FieldEQ(FieldAdvanceTo, v))
@@ -654,6 +659,56 @@ func ArchivesEQ(v bool) predicate.Status {
 // ArchivesNEQ applies the NEQ predicate on the "archives" field.
 func ArchivesNEQ(v bool) predicate.Status {
 	return predicate.Status(sql.FieldNEQ(FieldArchives, v))
+}
+
+// CategoryEQ applies the EQ predicate on the "category" field.
+func CategoryEQ(v Category) predicate.Status {
+	return predicate.Status(sql.FieldEQ(FieldCategory, v))
+}
+
+// CategoryNEQ applies the NEQ predicate on the "category" field.
+func CategoryNEQ(v Category) predicate.Status {
+	return predicate.Status(sql.FieldNEQ(FieldCategory, v))
+}
+
+// CategoryIn applies the In predicate on the "category" field.
+func CategoryIn(vs ...Category) predicate.Status {
+	return predicate.Status(sql.FieldIn(FieldCategory, vs...))
+}
+
+// CategoryNotIn applies the NotIn predicate on the "category" field.
+func CategoryNotIn(vs ...Category) predicate.Status {
+	return predicate.Status(sql.FieldNotIn(FieldCategory, vs...))
+}
+
+// CustomEQ applies the EQ predicate on the "custom" field.
+func CustomEQ(v bool) predicate.Status {
+	return predicate.Status(sql.FieldEQ(FieldCustom, v))
+}
+
+// CustomNEQ applies the NEQ predicate on the "custom" field.
+func CustomNEQ(v bool) predicate.Status {
+	return predicate.Status(sql.FieldNEQ(FieldCustom, v))
+}
+
+// RequiredFieldsIsNil applies the IsNil predicate on the "required_fields" field.
+func RequiredFieldsIsNil() predicate.Status {
+	return predicate.Status(sql.FieldIsNull(FieldRequiredFields))
+}
+
+// RequiredFieldsNotNil applies the NotNil predicate on the "required_fields" field.
+func RequiredFieldsNotNil() predicate.Status {
+	return predicate.Status(sql.FieldNotNull(FieldRequiredFields))
+}
+
+// EnterRolesIsNil applies the IsNil predicate on the "enter_roles" field.
+func EnterRolesIsNil() predicate.Status {
+	return predicate.Status(sql.FieldIsNull(FieldEnterRoles))
+}
+
+// EnterRolesNotNil applies the NotNil predicate on the "enter_roles" field.
+func EnterRolesNotNil() predicate.Status {
+	return predicate.Status(sql.FieldNotNull(FieldEnterRoles))
 }
 
 // AdvanceToEQ applies the EQ predicate on the "advance_to" field.

@@ -91,6 +91,11 @@ func Template(v string) predicate.Workflow {
 	return predicate.Workflow(sql.FieldEQ(FieldTemplate, v))
 }
 
+// DefaultStatus applies equality check predicate on the "default_status" field. It's identical to DefaultStatusEQ.
+func DefaultStatus(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldEQ(FieldDefaultStatus, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.Workflow {
 	return predicate.Workflow(sql.FieldEQ(FieldTenantID, v))
@@ -514,6 +519,81 @@ func TransitionsIsNil() predicate.Workflow {
 // TransitionsNotNil applies the NotNil predicate on the "transitions" field.
 func TransitionsNotNil() predicate.Workflow {
 	return predicate.Workflow(sql.FieldNotNull(FieldTransitions))
+}
+
+// DefaultStatusEQ applies the EQ predicate on the "default_status" field.
+func DefaultStatusEQ(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldEQ(FieldDefaultStatus, v))
+}
+
+// DefaultStatusNEQ applies the NEQ predicate on the "default_status" field.
+func DefaultStatusNEQ(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldNEQ(FieldDefaultStatus, v))
+}
+
+// DefaultStatusIn applies the In predicate on the "default_status" field.
+func DefaultStatusIn(vs ...string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldIn(FieldDefaultStatus, vs...))
+}
+
+// DefaultStatusNotIn applies the NotIn predicate on the "default_status" field.
+func DefaultStatusNotIn(vs ...string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldNotIn(FieldDefaultStatus, vs...))
+}
+
+// DefaultStatusGT applies the GT predicate on the "default_status" field.
+func DefaultStatusGT(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldGT(FieldDefaultStatus, v))
+}
+
+// DefaultStatusGTE applies the GTE predicate on the "default_status" field.
+func DefaultStatusGTE(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldGTE(FieldDefaultStatus, v))
+}
+
+// DefaultStatusLT applies the LT predicate on the "default_status" field.
+func DefaultStatusLT(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldLT(FieldDefaultStatus, v))
+}
+
+// DefaultStatusLTE applies the LTE predicate on the "default_status" field.
+func DefaultStatusLTE(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldLTE(FieldDefaultStatus, v))
+}
+
+// DefaultStatusContains applies the Contains predicate on the "default_status" field.
+func DefaultStatusContains(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldContains(FieldDefaultStatus, v))
+}
+
+// DefaultStatusHasPrefix applies the HasPrefix predicate on the "default_status" field.
+func DefaultStatusHasPrefix(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldHasPrefix(FieldDefaultStatus, v))
+}
+
+// DefaultStatusHasSuffix applies the HasSuffix predicate on the "default_status" field.
+func DefaultStatusHasSuffix(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldHasSuffix(FieldDefaultStatus, v))
+}
+
+// DefaultStatusIsNil applies the IsNil predicate on the "default_status" field.
+func DefaultStatusIsNil() predicate.Workflow {
+	return predicate.Workflow(sql.FieldIsNull(FieldDefaultStatus))
+}
+
+// DefaultStatusNotNil applies the NotNil predicate on the "default_status" field.
+func DefaultStatusNotNil() predicate.Workflow {
+	return predicate.Workflow(sql.FieldNotNull(FieldDefaultStatus))
+}
+
+// DefaultStatusEqualFold applies the EqualFold predicate on the "default_status" field.
+func DefaultStatusEqualFold(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldEqualFold(FieldDefaultStatus, v))
+}
+
+// DefaultStatusContainsFold applies the ContainsFold predicate on the "default_status" field.
+func DefaultStatusContainsFold(v string) predicate.Workflow {
+	return predicate.Workflow(sql.FieldContainsFold(FieldDefaultStatus, v))
 }
 
 // ProgressIsNil applies the IsNil predicate on the "progress" field.

@@ -37,6 +37,8 @@ const (
 	FieldTemplate = "template"
 	// FieldTransitions holds the string denoting the transitions field in the database.
 	FieldTransitions = "transitions"
+	// FieldDefaultStatus holds the string denoting the default_status field in the database.
+	FieldDefaultStatus = "default_status"
 	// FieldProgress holds the string denoting the progress field in the database.
 	FieldProgress = "progress"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
@@ -82,6 +84,7 @@ var Columns = []string{
 	FieldPosition,
 	FieldTemplate,
 	FieldTransitions,
+	FieldDefaultStatus,
 	FieldProgress,
 }
 
@@ -191,6 +194,11 @@ func ByPosition(opts ...sql.OrderTermOption) OrderOption {
 // ByTemplate orders the results by the template field.
 func ByTemplate(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTemplate, opts...).ToFunc()
+}
+
+// ByDefaultStatus orders the results by the default_status field.
+func ByDefaultStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDefaultStatus, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

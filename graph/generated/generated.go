@@ -21,6 +21,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
+	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/todo"
 	workflow1 "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/graph/marshal"
@@ -195,9 +196,11 @@ type ComplexityRoot struct {
 		CreateAutomation          func(childComplexity int, input workflow.CreateAutomationInput) int
 		CreatePaymentLink         func(childComplexity int, input deals.CreatePaymentLinkInput) int
 		CreateProject             func(childComplexity int, input workflow.CreateProjectInput) int
+		CreateStatus              func(childComplexity int, input workflow.CreateStatusInput) int
 		CreateTenant              func(childComplexity int, input tenancy.CreateTenantInput) int
 		CreateWebhook             func(childComplexity int, input webhook.CreateInput) int
 		DeclineLead               func(childComplexity int, id pulid.ID, reason project.ArchiveReason, note *string) int
+		DeleteStatus              func(childComplexity int, workflow string, status string) int
 		DeleteTimeEntry           func(childComplexity int, id pulid.ID) int
 		DeleteWebhook             func(childComplexity int, id pulid.ID) int
 		InviteCustomer            func(childComplexity int, input portal.InviteCustomerInput) int
@@ -206,9 +209,11 @@ type ComplexityRoot struct {
 		PinFeedback               func(childComplexity int, input portal.PinFeedbackInput) int
 		RecordRevenueSharePayment func(childComplexity int, input deals.RecordRevenueShareInput) int
 		RedeliverEvent            func(childComplexity int, webhookID pulid.ID, eventID pulid.ID) int
+		ReorderStatuses           func(childComplexity int, workflow string, keys []string) int
 		ReviewCustomer            func(childComplexity int, input deals.ReviewCustomerInput) int
 		RotateWebhookSecret       func(childComplexity int, id pulid.ID) int
 		SecureProject             func(childComplexity int, id pulid.ID) int
+		SetDefaultStatus          func(childComplexity int, workflow string, status string) int
 		SetPortalFeature          func(childComplexity int, workflow string, status string, feature policies.Feature, enabled bool) int
 		SetProgress               func(childComplexity int, id pulid.ID, progress string, note *string) int
 		SetStatusEnabled          func(childComplexity int, workflow string, status string, enabled bool) int
@@ -358,8 +363,10 @@ type ComplexityRoot struct {
 	}
 
 	Status struct {
+		Category               func(childComplexity int) int
 		Color                  func(childComplexity int) int
 		CreatedAt              func(childComplexity int) int
+		Custom                 func(childComplexity int) int
 		Enabled                func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Key                    func(childComplexity int) int
@@ -528,15 +535,16 @@ type ComplexityRoot struct {
 	}
 
 	Workflow struct {
-		Automations func(childComplexity int) int
-		CreatedAt   func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Key         func(childComplexity int) int
-		Mode        func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Position    func(childComplexity int) int
-		Statuses    func(childComplexity int, includeDisabled *bool) int
-		UpdatedAt   func(childComplexity int) int
+		Automations   func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DefaultStatus func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Key           func(childComplexity int) int
+		Mode          func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Position      func(childComplexity int) int
+		Statuses      func(childComplexity int, includeDisabled *bool) int
+		UpdatedAt     func(childComplexity int) int
 	}
 }
 
@@ -571,6 +579,10 @@ type MutationResolver interface {
 	UploadFile(ctx context.Context, projectID pulid.ID, file graphql.Upload) (*ent.File, error)
 	PinFeedback(ctx context.Context, input portal.PinFeedbackInput) (*ent.Todo, error)
 	UpdateMyData(ctx context.Context, input portal.MyDataInput) (*ent.Customer, error)
+	CreateStatus(ctx context.Context, input workflow.CreateStatusInput) (*ent.Status, error)
+	ReorderStatuses(ctx context.Context, workflow string, keys []string) (*ent.Workflow, error)
+	DeleteStatus(ctx context.Context, workflow string, status string) (string, error)
+	SetDefaultStatus(ctx context.Context, workflow string, status string) (*ent.Workflow, error)
 	StartTimer(ctx context.Context, projectID pulid.ID, note *string) (*ent.TimeEntry, error)
 	StopTimer(ctx context.Context) (*ent.TimeEntry, error)
 	AddTimeEntry(ctx context.Context, input timetrack.AddTimeEntryInput) (*ent.TimeEntry, error)
@@ -653,6 +665,7 @@ type WebhookResolver interface {
 type WorkflowResolver interface {
 	Statuses(ctx context.Context, obj *ent.Workflow, includeDisabled *bool) ([]*ent.Status, error)
 	Automations(ctx context.Context, obj *ent.Workflow) ([]*ent.Automation, error)
+	DefaultStatus(ctx context.Context, obj *ent.Workflow) (*ent.Status, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1211,6 +1224,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(workflow.CreateProjectInput)), true
+	case "Mutation.createStatus":
+		if e.ComplexityRoot.Mutation.CreateStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateStatus(childComplexity, args["input"].(workflow.CreateStatusInput)), true
 	case "Mutation.createTenant":
 		if e.ComplexityRoot.Mutation.CreateTenant == nil {
 			break
@@ -1244,6 +1268,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeclineLead(childComplexity, args["id"].(pulid.ID), args["reason"].(project.ArchiveReason), args["note"].(*string)), true
+	case "Mutation.deleteStatus":
+		if e.ComplexityRoot.Mutation.DeleteStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteStatus(childComplexity, args["workflow"].(string), args["status"].(string)), true
 	case "Mutation.deleteTimeEntry":
 		if e.ComplexityRoot.Mutation.DeleteTimeEntry == nil {
 			break
@@ -1332,6 +1367,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RedeliverEvent(childComplexity, args["webhookId"].(pulid.ID), args["eventId"].(pulid.ID)), true
+	case "Mutation.reorderStatuses":
+		if e.ComplexityRoot.Mutation.ReorderStatuses == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reorderStatuses_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReorderStatuses(childComplexity, args["workflow"].(string), args["keys"].([]string)), true
 	case "Mutation.reviewCustomer":
 		if e.ComplexityRoot.Mutation.ReviewCustomer == nil {
 			break
@@ -1365,6 +1411,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SecureProject(childComplexity, args["id"].(pulid.ID)), true
+	case "Mutation.setDefaultStatus":
+		if e.ComplexityRoot.Mutation.SetDefaultStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setDefaultStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetDefaultStatus(childComplexity, args["workflow"].(string), args["status"].(string)), true
 	case "Mutation.setPortalFeature":
 		if e.ComplexityRoot.Mutation.SetPortalFeature == nil {
 			break
@@ -2110,6 +2167,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Workflows(childComplexity), true
 
+	case "Status.category":
+		if e.ComplexityRoot.Status.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Status.Category(childComplexity), true
 	case "Status.color":
 		if e.ComplexityRoot.Status.Color == nil {
 			break
@@ -2122,6 +2185,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Status.CreatedAt(childComplexity), true
+	case "Status.custom":
+		if e.ComplexityRoot.Status.Custom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Status.Custom(childComplexity), true
 	case "Status.enabled":
 		if e.ComplexityRoot.Status.Enabled == nil {
 			break
@@ -2846,6 +2915,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workflow.CreatedAt(childComplexity), true
+	case "Workflow.defaultStatus":
+		if e.ComplexityRoot.Workflow.DefaultStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workflow.DefaultStatus(childComplexity), true
 	case "Workflow.id":
 		if e.ComplexityRoot.Workflow.ID == nil {
 			break
@@ -2908,6 +2983,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateAutomationInput,
 		ec.unmarshalInputCreatePaymentLinkInput,
 		ec.unmarshalInputCreateProjectInput,
+		ec.unmarshalInputCreateStatusInput,
 		ec.unmarshalInputCreateTenantInput,
 		ec.unmarshalInputCreateWebhookInput,
 		ec.unmarshalInputCustomerInput,
@@ -3779,7 +3855,26 @@ type Status implements Node {
   Maximum number of active projects in the column; null: no limit.
   """
   wipLimit: Int
+  """
+  What kind of stage the status is, for reports and the board's summary: from the template, or chosen by the admin who added the status.
+  """
+  category: StatusCategory!
+  """
+  Added by the tenant's admins (not from the workflow's template): may be deleted while it has never held a project.
+  """
+  custom: Boolean!
   workflow: Workflow!
+}
+"""
+StatusCategory is enum for the field category
+"""
+enum StatusCategory @goModel(model: "github.com/lanes-dev/lanes/ent/status.Category") {
+  LEAD
+  OPEN
+  IN_PROGRESS
+  WAITING
+  DONE
+  CANCELLED
 }
 type StatusChange implements Node {
   id: ID!
@@ -4285,6 +4380,34 @@ extend type Mutation {
   uploadFile(projectId: ID!, file: Upload!): File!
   pinFeedback(input: PinFeedbackInput!): Todo!
   updateMyData(input: MyDataInput!): Customer!
+}
+`, BuiltIn: false},
+	{Name: "../schema/shaping.graphqls", Input: `# Workflows that tenants shape themselves (issue 14).
+
+input CreateStatusInput {
+  workflow: String!
+  "Lower-case key, unique in the workflow."
+  key: String!
+  name: String!
+  color: String
+  category: StatusCategory!
+  "Insert after this status key; default: last."
+  after: String
+}
+
+extend type Workflow {
+  "Where new projects start when createProject names no status: the default chosen with setDefaultStatus, else the first enabled status (STRICT: where its transitions begin); null when no status is enabled."
+  defaultStatus: Status
+}
+
+extend type Mutation {
+  # shaping workflows (ADMIN, OWNER, platform) ---------------------------------
+  createStatus(input: CreateStatusInput!): Status!
+  "Sets the workflow's status order; keys must name every status of the workflow."
+  reorderStatuses(workflow: String!, keys: [String!]!): Workflow!
+  "Deletes a custom status that has never held a project; returns its key."
+  deleteStatus(workflow: String!, status: String!): String!
+  setDefaultStatus(workflow: String!, status: String!): Workflow!
 }
 `, BuiltIn: false},
 	{Name: "../schema/time.graphqls", Input: `# Time tracking per status, with reports (issue 5).
@@ -5016,6 +5139,10 @@ func (ec *executionContext) childFields_Status(ctx context.Context, field graphq
 		return ec.fieldContext_Status_color(ctx, field)
 	case "wipLimit":
 		return ec.fieldContext_Status_wipLimit(ctx, field)
+	case "category":
+		return ec.fieldContext_Status_category(ctx, field)
+	case "custom":
+		return ec.fieldContext_Status_custom(ctx, field)
 	case "workflow":
 		return ec.fieldContext_Status_workflow(ctx, field)
 	case "projectCount":
@@ -5346,6 +5473,8 @@ func (ec *executionContext) childFields_Workflow(ctx context.Context, field grap
 		return ec.fieldContext_Workflow_statuses(ctx, field)
 	case "automations":
 		return ec.fieldContext_Workflow_automations(ctx, field)
+	case "defaultStatus":
+		return ec.fieldContext_Workflow_defaultStatus(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Workflow", field.Name)
 }
@@ -5636,6 +5765,20 @@ func (ec *executionContext) field_Mutation_createProject_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (workflow.CreateStatusInput, error) {
+			return ec.unmarshalNCreateStatusInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCreateStatusInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5691,6 +5834,28 @@ func (ec *executionContext) field_Mutation_declineLead_args(ctx context.Context,
 		return nil, err
 	}
 	args["note"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "workflow",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["workflow"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
 	return args, nil
 }
 
@@ -5822,6 +5987,28 @@ func (ec *executionContext) field_Mutation_redeliverEvent_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_reorderStatuses_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "workflow",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["workflow"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "keys",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keys"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reviewCustomer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5861,6 +6048,28 @@ func (ec *executionContext) field_Mutation_secureProject_args(ctx context.Contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setDefaultStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "workflow",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["workflow"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg1
 	return args, nil
 }
 
@@ -9057,6 +9266,182 @@ func (ec *executionContext) fieldContext_Mutation_updateMyData(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateMyData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateStatus(ctx, fc.Args["input"].(workflow.CreateStatusInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalNStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reorderStatuses(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reorderStatuses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReorderStatuses(ctx, fc.Args["workflow"].(string), fc.Args["keys"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Workflow) graphql.Marshaler {
+			return ec.marshalNWorkflow2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐWorkflow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reorderStatuses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workflow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reorderStatuses_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteStatus(ctx, fc.Args["workflow"].(string), fc.Args["status"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setDefaultStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setDefaultStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetDefaultStatus(ctx, fc.Args["workflow"].(string), fc.Args["status"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Workflow) graphql.Marshaler {
+			return ec.marshalNWorkflow2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐWorkflow(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setDefaultStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workflow(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setDefaultStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12711,6 +13096,52 @@ func (ec *executionContext) fieldContext_Status_wipLimit(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Status", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
+func (ec *executionContext) _Status_category(ctx context.Context, field graphql.CollectedField, obj *ent.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Status_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v status.Category) graphql.Marshaler {
+			return ec.marshalNStatusCategory2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Status_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Status", field, false, false, errors.New("field of type StatusCategory does not have child fields"))
+}
+
+func (ec *executionContext) _Status_custom(ctx context.Context, field graphql.CollectedField, obj *ent.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Status_custom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Custom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Status_custom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Status", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
 func (ec *executionContext) _Status_workflow(ctx context.Context, field graphql.CollectedField, obj *ent.Status) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15662,6 +16093,38 @@ func (ec *executionContext) fieldContext_Workflow_automations(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Workflow_defaultStatus(ctx context.Context, field graphql.CollectedField, obj *ent.Workflow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workflow_defaultStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workflow().DefaultStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalOStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Workflow_defaultStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workflow",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17029,6 +17492,71 @@ func (ec *executionContext) unmarshalInputCreateProjectInput(ctx context.Context
 				return it, err
 			}
 			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateStatusInput(ctx context.Context, obj any) (workflow.CreateStatusInput, error) {
+	var it workflow.CreateStatusInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"workflow", "key", "name", "color", "category", "after"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "workflow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workflow"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workflow = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "category":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("category"))
+			data, err := ec.unmarshalNStatusCategory2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Category = data
+		case "after":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("after"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.After = data
 		}
 	}
 	return it, nil
@@ -20914,6 +21442,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reorderStatuses":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reorderStatuses(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setDefaultStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setDefaultStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startTimer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startTimer(ctx, field)
@@ -22371,6 +22927,16 @@ func (ec *executionContext) _Status(ctx context.Context, sel ast.SelectionSet, o
 		case "wipLimit":
 			out.Values[i] = ec._Status_wipLimit(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "category":
+			out.Values[i] = ec._Status_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "custom":
+			out.Values[i] = ec._Status_custom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "workflow":
@@ -24317,6 +24883,44 @@ func (ec *executionContext) _Workflow(ctx context.Context, sel ast.SelectionSet,
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "defaultStatus":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Workflow_defaultStatus(ctx, field, obj)
+				if res == graphql.RequiredNull {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24899,6 +25503,11 @@ func (ec *executionContext) unmarshalNCreatePaymentLinkInput2githubᚗcomᚋlane
 
 func (ec *executionContext) unmarshalNCreateProjectInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCreateProjectInput(ctx context.Context, v any) (workflow.CreateProjectInput, error) {
 	res, err := ec.unmarshalInputCreateProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateStatusInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCreateStatusInput(ctx context.Context, v any) (workflow.CreateStatusInput, error) {
+	res, err := ec.unmarshalInputCreateStatusInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -25540,6 +26149,16 @@ func (ec *executionContext) marshalNStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanes
 	return ec._Status(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNStatusCategory2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx context.Context, v any) (status.Category, error) {
+	var res status.Category
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStatusCategory2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx context.Context, sel ast.SelectionSet, v status.Category) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNStatusChange2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.StatusChange) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -25642,6 +26261,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSurvey2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐSurvey(ctx context.Context, sel ast.SelectionSet, v *ent.Survey) graphql.Marshaler {

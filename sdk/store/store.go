@@ -248,3 +248,17 @@ var errNoRow = errors.New("SELECT 1 returned nothing")
 
 // Close closes the client and the pool.
 func (d *DB) Close() error { return d.Client.Close() }
+
+// HasColumn reports whether a table of the schema has a column: before
+// Migrate, whether a data migration that goes with a new column is due.
+func (d *DB) HasColumn(ctx context.Context, table, column string) (bool, error) {
+	query := "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?"
+	if d.Dialect == dialect.Postgres {
+		query = "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2"
+	}
+	var n int
+	if err := d.SQL.QueryRowContext(ctx, query, table, column).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: column %s.%s: %w", table, column, err)
+	}
+	return n > 0, nil
+}

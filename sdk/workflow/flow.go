@@ -70,7 +70,39 @@ func (f *flow) status(key string) (*ent.Status, error) {
 	return nil, ErrStatusNotFound.With("status", key)
 }
 
-// firstEnabled is where new projects start by default.
+// start is where new projects begin unless told otherwise: the
+// workflow's default status while it is enabled; else, in a STRICT
+// workflow, the first status its transitions leave and never enter, and in
+// a FREE one the first enabled status.
+func (f *flow) start() *ent.Status {
+	if st, ok := f.byKey[f.w.DefaultStatus]; ok && st.Enabled {
+		return st
+	}
+	if f.strict() {
+		entered := map[string]bool{}
+		for _, t := range f.w.Transitions {
+			entered[t.To] = true
+		}
+		for _, st := range f.statuses {
+			if _, ok := f.transitionFrom(st); ok && !entered[st.Key] {
+				return st
+			}
+		}
+	}
+	return f.firstEnabled()
+}
+
+// transitionFrom returns a transition leaving a status, if any.
+func (f *flow) transitionFrom(from *ent.Status) (schematype.Transition, bool) {
+	for _, t := range f.w.Transitions {
+		if t.From == from.Key {
+			return t, true
+		}
+	}
+	return schematype.Transition{}, false
+}
+
+// firstEnabled is the first enabled status in board order.
 func (f *flow) firstEnabled() *ent.Status {
 	for _, st := range f.statuses {
 		if st.Enabled {

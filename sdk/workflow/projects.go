@@ -51,7 +51,7 @@ func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*en
 		if err != nil {
 			return err
 		}
-		start := f.firstEnabled()
+		start := f.start()
 		if in.Status != nil {
 			if start, err = f.status(*in.Status); err != nil {
 				return err
@@ -75,8 +75,8 @@ func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*en
 		if start == nil {
 			return ErrStatusDisabled.WithMessage("the workflow %s has no enabled status", f.w.Key)
 		}
-		if f.strict() && start.ID != f.statuses[0].ID {
-			return ErrTransitionNotAllowed.WithMessage("projects of the %s workflow start in %s", f.w.Key, f.statuses[0].Key)
+		if first := f.start(); f.strict() && start.ID != first.ID {
+			return ErrTransitionNotAllowed.WithMessage("projects of the %s workflow start in %s", f.w.Key, first.Key)
 		}
 		if err := s.checkEnter(ctx, c, start, ""); err != nil {
 			return err

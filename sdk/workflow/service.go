@@ -34,6 +34,9 @@ type Service struct {
 	// origin names this process in its change notices.
 	origin string
 	events *events.Log
+	// features holds the tenants' portal feature overrides, cleared with
+	// a deleted status.
+	features *policies.Features
 }
 
 // Config are the dependencies of the workflow service.
@@ -50,6 +53,8 @@ type Config struct {
 	ConfigCacheTTL     time.Duration
 	// Events records the changes' events.
 	Events *events.Log
+	// Features holds the portal feature overrides (nil: none to clear).
+	Features *policies.Features
 }
 
 // NewService returns the workflow service.
@@ -62,6 +67,7 @@ func NewService(cfg Config) *Service {
 		cache:     newConfigCache(cfg.ConfigCacheTenants, cfg.ConfigCacheTTL),
 		origin:    rand.Text()[:12],
 		events:    cfg.Events,
+		features:  cfg.Features,
 	}
 }
 
@@ -101,6 +107,11 @@ func (s *Service) install(ctx context.Context, c *ent.Client, t Template, positi
 		SetPosition(position).
 		SetTemplate(t.Key).
 		SetTransitions(t.Transitions)
+	if t.Mode == "STRICT" {
+		// Its projects start where its transitions begin, wherever admins
+		// later put statuses of their own.
+		create.SetDefaultStatus(t.Statuses[0].Key)
+	}
 	if t.Progress != nil {
 		create.SetProgress(t.Progress)
 	}
@@ -114,6 +125,7 @@ func (s *Service) install(ctx context.Context, c *ent.Client, t Template, positi
 			SetWorkflowID(w.ID).
 			SetKey(st.Key).
 			SetName(st.Name).
+			SetCategory(status.Category(st.Category)).
 			SetPosition(i).
 			SetColor(st.Color).
 			SetMandatory(st.Mandatory).

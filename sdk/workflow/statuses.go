@@ -43,13 +43,16 @@ func (s *Service) beginConfigure(ctx context.Context, c *ent.Client, workflowKey
 func (s *Service) SetStatusEnabled(ctx context.Context, workflowKey, statusKey string, enabled bool) (*ent.Status, error) {
 	var out *ent.Status
 	err := entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
-		_, st, err := s.beginConfigure(ctx, c, workflowKey, statusKey)
+		f, st, err := s.beginConfigure(ctx, c, workflowKey, statusKey)
 		if err != nil {
 			return err
 		}
 		if !enabled {
 			if st.Mandatory {
 				return ErrStatusMandatory.With("status", st.Key)
+			}
+			if f.w.DefaultStatus == st.Key {
+				return errcode.Invalid("status", fmt.Sprintf("%s is where new projects start: choose another default status first", st.Key)).With("status", st.Key)
 			}
 			if s.postgres {
 				// Moves into the status hold a share lock on its row while
@@ -94,6 +97,14 @@ type UpdateStatusInput struct {
 
 var colorPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$`)
 
+// validColor checks a status colour and returns it in lower case.
+func validColor(color string) (string, error) {
+	if !colorPattern.MatchString(color) {
+		return "", errcode.Invalid("color", "color must be a hex color such as #4fc3f7")
+	}
+	return strings.ToLower(color), nil
+}
+
 // UpdateStatus renames a status, recolours it or sets its WIP limit.
 func (s *Service) UpdateStatus(ctx context.Context, in UpdateStatusInput) (*ent.Status, error) {
 	var out *ent.Status
@@ -111,10 +122,11 @@ func (s *Service) UpdateStatus(ctx context.Context, in UpdateStatusInput) (*ent.
 			upd.SetName(name)
 		}
 		if in.Color != nil {
-			if !colorPattern.MatchString(*in.Color) {
-				return errcode.Invalid("color", "color must be a hex color such as #4fc3f7")
+			color, err := validColor(*in.Color)
+			if err != nil {
+				return err
 			}
-			upd.SetColor(strings.ToLower(*in.Color))
+			upd.SetColor(color)
 		}
 		if in.SetWIPLimit {
 			switch {

@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
+	"github.com/lanes-dev/lanes/ent/status"
 )
 
 // Template is a workflow as data: createTenant copies it into the tenant's
@@ -28,8 +29,11 @@ type Template struct {
 
 // TemplateStatus is one status of a template, in board order.
 type TemplateStatus struct {
-	Key       string `json:"key"`
-	Name      string `json:"name"`
+	Key  string `json:"key"`
+	Name string `json:"name"`
+	// Category is what kind of stage the status is (status.Category:
+	// LEAD, OPEN, IN_PROGRESS, WAITING, DONE, CANCELLED).
+	Category  string `json:"category"`
 	Color     string `json:"color"`
 	Mandatory bool   `json:"mandatory,omitempty"`
 	// Features are the portal features the status unlocks by default.
@@ -96,6 +100,9 @@ func (t Template) Validate() error {
 		}
 		if keys[s.Key] {
 			return fail("duplicate status %q", s.Key)
+		}
+		if status.CategoryValidator(status.Category(s.Category)) != nil {
+			return fail("status %q: category must be LEAD, OPEN, IN_PROGRESS, WAITING, DONE or CANCELLED, not %q", s.Key, s.Category)
 		}
 		keys[s.Key] = true
 		for _, f := range s.Features {

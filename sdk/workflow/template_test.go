@@ -62,7 +62,7 @@ func TestBuiltinTemplates(t *testing.T) {
 
 func TestTemplateValidate(t *testing.T) {
 	ok := Template{Key: "shop", Name: "Shop", Mode: "FREE", Statuses: []TemplateStatus{
-		{Key: "open", Name: "Open", AdvanceTo: "closed"}, {Key: "closed", Name: "Closed"},
+		{Key: "open", Name: "Open", Category: "OPEN", AdvanceTo: "closed"}, {Key: "closed", Name: "Closed", Category: "DONE"},
 	}}
 	require.NoError(t, ok.Validate())
 	for name, mutate := range map[string]func(*Template){
@@ -72,6 +72,8 @@ func TestTemplateValidate(t *testing.T) {
 		"no statuses":                func(t *Template) { t.Statuses = nil },
 		"duplicate status":           func(t *Template) { t.Statuses[1].Key = "open" },
 		"unknown feature":            func(t *Template) { t.Statuses[0].Features = []string{"TELEPORT"} },
+		"no category":                func(t *Template) { t.Statuses[0].Category = "" },
+		"unknown category":           func(t *Template) { t.Statuses[0].Category = "SOMEDAY" },
 		"advance to nowhere":         func(t *Template) { t.Statuses[0].AdvanceTo = "limbo" },
 		"advance to itself":          func(t *Template) { t.Statuses[0].AdvanceTo = "open" },
 		"strict without transitions": func(t *Template) { t.Mode = "STRICT" },
