@@ -379,15 +379,16 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		Type: "StatusChange",
 		Fields: map[string]*sqlgraph.FieldSpec{
-			statuschange.FieldTenantID:     {Type: field.TypeString, Column: statuschange.FieldTenantID},
-			statuschange.FieldProjectID:    {Type: field.TypeString, Column: statuschange.FieldProjectID},
-			statuschange.FieldFromStatusID: {Type: field.TypeString, Column: statuschange.FieldFromStatusID},
-			statuschange.FieldToStatusID:   {Type: field.TypeString, Column: statuschange.FieldToStatusID},
-			statuschange.FieldAction:       {Type: field.TypeString, Column: statuschange.FieldAction},
-			statuschange.FieldActor:        {Type: field.TypeString, Column: statuschange.FieldActor},
-			statuschange.FieldAt:           {Type: field.TypeTime, Column: statuschange.FieldAt},
-			statuschange.FieldReason:       {Type: field.TypeString, Column: statuschange.FieldReason},
-			statuschange.FieldNote:         {Type: field.TypeString, Column: statuschange.FieldNote},
+			statuschange.FieldTenantID:            {Type: field.TypeString, Column: statuschange.FieldTenantID},
+			statuschange.FieldProjectID:           {Type: field.TypeString, Column: statuschange.FieldProjectID},
+			statuschange.FieldFromStatusID:        {Type: field.TypeString, Column: statuschange.FieldFromStatusID},
+			statuschange.FieldToStatusID:          {Type: field.TypeString, Column: statuschange.FieldToStatusID},
+			statuschange.FieldAction:              {Type: field.TypeString, Column: statuschange.FieldAction},
+			statuschange.FieldActor:               {Type: field.TypeString, Column: statuschange.FieldActor},
+			statuschange.FieldAt:                  {Type: field.TypeTime, Column: statuschange.FieldAt},
+			statuschange.FieldReason:              {Type: field.TypeString, Column: statuschange.FieldReason},
+			statuschange.FieldNote:                {Type: field.TypeString, Column: statuschange.FieldNote},
+			statuschange.FieldChecklistOverridden: {Type: field.TypeBool, Column: statuschange.FieldChecklistOverridden},
 		},
 	}
 	graph.Nodes[16] = &sqlgraph.Node{
@@ -3089,6 +3090,11 @@ func (f *StatusChangeFilter) WhereReason(p entql.StringP) {
 // WhereNote applies the entql string predicate on the note field.
 func (f *StatusChangeFilter) WhereNote(p entql.StringP) {
 	f.Where(p.Field(statuschange.FieldNote))
+}
+
+// WhereChecklistOverridden applies the entql bool predicate on the checklist_overridden field.
+func (f *StatusChangeFilter) WhereChecklistOverridden(p entql.BoolP) {
+	f.Where(p.Field(statuschange.FieldChecklistOverridden))
 }
 
 // WhereHasTenant applies a predicate to check if query has an edge tenant.

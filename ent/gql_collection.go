@@ -1241,6 +1241,11 @@ func (_q *StatusChangeQuery) collectField(ctx context.Context, oneNode bool, opC
 				selectedFields = append(selectedFields, statuschange.FieldNote)
 				fieldSeen[statuschange.FieldNote] = struct{}{}
 			}
+		case "checklistOverridden":
+			if _, ok := fieldSeen[statuschange.FieldChecklistOverridden]; !ok {
+				selectedFields = append(selectedFields, statuschange.FieldChecklistOverridden)
+				fieldSeen[statuschange.FieldChecklistOverridden] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -12604,8 +12604,8 @@ type StatusMutation struct {
 	custom                *bool
 	required_fields       *[]string
 	appendrequired_fields []string
-	enter_roles           *[]string
-	appendenter_roles     []string
+	enter_roles           *[]role.Role
+	appendenter_roles     []role.Role
 	advance_to            *string
 	clearedFields         map[string]struct{}
 	tenant                *pulid.ID
@@ -13345,13 +13345,13 @@ func (m *StatusMutation) ResetRequiredFields() {
 }
 
 // SetEnterRoles sets the "enter_roles" field.
-func (m *StatusMutation) SetEnterRoles(s []string) {
-	m.enter_roles = &s
+func (m *StatusMutation) SetEnterRoles(r []role.Role) {
+	m.enter_roles = &r
 	m.appendenter_roles = nil
 }
 
 // EnterRoles returns the value of the "enter_roles" field in the mutation.
-func (m *StatusMutation) EnterRoles() (r []string, exists bool) {
+func (m *StatusMutation) EnterRoles() (r []role.Role, exists bool) {
 	v := m.enter_roles
 	if v == nil {
 		return
@@ -13362,7 +13362,7 @@ func (m *StatusMutation) EnterRoles() (r []string, exists bool) {
 // OldEnterRoles returns the old "enter_roles" field's value of the Status entity.
 // If the Status object wasn't provided to the builder, the object is fetched from the database.
 // An error is returned if the mutation operation is not UpdateOne, or the database query fails.
-func (m *StatusMutation) OldEnterRoles(ctx context.Context) (v []string, err error) {
+func (m *StatusMutation) OldEnterRoles(ctx context.Context) (v []role.Role, err error) {
 	if !m.op.Is(OpUpdateOne) {
 		return v, errors.New("OldEnterRoles is only allowed on UpdateOne operations")
 	}
@@ -13376,13 +13376,13 @@ func (m *StatusMutation) OldEnterRoles(ctx context.Context) (v []string, err err
 	return oldValue.EnterRoles, nil
 }
 
-// AppendEnterRoles adds s to the "enter_roles" field.
-func (m *StatusMutation) AppendEnterRoles(s []string) {
-	m.appendenter_roles = append(m.appendenter_roles, s...)
+// AppendEnterRoles adds r to the "enter_roles" field.
+func (m *StatusMutation) AppendEnterRoles(r []role.Role) {
+	m.appendenter_roles = append(m.appendenter_roles, r...)
 }
 
 // AppendedEnterRoles returns the list of values that were appended to the "enter_roles" field in this mutation.
-func (m *StatusMutation) AppendedEnterRoles() ([]string, bool) {
+func (m *StatusMutation) AppendedEnterRoles() ([]role.Role, bool) {
 	if len(m.appendenter_roles) == 0 {
 		return nil, false
 	}
@@ -13798,7 +13798,7 @@ func (m *StatusMutation) SetField(name string, value ent.Value) error {
 		m.SetRequiredFields(v)
 		return nil
 	case status.FieldEnterRoles:
-		v, ok := value.([]string)
+		v, ok := value.([]role.Role)
 		if !ok {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
@@ -14064,26 +14064,27 @@ func (m *StatusMutation) ResetEdge(name string) error {
 // StatusChangeMutation represents an operation that mutates the StatusChange nodes in the graph.
 type StatusChangeMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *pulid.ID
-	action         *string
-	actor          *string
-	at             *time.Time
-	reason         *string
-	note           *string
-	clearedFields  map[string]struct{}
-	tenant         *pulid.ID
-	clearedtenant  bool
-	project        *pulid.ID
-	clearedproject bool
-	from           *pulid.ID
-	clearedfrom    bool
-	to             *pulid.ID
-	clearedto      bool
-	done           bool
-	oldValue       func(context.Context) (*StatusChange, error)
-	predicates     []predicate.StatusChange
+	op                   Op
+	typ                  string
+	id                   *pulid.ID
+	action               *string
+	actor                *string
+	at                   *time.Time
+	reason               *string
+	note                 *string
+	checklist_overridden *bool
+	clearedFields        map[string]struct{}
+	tenant               *pulid.ID
+	clearedtenant        bool
+	project              *pulid.ID
+	clearedproject       bool
+	from                 *pulid.ID
+	clearedfrom          bool
+	to                   *pulid.ID
+	clearedto            bool
+	done                 bool
+	oldValue             func(context.Context) (*StatusChange, error)
+	predicates           []predicate.StatusChange
 }
 
 var _ ent.Mutation = (*StatusChangeMutation)(nil)
@@ -14553,6 +14554,42 @@ func (m *StatusChangeMutation) ResetNote() {
 	delete(m.clearedFields, statuschange.FieldNote)
 }
 
+// SetChecklistOverridden sets the "checklist_overridden" field.
+func (m *StatusChangeMutation) SetChecklistOverridden(b bool) {
+	m.checklist_overridden = &b
+}
+
+// ChecklistOverridden returns the value of the "checklist_overridden" field in the mutation.
+func (m *StatusChangeMutation) ChecklistOverridden() (r bool, exists bool) {
+	v := m.checklist_overridden
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChecklistOverridden returns the old "checklist_overridden" field's value of the StatusChange entity.
+// If the StatusChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *StatusChangeMutation) OldChecklistOverridden(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChecklistOverridden is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChecklistOverridden requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChecklistOverridden: %w", err)
+	}
+	return oldValue.ChecklistOverridden, nil
+}
+
+// ResetChecklistOverridden resets all changes to the "checklist_overridden" field.
+func (m *StatusChangeMutation) ResetChecklistOverridden() {
+	m.checklist_overridden = nil
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *StatusChangeMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -14721,7 +14758,7 @@ func (m *StatusChangeMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *StatusChangeMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.tenant != nil {
 		fields = append(fields, statuschange.FieldTenantID)
 	}
@@ -14749,6 +14786,9 @@ func (m *StatusChangeMutation) Fields() []string {
 	if m.note != nil {
 		fields = append(fields, statuschange.FieldNote)
 	}
+	if m.checklist_overridden != nil {
+		fields = append(fields, statuschange.FieldChecklistOverridden)
+	}
 	return fields
 }
 
@@ -14775,6 +14815,8 @@ func (m *StatusChangeMutation) Field(name string) (ent.Value, bool) {
 		return m.Reason()
 	case statuschange.FieldNote:
 		return m.Note()
+	case statuschange.FieldChecklistOverridden:
+		return m.ChecklistOverridden()
 	}
 	return nil, false
 }
@@ -14802,6 +14844,8 @@ func (m *StatusChangeMutation) OldField(ctx context.Context, name string) (ent.V
 		return m.OldReason(ctx)
 	case statuschange.FieldNote:
 		return m.OldNote(ctx)
+	case statuschange.FieldChecklistOverridden:
+		return m.OldChecklistOverridden(ctx)
 	}
 	return nil, fmt.Errorf("unknown StatusChange field %s", name)
 }
@@ -14873,6 +14917,13 @@ func (m *StatusChangeMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNote(v)
+		return nil
+	case statuschange.FieldChecklistOverridden:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChecklistOverridden(v)
 		return nil
 	}
 	return fmt.Errorf("unknown StatusChange field %s", name)
@@ -14970,6 +15021,9 @@ func (m *StatusChangeMutation) ResetField(name string) error {
 		return nil
 	case statuschange.FieldNote:
 		m.ResetNote()
+		return nil
+	case statuschange.FieldChecklistOverridden:
+		m.ResetChecklistOverridden()
 		return nil
 	}
 	return fmt.Errorf("unknown StatusChange field %s", name)

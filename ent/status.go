@@ -14,6 +14,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/workflow"
+	"github.com/lanes-dev/lanes/tenant/role"
 )
 
 // Status is the model entity for the Status schema.
@@ -52,7 +53,7 @@ type Status struct {
 	// Project fields that must be set before a project may enter, e.g. customer.email.
 	RequiredFields []string `json:"required_fields,omitempty"`
 	// Member roles that may move a project into the status; empty: every role that may move.
-	EnterRoles []string `json:"enter_roles,omitempty"`
+	EnterRoles []role.Role `json:"enter_roles,omitempty"`
 	// Key of the status the "next status" button leads to; empty: none.
 	AdvanceTo string `json:"advance_to,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.

@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/tenant"
 	"github.com/lanes-dev/lanes/ent/workflow"
+	"github.com/lanes-dev/lanes/tenant/role"
 )
 
 // StatusCreate is the builder for creating a Status entity.
@@ -189,7 +190,7 @@ func (_c *StatusCreate) SetRequiredFields(v []string) *StatusCreate {
 }
 
 // SetEnterRoles sets the "enter_roles" field.
-func (_c *StatusCreate) SetEnterRoles(v []string) *StatusCreate {
+func (_c *StatusCreate) SetEnterRoles(v []role.Role) *StatusCreate {
 	_c.mutation.SetEnterRoles(v)
 	return _c
 }
@@ -697,7 +698,7 @@ func (u *StatusUpsert) ClearRequiredFields() *StatusUpsert {
 }
 
 // SetEnterRoles sets the "enter_roles" field.
-func (u *StatusUpsert) SetEnterRoles(v []string) *StatusUpsert {
+func (u *StatusUpsert) SetEnterRoles(v []role.Role) *StatusUpsert {
 	u.Set(status.FieldEnterRoles, v)
 	return u
 }
@@ -942,7 +943,7 @@ func (u *StatusUpsertOne) ClearRequiredFields() *StatusUpsertOne {
 }
 
 // SetEnterRoles sets the "enter_roles" field.
-func (u *StatusUpsertOne) SetEnterRoles(v []string) *StatusUpsertOne {
+func (u *StatusUpsertOne) SetEnterRoles(v []role.Role) *StatusUpsertOne {
 	return u.Update(func(s *StatusUpsert) {
 		s.SetEnterRoles(v)
 	})
@@ -1360,7 +1361,7 @@ func (u *StatusUpsertBulk) ClearRequiredFields() *StatusUpsertBulk {
 }
 
 // SetEnterRoles sets the "enter_roles" field.
-func (u *StatusUpsertBulk) SetEnterRoles(v []string) *StatusUpsertBulk {
+func (u *StatusUpsertBulk) SetEnterRoles(v []role.Role) *StatusUpsertBulk {
 	return u.Update(func(s *StatusUpsert) {
 		s.SetEnterRoles(v)
 	})

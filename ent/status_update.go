@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/status"
+	"github.com/lanes-dev/lanes/tenant/role"
 )
 
 // StatusUpdate is the builder for updating Status entities.
@@ -159,13 +160,13 @@ func (_u *StatusUpdate) ClearRequiredFields() *StatusUpdate {
 }
 
 // SetEnterRoles sets the "enter_roles" field.
-func (_u *StatusUpdate) SetEnterRoles(v []string) *StatusUpdate {
+func (_u *StatusUpdate) SetEnterRoles(v []role.Role) *StatusUpdate {
 	_u.mutation.SetEnterRoles(v)
 	return _u
 }
 
 // AppendEnterRoles appends value to the "enter_roles" field.
-func (_u *StatusUpdate) AppendEnterRoles(v []string) *StatusUpdate {
+func (_u *StatusUpdate) AppendEnterRoles(v []role.Role) *StatusUpdate {
 	_u.mutation.AppendEnterRoles(v)
 	return _u
 }
@@ -501,13 +502,13 @@ func (_u *StatusUpdateOne) ClearRequiredFields() *StatusUpdateOne {
 }
 
 // SetEnterRoles sets the "enter_roles" field.
-func (_u *StatusUpdateOne) SetEnterRoles(v []string) *StatusUpdateOne {
+func (_u *StatusUpdateOne) SetEnterRoles(v []role.Role) *StatusUpdateOne {
 	_u.mutation.SetEnterRoles(v)
 	return _u
 }
 
 // AppendEnterRoles appends value to the "enter_roles" field.
-func (_u *StatusUpdateOne) AppendEnterRoles(v []string) *StatusUpdateOne {
+func (_u *StatusUpdateOne) AppendEnterRoles(v []role.Role) *StatusUpdateOne {
 	_u.mutation.AppendEnterRoles(v)
 	return _u
 }

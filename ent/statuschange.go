@@ -29,7 +29,7 @@ type StatusChange struct {
 	FromStatusID *pulid.ID `json:"from_status_id,omitempty"`
 	// ToStatusID holds the value of the "to_status_id" field.
 	ToStatusID pulid.ID `json:"to_status_id,omitempty"`
-	// create, move, advance, accept, decline, secure, complete
+	// create, move, advance, accept, decline, secure, complete, migrate
 	Action string `json:"action,omitempty"`
 	// Who made the change: platform, member:<id> or customer:<id>.
 	Actor string `json:"actor,omitempty"`
@@ -39,6 +39,8 @@ type StatusChange struct {
 	Reason *string `json:"reason,omitempty"`
 	// Note holds the value of the "note" field.
 	Note *string `json:"note,omitempty"`
+	// An ADMIN moved the project on past open blocking to-dos (the reason says why).
+	ChecklistOverridden bool `json:"checklist_overridden,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the StatusChangeQuery when eager-loading is set.
 	Edges        StatusChangeEdges `json:"edges"`
@@ -115,6 +117,8 @@ func (*StatusChange) scanValues(columns []string) ([]any, error) {
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case statuschange.FieldID, statuschange.FieldTenantID, statuschange.FieldProjectID, statuschange.FieldToStatusID:
 			values[i] = new(pulid.ID)
+		case statuschange.FieldChecklistOverridden:
+			values[i] = new(sql.NullBool)
 		case statuschange.FieldAction, statuschange.FieldActor, statuschange.FieldReason, statuschange.FieldNote:
 			values[i] = new(sql.NullString)
 		case statuschange.FieldAt:
@@ -196,6 +200,12 @@ func (_m *StatusChange) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Note = new(string)
 				*_m.Note = value.String
+			}
+		case statuschange.FieldChecklistOverridden:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field checklist_overridden", values[i])
+			} else if value.Valid {
+				_m.ChecklistOverridden = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -285,6 +295,9 @@ func (_m *StatusChange) String() string {
 		builder.WriteString("note=")
 		builder.WriteString(*v)
 	}
+	builder.WriteString(", ")
+	builder.WriteString("checklist_overridden=")
+	builder.WriteString(fmt.Sprintf("%v", _m.ChecklistOverridden))
 	builder.WriteByte(')')
 	return builder.String()
 }

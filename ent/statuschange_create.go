@@ -113,6 +113,20 @@ func (_c *StatusChangeCreate) SetNillableNote(v *string) *StatusChangeCreate {
 	return _c
 }
 
+// SetChecklistOverridden sets the "checklist_overridden" field.
+func (_c *StatusChangeCreate) SetChecklistOverridden(v bool) *StatusChangeCreate {
+	_c.mutation.SetChecklistOverridden(v)
+	return _c
+}
+
+// SetNillableChecklistOverridden sets the "checklist_overridden" field if the given value is not nil.
+func (_c *StatusChangeCreate) SetNillableChecklistOverridden(v *bool) *StatusChangeCreate {
+	if v != nil {
+		_c.SetChecklistOverridden(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *StatusChangeCreate) SetID(v pulid.ID) *StatusChangeCreate {
 	_c.mutation.SetID(v)
@@ -211,6 +225,10 @@ func (_c *StatusChangeCreate) defaults() error {
 		v := statuschange.DefaultAt()
 		_c.mutation.SetAt(v)
 	}
+	if _, ok := _c.mutation.ChecklistOverridden(); !ok {
+		v := statuschange.DefaultChecklistOverridden
+		_c.mutation.SetChecklistOverridden(v)
+	}
 	if _, ok := _c.mutation.ID(); !ok {
 		if statuschange.DefaultID == nil {
 			return fmt.Errorf("ent: uninitialized statuschange.DefaultID (forgotten import ent/runtime?)")
@@ -255,6 +273,9 @@ func (_c *StatusChangeCreate) check() error {
 		if err := statuschange.NoteValidator(v); err != nil {
 			return &ValidationError{Name: "note", err: fmt.Errorf(`ent: validator failed for field "StatusChange.note": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.ChecklistOverridden(); !ok {
+		return &ValidationError{Name: "checklist_overridden", err: errors.New(`ent: missing required field "StatusChange.checklist_overridden"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := statuschange.IDValidator(string(v)); err != nil {
@@ -325,6 +346,10 @@ func (_c *StatusChangeCreate) createSpec() (*StatusChange, *sqlgraph.CreateSpec)
 	if value, ok := _c.mutation.Note(); ok {
 		_spec.SetField(statuschange.FieldNote, field.TypeString, value)
 		_node.Note = &value
+	}
+	if value, ok := _c.mutation.ChecklistOverridden(); ok {
+		_spec.SetField(statuschange.FieldChecklistOverridden, field.TypeBool, value)
+		_node.ChecklistOverridden = value
 	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -489,6 +514,9 @@ func (u *StatusChangeUpsertOne) UpdateNewValues() *StatusChangeUpsertOne {
 		}
 		if _, exists := u.create.mutation.Note(); exists {
 			s.SetIgnore(statuschange.FieldNote)
+		}
+		if _, exists := u.create.mutation.ChecklistOverridden(); exists {
+			s.SetIgnore(statuschange.FieldChecklistOverridden)
 		}
 	}))
 	return u
@@ -730,6 +758,9 @@ func (u *StatusChangeUpsertBulk) UpdateNewValues() *StatusChangeUpsertBulk {
 			}
 			if _, exists := b.mutation.Note(); exists {
 				s.SetIgnore(statuschange.FieldNote)
+			}
+			if _, exists := b.mutation.ChecklistOverridden(); exists {
+				s.SetIgnore(statuschange.FieldChecklistOverridden)
 			}
 		}
 	}))

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
@@ -30,6 +31,21 @@ func (r *mutationResolver) DeleteStatus(ctx context.Context, workflow string, st
 // SetDefaultStatus is the resolver for the setDefaultStatus field.
 func (r *mutationResolver) SetDefaultStatus(ctx context.Context, workflow string, status string) (*ent.Workflow, error) {
 	return r.Engine.SetDefaultStatus(ctx, workflow, status)
+}
+
+// SetStatusRules is the resolver for the setStatusRules field.
+func (r *mutationResolver) SetStatusRules(ctx context.Context, input workflow.SetStatusRulesInput) (*ent.Status, error) {
+	return r.Engine.SetStatusRules(ctx, input)
+}
+
+// MigrateStatus is the resolver for the migrateStatus field.
+func (r *mutationResolver) MigrateStatus(ctx context.Context, workflow string, from string, to string) (int, error) {
+	return r.Engine.MigrateStatus(ctx, workflow, from, to)
+}
+
+// TransitionPreview is the resolver for the transitionPreview field.
+func (r *queryResolver) TransitionPreview(ctx context.Context, projectID pulid.ID, to string) (*workflow.Preview, error) {
+	return r.Engine.TransitionPreview(ctx, projectID, to)
 }
 
 // DefaultStatus is the resolver for the defaultStatus field.

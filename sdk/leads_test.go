@@ -93,8 +93,8 @@ func TestLeadActions(t *testing.T) {
 
 		// Archived projects are out of the game: no moves, no actions, not
 		// on the board, still listed with a filter.
-		requireCode(t, move(t, a.member, fresh.ID, "active"), "TRANSITION_NOT_ALLOWED")
-		requireCode(t, op(a.member, "AcceptLead", map[string]any{"id": fresh.ID}), "TRANSITION_NOT_ALLOWED")
+		requireCode(t, move(t, a.member, fresh.ID, "active"), "ARCHIVED")
+		requireCode(t, op(a.member, "AcceptLead", map[string]any{"id": fresh.ID}), "ARCHIVED")
 		board = readBoard(t, a.member, "leads", 10)
 		require.Empty(t, board.column("declined"))
 		for _, col := range board.Board.Columns {

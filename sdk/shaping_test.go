@@ -335,11 +335,13 @@ func TestDeleteStatus(t *testing.T) {
 
 		// Once it has held a project it stays, even empty again.
 		require.Equal(t, "review", advance(t, a.member, create(t, a.member, "website", "Two", map[string]any{"status": "audit"}).ID))
-		requireCode(t, del(a.admin, "review"), "STATUS_IN_USE")
+		e = requireCode(t, del(a.admin, "review"), "STATUS_IN_USE")
+		require.EqualValues(t, 1, e.Extensions["projectCount"])
 		createStatus(a.admin, t, map[string]any{"key": "briefly"}).Decode(t, &created)
 		q := create(t, a.member, "website", "Three", map[string]any{"status": "briefly"})
 		require.Empty(t, move(t, a.member, q.ID, "done").Errors)
-		requireCode(t, del(a.admin, "briefly"), "STATUS_IN_USE")
+		e = requireCode(t, del(a.admin, "briefly"), "STATUS_IN_USE")
+		require.EqualValues(t, 0, e.Extensions["projectCount"], "empty now, but it held one")
 
 		// The default status is not deleted from under new projects.
 		createStatus(a.admin, t, map[string]any{"key": "intake"}).Decode(t, &created)

@@ -125,6 +125,8 @@ var roots = map[string]Role{
 	"members": Viewer,
 	// Every member has a feed.
 	"notifications": Viewer,
+	// Any member may ask (a VIEWER learns it would be FORBIDDEN).
+	"transitionPreview": Viewer,
 }
 
 // skippedRoots are root fields without documents, and why.
@@ -323,7 +325,10 @@ var argValues = map[string]func(g *generator, k knobs) string{
 	"Query.boardColumn": func(g *generator, _ knobs) string {
 		return fmt.Sprintf("workflow: %q, status: %q", g.args.Workflow, g.args.Status)
 	},
-	"Query.node":  func(g *generator, _ knobs) string { return fmt.Sprintf("id: %q", g.args.ProjectIDs[0]) },
+	"Query.node": func(g *generator, _ knobs) string { return fmt.Sprintf("id: %q", g.args.ProjectIDs[0]) },
+	"Query.transitionPreview": func(g *generator, _ knobs) string {
+		return fmt.Sprintf("projectId: %q, to: %q", g.args.ProjectIDs[0], g.args.Status)
+	},
 	"Query.nodes": func(_ *generator, k knobs) string { return "ids: $" + k.ids },
 	"Query.timeReport": func(g *generator, _ knobs) string {
 		return fmt.Sprintf("input: {from: %q, to: %q, groupBy: [%s]}", g.args.From.UTC().Format(time.RFC3339),

@@ -654,6 +654,7 @@ var (
 		{Name: "at", Type: field.TypeTime},
 		{Name: "reason", Type: field.TypeString, Nullable: true, Size: 40000},
 		{Name: "note", Type: field.TypeString, Nullable: true, Size: 40000},
+		{Name: "checklist_overridden", Type: field.TypeBool, Default: false},
 		{Name: "project_id", Type: field.TypeString, Size: 40},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "from_status_id", Type: field.TypeString, Nullable: true, Size: 40},
@@ -667,25 +668,25 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "status_changes_projects_history",
-				Columns:    []*schema.Column{StatusChangesColumns[6]},
+				Columns:    []*schema.Column{StatusChangesColumns[7]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "status_changes_tenants_tenant",
-				Columns:    []*schema.Column{StatusChangesColumns[7]},
+				Columns:    []*schema.Column{StatusChangesColumns[8]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "status_changes_statuses_from",
-				Columns:    []*schema.Column{StatusChangesColumns[8]},
+				Columns:    []*schema.Column{StatusChangesColumns[9]},
 				RefColumns: []*schema.Column{StatusesColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 			{
 				Symbol:     "status_changes_statuses_to",
-				Columns:    []*schema.Column{StatusChangesColumns[9]},
+				Columns:    []*schema.Column{StatusChangesColumns[10]},
 				RefColumns: []*schema.Column{StatusesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -694,12 +695,12 @@ var (
 			{
 				Name:    "statuschange_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{StatusChangesColumns[7]},
+				Columns: []*schema.Column{StatusChangesColumns[8]},
 			},
 			{
 				Name:    "statuschange_tenant_id_project_id_at",
 				Unique:  false,
-				Columns: []*schema.Column{StatusChangesColumns[7], StatusChangesColumns[6], StatusChangesColumns[3]},
+				Columns: []*schema.Column{StatusChangesColumns[8], StatusChangesColumns[7], StatusChangesColumns[3]},
 			},
 		},
 	}

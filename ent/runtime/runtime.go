@@ -1312,6 +1312,10 @@ func init() {
 	statuschangeDescNote := statuschangeFields[7].Descriptor()
 	// statuschange.NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	statuschange.NoteValidator = statuschangeDescNote.Validators[0].(func(string) error)
+	// statuschangeDescChecklistOverridden is the schema descriptor for checklist_overridden field.
+	statuschangeDescChecklistOverridden := statuschangeFields[8].Descriptor()
+	// statuschange.DefaultChecklistOverridden holds the default value on creation for the checklist_overridden field.
+	statuschange.DefaultChecklistOverridden = statuschangeDescChecklistOverridden.Default.(bool)
 	// statuschangeDescID is the schema descriptor for id field.
 	statuschangeDescID := statuschangeMixinFields0[0].Descriptor()
 	// statuschange.DefaultID holds the default value on creation for the id field.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/tenant"
+	"github.com/lanes-dev/lanes/tenant/role"
 )
 
 // Status is one column of a workflow, configurable by the tenant's admins.
@@ -55,7 +56,7 @@ func (Status) Fields() []ent.Field {
 			Optional().
 			Comment("Project fields that must be set before a project may enter, e.g. customer.email.").
 			Annotations(entgql.Skip()),
-		field.JSON("enter_roles", []string{}).
+		field.JSON("enter_roles", []role.Role{}).
 			Optional().
 			Comment("Member roles that may move a project into the status; empty: every role that may move.").
 			Annotations(entgql.Skip()),

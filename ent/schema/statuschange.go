@@ -31,12 +31,14 @@ func (StatusChange) Fields() []ent.Field {
 		field.String("from_status_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
 		field.String("to_status_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.String("action").NotEmpty().MaxLen(32).Immutable().
-			Comment("create, move, advance, accept, decline, secure, complete"),
+			Comment("create, move, advance, accept, decline, secure, complete, migrate"),
 		field.String("actor").Immutable().
 			Comment("Who made the change: platform, member:<id> or customer:<id>."),
 		field.Time("at").Default(time.Now).Immutable(),
 		field.String("reason").Optional().Nillable().Immutable().MaxLen(textBytes(10_000)),
 		field.String("note").Optional().Nillable().Immutable().MaxLen(textBytes(10_000)),
+		field.Bool("checklist_overridden").Default(false).Immutable().
+			Comment("An ADMIN moved the project on past open blocking to-dos (the reason says why)."),
 	}
 }
 

@@ -34,6 +34,8 @@ const (
 	FieldReason = "reason"
 	// FieldNote holds the string denoting the note field in the database.
 	FieldNote = "note"
+	// FieldChecklistOverridden holds the string denoting the checklist_overridden field in the database.
+	FieldChecklistOverridden = "checklist_overridden"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// EdgeProject holds the string denoting the project edge name in mutations.
@@ -86,6 +88,7 @@ var Columns = []string{
 	FieldAt,
 	FieldReason,
 	FieldNote,
+	FieldChecklistOverridden,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -115,6 +118,8 @@ var (
 	ReasonValidator func(string) error
 	// NoteValidator is a validator for the "note" field. It is called by the builders before save.
 	NoteValidator func(string) error
+	// DefaultChecklistOverridden holds the default value on creation for the "checklist_overridden" field.
+	DefaultChecklistOverridden bool
 	// DefaultID holds the default value on creation for the "id" field.
 	DefaultID func() pulid.ID
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
@@ -172,6 +177,11 @@ func ByReason(opts ...sql.OrderTermOption) OrderOption {
 // ByNote orders the results by the note field.
 func ByNote(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNote, opts...).ToFunc()
+}
+
+// ByChecklistOverridden orders the results by the checklist_overridden field.
+func ByChecklistOverridden(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChecklistOverridden, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

@@ -101,6 +101,11 @@ func Note(v string) predicate.StatusChange {
 	return predicate.StatusChange(sql.FieldEQ(FieldNote, v))
 }
 
+// ChecklistOverridden applies equality check predicate on the "checklist_overridden" field. It's identical to ChecklistOverriddenEQ.
+func ChecklistOverridden(v bool) predicate.StatusChange {
+	return predicate.StatusChange(sql.FieldEQ(FieldChecklistOverridden, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.StatusChange {
 	return predicate.StatusChange(sql.FieldEQ(FieldTenantID, v))
@@ -709,6 +714,16 @@ func NoteEqualFold(v string) predicate.StatusChange {
 // NoteContainsFold applies the ContainsFold predicate on the "note" field.
 func NoteContainsFold(v string) predicate.StatusChange {
 	return predicate.StatusChange(sql.FieldContainsFold(FieldNote, v))
+}
+
+// ChecklistOverriddenEQ applies the EQ predicate on the "checklist_overridden" field.
+func ChecklistOverriddenEQ(v bool) predicate.StatusChange {
+	return predicate.StatusChange(sql.FieldEQ(FieldChecklistOverridden, v))
+}
+
+// ChecklistOverriddenNEQ applies the NEQ predicate on the "checklist_overridden" field.
+func ChecklistOverriddenNEQ(v bool) predicate.StatusChange {
+	return predicate.StatusChange(sql.FieldNEQ(FieldChecklistOverridden, v))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

@@ -205,6 +205,7 @@ type ComplexityRoot struct {
 		DeleteWebhook             func(childComplexity int, id pulid.ID) int
 		InviteCustomer            func(childComplexity int, input portal.InviteCustomerInput) int
 		MarkNotificationsRead     func(childComplexity int, ids []pulid.ID, all *bool) int
+		MigrateStatus             func(childComplexity int, workflow string, from string, to string) int
 		MoveProject               func(childComplexity int, input workflow.MoveProjectInput) int
 		PinFeedback               func(childComplexity int, input portal.PinFeedbackInput) int
 		RecordRevenueSharePayment func(childComplexity int, input deals.RecordRevenueShareInput) int
@@ -217,6 +218,7 @@ type ComplexityRoot struct {
 		SetPortalFeature          func(childComplexity int, workflow string, status string, feature policies.Feature, enabled bool) int
 		SetProgress               func(childComplexity int, id pulid.ID, progress string, note *string) int
 		SetStatusEnabled          func(childComplexity int, workflow string, status string, enabled bool) int
+		SetStatusRules            func(childComplexity int, input workflow.SetStatusRulesInput) int
 		StartTimer                func(childComplexity int, projectID pulid.ID, note *string) int
 		StopTimer                 func(childComplexity int) int
 		SubmitSurvey              func(childComplexity int, token string, score int, comment *string) int
@@ -345,21 +347,22 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Board         func(childComplexity int, workflow string, archived *bool) int
-		BoardColumn   func(childComplexity int, workflow string, status string, archived *bool) int
-		Events        func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) int
-		Members       func(childComplexity int) int
-		Node          func(childComplexity int, id pulid.ID) int
-		Nodes         func(childComplexity int, ids []pulid.ID) int
-		Notifications func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], unreadOnly *bool) int
-		Portal        func(childComplexity int) int
-		Projects      func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
-		RunningTimer  func(childComplexity int) int
-		TimeReport    func(childComplexity int, input timetrack.ReportInput) int
-		Viewer        func(childComplexity int) int
-		Webhooks      func(childComplexity int) int
-		Workflow      func(childComplexity int, key string) int
-		Workflows     func(childComplexity int) int
+		Board             func(childComplexity int, workflow string, archived *bool) int
+		BoardColumn       func(childComplexity int, workflow string, status string, archived *bool) int
+		Events            func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) int
+		Members           func(childComplexity int) int
+		Node              func(childComplexity int, id pulid.ID) int
+		Nodes             func(childComplexity int, ids []pulid.ID) int
+		Notifications     func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], unreadOnly *bool) int
+		Portal            func(childComplexity int) int
+		Projects          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		RunningTimer      func(childComplexity int) int
+		TimeReport        func(childComplexity int, input timetrack.ReportInput) int
+		TransitionPreview func(childComplexity int, projectID pulid.ID, to string) int
+		Viewer            func(childComplexity int) int
+		Webhooks          func(childComplexity int) int
+		Workflow          func(childComplexity int, key string) int
+		Workflows         func(childComplexity int) int
 	}
 
 	Status struct {
@@ -368,6 +371,7 @@ type ComplexityRoot struct {
 		CreatedAt              func(childComplexity int) int
 		Custom                 func(childComplexity int) int
 		Enabled                func(childComplexity int) int
+		EnterRoles             func(childComplexity int) int
 		ID                     func(childComplexity int) int
 		Key                    func(childComplexity int) int
 		Mandatory              func(childComplexity int) int
@@ -375,6 +379,7 @@ type ComplexityRoot struct {
 		PortalFeatures         func(childComplexity int) int
 		Position               func(childComplexity int) int
 		ProjectCount           func(childComplexity int) int
+		RequiredFields         func(childComplexity int) int
 		TemplatePortalFeatures func(childComplexity int) int
 		UpdatedAt              func(childComplexity int) int
 		WipLimit               func(childComplexity int) int
@@ -382,15 +387,16 @@ type ComplexityRoot struct {
 	}
 
 	StatusChange struct {
-		Action  func(childComplexity int) int
-		Actor   func(childComplexity int) int
-		At      func(childComplexity int) int
-		From    func(childComplexity int) int
-		ID      func(childComplexity int) int
-		Note    func(childComplexity int) int
-		Project func(childComplexity int) int
-		Reason  func(childComplexity int) int
-		To      func(childComplexity int) int
+		Action              func(childComplexity int) int
+		Actor               func(childComplexity int) int
+		At                  func(childComplexity int) int
+		ChecklistOverridden func(childComplexity int) int
+		From                func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Note                func(childComplexity int) int
+		Project             func(childComplexity int) int
+		Reason              func(childComplexity int) int
+		To                  func(childComplexity int) int
 	}
 
 	StatusDuration struct {
@@ -480,6 +486,17 @@ type ComplexityRoot struct {
 	TrackedTime struct {
 		Seconds func(childComplexity int) int
 		Status  func(childComplexity int) int
+	}
+
+	TransitionPreview struct {
+		Allowed func(childComplexity int) int
+		Reasons func(childComplexity int) int
+	}
+
+	TransitionRefusal struct {
+		Code    func(childComplexity int) int
+		Details func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	Viewer struct {
@@ -583,6 +600,8 @@ type MutationResolver interface {
 	ReorderStatuses(ctx context.Context, workflow string, keys []string) (*ent.Workflow, error)
 	DeleteStatus(ctx context.Context, workflow string, status string) (string, error)
 	SetDefaultStatus(ctx context.Context, workflow string, status string) (*ent.Workflow, error)
+	SetStatusRules(ctx context.Context, input workflow.SetStatusRulesInput) (*ent.Status, error)
+	MigrateStatus(ctx context.Context, workflow string, from string, to string) (int, error)
 	StartTimer(ctx context.Context, projectID pulid.ID, note *string) (*ent.TimeEntry, error)
 	StopTimer(ctx context.Context) (*ent.TimeEntry, error)
 	AddTimeEntry(ctx context.Context, input timetrack.AddTimeEntryInput) (*ent.TimeEntry, error)
@@ -633,6 +652,7 @@ type QueryResolver interface {
 	Workflows(ctx context.Context) ([]*ent.Workflow, error)
 	Workflow(ctx context.Context, key string) (*ent.Workflow, error)
 	Portal(ctx context.Context) (*portal.View, error)
+	TransitionPreview(ctx context.Context, projectID pulid.ID, to string) (*workflow.Preview, error)
 	TimeReport(ctx context.Context, input timetrack.ReportInput) (*timetrack.Report, error)
 	RunningTimer(ctx context.Context) (*ent.TimeEntry, error)
 	Board(ctx context.Context, workflow string, archived *bool) (*workflow.Board, error)
@@ -1323,6 +1343,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.MarkNotificationsRead(childComplexity, args["ids"].([]pulid.ID), args["all"].(*bool)), true
+	case "Mutation.migrateStatus":
+		if e.ComplexityRoot.Mutation.MigrateStatus == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_migrateStatus_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MigrateStatus(childComplexity, args["workflow"].(string), args["from"].(string), args["to"].(string)), true
 	case "Mutation.moveProject":
 		if e.ComplexityRoot.Mutation.MoveProject == nil {
 			break
@@ -1455,6 +1486,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetStatusEnabled(childComplexity, args["workflow"].(string), args["status"].(string), args["enabled"].(bool)), true
+	case "Mutation.setStatusRules":
+		if e.ComplexityRoot.Mutation.SetStatusRules == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setStatusRules_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetStatusRules(childComplexity, args["input"].(workflow.SetStatusRulesInput)), true
 	case "Mutation.startTimer":
 		if e.ComplexityRoot.Mutation.StartTimer == nil {
 			break
@@ -2137,6 +2179,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TimeReport(childComplexity, args["input"].(timetrack.ReportInput)), true
+	case "Query.transitionPreview":
+		if e.ComplexityRoot.Query.TransitionPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transitionPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TransitionPreview(childComplexity, args["projectId"].(pulid.ID), args["to"].(string)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -2197,6 +2250,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Status.Enabled(childComplexity), true
+	case "Status.enterRoles":
+		if e.ComplexityRoot.Status.EnterRoles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Status.EnterRoles(childComplexity), true
 	case "Status.id":
 		if e.ComplexityRoot.Status.ID == nil {
 			break
@@ -2239,6 +2298,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Status.ProjectCount(childComplexity), true
+	case "Status.requiredFields":
+		if e.ComplexityRoot.Status.RequiredFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Status.RequiredFields(childComplexity), true
 	case "Status.templatePortalFeatures":
 		if e.ComplexityRoot.Status.TemplatePortalFeatures == nil {
 			break
@@ -2282,6 +2347,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StatusChange.At(childComplexity), true
+	case "StatusChange.checklistOverridden":
+		if e.ComplexityRoot.StatusChange.ChecklistOverridden == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusChange.ChecklistOverridden(childComplexity), true
 	case "StatusChange.from":
 		if e.ComplexityRoot.StatusChange.From == nil {
 			break
@@ -2688,6 +2759,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrackedTime.Status(childComplexity), true
 
+	case "TransitionPreview.allowed":
+		if e.ComplexityRoot.TransitionPreview.Allowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionPreview.Allowed(childComplexity), true
+	case "TransitionPreview.reasons":
+		if e.ComplexityRoot.TransitionPreview.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionPreview.Reasons(childComplexity), true
+
+	case "TransitionRefusal.code":
+		if e.ComplexityRoot.TransitionRefusal.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionRefusal.Code(childComplexity), true
+	case "TransitionRefusal.details":
+		if e.ComplexityRoot.TransitionRefusal.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionRefusal.Details(childComplexity), true
+	case "TransitionRefusal.message":
+		if e.ComplexityRoot.TransitionRefusal.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransitionRefusal.Message(childComplexity), true
+
 	case "Viewer.customer":
 		if e.ComplexityRoot.Viewer.Customer == nil {
 			break
@@ -3000,6 +3103,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputProjectWhereInput,
 		ec.unmarshalInputRecordRevenueShareInput,
 		ec.unmarshalInputReviewCustomerInput,
+		ec.unmarshalInputSetStatusRulesInput,
 		ec.unmarshalInputTimeReportInput,
 		ec.unmarshalInputTodoTemplateInput,
 		ec.unmarshalInputUpdateStatusInput,
@@ -3879,7 +3983,7 @@ enum StatusCategory @goModel(model: "github.com/lanes-dev/lanes/ent/status.Categ
 type StatusChange implements Node {
   id: ID!
   """
-  create, move, advance, accept, decline, secure, complete
+  create, move, advance, accept, decline, secure, complete, migrate
   """
   action: String!
   """
@@ -3889,6 +3993,10 @@ type StatusChange implements Node {
   at: Time!
   reason: String
   note: String
+  """
+  An ADMIN moved the project on past open blocking to-dos (the reason says why).
+  """
+  checklistOverridden: Boolean!
   project: Project!
   from: Status
   to: Status!
@@ -4395,6 +4503,43 @@ input CreateStatusInput {
   after: String
 }
 
+input SetStatusRulesInput {
+  workflow: String!
+  status: String!
+  "Project fields that must be set before a project may enter, e.g. [\"customer.email\", \"assignee\"]."
+  requiredFields: [String!]
+  "Roles that may move a project into this status; empty: every role that may move."
+  enterRoles: [MemberRole!]
+}
+
+extend type Status {
+  "Project fields that must be set before a project may enter (customer, customer.company, customer.email, customer.phone); a move without them is REQUIRED_FIELDS."
+  requiredFields: [String!]!
+  "Member roles that may move a project into this status; empty: every role that may move (the platform always may)."
+  enterRoles: [MemberRole!]!
+}
+
+"Whether a move would pass (transitionPreview)."
+type TransitionPreview {
+  allowed: Boolean!
+  "Every reason the move would be refused, in the order the move checks them: an actual move fails with the first."
+  reasons: [TransitionRefusal!]!
+}
+
+"One reason a move would be refused: the error the move would answer with."
+type TransitionRefusal {
+  "The error code (STATUS_DISABLED, TRANSITION_NOT_ALLOWED, WIP_LIMIT, CHECKLIST_INCOMPLETE, REQUIRED_FIELDS, FORBIDDEN, ARCHIVED, NOT_FOUND)."
+  code: String!
+  message: String!
+  "The error's details (its extensions), e.g. fields for REQUIRED_FIELDS."
+  details: Map
+}
+
+extend type Query {
+  "Whether a move would pass, and every reason it would not; writes nothing."
+  transitionPreview(projectId: ID!, to: String!): TransitionPreview!
+}
+
 extend type Workflow {
   "Where new projects start when createProject names no status: the default chosen with setDefaultStatus, else the first enabled status (STRICT: where its transitions begin); null when no status is enabled."
   defaultStatus: Status
@@ -4408,6 +4553,9 @@ extend type Mutation {
   "Deletes a custom status that has never held a project; returns its key."
   deleteStatus(workflow: String!, status: String!): String!
   setDefaultStatus(workflow: String!, status: String!): Workflow!
+  setStatusRules(input: SetStatusRulesInput!): Status!
+  "Moves every project of one status to another in one transaction; returns how many moved."
+  migrateStatus(workflow: String!, from: String!, to: String!): Int!
 }
 `, BuiltIn: false},
 	{Name: "../schema/time.graphqls", Input: `# Time tracking per status, with reports (issue 5).
@@ -4603,6 +4751,8 @@ input MoveProjectInput {
   before: ID
   reason: String
   note: String
+  "An ADMIN (OWNER, platform) moves the project on past open blocking to-dos; reason is then required and the history records the override."
+  overrideChecklist: Boolean
 }
 
 input UpdateStatusInput {
@@ -5151,6 +5301,10 @@ func (ec *executionContext) childFields_Status(ctx context.Context, field graphq
 		return ec.fieldContext_Status_portalFeatures(ctx, field)
 	case "templatePortalFeatures":
 		return ec.fieldContext_Status_templatePortalFeatures(ctx, field)
+	case "requiredFields":
+		return ec.fieldContext_Status_requiredFields(ctx, field)
+	case "enterRoles":
+		return ec.fieldContext_Status_enterRoles(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Status", field.Name)
 }
@@ -5169,6 +5323,8 @@ func (ec *executionContext) childFields_StatusChange(ctx context.Context, field 
 		return ec.fieldContext_StatusChange_reason(ctx, field)
 	case "note":
 		return ec.fieldContext_StatusChange_note(ctx, field)
+	case "checklistOverridden":
+		return ec.fieldContext_StatusChange_checklistOverridden(ctx, field)
 	case "project":
 		return ec.fieldContext_StatusChange_project(ctx, field)
 	case "from":
@@ -5347,6 +5503,28 @@ func (ec *executionContext) childFields_TrackedTime(ctx context.Context, field g
 		return ec.fieldContext_TrackedTime_seconds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrackedTime", field.Name)
+}
+
+func (ec *executionContext) childFields_TransitionPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "allowed":
+		return ec.fieldContext_TransitionPreview_allowed(ctx, field)
+	case "reasons":
+		return ec.fieldContext_TransitionPreview_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransitionPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_TransitionRefusal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_TransitionRefusal_code(ctx, field)
+	case "message":
+		return ec.fieldContext_TransitionRefusal_message(ctx, field)
+	case "details":
+		return ec.fieldContext_TransitionRefusal_details(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransitionRefusal", field.Name)
 }
 
 func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5923,6 +6101,36 @@ func (ec *executionContext) field_Mutation_markNotificationsRead_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_migrateStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "workflow",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["workflow"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_moveProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6168,6 +6376,20 @@ func (ec *executionContext) field_Mutation_setStatusEnabled_args(ctx context.Con
 		return nil, err
 	}
 	args["enabled"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setStatusRules_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (workflow.SetStatusRulesInput, error) {
+			return ec.unmarshalNSetStatusRulesInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐSetStatusRulesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -6564,6 +6786,28 @@ func (ec *executionContext) field_Query_timeReport_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_transitionPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
 	return args, nil
 }
 
@@ -9442,6 +9686,94 @@ func (ec *executionContext) fieldContext_Mutation_setDefaultStatus(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setDefaultStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setStatusRules(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setStatusRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetStatusRules(ctx, fc.Args["input"].(workflow.SetStatusRulesInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalNStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setStatusRules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setStatusRules_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_migrateStatus(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_migrateStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MigrateStatus(ctx, fc.Args["workflow"].(string), fc.Args["from"].(string), fc.Args["to"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_migrateStatus(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_migrateStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12626,6 +12958,50 @@ func (ec *executionContext) fieldContext_Query_portal(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_transitionPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_transitionPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TransitionPreview(ctx, fc.Args["projectId"].(pulid.ID), fc.Args["to"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *workflow.Preview) graphql.Marshaler {
+			return ec.marshalNTransitionPreview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_transitionPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransitionPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_transitionPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_timeReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13243,6 +13619,52 @@ func (ec *executionContext) fieldContext_Status_templatePortalFeatures(_ context
 	return graphql.NewScalarFieldContext("Status", field, true, true, errors.New("field of type PortalFeature does not have child fields"))
 }
 
+func (ec *executionContext) _Status_requiredFields(ctx context.Context, field graphql.CollectedField, obj *ent.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Status_requiredFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Status_requiredFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Status", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Status_enterRoles(ctx context.Context, field graphql.CollectedField, obj *ent.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Status_enterRoles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnterRoles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []role.Role) graphql.Marshaler {
+			return ec.marshalNMemberRole2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋtenantᚋroleᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Status_enterRoles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Status", field, false, false, errors.New("field of type MemberRole does not have child fields"))
+}
+
 func (ec *executionContext) _StatusChange_id(ctx context.Context, field graphql.CollectedField, obj *ent.StatusChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13379,6 +13801,29 @@ func (ec *executionContext) _StatusChange_note(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_StatusChange_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StatusChange", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _StatusChange_checklistOverridden(ctx context.Context, field graphql.CollectedField, obj *ent.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusChange_checklistOverridden(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChecklistOverridden, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusChange_checklistOverridden(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusChange", field, false, false, errors.New("field of type Boolean does not have child fields"))
 }
 
 func (ec *executionContext) _StatusChange_project(ctx context.Context, field graphql.CollectedField, obj *ent.StatusChange) (ret graphql.Marshaler) {
@@ -14988,6 +15433,130 @@ func (ec *executionContext) _TrackedTime_seconds(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_TrackedTime_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrackedTime", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _TransitionPreview_allowed(ctx context.Context, field graphql.CollectedField, obj *workflow.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransitionPreview_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransitionPreview_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransitionPreview", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _TransitionPreview_reasons(ctx context.Context, field graphql.CollectedField, obj *workflow.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransitionPreview_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []workflow.Refusal) graphql.Marshaler {
+			return ec.marshalNTransitionRefusal2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐRefusalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransitionPreview_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TransitionPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransitionRefusal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TransitionRefusal_code(ctx context.Context, field graphql.CollectedField, obj *workflow.Refusal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransitionRefusal_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransitionRefusal_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransitionRefusal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TransitionRefusal_message(ctx context.Context, field graphql.CollectedField, obj *workflow.Refusal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransitionRefusal_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransitionRefusal_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransitionRefusal", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _TransitionRefusal_details(ctx context.Context, field graphql.CollectedField, obj *workflow.Refusal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransitionRefusal_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Details, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v map[string]any) graphql.Marshaler {
+			return ec.marshalOMap2map(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TransitionRefusal_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TransitionRefusal", field, false, false, errors.New("field of type Map does not have child fields"))
 }
 
 func (ec *executionContext) _Viewer_kind(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
@@ -19020,7 +19589,7 @@ func (ec *executionContext) unmarshalInputMoveProjectInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "to", "expectedVersion", "after", "before", "reason", "note"}
+	fieldsInOrder := [...]string{"id", "to", "expectedVersion", "after", "before", "reason", "note", "overrideChecklist"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19076,6 +19645,13 @@ func (ec *executionContext) unmarshalInputMoveProjectInput(ctx context.Context, 
 				return it, err
 			}
 			it.Note = data
+		case "overrideChecklist":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrideChecklist"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverrideChecklist = data
 		}
 	}
 	return it, nil
@@ -19820,6 +20396,57 @@ func (ec *executionContext) unmarshalInputReviewCustomerInput(ctx context.Contex
 				return it, err
 			}
 			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputSetStatusRulesInput(ctx context.Context, obj any) (workflow.SetStatusRulesInput, error) {
+	var it workflow.SetStatusRulesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"workflow", "status", "requiredFields", "enterRoles"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "workflow":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workflow"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workflow = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "requiredFields":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requiredFields"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequiredFields = data
+		case "enterRoles":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enterRoles"))
+			data, err := ec.unmarshalOMemberRole2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋtenantᚋroleᚐRoleᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnterRoles = data
 		}
 	}
 	return it, nil
@@ -21470,6 +22097,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setStatusRules":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setStatusRules(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "migrateStatus":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_migrateStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startTimer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startTimer(ctx, field)
@@ -22742,6 +23383,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "transitionPreview":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_transitionPreview(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "timeReport":
 			field := field
 
@@ -23091,6 +23754,16 @@ func (ec *executionContext) _Status(ctx context.Context, sel ast.SelectionSet, o
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "requiredFields":
+			out.Values[i] = ec._Status_requiredFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enterRoles":
+			out.Values[i] = ec._Status_enterRoles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23154,6 +23827,11 @@ func (ec *executionContext) _StatusChange(ctx context.Context, sel ast.Selection
 		case "note":
 			out.Values[i] = ec._StatusChange_note(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "checklistOverridden":
+			out.Values[i] = ec._StatusChange_checklistOverridden(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "project":
@@ -24157,6 +24835,101 @@ func (ec *executionContext) _TrackedTime(ctx context.Context, sel ast.SelectionS
 		case "seconds":
 			out.Values[i] = ec._TrackedTime_seconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	if len(deferLabelToView) > 0 {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var transitionPreviewImplementors = []string{"TransitionPreview"}
+
+func (ec *executionContext) _TransitionPreview(ctx context.Context, sel ast.SelectionSet, obj *workflow.Preview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transitionPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TransitionPreview")
+		case "allowed":
+			out.Values[i] = ec._TransitionPreview_allowed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._TransitionPreview_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	if len(deferLabelToView) > 0 {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var transitionRefusalImplementors = []string{"TransitionRefusal"}
+
+func (ec *executionContext) _TransitionRefusal(ctx context.Context, sel ast.SelectionSet, obj *workflow.Refusal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transitionRefusalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TransitionRefusal")
+		case "code":
+			out.Values[i] = ec._TransitionRefusal_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._TransitionRefusal_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "details":
+			out.Values[i] = ec._TransitionRefusal_details(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -25820,6 +26593,36 @@ func (ec *executionContext) marshalNMemberRole2githubᚗcomᚋlanesᚑdevᚋlane
 	return v
 }
 
+func (ec *executionContext) unmarshalNMemberRole2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋtenantᚋroleᚐRoleᚄ(ctx context.Context, v any) ([]role.Role, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]role.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMemberRole2githubᚗcomᚋlanesᚑdevᚋlanesᚋtenantᚋroleᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMemberRole2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋtenantᚋroleᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []role.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMemberRole2githubᚗcomᚋlanesᚑdevᚋlanesᚋtenantᚋroleᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNMemberWhereInput2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMemberWhereInput(ctx context.Context, v any) (*ent.MemberWhereInput, error) {
 	res, err := ec.unmarshalInputMemberWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -26120,6 +26923,11 @@ func (ec *executionContext) unmarshalNRecordRevenueShareInput2githubᚗcomᚋlan
 
 func (ec *executionContext) unmarshalNReviewCustomerInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐReviewCustomerInput(ctx context.Context, v any) (deals.ReviewCustomerInput, error) {
 	res, err := ec.unmarshalInputReviewCustomerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNSetStatusRulesInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐSetStatusRulesInput(ctx context.Context, v any) (workflow.SetStatusRulesInput, error) {
+	res, err := ec.unmarshalInputSetStatusRulesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -26498,6 +27306,36 @@ func (ec *executionContext) marshalNTrackedTime2ᚖgithubᚗcomᚋlanesᚑdevᚋ
 		return graphql.Null
 	}
 	return ec._TrackedTime(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTransitionPreview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐPreview(ctx context.Context, sel ast.SelectionSet, v *workflow.Preview) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._TransitionPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTransitionRefusal2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐRefusal(ctx context.Context, sel ast.SelectionSet, v workflow.Refusal) graphql.Marshaler {
+	return ec._TransitionRefusal(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTransitionRefusal2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐRefusalᚄ(ctx context.Context, sel ast.SelectionSet, v []workflow.Refusal) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTransitionRefusal2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐRefusal(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNUpdateStatusInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateStatusInput(ctx context.Context, v any) (model.UpdateStatusInput, error) {
@@ -27086,6 +27924,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOMap2map(ctx context.Context, v any) (map[string]any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalMap(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMap2map(ctx context.Context, sel ast.SelectionSet, v map[string]any) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalMap(v)
 	return res
 }
 

@@ -44,6 +44,12 @@ const (
 	RateLimited          Code = "RATE_LIMITED"
 	QueryTooComplex      Code = "QUERY_TOO_COMPLEX"
 	Internal             Code = "INTERNAL"
+	// RequiredFields: the target status needs project fields that are
+	// not set (extensions.fields lists them).
+	RequiredFields Code = "REQUIRED_FIELDS"
+	// Archived: an action on an archived project (a declined lead); an
+	// ADMIN's reopenProject lifts it.
+	Archived Code = "ARCHIVED"
 
 	// Unavailable: the database (or another dependency) is down or
 	// overloaded; the same request may succeed later (HTTP 503,
@@ -59,6 +65,7 @@ var Codes = []Code{
 	Unauthenticated, Forbidden, NotFound, Validation, Conflict, StatusMandatory, StatusInUse,
 	StatusDisabled, TransitionNotAllowed, ChecklistIncomplete, WIPLimit, FeatureLocked,
 	PaymentRequired, TokenInvalid, RateLimited, QueryTooComplex, Internal, Unavailable, Timeout,
+	RequiredFields, Archived,
 }
 
 // Known reports whether c is one of Codes.

@@ -38,6 +38,9 @@ type change struct {
 	note   *string
 	// archiveReason is set when entering an archiving status.
 	archiveReason *project.ArchiveReason
+	// overrodeChecklist: an admin moved the project on past open blocking
+	// to-dos.
+	overrodeChecklist bool
 }
 
 // lockProject reads a project for a change: on PostgreSQL the row stays
@@ -99,37 +102,25 @@ func openBlockingTodos(s *sql.Selector) {
 	s.AppendSelectExprAs(openTodosOfRow(s, true), openBlockingTodosColumn)
 }
 
-// checkLeave refuses to let a project leave its status while a blocking
-// to-do created in that status is open (counted by lockProject).
-func (s *Service) checkLeave(_ context.Context, _ *ent.Client, p *ent.Project) error {
-	open, err := countColumn(p, openBlockingTodosColumn)
-	if err != nil {
-		return err
-	}
-	if open > 0 {
-		return ErrChecklistIncomplete.With("openBlockingTodos", open)
-	}
-	return nil
-}
-
-// checkEnter checks the target status is enabled and has room. Enabled is
-// checked here against the cached configuration and again by apply's
-// UPDATE against the committed row (locked on PostgreSQL), so a status
-// disabled meanwhile is never entered. A WIP limit needs the row here: on
-// PostgreSQL it is locked for update, so that moves into the status take
-// turns and the limit holds under concurrency.
-func (s *Service) checkEnter(ctx context.Context, c *ent.Client, to *ent.Status, moving pulid.ID) error {
-	if !to.Enabled {
-		return ErrStatusDisabled.With("status", to.Key)
-	}
+// checkRoom checks that the target status has room under its WIP limit.
+// Enabled was checked by the gate against the cached configuration; it is
+// checked here again against the row, and by apply's UPDATE against the
+// committed row, so a status disabled meanwhile is never entered. With
+// lock (a change, not a preview), the row is locked for update on
+// PostgreSQL, so that moves into the status take turns and the limit
+// holds under concurrency.
+func (s *Service) checkRoom(ctx context.Context, c *ent.Client, to *ent.Status, moving pulid.ID, lock bool) error {
 	if to.WipLimit == nil || *to.WipLimit <= 0 {
 		return nil
 	}
 	q := c.Status.Query().Where(status.ID(to.ID))
-	if s.postgres {
+	if lock && s.postgres {
 		q.ForUpdate()
 	}
 	fresh, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return ErrStatusNotFound.With("status", to.Key)
+	}
 	if err != nil {
 		return fmt.Errorf("lock status %s: %w", to.Key, err)
 	}
@@ -227,7 +218,8 @@ func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, f *
 		SetActor(a.Label()).
 		SetAt(time.Now()).
 		SetNillableReason(ch.reason).
-		SetNillableNote(ch.note)
+		SetNillableNote(ch.note).
+		SetChecklistOverridden(ch.overrodeChecklist)
 	if ch.from != nil {
 		hist.SetFromStatusID(ch.from.ID)
 	}
@@ -254,6 +246,9 @@ func (s *Service) recordChange(ctx context.Context, f *flow, p *ent.Project, ch 
 		}
 		if ch.reason != nil {
 			e.Data["reason"] = *ch.reason
+		}
+		if ch.overrodeChecklist {
+			e.Data["checklistOverridden"] = true
 		}
 	}
 	if _, err := s.events.Record(ctx, e); err != nil {

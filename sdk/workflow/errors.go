@@ -16,7 +16,7 @@ var (
 	ErrStatusInUse          = errcode.New(errcode.StatusInUse, "projects are in this status; move them first")
 	ErrTransitionNotAllowed = errcode.New(errcode.TransitionNotAllowed, "this transition is not allowed")
 	ErrNoNextStatus         = errcode.New(errcode.TransitionNotAllowed, "there is no next status")
-	ErrArchived             = errcode.New(errcode.TransitionNotAllowed, "the project is archived")
+	ErrArchived             = errcode.New(errcode.Archived, "the project is archived: an admin may reopen it")
 	ErrChecklistIncomplete  = errcode.New(errcode.ChecklistIncomplete, "blocking to-dos of the current status are open")
 	ErrWIPLimit             = errcode.New(errcode.WIPLimit, "the column is at its WIP limit")
 	ErrVersionConflict      = errcode.New(errcode.Conflict, "the project changed since you read it")

@@ -162,19 +162,18 @@ func (f *flow) advanceTarget(from *ent.Status) (*ent.Status, bool) {
 }
 
 // moveAction returns the history action of a move (or advance) from one
-// status to another, or why the move is not allowed. FREE workflows allow
-// any move to an enabled status; STRICT ones only declared transitions
-// that need nothing beyond the move itself.
+// status to another, or why the workflow's mode does not allow it: FREE
+// workflows allow any move; STRICT ones only declared transitions that
+// need nothing beyond the move itself. (Whether the target is enabled is
+// the gate's to check.)
 func (f *flow) moveAction(from, to *ent.Status, freeAction string) (string, error) {
-	if !to.Enabled {
-		return "", ErrStatusDisabled.With("status", to.Key)
-	}
 	if !f.strict() {
 		return freeAction, nil
 	}
 	t, ok := f.transition(from, to)
 	if !ok {
-		return "", ErrTransitionNotAllowed.With("from", from.Key).With("to", to.Key)
+		return "", ErrTransitionNotAllowed.WithMessage("the %s workflow does not lead from %s to %s", f.w.Key, from.Key, to.Key).
+			With("from", from.Key).With("to", to.Key)
 	}
 	if len(t.Needs) > 0 {
 		e := ErrTransitionNotAllowed.With("from", from.Key).With("to", to.Key).With("needs", t.Needs)

@@ -75,17 +75,18 @@ func (s *Service) CreateProject(ctx context.Context, in CreateProjectInput) (*en
 		if start == nil {
 			return ErrStatusDisabled.WithMessage("the workflow %s has no enabled status", f.w.Key)
 		}
+		var startErr error
 		if first := f.start(); f.strict() && start.ID != first.ID {
-			return ErrTransitionNotAllowed.WithMessage("projects of the %s workflow start in %s", f.w.Key, first.Key)
-		}
-		if err := s.checkEnter(ctx, c, start, ""); err != nil {
-			return err
+			startErr = ErrTransitionNotAllowed.WithMessage("projects of the %s workflow start in %s", f.w.Key, first.Key)
 		}
 		customerID, err := s.resolveCustomer(ctx, c, in.Customer, existing)
 		if err != nil {
 			return err
 		}
-		pending := &ent.Project{WorkflowID: f.w.ID}
+		pending := &ent.Project{WorkflowID: f.w.ID, CustomerID: customerID}
+		if err := s.admitFirst(ctx, c, &entry{actor: a, p: pending, to: start, transition: startErr}); err != nil {
+			return err
+		}
 		r, err := s.dropRank(ctx, c, pending, start, nil, nil)
 		if err != nil {
 			return err
@@ -181,6 +182,25 @@ type MoveProjectInput struct {
 	Before *pulid.ID
 	Reason *string
 	Note   *string
+	// OverrideChecklist: an ADMIN (or OWNER, or the platform) moves the
+	// project on past open blocking to-dos; Reason says why, and the
+	// history records it.
+	OverrideChecklist *bool
+}
+
+// checklistOverride checks a move's request to override the checklist:
+// for admins, with a reason.
+func (s *Service) checklistOverride(a tenant.Actor, override *bool, reason *string) (bool, error) {
+	if override == nil || !*override {
+		return false, nil
+	}
+	if err := s.authz.Require(a, policies.Configure); err != nil {
+		return false, errcode.New(errcode.Forbidden, "only admins may override the checklist")
+	}
+	if reason == nil {
+		return false, errcode.Invalid("reason", "overriding the checklist needs a reason")
+	}
+	return true, nil
 }
 
 // MoveProject moves a project to a status (a kanban drop) and/or to a
@@ -211,6 +231,10 @@ func (s *Service) MoveProject(ctx context.Context, in MoveProjectInput) (*ent.Pr
 		if err != nil {
 			return err
 		}
+		override, err := s.checklistOverride(a, in.OverrideChecklist, reason)
+		if err != nil {
+			return err
+		}
 		if err := checkVersion(p, in.ExpectedVersion); err != nil {
 			return err
 		}
@@ -218,20 +242,19 @@ func (s *Service) MoveProject(ctx context.Context, in MoveProjectInput) (*ent.Pr
 			moved = p // already there: nothing to do
 			return nil
 		}
-		if p.Archived {
-			return ErrArchived
-		}
 		ch := change{from: from, to: to, reason: reason, note: note}
-		if to.ID != from.ID {
-			if ch.action, err = f.moveAction(from, to, ActionMove); err != nil {
+		if to.ID == from.ID {
+			if p.Archived {
+				return ErrArchived
+			}
+		} else {
+			var refused error
+			ch.action, refused = f.moveAction(from, to, ActionMove)
+			e := &entry{actor: a, p: p, from: from, to: to, transition: refused, overrideChecklist: override}
+			if err := s.admitFirst(ctx, c, e); err != nil {
 				return err
 			}
-			if err := s.checkLeave(ctx, c, p); err != nil {
-				return err
-			}
-			if err := s.checkEnter(ctx, c, to, p.ID); err != nil {
-				return err
-			}
+			ch.overrodeChecklist = e.overrode
 		}
 		if ch.rank, err = s.dropRank(ctx, c, p, to, after, before); err != nil {
 			return err
@@ -330,14 +353,8 @@ func (s *Service) AdvanceProject(ctx context.Context, id pulid.ID, expectedVersi
 func (s *Service) transition(ctx context.Context, c *ent.Client, a tenant.Actor, p *ent.Project, f *flow,
 	from, to *ent.Status, freeAction string, reason, note *string, archive *project.ArchiveReason,
 ) (*ent.Project, error) {
-	action, err := f.moveAction(from, to, freeAction)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.checkLeave(ctx, c, p); err != nil {
-		return nil, err
-	}
-	if err := s.checkEnter(ctx, c, to, p.ID); err != nil {
+	action, refused := f.moveAction(from, to, freeAction)
+	if err := s.admitFirst(ctx, c, &entry{actor: a, p: p, from: from, to: to, transition: refused}); err != nil {
 		return nil, err
 	}
 	r, err := s.dropRank(ctx, c, p, to, nil, nil)
@@ -426,13 +443,7 @@ func (s *Service) takeAction(ctx context.Context, c *ent.Client, a tenant.Actor,
 		}
 	}
 	to := f.byKey[t.To]
-	if !to.Enabled {
-		return nil, ErrStatusDisabled.With("status", to.Key)
-	}
-	if err := s.checkLeave(ctx, c, p); err != nil {
-		return nil, err
-	}
-	if err := s.checkEnter(ctx, c, to, p.ID); err != nil {
+	if err := s.admitFirst(ctx, c, &entry{actor: a, p: p, from: from, to: to}); err != nil {
 		return nil, err
 	}
 	r, err := s.dropRank(ctx, c, p, to, nil, nil)

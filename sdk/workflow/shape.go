@@ -16,6 +16,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
+	"github.com/lanes-dev/lanes/sdk/workflow/rank"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -278,15 +279,19 @@ func (s *Service) DeleteStatus(ctx context.Context, workflowKey, statusKey strin
 				return fmt.Errorf("lock status %s: %w", st.Key, err)
 			}
 		}
-		held, err := c.StatusChange.Query().Where(statuschange.ToStatusID(st.ID)).Exist(ctx)
-		if err == nil && !held {
-			held, err = c.Project.Query().Where(project.StatusID(st.ID)).Exist(ctx)
-		}
+		in, err := c.Project.Query().Where(project.StatusID(st.ID)).Count(ctx)
 		if err != nil {
-			return fmt.Errorf("history of %s: %w", st.Key, err)
+			return fmt.Errorf("count projects in %s: %w", st.Key, err)
+		}
+		held := in > 0
+		if !held {
+			if held, err = c.StatusChange.Query().Where(statuschange.ToStatusID(st.ID)).Exist(ctx); err != nil {
+				return fmt.Errorf("history of %s: %w", st.Key, err)
+			}
 		}
 		if held {
-			return ErrStatusInUse.WithMessage("%s has held projects and stays in their history: disable it instead", st.Key).With("status", st.Key)
+			return ErrStatusInUse.WithMessage("%s has held projects and stays in their history: disable it instead", st.Key).
+				With("status", st.Key).With("projectCount", in)
 		}
 		if _, err := c.Automation.Delete().Where(automation.StatusID(st.ID)).Exec(ctx); err != nil {
 			return fmt.Errorf("delete automations of %s: %w", st.Key, err)
@@ -366,4 +371,123 @@ func (s *Service) DefaultStatus(ctx context.Context, w *ent.Workflow) (*ent.Stat
 		return nil, err
 	}
 	return f.start(), nil
+}
+
+// ActionMigrate is the history action of migrateStatus.
+const ActionMigrate = "migrate"
+
+// MaxMigrate bounds the projects one migrateStatus moves: one transaction
+// holds them all.
+const MaxMigrate = 10_000
+
+// MigrateStatus moves every project of one status (archived ones too) to
+// another in one transaction, each with its history row, events and the
+// automations of leaving and entering, in their order at the end of the
+// target column; it returns how many moved. It is an admin's restructuring
+// (the emptied status may then be disabled or deleted): blocking to-dos
+// and entry rules do not hold it, but the target must be enabled, have
+// room under its WIP limit for all of them (else nothing moves), and in a
+// STRICT workflow be a step its transitions take.
+func (s *Service) MigrateStatus(ctx context.Context, workflowKey, fromKey, toKey string) (int, error) {
+	moved := 0
+	err := s.shapeTx(ctx, workflowKey, func(ctx context.Context, c *ent.Client, f *flow) error {
+		a, err := tenant.RequireTenant(ctx)
+		if err != nil {
+			return err
+		}
+		from, err := f.status(fromKey)
+		if err != nil {
+			return err
+		}
+		to, err := f.status(toKey)
+		if err != nil {
+			return err
+		}
+		switch {
+		case from.ID == to.ID:
+			return errcode.Invalid("to", "to must be another status than from")
+		case !to.Enabled:
+			return ErrStatusDisabled.WithMessage("%s is disabled: enable it before moving projects there", to.Key).With("status", to.Key)
+		case to.Archives:
+			return errcode.Invalid("to", fmt.Sprintf("entering %s archives a project: archive projects one by one, with their reasons", to.Key))
+		}
+		action, err := f.moveAction(from, to, ActionMigrate)
+		if err != nil {
+			return err
+		}
+		if f.strict() {
+			action = ActionMigrate // the history tells a migration from the transition's own action
+		}
+		// Projects first, then their statuses: the order moves lock in
+		// (lockProject, then the target status), so the two never wait
+		// for each other in a circle.
+		q := c.Project.Query().
+			Where(project.WorkflowID(f.w.ID), project.StatusID(from.ID)).
+			Order(ent.Asc(project.FieldRank), ent.Asc(project.FieldID)).
+			Limit(MaxMigrate + 1)
+		if s.postgres {
+			q.ForUpdate()
+		}
+		projects, err := q.All(ctx)
+		if err != nil {
+			return fmt.Errorf("projects in %s: %w", from.Key, err)
+		}
+		if len(projects) > MaxMigrate {
+			return errcode.Invalid("from", fmt.Sprintf("%s holds more than %d projects: move them in parts", from.Key, MaxMigrate)).With("limit", MaxMigrate)
+		}
+		if len(projects) == 0 {
+			return nil
+		}
+		if s.postgres {
+			// Moves into either status wait for the migration from here
+			// on, so that the target's WIP limit holds.
+			if _, err := c.Status.Query().Where(status.IDIn(from.ID, to.ID)).ForUpdate().All(ctx); err != nil {
+				return fmt.Errorf("lock statuses %s and %s: %w", from.Key, to.Key, err)
+			}
+		}
+		// The automations of leaving and entering run, as for any move.
+		if f.automations, err = c.Automation.Query().
+			Where(automation.WorkflowID(f.w.ID), automation.StatusIDIn(from.ID, to.ID)).
+			Order(ent.Asc(automation.FieldCreatedAt), ent.Asc(automation.FieldID)).
+			All(ctx); err != nil {
+			return fmt.Errorf("automations of %s and %s: %w", from.Key, to.Key, err)
+		}
+		var arriving int
+		for _, p := range projects {
+			if !p.Archived {
+				arriving++
+			}
+		}
+		if to.WipLimit != nil && *to.WipLimit > 0 && arriving > 0 {
+			there, err := c.Project.Query().Where(project.StatusID(to.ID), active()).Count(ctx)
+			if err != nil {
+				return fmt.Errorf("count projects in %s: %w", to.Key, err)
+			}
+			if there+arriving > *to.WipLimit {
+				return ErrWIPLimit.WithMessage("%s holds %d of at most %d: the %d projects of %s do not fit", to.Key, there, *to.WipLimit, arriving, from.Key).
+					With("status", to.Key).With("wipLimit", *to.WipLimit)
+			}
+		}
+		last, err := firstRank(ctx, c.Project.Query().
+			Where(project.WorkflowID(f.w.ID), project.StatusID(to.ID), active()).
+			Order(ent.Desc(project.FieldRank), ent.Desc(project.FieldID)))
+		if err != nil {
+			return err
+		}
+		ranks, err := rank.N(last, "", len(projects))
+		if err != nil {
+			return fmt.Errorf("ranks after %q: %w", last, err)
+		}
+		for i, p := range projects {
+			if _, err := s.apply(ctx, c, a, f, p, change{from: from, to: to, action: action, rank: ranks[i]}); err != nil {
+				return err
+			}
+		}
+		moved = len(projects)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return moved, nil
 }

@@ -77,7 +77,7 @@ func TestBoardRefusalsAndMoveToList(t *testing.T) {
 		p.drag(card(blocked), `section.column[data-status="approval"] ol.cards`, inColumn("approval", blocked))
 		p.run(visible(fmt.Sprintf(`section.column[data-status="preparation"] li[data-project=%q] .refusal`, blocked)))
 		text = p.text(fmt.Sprintf(`li[data-project=%q] .refusal`, blocked))
-		require.Equal(t, "Open to-dos block leaving Preparation: “Collect the texts”.", text)
+		require.Equal(t, "Open to-dos block moving on from Preparation: “Collect the texts”.", text)
 		p.screenshot("checklist")
 		p.accessible("the board with refusals")
 

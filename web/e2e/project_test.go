@@ -54,7 +54,7 @@ func TestProjectWorkflowBar(t *testing.T) {
 		p.run(chromedp.Click(button("Next: Interest")), currentStep("Interest"))
 		require.Equal(t, "interest", w.statusOf(t, bakery))
 		p.run(chromedp.Click(button("Next: Preparation")), visible(`nav.workflow-bar .refusal`))
-		require.Equal(t, "Open blocking to-dos keep this project in its status: finish them first.", p.text(`nav.workflow-bar .refusal`))
+		require.Equal(t, "Open blocking to-dos keep this project from moving on: finish them first.", p.text(`nav.workflow-bar .refusal`))
 		p.screenshot("checklist")
 		require.Equal(t, "interest", w.statusOf(t, bakery))
 

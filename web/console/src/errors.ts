@@ -30,7 +30,13 @@ export function inWords(r: Refusal): string {
     case 'WIP_LIMIT':
       return `The column is full: its WIP limit is ${String(r.details.wipLimit ?? '')}.`;
     case 'CHECKLIST_INCOMPLETE':
-      return 'Open blocking to-dos keep this project in its status: finish them first.';
+      return 'Open blocking to-dos keep this project from moving on: finish them first.';
+    case 'REQUIRED_FIELDS': {
+      const fields = Array.isArray(r.details.fields) ? r.details.fields.map(String) : [];
+      return fields.length ? `That status needs ${fields.join(', ')} first.` : 'That status needs more of the project first.';
+    }
+    case 'ARCHIVED':
+      return 'This project is archived: an admin may reopen it.';
     case 'TRANSITION_NOT_ALLOWED':
       return `This workflow does not allow that: ${r.message}.`;
     case 'STATUS_DISABLED':

@@ -78,6 +78,8 @@ export type MoveProjectInput = {
   expectedVersion?: number | null | undefined;
   id: string;
   note?: string | null | undefined;
+  /** An ADMIN (OWNER, platform) moves the project on past open blocking to-dos; reason is then required and the history records the override. */
+  overrideChecklist?: boolean | null | undefined;
   reason?: string | null | undefined;
   /** Target status key. */
   to: string;

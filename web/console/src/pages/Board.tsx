@@ -150,8 +150,8 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
           return {
             cardId: card.id,
             text: open.length
-              ? `Open to-dos block leaving ${p?.status.name ?? 'this status'}: ${open.join(', ')}.`
-              : 'Open blocking to-dos keep this project in its status.',
+              ? `Open to-dos block moving on from ${p?.status.name ?? 'this status'}: ${open.join(', ')}.`
+              : 'Open blocking to-dos keep this project from moving on.',
           };
         }
         case 'CONFLICT':
@@ -159,7 +159,10 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
         case 'STATUS_DISABLED':
           return { cardId: card.id, text: `“${to.name}” is disabled.` };
         case 'FORBIDDEN':
-          return { cardId: card.id, text: 'Your role may not move projects.' };
+          return {
+            cardId: card.id,
+            text: refusal.details.status ? `Your role may not move projects into “${to.name}”.` : 'Your role may not move projects.',
+          };
         default:
           return { cardId: card.id, text: inWords(refusal) };
       }
