@@ -33,7 +33,7 @@ type Automation struct {
 	WorkflowID pulid.ID `json:"workflow_id,omitempty"`
 	// StatusID holds the value of the "status_id" field.
 	StatusID pulid.ID `json:"status_id,omitempty"`
-	// Trigger holds the value of the "trigger" field.
+	// ENTER and LEAVE fire on moves; the others on the customer's activity in the portal while the project is in the status.
 	Trigger automation.Trigger `json:"trigger,omitempty"`
 	// Todos holds the value of the "todos" field.
 	Todos []schematype.TodoTemplate `json:"todos,omitempty"`

@@ -385,6 +385,18 @@ func (u *AutomationUpsert) UpdateUpdatedAt() *AutomationUpsert {
 	return u
 }
 
+// SetTrigger sets the "trigger" field.
+func (u *AutomationUpsert) SetTrigger(v automation.Trigger) *AutomationUpsert {
+	u.Set(automation.FieldTrigger, v)
+	return u
+}
+
+// UpdateTrigger sets the "trigger" field to the value that was provided on create.
+func (u *AutomationUpsert) UpdateTrigger() *AutomationUpsert {
+	u.SetExcluded(automation.FieldTrigger)
+	return u
+}
+
 // SetTodos sets the "todos" field.
 func (u *AutomationUpsert) SetTodos(v []schematype.TodoTemplate) *AutomationUpsert {
 	u.Set(automation.FieldTodos, v)
@@ -425,9 +437,6 @@ func (u *AutomationUpsertOne) UpdateNewValues() *AutomationUpsertOne {
 		}
 		if _, exists := u.create.mutation.StatusID(); exists {
 			s.SetIgnore(automation.FieldStatusID)
-		}
-		if _, exists := u.create.mutation.Trigger(); exists {
-			s.SetIgnore(automation.FieldTrigger)
 		}
 	}))
 	return u
@@ -471,6 +480,20 @@ func (u *AutomationUpsertOne) SetUpdatedAt(v time.Time) *AutomationUpsertOne {
 func (u *AutomationUpsertOne) UpdateUpdatedAt() *AutomationUpsertOne {
 	return u.Update(func(s *AutomationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTrigger sets the "trigger" field.
+func (u *AutomationUpsertOne) SetTrigger(v automation.Trigger) *AutomationUpsertOne {
+	return u.Update(func(s *AutomationUpsert) {
+		s.SetTrigger(v)
+	})
+}
+
+// UpdateTrigger sets the "trigger" field to the value that was provided on create.
+func (u *AutomationUpsertOne) UpdateTrigger() *AutomationUpsertOne {
+	return u.Update(func(s *AutomationUpsert) {
+		s.UpdateTrigger()
 	})
 }
 
@@ -683,9 +706,6 @@ func (u *AutomationUpsertBulk) UpdateNewValues() *AutomationUpsertBulk {
 			if _, exists := b.mutation.StatusID(); exists {
 				s.SetIgnore(automation.FieldStatusID)
 			}
-			if _, exists := b.mutation.Trigger(); exists {
-				s.SetIgnore(automation.FieldTrigger)
-			}
 		}
 	}))
 	return u
@@ -729,6 +749,20 @@ func (u *AutomationUpsertBulk) SetUpdatedAt(v time.Time) *AutomationUpsertBulk {
 func (u *AutomationUpsertBulk) UpdateUpdatedAt() *AutomationUpsertBulk {
 	return u.Update(func(s *AutomationUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetTrigger sets the "trigger" field.
+func (u *AutomationUpsertBulk) SetTrigger(v automation.Trigger) *AutomationUpsertBulk {
+	return u.Update(func(s *AutomationUpsert) {
+		s.SetTrigger(v)
+	})
+}
+
+// UpdateTrigger sets the "trigger" field to the value that was provided on create.
+func (u *AutomationUpsertBulk) UpdateTrigger() *AutomationUpsertBulk {
+	return u.Update(func(s *AutomationUpsert) {
+		s.UpdateTrigger()
 	})
 }
 

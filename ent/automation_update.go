@@ -37,6 +37,20 @@ func (_u *AutomationUpdate) SetUpdatedAt(v time.Time) *AutomationUpdate {
 	return _u
 }
 
+// SetTrigger sets the "trigger" field.
+func (_u *AutomationUpdate) SetTrigger(v automation.Trigger) *AutomationUpdate {
+	_u.mutation.SetTrigger(v)
+	return _u
+}
+
+// SetNillableTrigger sets the "trigger" field if the given value is not nil.
+func (_u *AutomationUpdate) SetNillableTrigger(v *automation.Trigger) *AutomationUpdate {
+	if v != nil {
+		_u.SetTrigger(*v)
+	}
+	return _u
+}
+
 // SetTodos sets the "todos" field.
 func (_u *AutomationUpdate) SetTodos(v []schematype.TodoTemplate) *AutomationUpdate {
 	_u.mutation.SetTodos(v)
@@ -98,6 +112,11 @@ func (_u *AutomationUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *AutomationUpdate) check() error {
+	if v, ok := _u.mutation.Trigger(); ok {
+		if err := automation.TriggerValidator(v); err != nil {
+			return &ValidationError{Name: "trigger", err: fmt.Errorf(`ent: validator failed for field "Automation.trigger": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Automation.tenant"`)
 	}
@@ -130,6 +149,9 @@ func (_u *AutomationUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(automation.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Trigger(); ok {
+		_spec.SetField(automation.FieldTrigger, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.Todos(); ok {
 		_spec.SetField(automation.FieldTodos, field.TypeJSON, value)
@@ -164,6 +186,20 @@ type AutomationUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *AutomationUpdateOne) SetUpdatedAt(v time.Time) *AutomationUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetTrigger sets the "trigger" field.
+func (_u *AutomationUpdateOne) SetTrigger(v automation.Trigger) *AutomationUpdateOne {
+	_u.mutation.SetTrigger(v)
+	return _u
+}
+
+// SetNillableTrigger sets the "trigger" field if the given value is not nil.
+func (_u *AutomationUpdateOne) SetNillableTrigger(v *automation.Trigger) *AutomationUpdateOne {
+	if v != nil {
+		_u.SetTrigger(*v)
+	}
 	return _u
 }
 
@@ -241,6 +277,11 @@ func (_u *AutomationUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *AutomationUpdateOne) check() error {
+	if v, ok := _u.mutation.Trigger(); ok {
+		if err := automation.TriggerValidator(v); err != nil {
+			return &ValidationError{Name: "trigger", err: fmt.Errorf(`ent: validator failed for field "Automation.trigger": %w`, err)}
+		}
+	}
 	if _u.mutation.TenantCleared() && len(_u.mutation.TenantIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Automation.tenant"`)
 	}
@@ -290,6 +331,9 @@ func (_u *AutomationUpdateOne) sqlSave(ctx context.Context) (_node *Automation, 
 	}
 	if value, ok := _u.mutation.UpdatedAt(); ok {
 		_spec.SetField(automation.FieldUpdatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.Trigger(); ok {
+		_spec.SetField(automation.FieldTrigger, field.TypeEnum, value)
 	}
 	if value, ok := _u.mutation.Todos(); ok {
 		_spec.SetField(automation.FieldTodos, field.TypeJSON, value)

@@ -202,6 +202,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			member.FieldRole:                 {Type: field.TypeEnum, Column: member.FieldRole},
 			member.FieldNotificationsReadSeq: {Type: field.TypeInt64, Column: member.FieldNotificationsReadSeq},
 			member.FieldNotificationsReadAt:  {Type: field.TypeTime, Column: member.FieldNotificationsReadAt},
+			member.FieldRemovedAt:            {Type: field.TypeTime, Column: member.FieldRemovedAt},
 		},
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
@@ -2122,6 +2123,11 @@ func (f *MemberFilter) WhereNotificationsReadSeq(p entql.Int64P) {
 // WhereNotificationsReadAt applies the entql time.Time predicate on the notifications_read_at field.
 func (f *MemberFilter) WhereNotificationsReadAt(p entql.TimeP) {
 	f.Where(p.Field(member.FieldNotificationsReadAt))
+}
+
+// WhereRemovedAt applies the entql time.Time predicate on the removed_at field.
+func (f *MemberFilter) WhereRemovedAt(p entql.TimeP) {
+	f.Where(p.Field(member.FieldRemovedAt))
 }
 
 // WhereHasTenant applies a predicate to check if query has an edge tenant.

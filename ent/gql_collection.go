@@ -635,6 +635,11 @@ func (_q *MemberQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, member.FieldRole)
 				fieldSeen[member.FieldRole] = struct{}{}
 			}
+		case "removedAt":
+			if _, ok := fieldSeen[member.FieldRemovedAt]; !ok {
+				selectedFields = append(selectedFields, member.FieldRemovedAt)
+				fieldSeen[member.FieldRemovedAt] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

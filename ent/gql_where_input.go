@@ -536,6 +536,18 @@ type MemberWhereInput struct {
 	RoleNEQ   *role.Role  `json:"roleNEQ,omitempty"`
 	RoleIn    []role.Role `json:"roleIn,omitempty"`
 	RoleNotIn []role.Role `json:"roleNotIn,omitempty"`
+
+	// "removed_at" field predicates.
+	RemovedAt       *time.Time  `json:"removedAt,omitempty"`
+	RemovedAtNEQ    *time.Time  `json:"removedAtNEQ,omitempty"`
+	RemovedAtIn     []time.Time `json:"removedAtIn,omitempty"`
+	RemovedAtNotIn  []time.Time `json:"removedAtNotIn,omitempty"`
+	RemovedAtGT     *time.Time  `json:"removedAtGT,omitempty"`
+	RemovedAtGTE    *time.Time  `json:"removedAtGTE,omitempty"`
+	RemovedAtLT     *time.Time  `json:"removedAtLT,omitempty"`
+	RemovedAtLTE    *time.Time  `json:"removedAtLTE,omitempty"`
+	RemovedAtIsNil  bool        `json:"removedAtIsNil,omitempty"`
+	RemovedAtNotNil bool        `json:"removedAtNotNil,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -815,6 +827,36 @@ func (i *MemberWhereInput) P() (predicate.Member, error) {
 	}
 	if len(i.RoleNotIn) > 0 {
 		predicates = append(predicates, member.RoleNotIn(i.RoleNotIn...))
+	}
+	if i.RemovedAt != nil {
+		predicates = append(predicates, member.RemovedAtEQ(*i.RemovedAt))
+	}
+	if i.RemovedAtNEQ != nil {
+		predicates = append(predicates, member.RemovedAtNEQ(*i.RemovedAtNEQ))
+	}
+	if len(i.RemovedAtIn) > 0 {
+		predicates = append(predicates, member.RemovedAtIn(i.RemovedAtIn...))
+	}
+	if len(i.RemovedAtNotIn) > 0 {
+		predicates = append(predicates, member.RemovedAtNotIn(i.RemovedAtNotIn...))
+	}
+	if i.RemovedAtGT != nil {
+		predicates = append(predicates, member.RemovedAtGT(*i.RemovedAtGT))
+	}
+	if i.RemovedAtGTE != nil {
+		predicates = append(predicates, member.RemovedAtGTE(*i.RemovedAtGTE))
+	}
+	if i.RemovedAtLT != nil {
+		predicates = append(predicates, member.RemovedAtLT(*i.RemovedAtLT))
+	}
+	if i.RemovedAtLTE != nil {
+		predicates = append(predicates, member.RemovedAtLTE(*i.RemovedAtLTE))
+	}
+	if i.RemovedAtIsNil {
+		predicates = append(predicates, member.RemovedAtIsNil())
+	}
+	if i.RemovedAtNotNil {
+		predicates = append(predicates, member.RemovedAtNotNil())
 	}
 
 	switch len(predicates) {

@@ -38,6 +38,8 @@ type Member struct {
 	NotificationsReadSeq int64 `json:"notifications_read_seq,omitempty"`
 	// NotificationsReadAt holds the value of the "notifications_read_at" field.
 	NotificationsReadAt *time.Time `json:"notifications_read_at,omitempty"`
+	// When the member was removed from the tenant: their token no longer works; their time entries and history stay theirs.
+	RemovedAt *time.Time `json:"removed_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the MemberQuery when eager-loading is set.
 	Edges        MemberEdges `json:"edges"`
@@ -75,7 +77,7 @@ func (*Member) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case member.FieldExternalID, member.FieldName, member.FieldEmail, member.FieldRole:
 			values[i] = new(sql.NullString)
-		case member.FieldCreatedAt, member.FieldUpdatedAt, member.FieldNotificationsReadAt:
+		case member.FieldCreatedAt, member.FieldUpdatedAt, member.FieldNotificationsReadAt, member.FieldRemovedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -154,6 +156,13 @@ func (_m *Member) assignValues(columns []string, values []any) error {
 				_m.NotificationsReadAt = new(time.Time)
 				*_m.NotificationsReadAt = value.Time
 			}
+		case member.FieldRemovedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field removed_at", values[i])
+			} else if value.Valid {
+				_m.RemovedAt = new(time.Time)
+				*_m.RemovedAt = value.Time
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -223,6 +232,11 @@ func (_m *Member) String() string {
 	builder.WriteString(", ")
 	if v := _m.NotificationsReadAt; v != nil {
 		builder.WriteString("notifications_read_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.RemovedAt; v != nil {
+		builder.WriteString("removed_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteByte(')')

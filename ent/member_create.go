@@ -120,6 +120,20 @@ func (_c *MemberCreate) SetNillableNotificationsReadAt(v *time.Time) *MemberCrea
 	return _c
 }
 
+// SetRemovedAt sets the "removed_at" field.
+func (_c *MemberCreate) SetRemovedAt(v time.Time) *MemberCreate {
+	_c.mutation.SetRemovedAt(v)
+	return _c
+}
+
+// SetNillableRemovedAt sets the "removed_at" field if the given value is not nil.
+func (_c *MemberCreate) SetNillableRemovedAt(v *time.Time) *MemberCreate {
+	if v != nil {
+		_c.SetRemovedAt(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *MemberCreate) SetID(v pulid.ID) *MemberCreate {
 	_c.mutation.SetID(v)
@@ -323,6 +337,10 @@ func (_c *MemberCreate) createSpec() (*Member, *sqlgraph.CreateSpec) {
 		_spec.SetField(member.FieldNotificationsReadAt, field.TypeTime, value)
 		_node.NotificationsReadAt = &value
 	}
+	if value, ok := _c.mutation.RemovedAt(); ok {
+		_spec.SetField(member.FieldRemovedAt, field.TypeTime, value)
+		_node.RemovedAt = &value
+	}
 	if nodes := _c.mutation.TenantIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -479,6 +497,24 @@ func (u *MemberUpsert) UpdateNotificationsReadAt() *MemberUpsert {
 // ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
 func (u *MemberUpsert) ClearNotificationsReadAt() *MemberUpsert {
 	u.SetNull(member.FieldNotificationsReadAt)
+	return u
+}
+
+// SetRemovedAt sets the "removed_at" field.
+func (u *MemberUpsert) SetRemovedAt(v time.Time) *MemberUpsert {
+	u.Set(member.FieldRemovedAt, v)
+	return u
+}
+
+// UpdateRemovedAt sets the "removed_at" field to the value that was provided on create.
+func (u *MemberUpsert) UpdateRemovedAt() *MemberUpsert {
+	u.SetExcluded(member.FieldRemovedAt)
+	return u
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (u *MemberUpsert) ClearRemovedAt() *MemberUpsert {
+	u.SetNull(member.FieldRemovedAt)
 	return u
 }
 
@@ -641,6 +677,27 @@ func (u *MemberUpsertOne) UpdateNotificationsReadAt() *MemberUpsertOne {
 func (u *MemberUpsertOne) ClearNotificationsReadAt() *MemberUpsertOne {
 	return u.Update(func(s *MemberUpsert) {
 		s.ClearNotificationsReadAt()
+	})
+}
+
+// SetRemovedAt sets the "removed_at" field.
+func (u *MemberUpsertOne) SetRemovedAt(v time.Time) *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetRemovedAt(v)
+	})
+}
+
+// UpdateRemovedAt sets the "removed_at" field to the value that was provided on create.
+func (u *MemberUpsertOne) UpdateRemovedAt() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateRemovedAt()
+	})
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (u *MemberUpsertOne) ClearRemovedAt() *MemberUpsertOne {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearRemovedAt()
 	})
 }
 
@@ -970,6 +1027,27 @@ func (u *MemberUpsertBulk) UpdateNotificationsReadAt() *MemberUpsertBulk {
 func (u *MemberUpsertBulk) ClearNotificationsReadAt() *MemberUpsertBulk {
 	return u.Update(func(s *MemberUpsert) {
 		s.ClearNotificationsReadAt()
+	})
+}
+
+// SetRemovedAt sets the "removed_at" field.
+func (u *MemberUpsertBulk) SetRemovedAt(v time.Time) *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.SetRemovedAt(v)
+	})
+}
+
+// UpdateRemovedAt sets the "removed_at" field to the value that was provided on create.
+func (u *MemberUpsertBulk) UpdateRemovedAt() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.UpdateRemovedAt()
+	})
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (u *MemberUpsertBulk) ClearRemovedAt() *MemberUpsertBulk {
+	return u.Update(func(s *MemberUpsert) {
+		s.ClearRemovedAt()
 	})
 }
 

@@ -125,6 +125,26 @@ func (_u *MemberUpdate) ClearNotificationsReadAt() *MemberUpdate {
 	return _u
 }
 
+// SetRemovedAt sets the "removed_at" field.
+func (_u *MemberUpdate) SetRemovedAt(v time.Time) *MemberUpdate {
+	_u.mutation.SetRemovedAt(v)
+	return _u
+}
+
+// SetNillableRemovedAt sets the "removed_at" field if the given value is not nil.
+func (_u *MemberUpdate) SetNillableRemovedAt(v *time.Time) *MemberUpdate {
+	if v != nil {
+		_u.SetRemovedAt(*v)
+	}
+	return _u
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (_u *MemberUpdate) ClearRemovedAt() *MemberUpdate {
+	_u.mutation.ClearRemovedAt()
+	return _u
+}
+
 // Mutation returns the MemberMutation object of the builder.
 func (_u *MemberUpdate) Mutation() *MemberMutation {
 	return _u.mutation
@@ -240,6 +260,12 @@ func (_u *MemberUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NotificationsReadAtCleared() {
 		_spec.ClearField(member.FieldNotificationsReadAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.RemovedAt(); ok {
+		_spec.SetField(member.FieldRemovedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RemovedAtCleared() {
+		_spec.ClearField(member.FieldRemovedAt, field.TypeTime)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -354,6 +380,26 @@ func (_u *MemberUpdateOne) SetNillableNotificationsReadAt(v *time.Time) *MemberU
 // ClearNotificationsReadAt clears the value of the "notifications_read_at" field.
 func (_u *MemberUpdateOne) ClearNotificationsReadAt() *MemberUpdateOne {
 	_u.mutation.ClearNotificationsReadAt()
+	return _u
+}
+
+// SetRemovedAt sets the "removed_at" field.
+func (_u *MemberUpdateOne) SetRemovedAt(v time.Time) *MemberUpdateOne {
+	_u.mutation.SetRemovedAt(v)
+	return _u
+}
+
+// SetNillableRemovedAt sets the "removed_at" field if the given value is not nil.
+func (_u *MemberUpdateOne) SetNillableRemovedAt(v *time.Time) *MemberUpdateOne {
+	if v != nil {
+		_u.SetRemovedAt(*v)
+	}
+	return _u
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (_u *MemberUpdateOne) ClearRemovedAt() *MemberUpdateOne {
+	_u.mutation.ClearRemovedAt()
 	return _u
 }
 
@@ -501,6 +547,12 @@ func (_u *MemberUpdateOne) sqlSave(ctx context.Context) (_node *Member, err erro
 	}
 	if _u.mutation.NotificationsReadAtCleared() {
 		_spec.ClearField(member.FieldNotificationsReadAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.RemovedAt(); ok {
+		_spec.SetField(member.FieldRemovedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RemovedAtCleared() {
+		_spec.ClearField(member.FieldRemovedAt, field.TypeTime)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Member{config: _u.config}

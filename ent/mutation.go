@@ -5850,6 +5850,7 @@ type MemberMutation struct {
 	notifications_read_seq    *int64
 	addnotifications_read_seq *int64
 	notifications_read_at     *time.Time
+	removed_at                *time.Time
 	clearedFields             map[string]struct{}
 	tenant                    *pulid.ID
 	clearedtenant             bool
@@ -6332,6 +6333,55 @@ func (m *MemberMutation) ResetNotificationsReadAt() {
 	delete(m.clearedFields, member.FieldNotificationsReadAt)
 }
 
+// SetRemovedAt sets the "removed_at" field.
+func (m *MemberMutation) SetRemovedAt(t time.Time) {
+	m.removed_at = &t
+}
+
+// RemovedAt returns the value of the "removed_at" field in the mutation.
+func (m *MemberMutation) RemovedAt() (r time.Time, exists bool) {
+	v := m.removed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRemovedAt returns the old "removed_at" field's value of the Member entity.
+// If the Member object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *MemberMutation) OldRemovedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRemovedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRemovedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRemovedAt: %w", err)
+	}
+	return oldValue.RemovedAt, nil
+}
+
+// ClearRemovedAt clears the value of the "removed_at" field.
+func (m *MemberMutation) ClearRemovedAt() {
+	m.removed_at = nil
+	m.clearedFields[member.FieldRemovedAt] = struct{}{}
+}
+
+// RemovedAtCleared returns if the "removed_at" field was cleared in this mutation.
+func (m *MemberMutation) RemovedAtCleared() bool {
+	_, ok := m.clearedFields[member.FieldRemovedAt]
+	return ok
+}
+
+// ResetRemovedAt resets all changes to the "removed_at" field.
+func (m *MemberMutation) ResetRemovedAt() {
+	m.removed_at = nil
+	delete(m.clearedFields, member.FieldRemovedAt)
+}
+
 // ClearTenant clears the "tenant" edge to the Tenant entity.
 func (m *MemberMutation) ClearTenant() {
 	m.clearedtenant = true
@@ -6393,7 +6443,7 @@ func (m *MemberMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *MemberMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.tenant != nil {
 		fields = append(fields, member.FieldTenantID)
 	}
@@ -6421,6 +6471,9 @@ func (m *MemberMutation) Fields() []string {
 	if m.notifications_read_at != nil {
 		fields = append(fields, member.FieldNotificationsReadAt)
 	}
+	if m.removed_at != nil {
+		fields = append(fields, member.FieldRemovedAt)
+	}
 	return fields
 }
 
@@ -6447,6 +6500,8 @@ func (m *MemberMutation) Field(name string) (ent.Value, bool) {
 		return m.NotificationsReadSeq()
 	case member.FieldNotificationsReadAt:
 		return m.NotificationsReadAt()
+	case member.FieldRemovedAt:
+		return m.RemovedAt()
 	}
 	return nil, false
 }
@@ -6474,6 +6529,8 @@ func (m *MemberMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldNotificationsReadSeq(ctx)
 	case member.FieldNotificationsReadAt:
 		return m.OldNotificationsReadAt(ctx)
+	case member.FieldRemovedAt:
+		return m.OldRemovedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown Member field %s", name)
 }
@@ -6546,6 +6603,13 @@ func (m *MemberMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNotificationsReadAt(v)
 		return nil
+	case member.FieldRemovedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRemovedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)
 }
@@ -6597,6 +6661,9 @@ func (m *MemberMutation) ClearedFields() []string {
 	if m.FieldCleared(member.FieldNotificationsReadAt) {
 		fields = append(fields, member.FieldNotificationsReadAt)
 	}
+	if m.FieldCleared(member.FieldRemovedAt) {
+		fields = append(fields, member.FieldRemovedAt)
+	}
 	return fields
 }
 
@@ -6616,6 +6683,9 @@ func (m *MemberMutation) ClearField(name string) error {
 		return nil
 	case member.FieldNotificationsReadAt:
 		m.ClearNotificationsReadAt()
+		return nil
+	case member.FieldRemovedAt:
+		m.ClearRemovedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Member nullable field %s", name)
@@ -6651,6 +6721,9 @@ func (m *MemberMutation) ResetField(name string) error {
 		return nil
 	case member.FieldNotificationsReadAt:
 		m.ResetNotificationsReadAt()
+		return nil
+	case member.FieldRemovedAt:
+		m.ResetRemovedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown Member field %s", name)

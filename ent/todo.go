@@ -32,7 +32,7 @@ type Todo struct {
 	ProjectID pulid.ID `json:"project_id,omitempty"`
 	// StatusID holds the value of the "status_id" field.
 	StatusID pulid.ID `json:"status_id,omitempty"`
-	// AutomationID holds the value of the "automation_id" field.
+	// The automation that made it; cleared when the automation is deleted.
 	AutomationID *pulid.ID `json:"automation_id,omitempty"`
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`

@@ -606,6 +606,24 @@ func (u *TodoUpsert) UpdateUpdatedAt() *TodoUpsert {
 	return u
 }
 
+// SetAutomationID sets the "automation_id" field.
+func (u *TodoUpsert) SetAutomationID(v pulid.ID) *TodoUpsert {
+	u.Set(todo.FieldAutomationID, v)
+	return u
+}
+
+// UpdateAutomationID sets the "automation_id" field to the value that was provided on create.
+func (u *TodoUpsert) UpdateAutomationID() *TodoUpsert {
+	u.SetExcluded(todo.FieldAutomationID)
+	return u
+}
+
+// ClearAutomationID clears the value of the "automation_id" field.
+func (u *TodoUpsert) ClearAutomationID() *TodoUpsert {
+	u.SetNull(todo.FieldAutomationID)
+	return u
+}
+
 // SetTitle sets the "title" field.
 func (u *TodoUpsert) SetTitle(v string) *TodoUpsert {
 	u.Set(todo.FieldTitle, v)
@@ -677,9 +695,6 @@ func (u *TodoUpsertOne) UpdateNewValues() *TodoUpsertOne {
 		if _, exists := u.create.mutation.StatusID(); exists {
 			s.SetIgnore(todo.FieldStatusID)
 		}
-		if _, exists := u.create.mutation.AutomationID(); exists {
-			s.SetIgnore(todo.FieldAutomationID)
-		}
 		if _, exists := u.create.mutation.Blocking(); exists {
 			s.SetIgnore(todo.FieldBlocking)
 		}
@@ -743,6 +758,27 @@ func (u *TodoUpsertOne) SetUpdatedAt(v time.Time) *TodoUpsertOne {
 func (u *TodoUpsertOne) UpdateUpdatedAt() *TodoUpsertOne {
 	return u.Update(func(s *TodoUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetAutomationID sets the "automation_id" field.
+func (u *TodoUpsertOne) SetAutomationID(v pulid.ID) *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.SetAutomationID(v)
+	})
+}
+
+// UpdateAutomationID sets the "automation_id" field to the value that was provided on create.
+func (u *TodoUpsertOne) UpdateAutomationID() *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.UpdateAutomationID()
+	})
+}
+
+// ClearAutomationID clears the value of the "automation_id" field.
+func (u *TodoUpsertOne) ClearAutomationID() *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.ClearAutomationID()
 	})
 }
 
@@ -990,9 +1026,6 @@ func (u *TodoUpsertBulk) UpdateNewValues() *TodoUpsertBulk {
 			if _, exists := b.mutation.StatusID(); exists {
 				s.SetIgnore(todo.FieldStatusID)
 			}
-			if _, exists := b.mutation.AutomationID(); exists {
-				s.SetIgnore(todo.FieldAutomationID)
-			}
 			if _, exists := b.mutation.Blocking(); exists {
 				s.SetIgnore(todo.FieldBlocking)
 			}
@@ -1057,6 +1090,27 @@ func (u *TodoUpsertBulk) SetUpdatedAt(v time.Time) *TodoUpsertBulk {
 func (u *TodoUpsertBulk) UpdateUpdatedAt() *TodoUpsertBulk {
 	return u.Update(func(s *TodoUpsert) {
 		s.UpdateUpdatedAt()
+	})
+}
+
+// SetAutomationID sets the "automation_id" field.
+func (u *TodoUpsertBulk) SetAutomationID(v pulid.ID) *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.SetAutomationID(v)
+	})
+}
+
+// UpdateAutomationID sets the "automation_id" field to the value that was provided on create.
+func (u *TodoUpsertBulk) UpdateAutomationID() *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.UpdateAutomationID()
+	})
+}
+
+// ClearAutomationID clears the value of the "automation_id" field.
+func (u *TodoUpsertBulk) ClearAutomationID() *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.ClearAutomationID()
 	})
 }
 

@@ -11,7 +11,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/predicate"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/todo"
 )
 
@@ -32,6 +34,26 @@ func (_u *TodoUpdate) Where(ps ...predicate.Todo) *TodoUpdate {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *TodoUpdate) SetUpdatedAt(v time.Time) *TodoUpdate {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetAutomationID sets the "automation_id" field.
+func (_u *TodoUpdate) SetAutomationID(v pulid.ID) *TodoUpdate {
+	_u.mutation.SetAutomationID(v)
+	return _u
+}
+
+// SetNillableAutomationID sets the "automation_id" field if the given value is not nil.
+func (_u *TodoUpdate) SetNillableAutomationID(v *pulid.ID) *TodoUpdate {
+	if v != nil {
+		_u.SetAutomationID(*v)
+	}
+	return _u
+}
+
+// ClearAutomationID clears the value of the "automation_id" field.
+func (_u *TodoUpdate) ClearAutomationID() *TodoUpdate {
+	_u.mutation.ClearAutomationID()
 	return _u
 }
 
@@ -83,9 +105,20 @@ func (_u *TodoUpdate) ClearDoneAt() *TodoUpdate {
 	return _u
 }
 
+// SetAutomation sets the "automation" edge to the Automation entity.
+func (_u *TodoUpdate) SetAutomation(v *Automation) *TodoUpdate {
+	return _u.SetAutomationID(v.ID)
+}
+
 // Mutation returns the TodoMutation object of the builder.
 func (_u *TodoUpdate) Mutation() *TodoMutation {
 	return _u.mutation
+}
+
+// ClearAutomation clears the "automation" edge to the Automation entity.
+func (_u *TodoUpdate) ClearAutomation() *TodoUpdate {
+	_u.mutation.ClearAutomation()
+	return _u
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -197,6 +230,35 @@ func (_u *TodoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.AuthorCleared() {
 		_spec.ClearField(todo.FieldAuthor, field.TypeString)
 	}
+	if _u.mutation.AutomationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AutomationTable,
+			Columns: []string{todo.AutomationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(automation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AutomationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AutomationTable,
+			Columns: []string{todo.AutomationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(automation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -222,6 +284,26 @@ type TodoUpdateOne struct {
 // SetUpdatedAt sets the "updated_at" field.
 func (_u *TodoUpdateOne) SetUpdatedAt(v time.Time) *TodoUpdateOne {
 	_u.mutation.SetUpdatedAt(v)
+	return _u
+}
+
+// SetAutomationID sets the "automation_id" field.
+func (_u *TodoUpdateOne) SetAutomationID(v pulid.ID) *TodoUpdateOne {
+	_u.mutation.SetAutomationID(v)
+	return _u
+}
+
+// SetNillableAutomationID sets the "automation_id" field if the given value is not nil.
+func (_u *TodoUpdateOne) SetNillableAutomationID(v *pulid.ID) *TodoUpdateOne {
+	if v != nil {
+		_u.SetAutomationID(*v)
+	}
+	return _u
+}
+
+// ClearAutomationID clears the value of the "automation_id" field.
+func (_u *TodoUpdateOne) ClearAutomationID() *TodoUpdateOne {
+	_u.mutation.ClearAutomationID()
 	return _u
 }
 
@@ -273,9 +355,20 @@ func (_u *TodoUpdateOne) ClearDoneAt() *TodoUpdateOne {
 	return _u
 }
 
+// SetAutomation sets the "automation" edge to the Automation entity.
+func (_u *TodoUpdateOne) SetAutomation(v *Automation) *TodoUpdateOne {
+	return _u.SetAutomationID(v.ID)
+}
+
 // Mutation returns the TodoMutation object of the builder.
 func (_u *TodoUpdateOne) Mutation() *TodoMutation {
 	return _u.mutation
+}
+
+// ClearAutomation clears the "automation" edge to the Automation entity.
+func (_u *TodoUpdateOne) ClearAutomation() *TodoUpdateOne {
+	_u.mutation.ClearAutomation()
+	return _u
 }
 
 // Where appends a list predicates to the TodoUpdate builder.
@@ -416,6 +509,35 @@ func (_u *TodoUpdateOne) sqlSave(ctx context.Context) (_node *Todo, err error) {
 	}
 	if _u.mutation.AuthorCleared() {
 		_spec.ClearField(todo.FieldAuthor, field.TypeString)
+	}
+	if _u.mutation.AutomationCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AutomationTable,
+			Columns: []string{todo.AutomationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(automation.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AutomationIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AutomationTable,
+			Columns: []string{todo.AutomationColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(automation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Todo{config: _u.config}

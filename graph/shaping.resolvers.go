@@ -11,6 +11,7 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/sdk/workflow"
+	"github.com/lanes-dev/lanes/tenant/role"
 )
 
 // CreateStatus is the resolver for the createStatus field.
@@ -41,6 +42,26 @@ func (r *mutationResolver) SetStatusRules(ctx context.Context, input workflow.Se
 // MigrateStatus is the resolver for the migrateStatus field.
 func (r *mutationResolver) MigrateStatus(ctx context.Context, workflow string, from string, to string) (int, error) {
 	return r.Engine.MigrateStatus(ctx, workflow, from, to)
+}
+
+// UpdateAutomation is the resolver for the updateAutomation field.
+func (r *mutationResolver) UpdateAutomation(ctx context.Context, input workflow.UpdateAutomationInput) (*ent.Automation, error) {
+	return r.Engine.UpdateAutomation(ctx, input)
+}
+
+// DeleteAutomation is the resolver for the deleteAutomation field.
+func (r *mutationResolver) DeleteAutomation(ctx context.Context, id pulid.ID) (pulid.ID, error) {
+	return r.Engine.DeleteAutomation(ctx, id)
+}
+
+// UpdateMemberRole is the resolver for the updateMemberRole field.
+func (r *mutationResolver) UpdateMemberRole(ctx context.Context, memberID pulid.ID, role role.Role) (*ent.Member, error) {
+	return r.Tenancy.UpdateMemberRole(ctx, memberID, role)
+}
+
+// RemoveMember is the resolver for the removeMember field.
+func (r *mutationResolver) RemoveMember(ctx context.Context, memberID pulid.ID) (pulid.ID, error) {
+	return r.Tenancy.RemoveMember(ctx, memberID)
 }
 
 // TransitionPreview is the resolver for the transitionPreview field.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/graph/live"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/deals"
@@ -185,15 +186,28 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	if err != nil {
 		return nil, err
 	}
+	timeService := timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres)
+	memberHooks := tenancy.MemberHooks{
+		Changed:  func(id pulid.ID) { authn.ForgetMember(string(id)) },
+		Removing: timeService.StopMemberTimer,
+	}
+	if db.Dialect == dialect.Postgres {
+		memberHooks.Notify = func(ctx context.Context, c *ent.Client, id pulid.ID) error {
+			if _, err := c.ExecContext(ctx, "SELECT pg_notify($1, $2)", auth.MembersChannel, string(id)); err != nil {
+				return fmt.Errorf("notify member change: %w", err)
+			}
+			return nil
+		}
+	}
 	l := &Lanes{
 		limits:        rateLimits,
-		Tenants:       tenancy.NewService(db.Client, authz, engine),
+		Tenants:       tenancy.NewService(db.Client, authz, engine, memberHooks),
 		Workflows:     engine,
 		Events:        eventLog,
 		Webhooks:      webhooks,
 		deliverer:     deliverer,
 		Notifications: notifications.NewService(db.Client, db.Dialect),
-		Time:          timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres),
+		Time:          timeService,
 		Deals: deals.NewService(deals.Config{
 			Client:    db.Client,
 			Authz:     authz,
@@ -219,6 +233,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 			MaxUploadBytes: cfg.MaxUploadBytes,
 			Events:         eventLog,
 			Statuses:       engine,
+			Automations:    engine,
 		}),
 		cfg:      cfg,
 		db:       db,

@@ -13,6 +13,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/webhook"
 	"github.com/lanes-dev/lanes/sdk/workflow"
+	"github.com/lanes-dev/lanes/tenant/auth"
 )
 
 // listenChanges invalidates cached feature decisions, workflows and webhook
@@ -44,7 +45,7 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	for _, channel := range []string{policies.NotifyChannel, workflow.ConfigChannel, webhook.ChangeChannel, events.EventsChannel} {
+	for _, channel := range []string{policies.NotifyChannel, workflow.ConfigChannel, webhook.ChangeChannel, events.EventsChannel, auth.MembersChannel} {
 		if _, err := conn.Exec(ctx, "LISTEN "+channel); err != nil {
 			return err
 		}
@@ -65,6 +66,8 @@ func (l *Lanes) listenOnce(ctx context.Context) error {
 			l.features.Invalidate(n.Payload)
 		case workflow.ConfigChannel:
 			l.Workflows.ConfigNotice(n.Payload)
+		case auth.MembersChannel:
+			l.authn.ForgetMember(n.Payload)
 		case webhook.ChangeChannel:
 			l.Webhooks.Forget(pulid.ID(n.Payload))
 		case events.EventsChannel:

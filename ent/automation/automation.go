@@ -112,8 +112,11 @@ type Trigger string
 
 // Trigger values.
 const (
-	TriggerENTER Trigger = "ENTER"
-	TriggerLEAVE Trigger = "LEAVE"
+	TriggerENTER            Trigger = "ENTER"
+	TriggerLEAVE            Trigger = "LEAVE"
+	TriggerWISHES_SUBMITTED Trigger = "WISHES_SUBMITTED"
+	TriggerFILE_UPLOADED    Trigger = "FILE_UPLOADED"
+	TriggerFEEDBACK_PINNED  Trigger = "FEEDBACK_PINNED"
 )
 
 func (t Trigger) String() string {
@@ -123,7 +126,7 @@ func (t Trigger) String() string {
 // TriggerValidator is a validator for the "trigger" field enum values. It is called by the builders before save.
 func TriggerValidator(t Trigger) error {
 	switch t {
-	case TriggerENTER, TriggerLEAVE:
+	case TriggerENTER, TriggerLEAVE, TriggerWISHES_SUBMITTED, TriggerFILE_UPLOADED, TriggerFEEDBACK_PINNED:
 		return nil
 	default:
 		return fmt.Errorf("automation: invalid enum value for trigger field: %q", t)

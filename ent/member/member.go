@@ -37,6 +37,8 @@ const (
 	FieldNotificationsReadSeq = "notifications_read_seq"
 	// FieldNotificationsReadAt holds the string denoting the notifications_read_at field in the database.
 	FieldNotificationsReadAt = "notifications_read_at"
+	// FieldRemovedAt holds the string denoting the removed_at field in the database.
+	FieldRemovedAt = "removed_at"
 	// EdgeTenant holds the string denoting the tenant edge name in mutations.
 	EdgeTenant = "tenant"
 	// Table holds the table name of the member in the database.
@@ -62,6 +64,7 @@ var Columns = []string{
 	FieldRole,
 	FieldNotificationsReadSeq,
 	FieldNotificationsReadAt,
+	FieldRemovedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -164,6 +167,11 @@ func ByNotificationsReadSeq(opts ...sql.OrderTermOption) OrderOption {
 // ByNotificationsReadAt orders the results by the notifications_read_at field.
 func ByNotificationsReadAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNotificationsReadAt, opts...).ToFunc()
+}
+
+// ByRemovedAt orders the results by the removed_at field.
+func ByRemovedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRemovedAt, opts...).ToFunc()
 }
 
 // ByTenantField orders the results by tenant field.

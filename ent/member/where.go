@@ -97,6 +97,11 @@ func NotificationsReadAt(v time.Time) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldNotificationsReadAt, v))
 }
 
+// RemovedAt applies equality check predicate on the "removed_at" field. It's identical to RemovedAtEQ.
+func RemovedAt(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldRemovedAt, v))
+}
+
 // TenantIDEQ applies the EQ predicate on the "tenant_id" field.
 func TenantIDEQ(v pulid.ID) predicate.Member {
 	return predicate.Member(sql.FieldEQ(FieldTenantID, v))
@@ -570,6 +575,56 @@ func NotificationsReadAtIsNil() predicate.Member {
 // NotificationsReadAtNotNil applies the NotNil predicate on the "notifications_read_at" field.
 func NotificationsReadAtNotNil() predicate.Member {
 	return predicate.Member(sql.FieldNotNull(FieldNotificationsReadAt))
+}
+
+// RemovedAtEQ applies the EQ predicate on the "removed_at" field.
+func RemovedAtEQ(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldEQ(FieldRemovedAt, v))
+}
+
+// RemovedAtNEQ applies the NEQ predicate on the "removed_at" field.
+func RemovedAtNEQ(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldNEQ(FieldRemovedAt, v))
+}
+
+// RemovedAtIn applies the In predicate on the "removed_at" field.
+func RemovedAtIn(vs ...time.Time) predicate.Member {
+	return predicate.Member(sql.FieldIn(FieldRemovedAt, vs...))
+}
+
+// RemovedAtNotIn applies the NotIn predicate on the "removed_at" field.
+func RemovedAtNotIn(vs ...time.Time) predicate.Member {
+	return predicate.Member(sql.FieldNotIn(FieldRemovedAt, vs...))
+}
+
+// RemovedAtGT applies the GT predicate on the "removed_at" field.
+func RemovedAtGT(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldGT(FieldRemovedAt, v))
+}
+
+// RemovedAtGTE applies the GTE predicate on the "removed_at" field.
+func RemovedAtGTE(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldGTE(FieldRemovedAt, v))
+}
+
+// RemovedAtLT applies the LT predicate on the "removed_at" field.
+func RemovedAtLT(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldLT(FieldRemovedAt, v))
+}
+
+// RemovedAtLTE applies the LTE predicate on the "removed_at" field.
+func RemovedAtLTE(v time.Time) predicate.Member {
+	return predicate.Member(sql.FieldLTE(FieldRemovedAt, v))
+}
+
+// RemovedAtIsNil applies the IsNil predicate on the "removed_at" field.
+func RemovedAtIsNil() predicate.Member {
+	return predicate.Member(sql.FieldIsNull(FieldRemovedAt))
+}
+
+// RemovedAtNotNil applies the NotNil predicate on the "removed_at" field.
+func RemovedAtNotNil() predicate.Member {
+	return predicate.Member(sql.FieldNotNull(FieldRemovedAt))
 }
 
 // HasTenant applies the HasEdge predicate on the "tenant" edge.

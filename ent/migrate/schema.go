@@ -29,7 +29,7 @@ var (
 		{Name: "id", Type: field.TypeString, Size: 40},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"ENTER", "LEAVE"}},
+		{Name: "trigger", Type: field.TypeEnum, Enums: []string{"ENTER", "LEAVE", "WISHES_SUBMITTED", "FILE_UPLOADED", "FEEDBACK_PINNED"}},
 		{Name: "todos", Type: field.TypeJSON},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "workflow_id", Type: field.TypeString, Size: 40},
@@ -299,6 +299,7 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"OWNER", "ADMIN", "MEMBER", "VIEWER"}},
 		{Name: "notifications_read_seq", Type: field.TypeInt64, Default: 0},
 		{Name: "notifications_read_at", Type: field.TypeTime, Nullable: true},
+		{Name: "removed_at", Type: field.TypeTime, Nullable: true},
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 	}
 	// MembersTable holds the schema information for the "members" table.
@@ -309,7 +310,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "members_tenants_tenant",
-				Columns:    []*schema.Column{MembersColumns[9]},
+				Columns:    []*schema.Column{MembersColumns[10]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -318,12 +319,12 @@ var (
 			{
 				Name:    "member_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{MembersColumns[9]},
+				Columns: []*schema.Column{MembersColumns[10]},
 			},
 			{
 				Name:    "member_tenant_id_external_id",
 				Unique:  true,
-				Columns: []*schema.Column{MembersColumns[9], MembersColumns[3]},
+				Columns: []*schema.Column{MembersColumns[10], MembersColumns[3]},
 			},
 		},
 	}

@@ -29,8 +29,8 @@ func (Automation) Fields() []ent.Field {
 		field.String("workflow_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.String("status_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.Enum("trigger").
-			Values("ENTER", "LEAVE").
-			Immutable().
+			Values("ENTER", "LEAVE", "WISHES_SUBMITTED", "FILE_UPLOADED", "FEEDBACK_PINNED").
+			Comment("ENTER and LEAVE fire on moves; the others on the customer's activity in the portal while the project is in the status.").
 			Annotations(entgql.Type("AutomationTrigger")),
 		field.JSON("todos", []schematype.TodoTemplate{}).
 			Annotations(entgql.Skip()),

@@ -45,6 +45,10 @@ func (Member) Fields() []ent.Field {
 		// of the tenant's log were marked read at once, then.
 		field.Int64("notifications_read_seq").Default(0).Annotations(entgql.Skip()),
 		field.Time("notifications_read_at").Optional().Nillable().Annotations(entgql.Skip()),
+		field.Time("removed_at").
+			Optional().
+			Nillable().
+			Comment("When the member was removed from the tenant: their token no longer works; their time entries and history stay theirs."),
 	}
 }
 

@@ -32,7 +32,7 @@ func (Todo) Fields() []ent.Field {
 	return []ent.Field{
 		field.String("project_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.String("status_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
-		field.String("automation_id").GoType(pulid.ID("")).Optional().Nillable().Immutable().Annotations(entgql.Skip()),
+		field.String("automation_id").GoType(pulid.ID("")).Optional().Nillable().Comment("The automation that made it; cleared when the automation is deleted.").Annotations(entgql.Skip()),
 		field.String("title").NotEmpty().MaxLen(textBytes(500)),
 		field.Bool("blocking").Default(false).Immutable(),
 		field.Bool("done").Default(false),
@@ -56,7 +56,7 @@ func (Todo) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.From("project", Project.Type).Ref("todos").Field("project_id").Unique().Required().Immutable(),
 		edge.To("status", Status.Type).Field("status_id").Unique().Required().Immutable(),
-		edge.To("automation", Automation.Type).Field("automation_id").Unique().Immutable().Annotations(entgql.Skip()),
+		edge.To("automation", Automation.Type).Field("automation_id").Unique().Annotations(entgql.Skip()),
 	}
 }
 

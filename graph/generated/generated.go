@@ -176,6 +176,7 @@ type ComplexityRoot struct {
 		ExternalID func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Name       func(childComplexity int) int
+		RemovedAt  func(childComplexity int) int
 		Role       func(childComplexity int) int
 		UpdatedAt  func(childComplexity int) int
 	}
@@ -200,6 +201,7 @@ type ComplexityRoot struct {
 		CreateTenant              func(childComplexity int, input tenancy.CreateTenantInput) int
 		CreateWebhook             func(childComplexity int, input webhook.CreateInput) int
 		DeclineLead               func(childComplexity int, id pulid.ID, reason project.ArchiveReason, note *string) int
+		DeleteAutomation          func(childComplexity int, id pulid.ID) int
 		DeleteStatus              func(childComplexity int, workflow string, status string) int
 		DeleteTimeEntry           func(childComplexity int, id pulid.ID) int
 		DeleteWebhook             func(childComplexity int, id pulid.ID) int
@@ -210,6 +212,7 @@ type ComplexityRoot struct {
 		PinFeedback               func(childComplexity int, input portal.PinFeedbackInput) int
 		RecordRevenueSharePayment func(childComplexity int, input deals.RecordRevenueShareInput) int
 		RedeliverEvent            func(childComplexity int, webhookID pulid.ID, eventID pulid.ID) int
+		RemoveMember              func(childComplexity int, memberID pulid.ID) int
 		ReorderStatuses           func(childComplexity int, workflow string, keys []string) int
 		ReviewCustomer            func(childComplexity int, input deals.ReviewCustomerInput) int
 		RotateWebhookSecret       func(childComplexity int, id pulid.ID) int
@@ -223,6 +226,8 @@ type ComplexityRoot struct {
 		StopTimer                 func(childComplexity int) int
 		SubmitSurvey              func(childComplexity int, token string, score int, comment *string) int
 		SubmitWishes              func(childComplexity int, projectID pulid.ID, answers map[string]any) int
+		UpdateAutomation          func(childComplexity int, input workflow.UpdateAutomationInput) int
+		UpdateMemberRole          func(childComplexity int, memberID pulid.ID, role role.Role) int
 		UpdateMyData              func(childComplexity int, input portal.MyDataInput) int
 		UpdateStatus              func(childComplexity int, input model.UpdateStatusInput) int
 		UpdateTenant              func(childComplexity int, input tenancy.UpdateTenantInput) int
@@ -602,6 +607,10 @@ type MutationResolver interface {
 	SetDefaultStatus(ctx context.Context, workflow string, status string) (*ent.Workflow, error)
 	SetStatusRules(ctx context.Context, input workflow.SetStatusRulesInput) (*ent.Status, error)
 	MigrateStatus(ctx context.Context, workflow string, from string, to string) (int, error)
+	UpdateAutomation(ctx context.Context, input workflow.UpdateAutomationInput) (*ent.Automation, error)
+	DeleteAutomation(ctx context.Context, id pulid.ID) (pulid.ID, error)
+	UpdateMemberRole(ctx context.Context, memberID pulid.ID, role role.Role) (*ent.Member, error)
+	RemoveMember(ctx context.Context, memberID pulid.ID) (pulid.ID, error)
 	StartTimer(ctx context.Context, projectID pulid.ID, note *string) (*ent.TimeEntry, error)
 	StopTimer(ctx context.Context) (*ent.TimeEntry, error)
 	AddTimeEntry(ctx context.Context, input timetrack.AddTimeEntryInput) (*ent.TimeEntry, error)
@@ -1108,6 +1117,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Member.Name(childComplexity), true
+	case "Member.removedAt":
+		if e.ComplexityRoot.Member.RemovedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Member.RemovedAt(childComplexity), true
 	case "Member.role":
 		if e.ComplexityRoot.Member.Role == nil {
 			break
@@ -1288,6 +1303,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeclineLead(childComplexity, args["id"].(pulid.ID), args["reason"].(project.ArchiveReason), args["note"].(*string)), true
+	case "Mutation.deleteAutomation":
+		if e.ComplexityRoot.Mutation.DeleteAutomation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAutomation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAutomation(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.deleteStatus":
 		if e.ComplexityRoot.Mutation.DeleteStatus == nil {
 			break
@@ -1398,6 +1424,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RedeliverEvent(childComplexity, args["webhookId"].(pulid.ID), args["eventId"].(pulid.ID)), true
+	case "Mutation.removeMember":
+		if e.ComplexityRoot.Mutation.RemoveMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["memberId"].(pulid.ID)), true
 	case "Mutation.reorderStatuses":
 		if e.ComplexityRoot.Mutation.ReorderStatuses == nil {
 			break
@@ -1536,6 +1573,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitWishes(childComplexity, args["projectId"].(pulid.ID), args["answers"].(map[string]any)), true
+	case "Mutation.updateAutomation":
+		if e.ComplexityRoot.Mutation.UpdateAutomation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAutomation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAutomation(childComplexity, args["input"].(workflow.UpdateAutomationInput)), true
+	case "Mutation.updateMemberRole":
+		if e.ComplexityRoot.Mutation.UpdateMemberRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMemberRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMemberRole(childComplexity, args["memberId"].(pulid.ID), args["role"].(role.Role)), true
 	case "Mutation.updateMyData":
 		if e.ComplexityRoot.Mutation.UpdateMyData == nil {
 			break
@@ -3106,6 +3165,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputSetStatusRulesInput,
 		ec.unmarshalInputTimeReportInput,
 		ec.unmarshalInputTodoTemplateInput,
+		ec.unmarshalInputUpdateAutomationInput,
 		ec.unmarshalInputUpdateStatusInput,
 		ec.unmarshalInputUpdateTenantInput,
 		ec.unmarshalInputUpdateTimeEntryInput,
@@ -3290,6 +3350,9 @@ type Automation implements Node {
   id: ID!
   createdAt: Time!
   updatedAt: Time!
+  """
+  ENTER and LEAVE fire on moves; the others on the customer's activity in the portal while the project is in the status.
+  """
   trigger: AutomationTrigger!
   workflow: Workflow!
   status: Status!
@@ -3300,6 +3363,9 @@ AutomationTrigger is enum for the field trigger
 enum AutomationTrigger @goModel(model: "github.com/lanes-dev/lanes/ent/automation.Trigger") {
   ENTER
   LEAVE
+  WISHES_SUBMITTED
+  FILE_UPLOADED
+  FEEDBACK_PINNED
 }
 """
 Define a Relay Cursor type:
@@ -3519,6 +3585,10 @@ type Member implements Node {
   name: String!
   email: String
   role: MemberRole!
+  """
+  When the member was removed from the tenant: their token no longer works; their time entries and history stay theirs.
+  """
+  removedAt: Time
 }
 """
 Ordering options for Member connections
@@ -3649,6 +3719,19 @@ input MemberWhereInput {
   roleNEQ: MemberRole
   roleIn: [MemberRole!]
   roleNotIn: [MemberRole!]
+  """
+  removed_at field predicates
+  """
+  removedAt: Time
+  removedAtNEQ: Time
+  removedAtIn: [Time!]
+  removedAtNotIn: [Time!]
+  removedAtGT: Time
+  removedAtGTE: Time
+  removedAtLT: Time
+  removedAtLTE: Time
+  removedAtIsNil: Boolean
+  removedAtNotNil: Boolean
 }
 """
 An object with an ID.
@@ -4512,6 +4595,14 @@ input SetStatusRulesInput {
   enterRoles: [MemberRole!]
 }
 
+input UpdateAutomationInput {
+  id: ID!
+  "What fires it; null: unchanged."
+  on: AutomationTrigger
+  "The to-dos it creates from now on; null: unchanged."
+  todos: [TodoTemplateInput!]
+}
+
 extend type Status {
   "Project fields that must be set before a project may enter (customer, customer.company, customer.email, customer.phone); a move without them is REQUIRED_FIELDS."
   requiredFields: [String!]!
@@ -4556,6 +4647,14 @@ extend type Mutation {
   setStatusRules(input: SetStatusRulesInput!): Status!
   "Moves every project of one status to another in one transaction; returns how many moved."
   migrateStatus(workflow: String!, from: String!, to: String!): Int!
+  "Changes what fires an automation or the to-dos it creates; to-dos it created before stay."
+  updateAutomation(input: UpdateAutomationInput!): Automation!
+  "Deletes an automation (to-dos it created stay); returns its id."
+  deleteAutomation(id: ID!): ID!
+  "Changes a member's role (ADMIN, OWNER, platform); only OWNERs make or unmake an OWNER; the last OWNER stays one."
+  updateMemberRole(memberId: ID!, role: MemberRole!): Member!
+  "Removes a member: their token stops working, their time entries and history stay attributed; returns the id."
+  removeMember(memberId: ID!): ID!
 }
 `, BuiltIn: false},
 	{Name: "../schema/time.graphqls", Input: `# Time tracking per status, with reports (issue 5).
@@ -5021,6 +5120,8 @@ func (ec *executionContext) childFields_Member(ctx context.Context, field graphq
 		return ec.fieldContext_Member_email(ctx, field)
 	case "role":
 		return ec.fieldContext_Member_role(ctx, field)
+	case "removedAt":
+		return ec.fieldContext_Member_removedAt(ctx, field)
 	case "externalId":
 		return ec.fieldContext_Member_externalId(ctx, field)
 	}
@@ -6015,6 +6116,20 @@ func (ec *executionContext) field_Mutation_declineLead_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteAutomation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6192,6 +6307,20 @@ func (ec *executionContext) field_Mutation_redeliverEvent_args(ctx context.Conte
 		return nil, err
 	}
 	args["eventId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "memberId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["memberId"] = arg0
 	return args, nil
 }
 
@@ -6464,6 +6593,42 @@ func (ec *executionContext) field_Mutation_submitWishes_args(ctx context.Context
 		return nil, err
 	}
 	args["answers"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateAutomation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (workflow.UpdateAutomationInput, error) {
+			return ec.unmarshalNUpdateAutomationInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐUpdateAutomationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateMemberRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "memberId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["memberId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (role.Role, error) {
+			return ec.unmarshalNMemberRole2githubᚗcomᚋlanesᚑdevᚋlanesᚋtenantᚋroleᚐRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg1
 	return args, nil
 }
 
@@ -8567,6 +8732,29 @@ func (ec *executionContext) fieldContext_Member_role(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Member", field, false, false, errors.New("field of type MemberRole does not have child fields"))
 }
 
+func (ec *executionContext) _Member_removedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Member_removedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemovedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Member_removedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Member", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Member_externalId(ctx context.Context, field graphql.CollectedField, obj *ent.Member) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9774,6 +9962,182 @@ func (ec *executionContext) fieldContext_Mutation_migrateStatus(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_migrateStatus_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAutomation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAutomation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAutomation(ctx, fc.Args["input"].(workflow.UpdateAutomationInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Automation) graphql.Marshaler {
+			return ec.marshalNAutomation2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐAutomation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAutomation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Automation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAutomation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAutomation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAutomation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAutomation(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAutomation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAutomation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateMemberRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateMemberRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateMemberRole(ctx, fc.Args["memberId"].(pulid.ID), fc.Args["role"].(role.Role))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateMemberRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateMemberRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeMember(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveMember(ctx, fc.Args["memberId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeMember(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeMember_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19025,7 +19389,7 @@ func (ec *executionContext) unmarshalInputMemberWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDEqualFold", "externalIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "externalID", "externalIDNEQ", "externalIDIn", "externalIDNotIn", "externalIDGT", "externalIDGTE", "externalIDLT", "externalIDLTE", "externalIDContains", "externalIDHasPrefix", "externalIDHasSuffix", "externalIDEqualFold", "externalIDContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "email", "emailNEQ", "emailIn", "emailNotIn", "emailGT", "emailGTE", "emailLT", "emailLTE", "emailContains", "emailHasPrefix", "emailHasSuffix", "emailIsNil", "emailNotNil", "emailEqualFold", "emailContainsFold", "role", "roleNEQ", "roleIn", "roleNotIn", "removedAt", "removedAtNEQ", "removedAtIn", "removedAtNotIn", "removedAtGT", "removedAtGTE", "removedAtLT", "removedAtLTE", "removedAtIsNil", "removedAtNotNil"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19536,6 +19900,76 @@ func (ec *executionContext) unmarshalInputMemberWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.RoleNotIn = data
+		case "removedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAt = data
+		case "removedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtNEQ = data
+		case "removedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtIn = data
+		case "removedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtNotIn = data
+		case "removedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtGT = data
+		case "removedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtGTE = data
+		case "removedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtLT = data
+		case "removedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtLTE = data
+		case "removedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtIsNil = data
+		case "removedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("removedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RemovedAtNotNil = data
 		}
 	}
 	return it, nil
@@ -20542,6 +20976,50 @@ func (ec *executionContext) unmarshalInputTodoTemplateInput(ctx context.Context,
 				return it, err
 			}
 			it.Blocking = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateAutomationInput(ctx context.Context, obj any) (workflow.UpdateAutomationInput, error) {
+	var it workflow.UpdateAutomationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "on", "todos"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "on":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("on"))
+			data, err := ec.unmarshalOAutomationTrigger2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋautomationᚐTrigger(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.On = data
+		case "todos":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("todos"))
+			data, err := ec.unmarshalOTodoTemplateInput2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋschematypeᚐTodoTemplateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Todos = data
 		}
 	}
 	return it, nil
@@ -21836,6 +22314,11 @@ func (ec *executionContext) _Member(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "removedAt":
+			out.Values[i] = ec._Member_removedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "externalId":
 			out.Values[i] = ec._Member_externalId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -22107,6 +22590,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "migrateStatus":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_migrateStatus(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAutomation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAutomation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAutomation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAutomation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateMemberRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateMemberRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeMember":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeMember(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -27338,6 +27849,11 @@ func (ec *executionContext) marshalNTransitionRefusal2ᚕgithubᚗcomᚋlanesᚑ
 	return ret
 }
 
+func (ec *executionContext) unmarshalNUpdateAutomationInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐUpdateAutomationInput(ctx context.Context, v any) (workflow.UpdateAutomationInput, error) {
+	res, err := ec.unmarshalInputUpdateAutomationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateStatusInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateStatusInput(ctx context.Context, v any) (model.UpdateStatusInput, error) {
 	res, err := ec.unmarshalInputUpdateStatusInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -27630,6 +28146,22 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalOAutomationTrigger2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋautomationᚐTrigger(ctx context.Context, v any) (*automation.Trigger, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(automation.Trigger)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAutomationTrigger2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋautomationᚐTrigger(ctx context.Context, sel ast.SelectionSet, v *automation.Trigger) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -28251,6 +28783,23 @@ func (ec *executionContext) marshalOTimeEntry2ᚖgithubᚗcomᚋlanesᚑdevᚋla
 		return graphql.Null
 	}
 	return ec._TimeEntry(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTodoTemplateInput2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋschematypeᚐTodoTemplateᚄ(ctx context.Context, v any) ([]schematype.TodoTemplate, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schematype.TodoTemplate, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTodoTemplateInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋschematypeᚐTodoTemplate(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOWebhookDelivery2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐWebhookDelivery(ctx context.Context, sel ast.SelectionSet, v *ent.WebhookDelivery) graphql.Marshaler {

@@ -17,6 +17,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -57,9 +58,12 @@ func (s *Service) SubmitWishes(ctx context.Context, projectID pulid.ID, answers 
 			return fmt.Errorf("store wishes: %w", err)
 		}
 		out = &Wishes{Answers: w.Answers, SubmittedAt: w.SubmittedAt}
-		return s.record(ctx, c, events.PortalWishesSubmitted, p, "wishes", map[string]any{
+		if err := s.record(ctx, c, events.PortalWishesSubmitted, p, "wishes", map[string]any{
 			"id": w.ID, "answers": w.Answers, "submittedAt": w.SubmittedAt,
-		})
+		}); err != nil {
+			return err
+		}
+		return s.activity(ctx, c, p, automation.TriggerWISHES_SUBMITTED)
 	})
 	return out, err
 }
@@ -129,9 +133,12 @@ func (s *Service) UploadFile(ctx context.Context, projectID pulid.ID, up Upload)
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, c, events.PortalFileUploaded, p, "file", map[string]any{
+		if err := s.record(ctx, c, events.PortalFileUploaded, p, "file", map[string]any{
 			"id": f.ID, "name": f.Name, "size": f.Size, "contentType": f.ContentType,
-		})
+		}); err != nil {
+			return err
+		}
+		return s.activity(ctx, c, p, automation.TriggerFILE_UPLOADED)
 	})
 	if err != nil {
 		_ = s.cfg.Bucket.Delete(context.WithoutCancel(ctx), key)
@@ -286,7 +293,10 @@ func (s *Service) PinFeedback(ctx context.Context, in PinFeedbackInput) (*ent.To
 		if err := s.record(ctx, c, events.PortalFeedbackPinned, p, "feedback", feedback); err != nil {
 			return err
 		}
-		return s.record(ctx, c, events.TodoCreated, p, "todo", events.TodoData(out))
+		if err := s.record(ctx, c, events.TodoCreated, p, "todo", events.TodoData(out)); err != nil {
+			return err
+		}
+		return s.activity(ctx, c, p, automation.TriggerFEEDBACK_PINNED)
 	})
 	if err != nil {
 		return nil, err

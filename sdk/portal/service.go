@@ -12,6 +12,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/automation"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/policies"
@@ -58,6 +59,23 @@ type Config struct {
 	// configuration's cache, so that the features of many projects take
 	// no query per project.
 	Statuses StatusCache
+	// Automations, when set, runs the automations of the customer's
+	// activity (the workflow engine).
+	Automations ActivityAutomations
+}
+
+// ActivityAutomations runs, in the caller's transaction, the automations
+// of a project's status that fire on a customer's activity.
+type ActivityAutomations interface {
+	RunActivityAutomations(ctx context.Context, c *ent.Client, p *ent.Project, on automation.Trigger) error
+}
+
+// activity runs the automations of a customer's activity, if any are wired.
+func (s *Service) activity(ctx context.Context, c *ent.Client, p *ent.Project, on automation.Trigger) error {
+	if s.cfg.Automations == nil {
+		return nil
+	}
+	return s.cfg.Automations.RunActivityAutomations(ctx, c, p, on)
 }
 
 // StatusCache finds a status (with its workflow) of the caller's tenant

@@ -45,11 +45,13 @@ type Service struct {
 	client    *ent.Client
 	authz     policies.Roles
 	templates TemplateInstaller
+	hooks     MemberHooks
+	now       func() time.Time
 }
 
 // NewService returns the tenancy service.
-func NewService(client *ent.Client, authz policies.Roles, templates TemplateInstaller) *Service {
-	return &Service{client: client, authz: authz, templates: templates}
+func NewService(client *ent.Client, authz policies.Roles, templates TemplateInstaller, hooks MemberHooks) *Service {
+	return &Service{client: client, authz: authz, templates: templates, hooks: hooks, now: time.Now}
 }
 
 // CreateTenantInput is the input of CreateTenant (GraphQL CreateTenantInput).
@@ -186,6 +188,20 @@ func (s *Service) AddMember(ctx context.Context, in AddMemberInput) (*ent.Member
 			return nil, err
 		}
 	}
+	// A removed member added again comes back, with their history.
+	back, err := s.client.Member.Update().
+		Where(member.ExternalID(in.ExternalID), member.RemovedAtNotNil()).
+		ClearRemovedAt().
+		SetName(in.Name).
+		SetNillableEmail(in.Email).
+		SetRole(in.Role).
+		Save(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("add member %s again: %w", in.ExternalID, err)
+	}
+	if back > 0 {
+		return s.client.Member.Query().Where(member.ExternalID(in.ExternalID)).Only(ctx)
+	}
 	m, err := s.client.Member.Create().
 		SetExternalID(in.ExternalID).
 		SetName(in.Name).
@@ -209,7 +225,7 @@ func (s *Service) Member(ctx context.Context, id pulid.ID) (*ent.Member, error) 
 	return s.client.Member.Get(ctx, id)
 }
 
-// Members lists the caller's tenant's members by name, to its staff (the
+// Members lists the caller's tenant's members (not the removed ones) by name, to its staff (the
 // platform and members: the team's directory).
 func (s *Service) Members(ctx context.Context) ([]*ent.Member, error) {
 	a, err := tenant.RequireStaff(ctx)
@@ -219,7 +235,10 @@ func (s *Service) Members(ctx context.Context) ([]*ent.Member, error) {
 	if err := s.authz.Require(a, policies.ReadProjects); err != nil {
 		return nil, err
 	}
-	list, err := s.client.Member.Query().Order(ent.Asc(member.FieldName), ent.Asc(member.FieldID)).All(ctx)
+	list, err := s.client.Member.Query().
+		Where(member.RemovedAtIsNil()).
+		Order(ent.Asc(member.FieldName), ent.Asc(member.FieldID)).
+		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("members: %w", err)
 	}

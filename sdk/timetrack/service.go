@@ -142,6 +142,16 @@ func (s *Service) StopTimer(ctx context.Context) (*ent.TimeEntry, error) {
 	return out.Unwrap(), nil
 }
 
+// StopMemberTimer stops a member's running timer, if any, in the caller's
+// transaction c (the member is being removed).
+func (s *Service) StopMemberTimer(ctx context.Context, c *ent.Client, memberID pulid.ID) error {
+	_, err := s.stopRunning(ctx, c, memberID, s.clock())
+	if errors.Is(err, ErrNoRunningTimer) {
+		return nil
+	}
+	return err
+}
+
 // stopRunning stops a member's running timer, if any.
 func (s *Service) stopRunning(ctx context.Context, c *ent.Client, memberID pulid.ID, now time.Time) (*ent.TimeEntry, error) {
 	q := c.TimeEntry.Query().Where(timeentry.MemberID(memberID), timeentry.EndedAtIsNil())

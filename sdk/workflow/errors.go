@@ -10,6 +10,7 @@ var (
 	ErrStatusNotFound       = errcode.New(errcode.NotFound, "status not found in this workflow")
 	ErrProjectNotFound      = errcode.New(errcode.NotFound, "project not found")
 	ErrTodoNotFound         = errcode.New(errcode.NotFound, "to-do not found")
+	ErrAutomationNotFound   = errcode.New(errcode.NotFound, "automation not found")
 	ErrCustomerNotFound     = errcode.New(errcode.NotFound, "customer not found")
 	ErrStatusDisabled       = errcode.New(errcode.StatusDisabled, "the status is disabled")
 	ErrStatusMandatory      = errcode.New(errcode.StatusMandatory, "a mandatory status cannot be disabled")

@@ -39,19 +39,12 @@ func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput
 		if err != nil {
 			return err
 		}
-		if err := automation.TriggerValidator(in.On); err != nil {
-			return errcode.Invalid("on", "on must be ENTER or LEAVE")
+		if err := validTrigger(in.On); err != nil {
+			return err
 		}
-		if len(in.Todos) == 0 || len(in.Todos) > MaxAutomationTodos {
-			return errcode.Invalid("todos", fmt.Sprintf("an automation creates 1-%d to-dos", MaxAutomationTodos))
-		}
-		todos := make([]schematype.TodoTemplate, len(in.Todos))
-		for i, t := range in.Todos {
-			title, err := validate.Required(fmt.Sprintf("todos[%d].title", i), t.Title, validate.MaxTodoTitle)
-			if err != nil {
-				return err
-			}
-			todos[i] = schematype.TodoTemplate{Title: title, Blocking: t.Blocking}
+		todos, err := automationTodos(in.Todos)
+		if err != nil {
+			return err
 		}
 		if out, err = c.Automation.Create().
 			SetWorkflowID(f.w.ID).
@@ -67,6 +60,147 @@ func (s *Service) CreateAutomation(ctx context.Context, in CreateAutomationInput
 		return nil, err
 	}
 	return out.Unwrap(), nil
+}
+
+func validTrigger(on automation.Trigger) error {
+	if automation.TriggerValidator(on) != nil {
+		return errcode.Invalid("on", "on must be ENTER, LEAVE, WISHES_SUBMITTED, FILE_UPLOADED or FEEDBACK_PINNED")
+	}
+	return nil
+}
+
+// automationTodos checks the to-dos an automation creates.
+func automationTodos(in []schematype.TodoTemplate) ([]schematype.TodoTemplate, error) {
+	if len(in) == 0 || len(in) > MaxAutomationTodos {
+		return nil, errcode.Invalid("todos", fmt.Sprintf("an automation creates 1-%d to-dos", MaxAutomationTodos))
+	}
+	todos := make([]schematype.TodoTemplate, len(in))
+	for i, t := range in {
+		title, err := validate.Required(fmt.Sprintf("todos[%d].title", i), t.Title, validate.MaxTodoTitle)
+		if err != nil {
+			return nil, err
+		}
+		todos[i] = schematype.TodoTemplate{Title: title, Blocking: t.Blocking}
+	}
+	return todos, nil
+}
+
+// UpdateAutomationInput is the input of UpdateAutomation; nil fields stay.
+type UpdateAutomationInput struct {
+	ID    pulid.ID
+	On    *automation.Trigger
+	Todos []schematype.TodoTemplate
+}
+
+// beginAutomation loads an automation for a change by an admin (the object
+// first, then the role).
+func (s *Service) beginAutomation(ctx context.Context, c *ent.Client, id pulid.ID) (*ent.Automation, error) {
+	a, err := tenant.RequireTenant(ctx)
+	if err != nil {
+		return nil, err
+	}
+	au, err := c.Automation.Get(ctx, id)
+	if ent.IsNotFound(err) {
+		return nil, ErrAutomationNotFound.With("id", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load automation %s: %w", id, err)
+	}
+	if err := s.authz.Require(a, policies.Configure); err != nil {
+		return nil, err
+	}
+	return au, nil
+}
+
+// UpdateAutomation changes what fires an automation and the to-dos it
+// creates; to-dos it created before stay as they are.
+func (s *Service) UpdateAutomation(ctx context.Context, in UpdateAutomationInput) (*ent.Automation, error) {
+	var out *ent.Automation
+	err := entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		au, err := s.beginAutomation(ctx, c, in.ID)
+		if err != nil {
+			return err
+		}
+		upd := c.Automation.UpdateOne(au)
+		if in.On != nil {
+			if err := validTrigger(*in.On); err != nil {
+				return err
+			}
+			upd.SetTrigger(*in.On)
+		}
+		if in.Todos != nil {
+			todos, err := automationTodos(in.Todos)
+			if err != nil {
+				return err
+			}
+			upd.SetTodos(todos)
+		}
+		if out, err = upd.Save(ctx); err != nil {
+			return fmt.Errorf("update automation %s: %w", in.ID, err)
+		}
+		return s.configChanged(ctx, c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out.Unwrap(), nil
+}
+
+// DeleteAutomation deletes an automation; to-dos it created stay.
+func (s *Service) DeleteAutomation(ctx context.Context, id pulid.ID) (pulid.ID, error) {
+	err := entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		if _, err := s.beginAutomation(ctx, c, id); err != nil {
+			return err
+		}
+		// Its to-dos stay, no longer linked to it.
+		if err := c.Todo.Update().Where(todo.AutomationID(id)).ClearAutomationID().Exec(ctx); err != nil {
+			return fmt.Errorf("unlink the to-dos of automation %s: %w", id, err)
+		}
+		if err := c.Automation.DeleteOneID(id).Exec(ctx); err != nil {
+			return fmt.Errorf("delete automation %s: %w", id, err)
+		}
+		return s.configChanged(ctx, c)
+	})
+	if err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
+// RunActivityAutomations creates, in the caller's transaction c, the
+// to-dos of the automations of the project's current status that fire on
+// a customer's activity (WISHES_SUBMITTED, FILE_UPLOADED,
+// FEEDBACK_PINNED). They run as Lanes itself: the customer who acted may
+// neither read automations nor create the team's to-dos.
+func (s *Service) RunActivityAutomations(ctx context.Context, c *ent.Client, p *ent.Project, on automation.Trigger) error {
+	ctx = tenant.Background(ctx, p.TenantID, "automations")
+	autos, err := c.Automation.Query().
+		Where(automation.StatusID(p.StatusID), automation.TriggerEQ(on)).
+		Order(ent.Asc(automation.FieldCreatedAt), ent.Asc(automation.FieldID)).
+		All(ctx)
+	if err != nil || len(autos) == 0 {
+		return err
+	}
+	var todos []*ent.TodoCreate
+	for _, au := range autos {
+		for _, tt := range au.Todos {
+			todos = append(todos, todoCreate(c, p.ID, p.StatusID, tt).SetAutomationID(au.ID))
+		}
+	}
+	created, err := c.Todo.CreateBulk(todos...).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("create %s to-dos: %w", on, err)
+	}
+	f, err := s.flowByID(ctx, c, p.WorkflowID)
+	if err != nil {
+		return err
+	}
+	for _, t := range created {
+		if err := s.recordTodo(ctx, events.TodoCreated, f, p, f.byID[p.StatusID], t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Automations lists a workflow's automations, oldest first, their

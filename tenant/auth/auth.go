@@ -242,9 +242,17 @@ func (a *Authenticator) MemberActor(ctx context.Context, tenantRef, externalID s
 	return actor, err
 }
 
+// ForgetMember drops a member's cached actor (its role changed, or it was
+// removed): the next request resolves it again.
+func (a *Authenticator) ForgetMember(memberID string) { a.members.forget(memberID) }
+
+// MembersChannel is the PostgreSQL channel of member changes (role,
+// removal); the payload is the member ID.
+const MembersChannel = "lanes_members"
+
 func (a *Authenticator) lookupMember(ctx context.Context, tenantRef, externalID string) (tenant.Actor, error) {
 	m, err := a.client.Member.Query().
-		Where(member.ExternalID(externalID), member.HasTenantWith(tenantMatches(tenantRef))).
+		Where(member.ExternalID(externalID), member.RemovedAtIsNil(), member.HasTenantWith(tenantMatches(tenantRef))).
 		Only(tenant.SystemContext(ctx))
 	if ent.IsNotFound(err) || ent.IsNotSingular(err) {
 		return tenant.Actor{}, ErrUnknownMember

@@ -7,10 +7,10 @@ import (
 	"github.com/lanes-dev/lanes/tenant"
 )
 
-// memberCacheTTL is how long a resolved member is reused. Members cannot
-// change role or leave through Lanes' API (addMember only adds), so the
-// TTL only bounds how long a change made directly in the database takes
-// to show.
+// memberCacheTTL is how long a resolved member is reused. A role change
+// or a removal through Lanes drops the member at once, here and (through
+// NOTIFY) on every replica; the TTL bounds how long a change made directly
+// in the database, or a missed notice, takes to show.
 const memberCacheTTL = 30 * time.Second
 
 // memberCacheSize bounds the members kept (an arbitrary one is dropped
@@ -54,4 +54,15 @@ func (c *memberCache) put(tenantRef, externalID string, a tenant.Actor) {
 		}
 	}
 	c.members[memberKey{tenantRef, externalID}] = cachedMember{actor: a, expires: time.Now().Add(memberCacheTTL)}
+}
+
+// forget drops every cached entry of a member (by any tenant reference).
+func (c *memberCache) forget(memberID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, m := range c.members {
+		if string(m.actor.MemberID) == memberID {
+			delete(c.members, k)
+		}
+	}
 }

@@ -14,7 +14,10 @@ export type ActorKind =
 /** AutomationTrigger is enum for the field trigger */
 export type AutomationTrigger =
   | 'ENTER'
-  | 'LEAVE';
+  | 'FEEDBACK_PINNED'
+  | 'FILE_UPLOADED'
+  | 'LEAVE'
+  | 'WISHES_SUBMITTED';
 
 export type CompleteProjectInput = {
   finalDealValue: MoneyInput;

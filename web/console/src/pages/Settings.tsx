@@ -230,6 +230,15 @@ function FeatureMatrix({ flow }: { flow: Flow }) {
   );
 }
 
+/** What fires an automation, in words ("When a project enters …"). */
+const triggerWords: Record<AutomationTrigger, string> = {
+  ENTER: 'When a project enters',
+  LEAVE: 'When a project leaves',
+  WISHES_SUBMITTED: 'When the customer submits wishes in',
+  FILE_UPLOADED: 'When a file is uploaded in',
+  FEEDBACK_PINNED: 'When the customer pins feedback in',
+};
+
 function Automations({ flow }: { flow: Flow }) {
   const create = useAction(CreateAutomationDocument);
   const enabled = flow.statuses.filter((s) => s.enabled);
@@ -245,7 +254,7 @@ function Automations({ flow }: { flow: Flow }) {
         <ul className="automations">
           {flow.automations.map((a) => (
             <li key={a.id}>
-              When a project {a.trigger === 'ENTER' ? 'enters' : 'leaves'} <strong>{a.status.name}</strong>:{' '}
+              {triggerWords[a.trigger]} <strong>{a.status.name}</strong>:{' '}
               {a.todos.map((t) => `“${t.title}”${t.blocking ? ' (blocking)' : ''}`).join(', ')}
             </li>
           ))}
@@ -270,10 +279,13 @@ function Automations({ flow }: { flow: Flow }) {
         <h3>New automation</h3>
         <div className="inline-form">
           <label>
-            When a project{' '}
+            When{' '}
             <select value={on} onChange={(e) => setOn(e.target.value as AutomationTrigger)}>
-              <option value="ENTER">enters</option>
-              <option value="LEAVE">leaves</option>
+              {(Object.keys(triggerWords) as AutomationTrigger[]).map((t) => (
+                <option key={t} value={t}>
+                  {triggerWords[t].replace(/^When /, '')}
+                </option>
+              ))}
             </select>
           </label>
           <label>
