@@ -58,6 +58,28 @@ func (r *Resolver) trackedSeconds(ctx context.Context, p *ent.Project) (int, err
 	return tracked[p.ID], nil
 }
 
+// columnProjects answers a column's projects from the page the board
+// loaded, or, for a field asking for another page (a second alias such
+// as three: projects(first: 3)), loads that page.
+func (r *Resolver) columnProjects(ctx context.Context, col *workflow.BoardColumn, first *int, after *ent.Cursor) (*ent.ProjectConnection, error) {
+	if col.Serves(first, after) {
+		return col.Projects, nil
+	}
+	opts := boardOptions(ctx)
+	opts.First, opts.After = first, after
+	page, b, err := r.Engine.ColumnPage(ctx, col, opts)
+	if err != nil {
+		return nil, err
+	}
+	r.rememberOpenTodos(ctx, b.OpenTodos)
+	if selects(ctx, "edges", "node", "trackedSeconds") {
+		if err := r.loadTrackedSeconds(ctx, page); err != nil {
+			return nil, err
+		}
+	}
+	return page.Projects, nil
+}
+
 // boardColumn loads one column, for paging it on its own.
 func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey string, archived bool) (*workflow.BoardColumn, error) {
 	opts := boardOptions(ctx, "projects")

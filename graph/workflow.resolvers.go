@@ -19,7 +19,7 @@ import (
 
 // Projects is the resolver for the projects field.
 func (r *boardColumnResolver) Projects(ctx context.Context, obj *workflow.BoardColumn, first *int, after *entgql.Cursor[pulid.ID]) (*ent.ProjectConnection, error) {
-	return obj.Projects, nil
+	return r.columnProjects(ctx, obj, first, after)
 }
 
 // SetStatusEnabled is the resolver for the setStatusEnabled field.

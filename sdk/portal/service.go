@@ -176,7 +176,8 @@ func (s *Service) unlocked(ctx context.Context, c *ent.Client, p *ent.Project) (
 
 // ProjectFeatures lists the features the project's status unlocks.
 func (s *Service) ProjectFeatures(ctx context.Context, p *ent.Project) ([]policies.Feature, error) {
-	if _, err := tenant.RequireTenant(ctx); err != nil {
+	ctx, err := tenant.Within(ctx, p.TenantID)
+	if err != nil {
 		return nil, err
 	}
 	set, err := s.unlocked(ctx, s.cfg.Client, p)
@@ -186,6 +187,10 @@ func (s *Service) ProjectFeatures(ctx context.Context, p *ent.Project) ([]polici
 // StatusFeatures lists the features a status unlocks in the caller's
 // tenant (defaults with the tenant's overrides).
 func (s *Service) StatusFeatures(ctx context.Context, st *ent.Status) ([]policies.Feature, error) {
+	ctx, err := tenant.Within(ctx, st.TenantID) // the status's tenant, e.g. one createTenant just made
+	if err != nil {
+		return nil, err
+	}
 	workflowKey, err := s.workflowKeyOf(ctx, st)
 	if err != nil {
 		return nil, err
@@ -198,6 +203,10 @@ func (s *Service) StatusFeatures(ctx context.Context, st *ent.Status) ([]policie
 // unlocks for it, before the tenant's overrides: where StatusFeatures
 // differs, the tenant chose otherwise.
 func (s *Service) TemplateFeatures(ctx context.Context, st *ent.Status) ([]policies.Feature, error) {
+	ctx, err := tenant.Within(ctx, st.TenantID)
+	if err != nil {
+		return nil, err
+	}
 	workflowKey, err := s.workflowKeyOf(ctx, st)
 	if err != nil {
 		return nil, err

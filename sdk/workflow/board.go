@@ -72,6 +72,33 @@ type BoardColumn struct {
 	Status     *ent.Status
 	TotalCount int
 	Projects   *ent.ProjectConnection
+	// The page Projects holds: of which workflow's board, archived or not,
+	// from which cursor, how many.
+	workflowKey string
+	archived    bool
+	first       int
+	after       *ent.Cursor
+}
+
+// Serves reports whether the column's loaded page is the one the
+// arguments ask for (a second, aliased projects field of a column may ask
+// for another: ColumnPage loads it).
+func (col *BoardColumn) Serves(first *int, after *ent.Cursor) bool {
+	n := DefaultColumnPage
+	if first != nil {
+		n = *first
+	}
+	if n != col.first || (after == nil) != (col.after == nil) {
+		return false
+	}
+	return after == nil || after.ID == col.after.ID && fmt.Sprint(after.Value) == fmt.Sprint(col.after.Value)
+}
+
+// ColumnPage loads another page of a board's column (the same board:
+// workflow, archived or not) with the options' page and card fields.
+func (s *Service) ColumnPage(ctx context.Context, col *BoardColumn, opts BoardOptions) (*BoardColumn, *Board, error) {
+	opts.Archived = col.archived
+	return s.BoardColumn(ctx, col.workflowKey, col.Status.Key, opts)
 }
 
 // Board loads a workflow's board with a fixed number of queries, whatever
@@ -167,9 +194,13 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 	}
 	for i, st := range statuses {
 		b.Columns[i] = &BoardColumn{
-			Status:     st,
-			TotalCount: counts[st.ID],
-			Projects:   connection(byStatus[st.ID], first, counts[st.ID], after != nil),
+			Status:      st,
+			TotalCount:  counts[st.ID],
+			Projects:    connection(byStatus[st.ID], first, counts[st.ID], after != nil),
+			workflowKey: f.w.Key,
+			archived:    opts.Archived,
+			first:       first,
+			after:       opts.After,
 		}
 	}
 	if opts.OpenTodos {

@@ -206,6 +206,10 @@ func (s *Service) RunActivityAutomations(ctx context.Context, c *ent.Client, p *
 // Automations lists a workflow's automations, oldest first, their
 // statuses loaded, to whoever may read the tenant's workflows.
 func (s *Service) Automations(ctx context.Context, w *ent.Workflow) ([]*ent.Automation, error) {
+	ctx, err := tenant.Within(ctx, w.TenantID)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.canRead(ctx); err != nil {
 		return nil, err
 	}
