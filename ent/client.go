@@ -24,10 +24,12 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
+	"github.com/lanes-dev/lanes/ent/progressupdate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -66,6 +68,8 @@ type Client struct {
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// Note is the client for interacting with the Note builders.
+	Note *NoteClient
 	// NotificationRead is the client for interacting with the NotificationRead builders.
 	NotificationRead *NotificationReadClient
 	// Payment is the client for interacting with the Payment builders.
@@ -74,6 +78,8 @@ type Client struct {
 	PolicyRule *PolicyRuleClient
 	// PortalSession is the client for interacting with the PortalSession builders.
 	PortalSession *PortalSessionClient
+	// ProgressUpdate is the client for interacting with the ProgressUpdate builders.
+	ProgressUpdate *ProgressUpdateClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -119,10 +125,12 @@ func (c *Client) init() {
 	c.File = NewFileClient(c.config)
 	c.Invitation = NewInvitationClient(c.config)
 	c.Member = NewMemberClient(c.config)
+	c.Note = NewNoteClient(c.config)
 	c.NotificationRead = NewNotificationReadClient(c.config)
 	c.Payment = NewPaymentClient(c.config)
 	c.PolicyRule = NewPolicyRuleClient(c.config)
 	c.PortalSession = NewPortalSessionClient(c.config)
+	c.ProgressUpdate = NewProgressUpdateClient(c.config)
 	c.Project = NewProjectClient(c.config)
 	c.ServerSecret = NewServerSecretClient(c.config)
 	c.Status = NewStatusClient(c.config)
@@ -236,10 +244,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		File:             NewFileClient(cfg),
 		Invitation:       NewInvitationClient(cfg),
 		Member:           NewMemberClient(cfg),
+		Note:             NewNoteClient(cfg),
 		NotificationRead: NewNotificationReadClient(cfg),
 		Payment:          NewPaymentClient(cfg),
 		PolicyRule:       NewPolicyRuleClient(cfg),
 		PortalSession:    NewPortalSessionClient(cfg),
+		ProgressUpdate:   NewProgressUpdateClient(cfg),
 		Project:          NewProjectClient(cfg),
 		ServerSecret:     NewServerSecretClient(cfg),
 		Status:           NewStatusClient(cfg),
@@ -280,10 +290,12 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		File:             NewFileClient(cfg),
 		Invitation:       NewInvitationClient(cfg),
 		Member:           NewMemberClient(cfg),
+		Note:             NewNoteClient(cfg),
 		NotificationRead: NewNotificationReadClient(cfg),
 		Payment:          NewPaymentClient(cfg),
 		PolicyRule:       NewPolicyRuleClient(cfg),
 		PortalSession:    NewPortalSessionClient(cfg),
+		ProgressUpdate:   NewProgressUpdateClient(cfg),
 		Project:          NewProjectClient(cfg),
 		ServerSecret:     NewServerSecretClient(cfg),
 		Status:           NewStatusClient(cfg),
@@ -327,10 +339,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
-		c.Invitation, c.Member, c.NotificationRead, c.Payment, c.PolicyRule,
-		c.PortalSession, c.Project, c.ServerSecret, c.Status, c.StatusChange, c.Survey,
-		c.Tenant, c.TimeEntry, c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret,
-		c.WishSubmission, c.Workflow,
+		c.Invitation, c.Member, c.Note, c.NotificationRead, c.Payment, c.PolicyRule,
+		c.PortalSession, c.ProgressUpdate, c.Project, c.ServerSecret, c.Status,
+		c.StatusChange, c.Survey, c.Tenant, c.TimeEntry, c.Todo, c.Webhook,
+		c.WebhookDelivery, c.WebhookSecret, c.WishSubmission, c.Workflow,
 	} {
 		n.Use(hooks...)
 	}
@@ -341,10 +353,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.Automation, c.Customer, c.CustomerReview, c.Event, c.File,
-		c.Invitation, c.Member, c.NotificationRead, c.Payment, c.PolicyRule,
-		c.PortalSession, c.Project, c.ServerSecret, c.Status, c.StatusChange, c.Survey,
-		c.Tenant, c.TimeEntry, c.Todo, c.Webhook, c.WebhookDelivery, c.WebhookSecret,
-		c.WishSubmission, c.Workflow,
+		c.Invitation, c.Member, c.Note, c.NotificationRead, c.Payment, c.PolicyRule,
+		c.PortalSession, c.ProgressUpdate, c.Project, c.ServerSecret, c.Status,
+		c.StatusChange, c.Survey, c.Tenant, c.TimeEntry, c.Todo, c.Webhook,
+		c.WebhookDelivery, c.WebhookSecret, c.WishSubmission, c.Workflow,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -369,6 +381,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Invitation.mutate(ctx, m)
 	case *MemberMutation:
 		return c.Member.mutate(ctx, m)
+	case *NoteMutation:
+		return c.Note.mutate(ctx, m)
 	case *NotificationReadMutation:
 		return c.NotificationRead.mutate(ctx, m)
 	case *PaymentMutation:
@@ -377,6 +391,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.PolicyRule.mutate(ctx, m)
 	case *PortalSessionMutation:
 		return c.PortalSession.mutate(ctx, m)
+	case *ProgressUpdateMutation:
+		return c.ProgressUpdate.mutate(ctx, m)
 	case *ProjectMutation:
 		return c.Project.mutate(ctx, m)
 	case *ServerSecretMutation:
@@ -1727,6 +1743,189 @@ func (c *MemberClient) mutate(ctx context.Context, m *MemberMutation) (Value, er
 	}
 }
 
+// NoteClient is a client for the Note schema.
+type NoteClient struct {
+	config
+}
+
+// NewNoteClient returns a client for the Note from the given config.
+func NewNoteClient(c config) *NoteClient {
+	return &NoteClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `note.Hooks(f(g(h())))`.
+func (c *NoteClient) Use(hooks ...Hook) {
+	c.hooks.Note = append(c.hooks.Note, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `note.Intercept(f(g(h())))`.
+func (c *NoteClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Note = append(c.inters.Note, interceptors...)
+}
+
+// Create returns a builder for creating a Note entity.
+func (c *NoteClient) Create() *NoteCreate {
+	mutation := newNoteMutation(c.config, OpCreate)
+	return &NoteCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Note entities.
+func (c *NoteClient) CreateBulk(builders ...*NoteCreate) *NoteCreateBulk {
+	return &NoteCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *NoteClient) MapCreateBulk(slice any, setFunc func(*NoteCreate, int)) *NoteCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &NoteCreateBulk{err: fmt.Errorf("calling to NoteClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*NoteCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &NoteCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Note.
+func (c *NoteClient) Update() *NoteUpdate {
+	mutation := newNoteMutation(c.config, OpUpdate)
+	return &NoteUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *NoteClient) UpdateOne(_m *Note) *NoteUpdateOne {
+	mutation := newNoteMutation(c.config, OpUpdateOne, withNote(_m))
+	return &NoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *NoteClient) UpdateOneID(id pulid.ID) *NoteUpdateOne {
+	mutation := newNoteMutation(c.config, OpUpdateOne, withNoteID(id))
+	return &NoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Note.
+func (c *NoteClient) Delete() *NoteDelete {
+	mutation := newNoteMutation(c.config, OpDelete)
+	return &NoteDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *NoteClient) DeleteOne(_m *Note) *NoteDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *NoteClient) DeleteOneID(id pulid.ID) *NoteDeleteOne {
+	builder := c.Delete().Where(note.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &NoteDeleteOne{builder}
+}
+
+// Query returns a query builder for Note.
+func (c *NoteClient) Query() *NoteQuery {
+	return &NoteQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeNote},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Note entity by its id.
+func (c *NoteClient) Get(ctx context.Context, id pulid.ID) (*Note, error) {
+	return c.Query().Where(note.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *NoteClient) GetX(ctx context.Context, id pulid.ID) *Note {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a Note.
+func (c *NoteClient) QueryTenant(_m *Note) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, note.TenantTable, note.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a Note.
+func (c *NoteClient) QueryProject(_m *Note) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, note.ProjectTable, note.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAuthor queries the author edge of a Note.
+func (c *NoteClient) QueryAuthor(_m *Note) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(note.Table, note.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, note.AuthorTable, note.AuthorColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *NoteClient) Hooks() []Hook {
+	hooks := c.hooks.Note
+	return append(hooks[:len(hooks):len(hooks)], note.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *NoteClient) Interceptors() []Interceptor {
+	inters := c.inters.Note
+	return append(inters[:len(inters):len(inters)], note.Interceptors[:]...)
+}
+
+func (c *NoteClient) mutate(ctx context.Context, m *NoteMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&NoteCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&NoteUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&NoteUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&NoteDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Note mutation op: %q", m.Op())
+	}
+}
+
 // NotificationReadClient is a client for the NotificationRead schema.
 type NotificationReadClient struct {
 	config
@@ -2395,6 +2594,173 @@ func (c *PortalSessionClient) mutate(ctx context.Context, m *PortalSessionMutati
 	}
 }
 
+// ProgressUpdateClient is a client for the ProgressUpdate schema.
+type ProgressUpdateClient struct {
+	config
+}
+
+// NewProgressUpdateClient returns a client for the ProgressUpdate from the given config.
+func NewProgressUpdateClient(c config) *ProgressUpdateClient {
+	return &ProgressUpdateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `progressupdate.Hooks(f(g(h())))`.
+func (c *ProgressUpdateClient) Use(hooks ...Hook) {
+	c.hooks.ProgressUpdate = append(c.hooks.ProgressUpdate, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `progressupdate.Intercept(f(g(h())))`.
+func (c *ProgressUpdateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ProgressUpdate = append(c.inters.ProgressUpdate, interceptors...)
+}
+
+// Create returns a builder for creating a ProgressUpdate entity.
+func (c *ProgressUpdateClient) Create() *ProgressUpdateCreate {
+	mutation := newProgressUpdateMutation(c.config, OpCreate)
+	return &ProgressUpdateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ProgressUpdate entities.
+func (c *ProgressUpdateClient) CreateBulk(builders ...*ProgressUpdateCreate) *ProgressUpdateCreateBulk {
+	return &ProgressUpdateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ProgressUpdateClient) MapCreateBulk(slice any, setFunc func(*ProgressUpdateCreate, int)) *ProgressUpdateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ProgressUpdateCreateBulk{err: fmt.Errorf("calling to ProgressUpdateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ProgressUpdateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ProgressUpdateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ProgressUpdate.
+func (c *ProgressUpdateClient) Update() *ProgressUpdateUpdate {
+	mutation := newProgressUpdateMutation(c.config, OpUpdate)
+	return &ProgressUpdateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ProgressUpdateClient) UpdateOne(_m *ProgressUpdate) *ProgressUpdateUpdateOne {
+	mutation := newProgressUpdateMutation(c.config, OpUpdateOne, withProgressUpdate(_m))
+	return &ProgressUpdateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ProgressUpdateClient) UpdateOneID(id pulid.ID) *ProgressUpdateUpdateOne {
+	mutation := newProgressUpdateMutation(c.config, OpUpdateOne, withProgressUpdateID(id))
+	return &ProgressUpdateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ProgressUpdate.
+func (c *ProgressUpdateClient) Delete() *ProgressUpdateDelete {
+	mutation := newProgressUpdateMutation(c.config, OpDelete)
+	return &ProgressUpdateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ProgressUpdateClient) DeleteOne(_m *ProgressUpdate) *ProgressUpdateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ProgressUpdateClient) DeleteOneID(id pulid.ID) *ProgressUpdateDeleteOne {
+	builder := c.Delete().Where(progressupdate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ProgressUpdateDeleteOne{builder}
+}
+
+// Query returns a query builder for ProgressUpdate.
+func (c *ProgressUpdateClient) Query() *ProgressUpdateQuery {
+	return &ProgressUpdateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeProgressUpdate},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ProgressUpdate entity by its id.
+func (c *ProgressUpdateClient) Get(ctx context.Context, id pulid.ID) (*ProgressUpdate, error) {
+	return c.Query().Where(progressupdate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ProgressUpdateClient) GetX(ctx context.Context, id pulid.ID) *ProgressUpdate {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryTenant queries the tenant edge of a ProgressUpdate.
+func (c *ProgressUpdateClient) QueryTenant(_m *ProgressUpdate) *TenantQuery {
+	query := (&TenantClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(progressupdate.Table, progressupdate.FieldID, id),
+			sqlgraph.To(tenant.Table, tenant.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, progressupdate.TenantTable, progressupdate.TenantColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryProject queries the project edge of a ProgressUpdate.
+func (c *ProgressUpdateClient) QueryProject(_m *ProgressUpdate) *ProjectQuery {
+	query := (&ProjectClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(progressupdate.Table, progressupdate.FieldID, id),
+			sqlgraph.To(project.Table, project.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, progressupdate.ProjectTable, progressupdate.ProjectColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ProgressUpdateClient) Hooks() []Hook {
+	hooks := c.hooks.ProgressUpdate
+	return append(hooks[:len(hooks):len(hooks)], progressupdate.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ProgressUpdateClient) Interceptors() []Interceptor {
+	inters := c.inters.ProgressUpdate
+	return append(inters[:len(inters):len(inters)], progressupdate.Interceptors[:]...)
+}
+
+func (c *ProgressUpdateClient) mutate(ctx context.Context, m *ProgressUpdateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ProgressUpdateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ProgressUpdateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ProgressUpdateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ProgressUpdateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ProgressUpdate mutation op: %q", m.Op())
+	}
+}
+
 // ProjectClient is a client for the Project schema.
 type ProjectClient struct {
 	config
@@ -2560,6 +2926,22 @@ func (c *ProjectClient) QueryCustomer(_m *Project) *CustomerQuery {
 			sqlgraph.From(project.Table, project.FieldID, id),
 			sqlgraph.To(customer.Table, customer.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, project.CustomerTable, project.CustomerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryAssignee queries the assignee edge of a Project.
+func (c *ProjectClient) QueryAssignee(_m *Project) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, project.AssigneeTable, project.AssigneeColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3799,6 +4181,22 @@ func (c *TodoClient) QueryAutomation(_m *Todo) *AutomationQuery {
 	return query
 }
 
+// QueryAssignee queries the assignee edge of a Todo.
+func (c *TodoClient) QueryAssignee(_m *Todo) *MemberQuery {
+	query := (&MemberClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(todo.Table, todo.FieldID, id),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, todo.AssigneeTable, todo.AssigneeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *TodoClient) Hooks() []Hook {
 	hooks := c.hooks.Todo
@@ -4713,15 +5111,16 @@ func (c *WorkflowClient) mutate(ctx context.Context, m *WorkflowMutation) (Value
 type (
 	hooks struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
-		NotificationRead, Payment, PolicyRule, PortalSession, Project, ServerSecret,
-		Status, StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook,
-		WebhookDelivery, WebhookSecret, WishSubmission, Workflow []ent.Hook
+		Note, NotificationRead, Payment, PolicyRule, PortalSession, ProgressUpdate,
+		Project, ServerSecret, Status, StatusChange, Survey, Tenant, TimeEntry, Todo,
+		Webhook, WebhookDelivery, WebhookSecret, WishSubmission, Workflow []ent.Hook
 	}
 	inters struct {
 		APIKey, Automation, Customer, CustomerReview, Event, File, Invitation, Member,
-		NotificationRead, Payment, PolicyRule, PortalSession, Project, ServerSecret,
-		Status, StatusChange, Survey, Tenant, TimeEntry, Todo, Webhook,
-		WebhookDelivery, WebhookSecret, WishSubmission, Workflow []ent.Interceptor
+		Note, NotificationRead, Payment, PolicyRule, PortalSession, ProgressUpdate,
+		Project, ServerSecret, Status, StatusChange, Survey, Tenant, TimeEntry, Todo,
+		Webhook, WebhookDelivery, WebhookSecret, WishSubmission,
+		Workflow []ent.Interceptor
 	}
 )
 

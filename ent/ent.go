@@ -20,10 +20,12 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
+	"github.com/lanes-dev/lanes/ent/progressupdate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -105,10 +107,12 @@ func checkColumn(t, c string) error {
 			file.Table:             file.ValidColumn,
 			invitation.Table:       invitation.ValidColumn,
 			member.Table:           member.ValidColumn,
+			note.Table:             note.ValidColumn,
 			notificationread.Table: notificationread.ValidColumn,
 			payment.Table:          payment.ValidColumn,
 			policyrule.Table:       policyrule.ValidColumn,
 			portalsession.Table:    portalsession.ValidColumn,
+			progressupdate.Table:   progressupdate.ValidColumn,
 			project.Table:          project.ValidColumn,
 			serversecret.Table:     serversecret.ValidColumn,
 			status.Table:           status.ValidColumn,

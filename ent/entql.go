@@ -11,11 +11,13 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/predicate"
+	"github.com/lanes-dev/lanes/ent/progressupdate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/serversecret"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -38,7 +40,7 @@ import (
 
 // schemaGraph holds a representation of ent/schema at runtime.
 var schemaGraph = func() *sqlgraph.Schema {
-	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 25)}
+	graph := &sqlgraph.Schema{Nodes: make([]*sqlgraph.Node, 27)}
 	graph.Nodes[0] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   apikey.Table,
@@ -207,6 +209,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 	}
 	graph.Nodes[8] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
+			Table:   note.Table,
+			Columns: note.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: note.FieldID,
+			},
+		},
+		Type: "Note",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			note.FieldTenantID:  {Type: field.TypeString, Column: note.FieldTenantID},
+			note.FieldCreatedAt: {Type: field.TypeTime, Column: note.FieldCreatedAt},
+			note.FieldUpdatedAt: {Type: field.TypeTime, Column: note.FieldUpdatedAt},
+			note.FieldProjectID: {Type: field.TypeString, Column: note.FieldProjectID},
+			note.FieldAuthorID:  {Type: field.TypeString, Column: note.FieldAuthorID},
+			note.FieldBody:      {Type: field.TypeString, Column: note.FieldBody},
+			note.FieldShared:    {Type: field.TypeBool, Column: note.FieldShared},
+		},
+	}
+	graph.Nodes[9] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
 			Table:   notificationread.Table,
 			Columns: notificationread.Columns,
 			ID: &sqlgraph.FieldSpec{
@@ -222,7 +244,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			notificationread.FieldReadAt:   {Type: field.TypeTime, Column: notificationread.FieldReadAt},
 		},
 	}
-	graph.Nodes[9] = &sqlgraph.Node{
+	graph.Nodes[10] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   payment.Table,
 			Columns: payment.Columns,
@@ -249,7 +271,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			payment.FieldDescription: {Type: field.TypeString, Column: payment.FieldDescription},
 		},
 	}
-	graph.Nodes[10] = &sqlgraph.Node{
+	graph.Nodes[11] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   policyrule.Table,
 			Columns: policyrule.Columns,
@@ -270,7 +292,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			policyrule.FieldEffect:    {Type: field.TypeEnum, Column: policyrule.FieldEffect},
 		},
 	}
-	graph.Nodes[11] = &sqlgraph.Node{
+	graph.Nodes[12] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   portalsession.Table,
 			Columns: portalsession.Columns,
@@ -291,7 +313,26 @@ var schemaGraph = func() *sqlgraph.Schema {
 			portalsession.FieldRevokedAt:    {Type: field.TypeTime, Column: portalsession.FieldRevokedAt},
 		},
 	}
-	graph.Nodes[12] = &sqlgraph.Node{
+	graph.Nodes[13] = &sqlgraph.Node{
+		NodeSpec: sqlgraph.NodeSpec{
+			Table:   progressupdate.Table,
+			Columns: progressupdate.Columns,
+			ID: &sqlgraph.FieldSpec{
+				Type:   field.TypeString,
+				Column: progressupdate.FieldID,
+			},
+		},
+		Type: "ProgressUpdate",
+		Fields: map[string]*sqlgraph.FieldSpec{
+			progressupdate.FieldTenantID:  {Type: field.TypeString, Column: progressupdate.FieldTenantID},
+			progressupdate.FieldProjectID: {Type: field.TypeString, Column: progressupdate.FieldProjectID},
+			progressupdate.FieldKey:       {Type: field.TypeString, Column: progressupdate.FieldKey},
+			progressupdate.FieldNote:      {Type: field.TypeString, Column: progressupdate.FieldNote},
+			progressupdate.FieldActor:     {Type: field.TypeString, Column: progressupdate.FieldActor},
+			progressupdate.FieldAt:        {Type: field.TypeTime, Column: progressupdate.FieldAt},
+		},
+	}
+	graph.Nodes[14] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   project.Table,
 			Columns: project.Columns,
@@ -308,6 +349,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldWorkflowID:        {Type: field.TypeString, Column: project.FieldWorkflowID},
 			project.FieldStatusID:          {Type: field.TypeString, Column: project.FieldStatusID},
 			project.FieldCustomerID:        {Type: field.TypeString, Column: project.FieldCustomerID},
+			project.FieldAssigneeID:        {Type: field.TypeString, Column: project.FieldAssigneeID},
 			project.FieldTitle:             {Type: field.TypeString, Column: project.FieldTitle},
 			project.FieldRank:              {Type: field.TypeString, Column: project.FieldRank},
 			project.FieldVersion:           {Type: field.TypeInt, Column: project.FieldVersion},
@@ -322,7 +364,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			project.FieldArchiveReason:     {Type: field.TypeEnum, Column: project.FieldArchiveReason},
 		},
 	}
-	graph.Nodes[13] = &sqlgraph.Node{
+	graph.Nodes[15] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   serversecret.Table,
 			Columns: serversecret.Columns,
@@ -339,7 +381,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			serversecret.FieldValue:     {Type: field.TypeBytes, Column: serversecret.FieldValue},
 		},
 	}
-	graph.Nodes[14] = &sqlgraph.Node{
+	graph.Nodes[16] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   status.Table,
 			Columns: status.Columns,
@@ -369,7 +411,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			status.FieldAdvanceTo:      {Type: field.TypeString, Column: status.FieldAdvanceTo},
 		},
 	}
-	graph.Nodes[15] = &sqlgraph.Node{
+	graph.Nodes[17] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   statuschange.Table,
 			Columns: statuschange.Columns,
@@ -392,7 +434,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			statuschange.FieldChecklistOverridden: {Type: field.TypeBool, Column: statuschange.FieldChecklistOverridden},
 		},
 	}
-	graph.Nodes[16] = &sqlgraph.Node{
+	graph.Nodes[18] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   survey.Table,
 			Columns: survey.Columns,
@@ -414,7 +456,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			survey.FieldAnsweredAt: {Type: field.TypeTime, Column: survey.FieldAnsweredAt},
 		},
 	}
-	graph.Nodes[17] = &sqlgraph.Node{
+	graph.Nodes[19] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   tenant.Table,
 			Columns: tenant.Columns,
@@ -433,7 +475,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			tenant.FieldLastEventSeq: {Type: field.TypeInt64, Column: tenant.FieldLastEventSeq},
 		},
 	}
-	graph.Nodes[18] = &sqlgraph.Node{
+	graph.Nodes[20] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   timeentry.Table,
 			Columns: timeentry.Columns,
@@ -457,7 +499,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			timeentry.FieldBillable:  {Type: field.TypeBool, Column: timeentry.FieldBillable},
 		},
 	}
-	graph.Nodes[19] = &sqlgraph.Node{
+	graph.Nodes[21] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   todo.Table,
 			Columns: todo.Columns,
@@ -478,6 +520,8 @@ var schemaGraph = func() *sqlgraph.Schema {
 			todo.FieldBlocking:     {Type: field.TypeBool, Column: todo.FieldBlocking},
 			todo.FieldDone:         {Type: field.TypeBool, Column: todo.FieldDone},
 			todo.FieldDoneAt:       {Type: field.TypeTime, Column: todo.FieldDoneAt},
+			todo.FieldAssigneeID:   {Type: field.TypeString, Column: todo.FieldAssigneeID},
+			todo.FieldDueAt:        {Type: field.TypeTime, Column: todo.FieldDueAt},
 			todo.FieldKind:         {Type: field.TypeEnum, Column: todo.FieldKind},
 			todo.FieldPageURL:      {Type: field.TypeString, Column: todo.FieldPageURL},
 			todo.FieldSelector:     {Type: field.TypeString, Column: todo.FieldSelector},
@@ -486,7 +530,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			todo.FieldAuthor:       {Type: field.TypeString, Column: todo.FieldAuthor},
 		},
 	}
-	graph.Nodes[20] = &sqlgraph.Node{
+	graph.Nodes[22] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhook.Table,
 			Columns: webhook.Columns,
@@ -515,7 +559,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhook.FieldRetryJob:       {Type: field.TypeInt64, Column: webhook.FieldRetryJob},
 		},
 	}
-	graph.Nodes[21] = &sqlgraph.Node{
+	graph.Nodes[23] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhookdelivery.Table,
 			Columns: webhookdelivery.Columns,
@@ -539,7 +583,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhookdelivery.FieldRedelivery: {Type: field.TypeBool, Column: webhookdelivery.FieldRedelivery},
 		},
 	}
-	graph.Nodes[22] = &sqlgraph.Node{
+	graph.Nodes[24] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   webhooksecret.Table,
 			Columns: webhooksecret.Columns,
@@ -557,7 +601,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			webhooksecret.FieldExpiresAt: {Type: field.TypeTime, Column: webhooksecret.FieldExpiresAt},
 		},
 	}
-	graph.Nodes[23] = &sqlgraph.Node{
+	graph.Nodes[25] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   wishsubmission.Table,
 			Columns: wishsubmission.Columns,
@@ -575,7 +619,7 @@ var schemaGraph = func() *sqlgraph.Schema {
 			wishsubmission.FieldSubmittedBy: {Type: field.TypeString, Column: wishsubmission.FieldSubmittedBy},
 		},
 	}
-	graph.Nodes[24] = &sqlgraph.Node{
+	graph.Nodes[26] = &sqlgraph.Node{
 		NodeSpec: sqlgraph.NodeSpec{
 			Table:   workflow.Table,
 			Columns: workflow.Columns,
@@ -784,6 +828,42 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   note.TenantTable,
+			Columns: []string{note.TenantColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.ProjectTable,
+			Columns: []string{note.ProjectColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"Project",
+	)
+	graph.MustAddE(
+		"author",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   note.AuthorTable,
+			Columns: []string{note.AuthorColumn},
+			Bidi:    false,
+		},
+		"Note",
+		"Member",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   notificationread.TenantTable,
 			Columns: []string{notificationread.TenantColumn},
 			Bidi:    false,
@@ -880,6 +960,30 @@ var schemaGraph = func() *sqlgraph.Schema {
 		&sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
 			Inverse: false,
+			Table:   progressupdate.TenantTable,
+			Columns: []string{progressupdate.TenantColumn},
+			Bidi:    false,
+		},
+		"ProgressUpdate",
+		"Tenant",
+	)
+	graph.MustAddE(
+		"project",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   progressupdate.ProjectTable,
+			Columns: []string{progressupdate.ProjectColumn},
+			Bidi:    false,
+		},
+		"ProgressUpdate",
+		"Project",
+	)
+	graph.MustAddE(
+		"tenant",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
 			Table:   project.TenantTable,
 			Columns: []string{project.TenantColumn},
 			Bidi:    false,
@@ -922,6 +1026,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Project",
 		"Customer",
+	)
+	graph.MustAddE(
+		"assignee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.AssigneeTable,
+			Columns: []string{project.AssigneeColumn},
+			Bidi:    false,
+		},
+		"Project",
+		"Member",
 	)
 	graph.MustAddE(
 		"history",
@@ -1138,6 +1254,18 @@ var schemaGraph = func() *sqlgraph.Schema {
 		},
 		"Todo",
 		"Automation",
+	)
+	graph.MustAddE(
+		"assignee",
+		&sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AssigneeTable,
+			Columns: []string{todo.AssigneeColumn},
+			Bidi:    false,
+		},
+		"Todo",
+		"Member",
 	)
 	graph.MustAddE(
 		"tenant",
@@ -2145,6 +2273,123 @@ func (f *MemberFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *NoteQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the NoteQuery builder.
+func (_q *NoteQuery) Filter() *NoteFilter {
+	return &NoteFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *NoteMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the NoteMutation builder.
+func (m *NoteMutation) Filter() *NoteFilter {
+	return &NoteFilter{config: m.config, predicateAdder: m}
+}
+
+// NoteFilter provides a generic filtering capability at runtime for NoteQuery.
+type NoteFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *NoteFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *NoteFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(note.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *NoteFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(note.FieldTenantID))
+}
+
+// WhereCreatedAt applies the entql time.Time predicate on the created_at field.
+func (f *NoteFilter) WhereCreatedAt(p entql.TimeP) {
+	f.Where(p.Field(note.FieldCreatedAt))
+}
+
+// WhereUpdatedAt applies the entql time.Time predicate on the updated_at field.
+func (f *NoteFilter) WhereUpdatedAt(p entql.TimeP) {
+	f.Where(p.Field(note.FieldUpdatedAt))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *NoteFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(note.FieldProjectID))
+}
+
+// WhereAuthorID applies the entql string predicate on the author_id field.
+func (f *NoteFilter) WhereAuthorID(p entql.StringP) {
+	f.Where(p.Field(note.FieldAuthorID))
+}
+
+// WhereBody applies the entql string predicate on the body field.
+func (f *NoteFilter) WhereBody(p entql.StringP) {
+	f.Where(p.Field(note.FieldBody))
+}
+
+// WhereShared applies the entql bool predicate on the shared field.
+func (f *NoteFilter) WhereShared(p entql.BoolP) {
+	f.Where(p.Field(note.FieldShared))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *NoteFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *NoteFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasAuthor applies a predicate to check if query has an edge author.
+func (f *NoteFilter) WhereHasAuthor() {
+	f.Where(entql.HasEdge("author"))
+}
+
+// WhereHasAuthorWith applies a predicate to check if query has an edge author with a given conditions (other predicates).
+func (f *NoteFilter) WhereHasAuthorWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("author", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *NotificationReadQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2173,7 +2418,7 @@ type NotificationReadFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *NotificationReadFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[8].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2261,7 +2506,7 @@ type PaymentFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PaymentFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[9].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2399,7 +2644,7 @@ type PolicyRuleFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PolicyRuleFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[10].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2493,7 +2738,7 @@ type PortalSessionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *PortalSessionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[11].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2587,6 +2832,104 @@ func (f *PortalSessionFilter) WhereHasInvitationWith(preds ...predicate.Invitati
 }
 
 // addPredicate implements the predicateAdder interface.
+func (_q *ProgressUpdateQuery) addPredicate(pred func(s *sql.Selector)) {
+	_q.predicates = append(_q.predicates, pred)
+}
+
+// Filter returns a Filter implementation to apply filters on the ProgressUpdateQuery builder.
+func (_q *ProgressUpdateQuery) Filter() *ProgressUpdateFilter {
+	return &ProgressUpdateFilter{config: _q.config, predicateAdder: _q}
+}
+
+// addPredicate implements the predicateAdder interface.
+func (m *ProgressUpdateMutation) addPredicate(pred func(s *sql.Selector)) {
+	m.predicates = append(m.predicates, pred)
+}
+
+// Filter returns an entql.Where implementation to apply filters on the ProgressUpdateMutation builder.
+func (m *ProgressUpdateMutation) Filter() *ProgressUpdateFilter {
+	return &ProgressUpdateFilter{config: m.config, predicateAdder: m}
+}
+
+// ProgressUpdateFilter provides a generic filtering capability at runtime for ProgressUpdateQuery.
+type ProgressUpdateFilter struct {
+	predicateAdder
+	config
+}
+
+// Where applies the entql predicate on the query filter.
+func (f *ProgressUpdateFilter) Where(p entql.P) {
+	f.addPredicate(func(s *sql.Selector) {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+			s.AddError(err)
+		}
+	})
+}
+
+// WhereID applies the entql string predicate on the id field.
+func (f *ProgressUpdateFilter) WhereID(p entql.StringP) {
+	f.Where(p.Field(progressupdate.FieldID))
+}
+
+// WhereTenantID applies the entql string predicate on the tenant_id field.
+func (f *ProgressUpdateFilter) WhereTenantID(p entql.StringP) {
+	f.Where(p.Field(progressupdate.FieldTenantID))
+}
+
+// WhereProjectID applies the entql string predicate on the project_id field.
+func (f *ProgressUpdateFilter) WhereProjectID(p entql.StringP) {
+	f.Where(p.Field(progressupdate.FieldProjectID))
+}
+
+// WhereKey applies the entql string predicate on the key field.
+func (f *ProgressUpdateFilter) WhereKey(p entql.StringP) {
+	f.Where(p.Field(progressupdate.FieldKey))
+}
+
+// WhereNote applies the entql string predicate on the note field.
+func (f *ProgressUpdateFilter) WhereNote(p entql.StringP) {
+	f.Where(p.Field(progressupdate.FieldNote))
+}
+
+// WhereActor applies the entql string predicate on the actor field.
+func (f *ProgressUpdateFilter) WhereActor(p entql.StringP) {
+	f.Where(p.Field(progressupdate.FieldActor))
+}
+
+// WhereAt applies the entql time.Time predicate on the at field.
+func (f *ProgressUpdateFilter) WhereAt(p entql.TimeP) {
+	f.Where(p.Field(progressupdate.FieldAt))
+}
+
+// WhereHasTenant applies a predicate to check if query has an edge tenant.
+func (f *ProgressUpdateFilter) WhereHasTenant() {
+	f.Where(entql.HasEdge("tenant"))
+}
+
+// WhereHasTenantWith applies a predicate to check if query has an edge tenant with a given conditions (other predicates).
+func (f *ProgressUpdateFilter) WhereHasTenantWith(preds ...predicate.Tenant) {
+	f.Where(entql.HasEdgeWith("tenant", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// WhereHasProject applies a predicate to check if query has an edge project.
+func (f *ProgressUpdateFilter) WhereHasProject() {
+	f.Where(entql.HasEdge("project"))
+}
+
+// WhereHasProjectWith applies a predicate to check if query has an edge project with a given conditions (other predicates).
+func (f *ProgressUpdateFilter) WhereHasProjectWith(preds ...predicate.Project) {
+	f.Where(entql.HasEdgeWith("project", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
+// addPredicate implements the predicateAdder interface.
 func (_q *ProjectQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
 }
@@ -2615,7 +2958,7 @@ type ProjectFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ProjectFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[12].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2654,6 +2997,11 @@ func (f *ProjectFilter) WhereStatusID(p entql.StringP) {
 // WhereCustomerID applies the entql string predicate on the customer_id field.
 func (f *ProjectFilter) WhereCustomerID(p entql.StringP) {
 	f.Where(p.Field(project.FieldCustomerID))
+}
+
+// WhereAssigneeID applies the entql string predicate on the assignee_id field.
+func (f *ProjectFilter) WhereAssigneeID(p entql.StringP) {
+	f.Where(p.Field(project.FieldAssigneeID))
 }
 
 // WhereTitle applies the entql string predicate on the title field.
@@ -2772,6 +3120,20 @@ func (f *ProjectFilter) WhereHasCustomerWith(preds ...predicate.Customer) {
 	})))
 }
 
+// WhereHasAssignee applies a predicate to check if query has an edge assignee.
+func (f *ProjectFilter) WhereHasAssignee() {
+	f.Where(entql.HasEdge("assignee"))
+}
+
+// WhereHasAssigneeWith applies a predicate to check if query has an edge assignee with a given conditions (other predicates).
+func (f *ProjectFilter) WhereHasAssigneeWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("assignee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // WhereHasHistory applies a predicate to check if query has an edge history.
 func (f *ProjectFilter) WhereHasHistory() {
 	f.Where(entql.HasEdge("history"))
@@ -2829,7 +3191,7 @@ type ServerSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *ServerSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[13].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -2889,7 +3251,7 @@ type StatusFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[14].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3042,7 +3404,7 @@ type StatusChangeFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *StatusChangeFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[15].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3188,7 +3550,7 @@ type SurveyFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *SurveyFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[16].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3301,7 +3663,7 @@ type TenantFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TenantFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[17].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3371,7 +3733,7 @@ type TimeEntryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TimeEntryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[18].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3522,7 +3884,7 @@ type TodoFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *TodoFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[19].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3581,6 +3943,16 @@ func (f *TodoFilter) WhereDone(p entql.BoolP) {
 // WhereDoneAt applies the entql time.Time predicate on the done_at field.
 func (f *TodoFilter) WhereDoneAt(p entql.TimeP) {
 	f.Where(p.Field(todo.FieldDoneAt))
+}
+
+// WhereAssigneeID applies the entql string predicate on the assignee_id field.
+func (f *TodoFilter) WhereAssigneeID(p entql.StringP) {
+	f.Where(p.Field(todo.FieldAssigneeID))
+}
+
+// WhereDueAt applies the entql time.Time predicate on the due_at field.
+func (f *TodoFilter) WhereDueAt(p entql.TimeP) {
+	f.Where(p.Field(todo.FieldDueAt))
 }
 
 // WhereKind applies the entql string predicate on the kind field.
@@ -3669,6 +4041,20 @@ func (f *TodoFilter) WhereHasAutomationWith(preds ...predicate.Automation) {
 	})))
 }
 
+// WhereHasAssignee applies a predicate to check if query has an edge assignee.
+func (f *TodoFilter) WhereHasAssignee() {
+	f.Where(entql.HasEdge("assignee"))
+}
+
+// WhereHasAssigneeWith applies a predicate to check if query has an edge assignee with a given conditions (other predicates).
+func (f *TodoFilter) WhereHasAssigneeWith(preds ...predicate.Member) {
+	f.Where(entql.HasEdgeWith("assignee", sqlgraph.WrapFunc(func(s *sql.Selector) {
+		for _, p := range preds {
+			p(s)
+		}
+	})))
+}
+
 // addPredicate implements the predicateAdder interface.
 func (_q *WebhookQuery) addPredicate(pred func(s *sql.Selector)) {
 	_q.predicates = append(_q.predicates, pred)
@@ -3698,7 +4084,7 @@ type WebhookFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[20].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3860,7 +4246,7 @@ type WebhookDeliveryFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookDeliveryFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[21].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -3997,7 +4383,7 @@ type WebhookSecretFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WebhookSecretFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[22].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4090,7 +4476,7 @@ type WishSubmissionFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WishSubmissionFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[23].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[25].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})
@@ -4183,7 +4569,7 @@ type WorkflowFilter struct {
 // Where applies the entql predicate on the query filter.
 func (f *WorkflowFilter) Where(p entql.P) {
 	f.addPredicate(func(s *sql.Selector) {
-		if err := schemaGraph.EvalP(schemaGraph.Nodes[24].Type, p, s); err != nil {
+		if err := schemaGraph.EvalP(schemaGraph.Nodes[26].Type, p, s); err != nil {
 			s.AddError(err)
 		}
 	})

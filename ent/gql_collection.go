@@ -13,6 +13,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/event"
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -704,6 +705,122 @@ func newMemberPaginateArgs(rv map[string]any) *memberPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *NoteQuery) CollectFields(ctx context.Context, satisfies ...string) (*NoteQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *NoteQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(note.Columns))
+		selectedFields = []string{note.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "author":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withAuthor = query
+			if _, ok := fieldSeen[note.FieldAuthorID]; !ok {
+				selectedFields = append(selectedFields, note.FieldAuthorID)
+				fieldSeen[note.FieldAuthorID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[note.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, note.FieldCreatedAt)
+				fieldSeen[note.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[note.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, note.FieldUpdatedAt)
+				fieldSeen[note.FieldUpdatedAt] = struct{}{}
+			}
+		case "body":
+			if _, ok := fieldSeen[note.FieldBody]; !ok {
+				selectedFields = append(selectedFields, note.FieldBody)
+				fieldSeen[note.FieldBody] = struct{}{}
+			}
+		case "shared":
+			if _, ok := fieldSeen[note.FieldShared]; !ok {
+				selectedFields = append(selectedFields, note.FieldShared)
+				fieldSeen[note.FieldShared] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type notePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []NotePaginateOption
+}
+
+func newNotePaginateArgs(rv map[string]any) *notePaginateArgs {
+	args := &notePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &NoteOrder{Field: &NoteOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithNoteOrder(order))
+			}
+		case *NoteOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithNoteOrder(v))
+			}
+		}
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *PaymentQuery) CollectFields(ctx context.Context, satisfies ...string) (*PaymentQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -899,6 +1016,21 @@ func (_q *ProjectQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[project.FieldCustomerID]; !ok {
 				selectedFields = append(selectedFields, project.FieldCustomerID)
 				fieldSeen[project.FieldCustomerID] = struct{}{}
+			}
+
+		case "assignee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withAssignee = query
+			if _, ok := fieldSeen[project.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, project.FieldAssigneeID)
+				fieldSeen[project.FieldAssigneeID] = struct{}{}
 			}
 		case "createdAt":
 			if _, ok := fieldSeen[project.FieldCreatedAt]; !ok {
@@ -1718,6 +1850,21 @@ func (_q *TodoQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				selectedFields = append(selectedFields, todo.FieldStatusID)
 				fieldSeen[todo.FieldStatusID] = struct{}{}
 			}
+
+		case "assignee":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&MemberClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, memberImplementors)...); err != nil {
+				return err
+			}
+			_q.withAssignee = query
+			if _, ok := fieldSeen[todo.FieldAssigneeID]; !ok {
+				selectedFields = append(selectedFields, todo.FieldAssigneeID)
+				fieldSeen[todo.FieldAssigneeID] = struct{}{}
+			}
 		case "createdAt":
 			if _, ok := fieldSeen[todo.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, todo.FieldCreatedAt)
@@ -1747,6 +1894,11 @@ func (_q *TodoQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 			if _, ok := fieldSeen[todo.FieldDoneAt]; !ok {
 				selectedFields = append(selectedFields, todo.FieldDoneAt)
 				fieldSeen[todo.FieldDoneAt] = struct{}{}
+			}
+		case "dueAt":
+			if _, ok := fieldSeen[todo.FieldDueAt]; !ok {
+				selectedFields = append(selectedFields, todo.FieldDueAt)
+				fieldSeen[todo.FieldDueAt] = struct{}{}
 			}
 		case "kind":
 			if _, ok := fieldSeen[todo.FieldKind]; !ok {

@@ -30,6 +30,14 @@ func (_m *Event) Project(ctx context.Context) (*Project, error) {
 	return result, MaskNotFound(err)
 }
 
+func (_m *Note) Author(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.AuthorOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAuthor().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Project) Workflow(ctx context.Context) (*Workflow, error) {
 	result, err := _m.Edges.WorkflowOrErr()
 	if IsNotLoaded(err) {
@@ -50,6 +58,14 @@ func (_m *Project) Customer(ctx context.Context) (*Customer, error) {
 	result, err := _m.Edges.CustomerOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryCustomer().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Project) Assignee(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.AssigneeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAssignee().Only(ctx)
 	}
 	return result, MaskNotFound(err)
 }
@@ -124,6 +140,14 @@ func (_m *Todo) Status(ctx context.Context) (*Status, error) {
 		result, err = _m.QueryStatus().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *Todo) Assignee(ctx context.Context) (*Member, error) {
+	result, err := _m.Edges.AssigneeOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryAssignee().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *WebhookDelivery) Event(ctx context.Context) (*Event, error) {

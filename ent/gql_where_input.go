@@ -958,6 +958,10 @@ type ProjectWhereInput struct {
 	// "customer" edge predicates.
 	HasCustomer     *bool                 `json:"hasCustomer,omitempty"`
 	HasCustomerWith []*CustomerWhereInput `json:"hasCustomerWith,omitempty"`
+
+	// "assignee" edge predicates.
+	HasAssignee     *bool               `json:"hasAssignee,omitempty"`
+	HasAssigneeWith []*MemberWhereInput `json:"hasAssigneeWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -1238,6 +1242,24 @@ func (i *ProjectWhereInput) P() (predicate.Project, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, project.HasCustomerWith(with...))
+	}
+	if i.HasAssignee != nil {
+		p := project.HasAssignee()
+		if !*i.HasAssignee {
+			p = project.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasAssigneeWith) > 0 {
+		with := make([]predicate.Member, 0, len(i.HasAssigneeWith))
+		for _, w := range i.HasAssigneeWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasAssigneeWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, project.HasAssigneeWith(with...))
 	}
 	switch len(predicates) {
 	case 0:

@@ -19,11 +19,13 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
 	"github.com/lanes-dev/lanes/ent/predicate"
+	"github.com/lanes-dev/lanes/ent/progressupdate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/schema/schematype"
@@ -59,10 +61,12 @@ const (
 	TypeFile             = "File"
 	TypeInvitation       = "Invitation"
 	TypeMember           = "Member"
+	TypeNote             = "Note"
 	TypeNotificationRead = "NotificationRead"
 	TypePayment          = "Payment"
 	TypePolicyRule       = "PolicyRule"
 	TypePortalSession    = "PortalSession"
+	TypeProgressUpdate   = "ProgressUpdate"
 	TypeProject          = "Project"
 	TypeServerSecret     = "ServerSecret"
 	TypeStatus           = "Status"
@@ -6803,6 +6807,808 @@ func (m *MemberMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Member edge %s", name)
 }
 
+// NoteMutation represents an operation that mutates the Note nodes in the graph.
+type NoteMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *pulid.ID
+	created_at     *time.Time
+	updated_at     *time.Time
+	body           *string
+	shared         *bool
+	clearedFields  map[string]struct{}
+	tenant         *pulid.ID
+	clearedtenant  bool
+	project        *pulid.ID
+	clearedproject bool
+	author         *pulid.ID
+	clearedauthor  bool
+	done           bool
+	oldValue       func(context.Context) (*Note, error)
+	predicates     []predicate.Note
+}
+
+var _ ent.Mutation = (*NoteMutation)(nil)
+
+// noteOption allows management of the mutation configuration using functional options.
+type noteOption func(*NoteMutation)
+
+// newNoteMutation creates new mutation for the Note entity.
+func newNoteMutation(c config, op Op, opts ...noteOption) *NoteMutation {
+	m := &NoteMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeNote,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withNoteID sets the ID field of the mutation.
+func withNoteID(id pulid.ID) noteOption {
+	return func(m *NoteMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Note
+		)
+		m.oldValue = func(ctx context.Context) (*Note, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Note.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withNote sets the old Note of the mutation.
+func withNote(node *Note) noteOption {
+	return func(m *NoteMutation) {
+		m.oldValue = func(context.Context) (*Note, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m NoteMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m NoteMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Note entities.
+func (m *NoteMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *NoteMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *NoteMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Note.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *NoteMutation) SetTenantID(pu pulid.ID) {
+	m.tenant = &pu
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *NoteMutation) TenantID() (r pulid.ID, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldTenantID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *NoteMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *NoteMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *NoteMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *NoteMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *NoteMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *NoteMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *NoteMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *NoteMutation) SetProjectID(pu pulid.ID) {
+	m.project = &pu
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *NoteMutation) ProjectID() (r pulid.ID, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldProjectID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *NoteMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// SetAuthorID sets the "author_id" field.
+func (m *NoteMutation) SetAuthorID(pu pulid.ID) {
+	m.author = &pu
+}
+
+// AuthorID returns the value of the "author_id" field in the mutation.
+func (m *NoteMutation) AuthorID() (r pulid.ID, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthorID returns the old "author_id" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldAuthorID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthorID: %w", err)
+	}
+	return oldValue.AuthorID, nil
+}
+
+// ResetAuthorID resets all changes to the "author_id" field.
+func (m *NoteMutation) ResetAuthorID() {
+	m.author = nil
+}
+
+// SetBody sets the "body" field.
+func (m *NoteMutation) SetBody(s string) {
+	m.body = &s
+}
+
+// Body returns the value of the "body" field in the mutation.
+func (m *NoteMutation) Body() (r string, exists bool) {
+	v := m.body
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBody returns the old "body" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldBody(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBody is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBody requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBody: %w", err)
+	}
+	return oldValue.Body, nil
+}
+
+// ResetBody resets all changes to the "body" field.
+func (m *NoteMutation) ResetBody() {
+	m.body = nil
+}
+
+// SetShared sets the "shared" field.
+func (m *NoteMutation) SetShared(b bool) {
+	m.shared = &b
+}
+
+// Shared returns the value of the "shared" field in the mutation.
+func (m *NoteMutation) Shared() (r bool, exists bool) {
+	v := m.shared
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShared returns the old "shared" field's value of the Note entity.
+// If the Note object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *NoteMutation) OldShared(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShared is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShared requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShared: %w", err)
+	}
+	return oldValue.Shared, nil
+}
+
+// ResetShared resets all changes to the "shared" field.
+func (m *NoteMutation) ResetShared() {
+	m.shared = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *NoteMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[note.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *NoteMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *NoteMutation) TenantIDs() (ids []pulid.ID) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *NoteMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (m *NoteMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[note.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the Project entity was cleared.
+func (m *NoteMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *NoteMutation) ProjectIDs() (ids []pulid.ID) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *NoteMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// ClearAuthor clears the "author" edge to the Member entity.
+func (m *NoteMutation) ClearAuthor() {
+	m.clearedauthor = true
+	m.clearedFields[note.FieldAuthorID] = struct{}{}
+}
+
+// AuthorCleared reports if the "author" edge to the Member entity was cleared.
+func (m *NoteMutation) AuthorCleared() bool {
+	return m.clearedauthor
+}
+
+// AuthorIDs returns the "author" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AuthorID instead. It exists only for internal usage by the builders.
+func (m *NoteMutation) AuthorIDs() (ids []pulid.ID) {
+	if id := m.author; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAuthor resets all changes to the "author" edge.
+func (m *NoteMutation) ResetAuthor() {
+	m.author = nil
+	m.clearedauthor = false
+}
+
+// Where appends a list predicates to the NoteMutation builder.
+func (m *NoteMutation) Where(ps ...predicate.Note) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the NoteMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *NoteMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Note, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *NoteMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *NoteMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Note).
+func (m *NoteMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *NoteMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.tenant != nil {
+		fields = append(fields, note.FieldTenantID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, note.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, note.FieldUpdatedAt)
+	}
+	if m.project != nil {
+		fields = append(fields, note.FieldProjectID)
+	}
+	if m.author != nil {
+		fields = append(fields, note.FieldAuthorID)
+	}
+	if m.body != nil {
+		fields = append(fields, note.FieldBody)
+	}
+	if m.shared != nil {
+		fields = append(fields, note.FieldShared)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *NoteMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case note.FieldTenantID:
+		return m.TenantID()
+	case note.FieldCreatedAt:
+		return m.CreatedAt()
+	case note.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case note.FieldProjectID:
+		return m.ProjectID()
+	case note.FieldAuthorID:
+		return m.AuthorID()
+	case note.FieldBody:
+		return m.Body()
+	case note.FieldShared:
+		return m.Shared()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *NoteMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case note.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case note.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case note.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case note.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case note.FieldAuthorID:
+		return m.OldAuthorID(ctx)
+	case note.FieldBody:
+		return m.OldBody(ctx)
+	case note.FieldShared:
+		return m.OldShared(ctx)
+	}
+	return nil, fmt.Errorf("unknown Note field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case note.FieldTenantID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case note.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case note.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case note.FieldProjectID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case note.FieldAuthorID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthorID(v)
+		return nil
+	case note.FieldBody:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBody(v)
+		return nil
+	case note.FieldShared:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShared(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Note field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *NoteMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *NoteMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *NoteMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown Note numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *NoteMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *NoteMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *NoteMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Note nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *NoteMutation) ResetField(name string) error {
+	switch name {
+	case note.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case note.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case note.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case note.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case note.FieldAuthorID:
+		m.ResetAuthorID()
+		return nil
+	case note.FieldBody:
+		m.ResetBody()
+		return nil
+	case note.FieldShared:
+		m.ResetShared()
+		return nil
+	}
+	return fmt.Errorf("unknown Note field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *NoteMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.tenant != nil {
+		edges = append(edges, note.EdgeTenant)
+	}
+	if m.project != nil {
+		edges = append(edges, note.EdgeProject)
+	}
+	if m.author != nil {
+		edges = append(edges, note.EdgeAuthor)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *NoteMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case note.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case note.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	case note.EdgeAuthor:
+		if id := m.author; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *NoteMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *NoteMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *NoteMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedtenant {
+		edges = append(edges, note.EdgeTenant)
+	}
+	if m.clearedproject {
+		edges = append(edges, note.EdgeProject)
+	}
+	if m.clearedauthor {
+		edges = append(edges, note.EdgeAuthor)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *NoteMutation) EdgeCleared(name string) bool {
+	switch name {
+	case note.EdgeTenant:
+		return m.clearedtenant
+	case note.EdgeProject:
+		return m.clearedproject
+	case note.EdgeAuthor:
+		return m.clearedauthor
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *NoteMutation) ClearEdge(name string) error {
+	switch name {
+	case note.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case note.EdgeProject:
+		m.ClearProject()
+		return nil
+	case note.EdgeAuthor:
+		m.ClearAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown Note unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *NoteMutation) ResetEdge(name string) error {
+	switch name {
+	case note.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case note.EdgeProject:
+		m.ResetProject()
+		return nil
+	case note.EdgeAuthor:
+		m.ResetAuthor()
+		return nil
+	}
+	return fmt.Errorf("unknown Note edge %s", name)
+}
+
 // NotificationReadMutation represents an operation that mutates the NotificationRead nodes in the graph.
 type NotificationReadMutation struct {
 	config
@@ -10307,6 +11113,730 @@ func (m *PortalSessionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown PortalSession edge %s", name)
 }
 
+// ProgressUpdateMutation represents an operation that mutates the ProgressUpdate nodes in the graph.
+type ProgressUpdateMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *pulid.ID
+	key            *string
+	note           *string
+	actor          *string
+	at             *time.Time
+	clearedFields  map[string]struct{}
+	tenant         *pulid.ID
+	clearedtenant  bool
+	project        *pulid.ID
+	clearedproject bool
+	done           bool
+	oldValue       func(context.Context) (*ProgressUpdate, error)
+	predicates     []predicate.ProgressUpdate
+}
+
+var _ ent.Mutation = (*ProgressUpdateMutation)(nil)
+
+// progressupdateOption allows management of the mutation configuration using functional options.
+type progressupdateOption func(*ProgressUpdateMutation)
+
+// newProgressUpdateMutation creates new mutation for the ProgressUpdate entity.
+func newProgressUpdateMutation(c config, op Op, opts ...progressupdateOption) *ProgressUpdateMutation {
+	m := &ProgressUpdateMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeProgressUpdate,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withProgressUpdateID sets the ID field of the mutation.
+func withProgressUpdateID(id pulid.ID) progressupdateOption {
+	return func(m *ProgressUpdateMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ProgressUpdate
+		)
+		m.oldValue = func(ctx context.Context) (*ProgressUpdate, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ProgressUpdate.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withProgressUpdate sets the old ProgressUpdate of the mutation.
+func withProgressUpdate(node *ProgressUpdate) progressupdateOption {
+	return func(m *ProgressUpdateMutation) {
+		m.oldValue = func(context.Context) (*ProgressUpdate, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ProgressUpdateMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ProgressUpdateMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ProgressUpdate entities.
+func (m *ProgressUpdateMutation) SetID(id pulid.ID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ProgressUpdateMutation) ID() (id pulid.ID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ProgressUpdateMutation) IDs(ctx context.Context) ([]pulid.ID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []pulid.ID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ProgressUpdate.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTenantID sets the "tenant_id" field.
+func (m *ProgressUpdateMutation) SetTenantID(pu pulid.ID) {
+	m.tenant = &pu
+}
+
+// TenantID returns the value of the "tenant_id" field in the mutation.
+func (m *ProgressUpdateMutation) TenantID() (r pulid.ID, exists bool) {
+	v := m.tenant
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTenantID returns the old "tenant_id" field's value of the ProgressUpdate entity.
+// If the ProgressUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressUpdateMutation) OldTenantID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTenantID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTenantID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTenantID: %w", err)
+	}
+	return oldValue.TenantID, nil
+}
+
+// ResetTenantID resets all changes to the "tenant_id" field.
+func (m *ProgressUpdateMutation) ResetTenantID() {
+	m.tenant = nil
+}
+
+// SetProjectID sets the "project_id" field.
+func (m *ProgressUpdateMutation) SetProjectID(pu pulid.ID) {
+	m.project = &pu
+}
+
+// ProjectID returns the value of the "project_id" field in the mutation.
+func (m *ProgressUpdateMutation) ProjectID() (r pulid.ID, exists bool) {
+	v := m.project
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProjectID returns the old "project_id" field's value of the ProgressUpdate entity.
+// If the ProgressUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressUpdateMutation) OldProjectID(ctx context.Context) (v pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProjectID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProjectID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProjectID: %w", err)
+	}
+	return oldValue.ProjectID, nil
+}
+
+// ResetProjectID resets all changes to the "project_id" field.
+func (m *ProgressUpdateMutation) ResetProjectID() {
+	m.project = nil
+}
+
+// SetKey sets the "key" field.
+func (m *ProgressUpdateMutation) SetKey(s string) {
+	m.key = &s
+}
+
+// Key returns the value of the "key" field in the mutation.
+func (m *ProgressUpdateMutation) Key() (r string, exists bool) {
+	v := m.key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKey returns the old "key" field's value of the ProgressUpdate entity.
+// If the ProgressUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressUpdateMutation) OldKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKey: %w", err)
+	}
+	return oldValue.Key, nil
+}
+
+// ResetKey resets all changes to the "key" field.
+func (m *ProgressUpdateMutation) ResetKey() {
+	m.key = nil
+}
+
+// SetNote sets the "note" field.
+func (m *ProgressUpdateMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ProgressUpdateMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ProgressUpdate entity.
+// If the ProgressUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressUpdateMutation) OldNote(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *ProgressUpdateMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[progressupdate.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *ProgressUpdateMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[progressupdate.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ProgressUpdateMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, progressupdate.FieldNote)
+}
+
+// SetActor sets the "actor" field.
+func (m *ProgressUpdateMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *ProgressUpdateMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the ProgressUpdate entity.
+// If the ProgressUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressUpdateMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *ProgressUpdateMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetAt sets the "at" field.
+func (m *ProgressUpdateMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *ProgressUpdateMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the ProgressUpdate entity.
+// If the ProgressUpdate object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProgressUpdateMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *ProgressUpdateMutation) ResetAt() {
+	m.at = nil
+}
+
+// ClearTenant clears the "tenant" edge to the Tenant entity.
+func (m *ProgressUpdateMutation) ClearTenant() {
+	m.clearedtenant = true
+	m.clearedFields[progressupdate.FieldTenantID] = struct{}{}
+}
+
+// TenantCleared reports if the "tenant" edge to the Tenant entity was cleared.
+func (m *ProgressUpdateMutation) TenantCleared() bool {
+	return m.clearedtenant
+}
+
+// TenantIDs returns the "tenant" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// TenantID instead. It exists only for internal usage by the builders.
+func (m *ProgressUpdateMutation) TenantIDs() (ids []pulid.ID) {
+	if id := m.tenant; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetTenant resets all changes to the "tenant" edge.
+func (m *ProgressUpdateMutation) ResetTenant() {
+	m.tenant = nil
+	m.clearedtenant = false
+}
+
+// ClearProject clears the "project" edge to the Project entity.
+func (m *ProgressUpdateMutation) ClearProject() {
+	m.clearedproject = true
+	m.clearedFields[progressupdate.FieldProjectID] = struct{}{}
+}
+
+// ProjectCleared reports if the "project" edge to the Project entity was cleared.
+func (m *ProgressUpdateMutation) ProjectCleared() bool {
+	return m.clearedproject
+}
+
+// ProjectIDs returns the "project" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ProjectID instead. It exists only for internal usage by the builders.
+func (m *ProgressUpdateMutation) ProjectIDs() (ids []pulid.ID) {
+	if id := m.project; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetProject resets all changes to the "project" edge.
+func (m *ProgressUpdateMutation) ResetProject() {
+	m.project = nil
+	m.clearedproject = false
+}
+
+// Where appends a list predicates to the ProgressUpdateMutation builder.
+func (m *ProgressUpdateMutation) Where(ps ...predicate.ProgressUpdate) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ProgressUpdateMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ProgressUpdateMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ProgressUpdate, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ProgressUpdateMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ProgressUpdateMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ProgressUpdate).
+func (m *ProgressUpdateMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ProgressUpdateMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.tenant != nil {
+		fields = append(fields, progressupdate.FieldTenantID)
+	}
+	if m.project != nil {
+		fields = append(fields, progressupdate.FieldProjectID)
+	}
+	if m.key != nil {
+		fields = append(fields, progressupdate.FieldKey)
+	}
+	if m.note != nil {
+		fields = append(fields, progressupdate.FieldNote)
+	}
+	if m.actor != nil {
+		fields = append(fields, progressupdate.FieldActor)
+	}
+	if m.at != nil {
+		fields = append(fields, progressupdate.FieldAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ProgressUpdateMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case progressupdate.FieldTenantID:
+		return m.TenantID()
+	case progressupdate.FieldProjectID:
+		return m.ProjectID()
+	case progressupdate.FieldKey:
+		return m.Key()
+	case progressupdate.FieldNote:
+		return m.Note()
+	case progressupdate.FieldActor:
+		return m.Actor()
+	case progressupdate.FieldAt:
+		return m.At()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ProgressUpdateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case progressupdate.FieldTenantID:
+		return m.OldTenantID(ctx)
+	case progressupdate.FieldProjectID:
+		return m.OldProjectID(ctx)
+	case progressupdate.FieldKey:
+		return m.OldKey(ctx)
+	case progressupdate.FieldNote:
+		return m.OldNote(ctx)
+	case progressupdate.FieldActor:
+		return m.OldActor(ctx)
+	case progressupdate.FieldAt:
+		return m.OldAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ProgressUpdate field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProgressUpdateMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case progressupdate.FieldTenantID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTenantID(v)
+		return nil
+	case progressupdate.FieldProjectID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProjectID(v)
+		return nil
+	case progressupdate.FieldKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKey(v)
+		return nil
+	case progressupdate.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case progressupdate.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case progressupdate.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressUpdate field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ProgressUpdateMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ProgressUpdateMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ProgressUpdateMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ProgressUpdate numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ProgressUpdateMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(progressupdate.FieldNote) {
+		fields = append(fields, progressupdate.FieldNote)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ProgressUpdateMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ProgressUpdateMutation) ClearField(name string) error {
+	switch name {
+	case progressupdate.FieldNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressUpdate nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ProgressUpdateMutation) ResetField(name string) error {
+	switch name {
+	case progressupdate.FieldTenantID:
+		m.ResetTenantID()
+		return nil
+	case progressupdate.FieldProjectID:
+		m.ResetProjectID()
+		return nil
+	case progressupdate.FieldKey:
+		m.ResetKey()
+		return nil
+	case progressupdate.FieldNote:
+		m.ResetNote()
+		return nil
+	case progressupdate.FieldActor:
+		m.ResetActor()
+		return nil
+	case progressupdate.FieldAt:
+		m.ResetAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressUpdate field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ProgressUpdateMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.tenant != nil {
+		edges = append(edges, progressupdate.EdgeTenant)
+	}
+	if m.project != nil {
+		edges = append(edges, progressupdate.EdgeProject)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ProgressUpdateMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case progressupdate.EdgeTenant:
+		if id := m.tenant; id != nil {
+			return []ent.Value{*id}
+		}
+	case progressupdate.EdgeProject:
+		if id := m.project; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ProgressUpdateMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ProgressUpdateMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ProgressUpdateMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedtenant {
+		edges = append(edges, progressupdate.EdgeTenant)
+	}
+	if m.clearedproject {
+		edges = append(edges, progressupdate.EdgeProject)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ProgressUpdateMutation) EdgeCleared(name string) bool {
+	switch name {
+	case progressupdate.EdgeTenant:
+		return m.clearedtenant
+	case progressupdate.EdgeProject:
+		return m.clearedproject
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ProgressUpdateMutation) ClearEdge(name string) error {
+	switch name {
+	case progressupdate.EdgeTenant:
+		m.ClearTenant()
+		return nil
+	case progressupdate.EdgeProject:
+		m.ClearProject()
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressUpdate unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ProgressUpdateMutation) ResetEdge(name string) error {
+	switch name {
+	case progressupdate.EdgeTenant:
+		m.ResetTenant()
+		return nil
+	case progressupdate.EdgeProject:
+		m.ResetProject()
+		return nil
+	}
+	return fmt.Errorf("unknown ProgressUpdate edge %s", name)
+}
+
 // ProjectMutation represents an operation that mutates the Project nodes in the graph.
 type ProjectMutation struct {
 	config
@@ -10338,6 +11868,8 @@ type ProjectMutation struct {
 	clearedstatus        bool
 	customer             *pulid.ID
 	clearedcustomer      bool
+	assignee             *pulid.ID
+	clearedassignee      bool
 	history              map[pulid.ID]struct{}
 	removedhistory       map[pulid.ID]struct{}
 	clearedhistory       bool
@@ -10680,6 +12212,55 @@ func (m *ProjectMutation) CustomerIDCleared() bool {
 func (m *ProjectMutation) ResetCustomerID() {
 	m.customer = nil
 	delete(m.clearedFields, project.FieldCustomerID)
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (m *ProjectMutation) SetAssigneeID(pu pulid.ID) {
+	m.assignee = &pu
+}
+
+// AssigneeID returns the value of the "assignee_id" field in the mutation.
+func (m *ProjectMutation) AssigneeID() (r pulid.ID, exists bool) {
+	v := m.assignee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssigneeID returns the old "assignee_id" field's value of the Project entity.
+// If the Project object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ProjectMutation) OldAssigneeID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssigneeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssigneeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssigneeID: %w", err)
+	}
+	return oldValue.AssigneeID, nil
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (m *ProjectMutation) ClearAssigneeID() {
+	m.assignee = nil
+	m.clearedFields[project.FieldAssigneeID] = struct{}{}
+}
+
+// AssigneeIDCleared returns if the "assignee_id" field was cleared in this mutation.
+func (m *ProjectMutation) AssigneeIDCleared() bool {
+	_, ok := m.clearedFields[project.FieldAssigneeID]
+	return ok
+}
+
+// ResetAssigneeID resets all changes to the "assignee_id" field.
+func (m *ProjectMutation) ResetAssigneeID() {
+	m.assignee = nil
+	delete(m.clearedFields, project.FieldAssigneeID)
 }
 
 // SetTitle sets the "title" field.
@@ -11367,6 +12948,33 @@ func (m *ProjectMutation) ResetCustomer() {
 	m.clearedcustomer = false
 }
 
+// ClearAssignee clears the "assignee" edge to the Member entity.
+func (m *ProjectMutation) ClearAssignee() {
+	m.clearedassignee = true
+	m.clearedFields[project.FieldAssigneeID] = struct{}{}
+}
+
+// AssigneeCleared reports if the "assignee" edge to the Member entity was cleared.
+func (m *ProjectMutation) AssigneeCleared() bool {
+	return m.AssigneeIDCleared() || m.clearedassignee
+}
+
+// AssigneeIDs returns the "assignee" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AssigneeID instead. It exists only for internal usage by the builders.
+func (m *ProjectMutation) AssigneeIDs() (ids []pulid.ID) {
+	if id := m.assignee; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAssignee resets all changes to the "assignee" edge.
+func (m *ProjectMutation) ResetAssignee() {
+	m.assignee = nil
+	m.clearedassignee = false
+}
+
 // AddHistoryIDs adds the "history" edge to the StatusChange entity by ids.
 func (m *ProjectMutation) AddHistoryIDs(ids ...pulid.ID) {
 	if m.history == nil {
@@ -11509,7 +13117,7 @@ func (m *ProjectMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ProjectMutation) Fields() []string {
-	fields := make([]string, 0, 18)
+	fields := make([]string, 0, 19)
 	if m.tenant != nil {
 		fields = append(fields, project.FieldTenantID)
 	}
@@ -11527,6 +13135,9 @@ func (m *ProjectMutation) Fields() []string {
 	}
 	if m.customer != nil {
 		fields = append(fields, project.FieldCustomerID)
+	}
+	if m.assignee != nil {
+		fields = append(fields, project.FieldAssigneeID)
 	}
 	if m.title != nil {
 		fields = append(fields, project.FieldTitle)
@@ -11584,6 +13195,8 @@ func (m *ProjectMutation) Field(name string) (ent.Value, bool) {
 		return m.StatusID()
 	case project.FieldCustomerID:
 		return m.CustomerID()
+	case project.FieldAssigneeID:
+		return m.AssigneeID()
 	case project.FieldTitle:
 		return m.Title()
 	case project.FieldRank:
@@ -11629,6 +13242,8 @@ func (m *ProjectMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldStatusID(ctx)
 	case project.FieldCustomerID:
 		return m.OldCustomerID(ctx)
+	case project.FieldAssigneeID:
+		return m.OldAssigneeID(ctx)
 	case project.FieldTitle:
 		return m.OldTitle(ctx)
 	case project.FieldRank:
@@ -11703,6 +13318,13 @@ func (m *ProjectMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCustomerID(v)
+		return nil
+	case project.FieldAssigneeID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssigneeID(v)
 		return nil
 	case project.FieldTitle:
 		v, ok := value.(string)
@@ -11848,6 +13470,9 @@ func (m *ProjectMutation) ClearedFields() []string {
 	if m.FieldCleared(project.FieldCustomerID) {
 		fields = append(fields, project.FieldCustomerID)
 	}
+	if m.FieldCleared(project.FieldAssigneeID) {
+		fields = append(fields, project.FieldAssigneeID)
+	}
 	if m.FieldCleared(project.FieldArchiveNote) {
 		fields = append(fields, project.FieldArchiveNote)
 	}
@@ -11888,6 +13513,9 @@ func (m *ProjectMutation) ClearField(name string) error {
 	switch name {
 	case project.FieldCustomerID:
 		m.ClearCustomerID()
+		return nil
+	case project.FieldAssigneeID:
+		m.ClearAssigneeID()
 		return nil
 	case project.FieldArchiveNote:
 		m.ClearArchiveNote()
@@ -11939,6 +13567,9 @@ func (m *ProjectMutation) ResetField(name string) error {
 	case project.FieldCustomerID:
 		m.ResetCustomerID()
 		return nil
+	case project.FieldAssigneeID:
+		m.ResetAssigneeID()
+		return nil
 	case project.FieldTitle:
 		m.ResetTitle()
 		return nil
@@ -11981,7 +13612,7 @@ func (m *ProjectMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ProjectMutation) AddedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.tenant != nil {
 		edges = append(edges, project.EdgeTenant)
 	}
@@ -11993,6 +13624,9 @@ func (m *ProjectMutation) AddedEdges() []string {
 	}
 	if m.customer != nil {
 		edges = append(edges, project.EdgeCustomer)
+	}
+	if m.assignee != nil {
+		edges = append(edges, project.EdgeAssignee)
 	}
 	if m.history != nil {
 		edges = append(edges, project.EdgeHistory)
@@ -12023,6 +13657,10 @@ func (m *ProjectMutation) AddedIDs(name string) []ent.Value {
 		if id := m.customer; id != nil {
 			return []ent.Value{*id}
 		}
+	case project.EdgeAssignee:
+		if id := m.assignee; id != nil {
+			return []ent.Value{*id}
+		}
 	case project.EdgeHistory:
 		ids := make([]ent.Value, 0, len(m.history))
 		for id := range m.history {
@@ -12041,7 +13679,7 @@ func (m *ProjectMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ProjectMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.removedhistory != nil {
 		edges = append(edges, project.EdgeHistory)
 	}
@@ -12073,7 +13711,7 @@ func (m *ProjectMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ProjectMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 6)
+	edges := make([]string, 0, 7)
 	if m.clearedtenant {
 		edges = append(edges, project.EdgeTenant)
 	}
@@ -12085,6 +13723,9 @@ func (m *ProjectMutation) ClearedEdges() []string {
 	}
 	if m.clearedcustomer {
 		edges = append(edges, project.EdgeCustomer)
+	}
+	if m.clearedassignee {
+		edges = append(edges, project.EdgeAssignee)
 	}
 	if m.clearedhistory {
 		edges = append(edges, project.EdgeHistory)
@@ -12107,6 +13748,8 @@ func (m *ProjectMutation) EdgeCleared(name string) bool {
 		return m.clearedstatus
 	case project.EdgeCustomer:
 		return m.clearedcustomer
+	case project.EdgeAssignee:
+		return m.clearedassignee
 	case project.EdgeHistory:
 		return m.clearedhistory
 	case project.EdgeTodos:
@@ -12131,6 +13774,9 @@ func (m *ProjectMutation) ClearEdge(name string) error {
 	case project.EdgeCustomer:
 		m.ClearCustomer()
 		return nil
+	case project.EdgeAssignee:
+		m.ClearAssignee()
+		return nil
 	}
 	return fmt.Errorf("unknown Project unique edge %s", name)
 }
@@ -12150,6 +13796,9 @@ func (m *ProjectMutation) ResetEdge(name string) error {
 		return nil
 	case project.EdgeCustomer:
 		m.ResetCustomer()
+		return nil
+	case project.EdgeAssignee:
+		m.ResetAssignee()
 		return nil
 	case project.EdgeHistory:
 		m.ResetHistory()
@@ -17982,6 +19631,7 @@ type TodoMutation struct {
 	blocking          *bool
 	_done             *bool
 	done_at           *time.Time
+	due_at            *time.Time
 	kind              *todo.Kind
 	page_url          *string
 	selector          *string
@@ -17999,6 +19649,8 @@ type TodoMutation struct {
 	clearedstatus     bool
 	automation        *pulid.ID
 	clearedautomation bool
+	assignee          *pulid.ID
+	clearedassignee   bool
 	done              bool
 	oldValue          func(context.Context) (*Todo, error)
 	predicates        []predicate.Todo
@@ -18494,6 +20146,104 @@ func (m *TodoMutation) ResetDoneAt() {
 	delete(m.clearedFields, todo.FieldDoneAt)
 }
 
+// SetAssigneeID sets the "assignee_id" field.
+func (m *TodoMutation) SetAssigneeID(pu pulid.ID) {
+	m.assignee = &pu
+}
+
+// AssigneeID returns the value of the "assignee_id" field in the mutation.
+func (m *TodoMutation) AssigneeID() (r pulid.ID, exists bool) {
+	v := m.assignee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAssigneeID returns the old "assignee_id" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldAssigneeID(ctx context.Context) (v *pulid.ID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAssigneeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAssigneeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAssigneeID: %w", err)
+	}
+	return oldValue.AssigneeID, nil
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (m *TodoMutation) ClearAssigneeID() {
+	m.assignee = nil
+	m.clearedFields[todo.FieldAssigneeID] = struct{}{}
+}
+
+// AssigneeIDCleared returns if the "assignee_id" field was cleared in this mutation.
+func (m *TodoMutation) AssigneeIDCleared() bool {
+	_, ok := m.clearedFields[todo.FieldAssigneeID]
+	return ok
+}
+
+// ResetAssigneeID resets all changes to the "assignee_id" field.
+func (m *TodoMutation) ResetAssigneeID() {
+	m.assignee = nil
+	delete(m.clearedFields, todo.FieldAssigneeID)
+}
+
+// SetDueAt sets the "due_at" field.
+func (m *TodoMutation) SetDueAt(t time.Time) {
+	m.due_at = &t
+}
+
+// DueAt returns the value of the "due_at" field in the mutation.
+func (m *TodoMutation) DueAt() (r time.Time, exists bool) {
+	v := m.due_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueAt returns the old "due_at" field's value of the Todo entity.
+// If the Todo object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TodoMutation) OldDueAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueAt: %w", err)
+	}
+	return oldValue.DueAt, nil
+}
+
+// ClearDueAt clears the value of the "due_at" field.
+func (m *TodoMutation) ClearDueAt() {
+	m.due_at = nil
+	m.clearedFields[todo.FieldDueAt] = struct{}{}
+}
+
+// DueAtCleared returns if the "due_at" field was cleared in this mutation.
+func (m *TodoMutation) DueAtCleared() bool {
+	_, ok := m.clearedFields[todo.FieldDueAt]
+	return ok
+}
+
+// ResetDueAt resets all changes to the "due_at" field.
+func (m *TodoMutation) ResetDueAt() {
+	m.due_at = nil
+	delete(m.clearedFields, todo.FieldDueAt)
+}
+
 // SetKind sets the "kind" field.
 func (m *TodoMutation) SetKind(t todo.Kind) {
 	m.kind = &t
@@ -18925,6 +20675,33 @@ func (m *TodoMutation) ResetAutomation() {
 	m.clearedautomation = false
 }
 
+// ClearAssignee clears the "assignee" edge to the Member entity.
+func (m *TodoMutation) ClearAssignee() {
+	m.clearedassignee = true
+	m.clearedFields[todo.FieldAssigneeID] = struct{}{}
+}
+
+// AssigneeCleared reports if the "assignee" edge to the Member entity was cleared.
+func (m *TodoMutation) AssigneeCleared() bool {
+	return m.AssigneeIDCleared() || m.clearedassignee
+}
+
+// AssigneeIDs returns the "assignee" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// AssigneeID instead. It exists only for internal usage by the builders.
+func (m *TodoMutation) AssigneeIDs() (ids []pulid.ID) {
+	if id := m.assignee; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetAssignee resets all changes to the "assignee" edge.
+func (m *TodoMutation) ResetAssignee() {
+	m.assignee = nil
+	m.clearedassignee = false
+}
+
 // Where appends a list predicates to the TodoMutation builder.
 func (m *TodoMutation) Where(ps ...predicate.Todo) {
 	m.predicates = append(m.predicates, ps...)
@@ -18959,7 +20736,7 @@ func (m *TodoMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *TodoMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 18)
 	if m.tenant != nil {
 		fields = append(fields, todo.FieldTenantID)
 	}
@@ -18989,6 +20766,12 @@ func (m *TodoMutation) Fields() []string {
 	}
 	if m.done_at != nil {
 		fields = append(fields, todo.FieldDoneAt)
+	}
+	if m.assignee != nil {
+		fields = append(fields, todo.FieldAssigneeID)
+	}
+	if m.due_at != nil {
+		fields = append(fields, todo.FieldDueAt)
 	}
 	if m.kind != nil {
 		fields = append(fields, todo.FieldKind)
@@ -19036,6 +20819,10 @@ func (m *TodoMutation) Field(name string) (ent.Value, bool) {
 		return m.Done()
 	case todo.FieldDoneAt:
 		return m.DoneAt()
+	case todo.FieldAssigneeID:
+		return m.AssigneeID()
+	case todo.FieldDueAt:
+		return m.DueAt()
 	case todo.FieldKind:
 		return m.Kind()
 	case todo.FieldPageURL:
@@ -19077,6 +20864,10 @@ func (m *TodoMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldDone(ctx)
 	case todo.FieldDoneAt:
 		return m.OldDoneAt(ctx)
+	case todo.FieldAssigneeID:
+		return m.OldAssigneeID(ctx)
+	case todo.FieldDueAt:
+		return m.OldDueAt(ctx)
 	case todo.FieldKind:
 		return m.OldKind(ctx)
 	case todo.FieldPageURL:
@@ -19167,6 +20958,20 @@ func (m *TodoMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetDoneAt(v)
+		return nil
+	case todo.FieldAssigneeID:
+		v, ok := value.(pulid.ID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAssigneeID(v)
+		return nil
+	case todo.FieldDueAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueAt(v)
 		return nil
 	case todo.FieldKind:
 		v, ok := value.(todo.Kind)
@@ -19273,6 +21078,12 @@ func (m *TodoMutation) ClearedFields() []string {
 	if m.FieldCleared(todo.FieldDoneAt) {
 		fields = append(fields, todo.FieldDoneAt)
 	}
+	if m.FieldCleared(todo.FieldAssigneeID) {
+		fields = append(fields, todo.FieldAssigneeID)
+	}
+	if m.FieldCleared(todo.FieldDueAt) {
+		fields = append(fields, todo.FieldDueAt)
+	}
 	if m.FieldCleared(todo.FieldPageURL) {
 		fields = append(fields, todo.FieldPageURL)
 	}
@@ -19307,6 +21118,12 @@ func (m *TodoMutation) ClearField(name string) error {
 		return nil
 	case todo.FieldDoneAt:
 		m.ClearDoneAt()
+		return nil
+	case todo.FieldAssigneeID:
+		m.ClearAssigneeID()
+		return nil
+	case todo.FieldDueAt:
+		m.ClearDueAt()
 		return nil
 	case todo.FieldPageURL:
 		m.ClearPageURL()
@@ -19361,6 +21178,12 @@ func (m *TodoMutation) ResetField(name string) error {
 	case todo.FieldDoneAt:
 		m.ResetDoneAt()
 		return nil
+	case todo.FieldAssigneeID:
+		m.ResetAssigneeID()
+		return nil
+	case todo.FieldDueAt:
+		m.ResetDueAt()
+		return nil
 	case todo.FieldKind:
 		m.ResetKind()
 		return nil
@@ -19385,7 +21208,7 @@ func (m *TodoMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *TodoMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.tenant != nil {
 		edges = append(edges, todo.EdgeTenant)
 	}
@@ -19397,6 +21220,9 @@ func (m *TodoMutation) AddedEdges() []string {
 	}
 	if m.automation != nil {
 		edges = append(edges, todo.EdgeAutomation)
+	}
+	if m.assignee != nil {
+		edges = append(edges, todo.EdgeAssignee)
 	}
 	return edges
 }
@@ -19421,13 +21247,17 @@ func (m *TodoMutation) AddedIDs(name string) []ent.Value {
 		if id := m.automation; id != nil {
 			return []ent.Value{*id}
 		}
+	case todo.EdgeAssignee:
+		if id := m.assignee; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *TodoMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	return edges
 }
 
@@ -19439,7 +21269,7 @@ func (m *TodoMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *TodoMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedtenant {
 		edges = append(edges, todo.EdgeTenant)
 	}
@@ -19451,6 +21281,9 @@ func (m *TodoMutation) ClearedEdges() []string {
 	}
 	if m.clearedautomation {
 		edges = append(edges, todo.EdgeAutomation)
+	}
+	if m.clearedassignee {
+		edges = append(edges, todo.EdgeAssignee)
 	}
 	return edges
 }
@@ -19467,6 +21300,8 @@ func (m *TodoMutation) EdgeCleared(name string) bool {
 		return m.clearedstatus
 	case todo.EdgeAutomation:
 		return m.clearedautomation
+	case todo.EdgeAssignee:
+		return m.clearedassignee
 	}
 	return false
 }
@@ -19487,6 +21322,9 @@ func (m *TodoMutation) ClearEdge(name string) error {
 	case todo.EdgeAutomation:
 		m.ClearAutomation()
 		return nil
+	case todo.EdgeAssignee:
+		m.ClearAssignee()
+		return nil
 	}
 	return fmt.Errorf("unknown Todo unique edge %s", name)
 }
@@ -19506,6 +21344,9 @@ func (m *TodoMutation) ResetEdge(name string) error {
 		return nil
 	case todo.EdgeAutomation:
 		m.ResetAutomation()
+		return nil
+	case todo.EdgeAssignee:
+		m.ResetAssignee()
 		return nil
 	}
 	return fmt.Errorf("unknown Todo edge %s", name)

@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -34,6 +35,8 @@ type Project struct {
 	StatusID pulid.ID `json:"status_id,omitempty"`
 	// CustomerID holds the value of the "customer_id" field.
 	CustomerID *pulid.ID `json:"customer_id,omitempty"`
+	// The member responsible for the project.
+	AssigneeID *pulid.ID `json:"assignee_id,omitempty"`
 	// Title holds the value of the "title" field.
 	Title string `json:"title,omitempty"`
 	// Fractional index: the card's position in its column.
@@ -74,15 +77,17 @@ type ProjectEdges struct {
 	Status *Status `json:"status,omitempty"`
 	// Customer holds the value of the customer edge.
 	Customer *Customer `json:"customer,omitempty"`
+	// Assignee holds the value of the assignee edge.
+	Assignee *Member `json:"assignee,omitempty"`
 	// History holds the value of the history edge.
 	History []*StatusChange `json:"history,omitempty"`
 	// Todos holds the value of the todos edge.
 	Todos []*Todo `json:"todos,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [6]bool
+	loadedTypes [7]bool
 	// totalCount holds the count of the edges above.
-	totalCount [3]map[string]int
+	totalCount [4]map[string]int
 
 	namedHistory map[string][]*StatusChange
 	namedTodos   map[string][]*Todo
@@ -132,10 +137,21 @@ func (e ProjectEdges) CustomerOrErr() (*Customer, error) {
 	return nil, &NotLoadedError{edge: "customer"}
 }
 
+// AssigneeOrErr returns the Assignee value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e ProjectEdges) AssigneeOrErr() (*Member, error) {
+	if e.Assignee != nil {
+		return e.Assignee, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: member.Label}
+	}
+	return nil, &NotLoadedError{edge: "assignee"}
+}
+
 // HistoryOrErr returns the History value or an error if the edge
 // was not loaded in eager-loading.
 func (e ProjectEdges) HistoryOrErr() ([]*StatusChange, error) {
-	if e.loadedTypes[4] {
+	if e.loadedTypes[5] {
 		return e.History, nil
 	}
 	return nil, &NotLoadedError{edge: "history"}
@@ -144,7 +160,7 @@ func (e ProjectEdges) HistoryOrErr() ([]*StatusChange, error) {
 // TodosOrErr returns the Todos value or an error if the edge
 // was not loaded in eager-loading.
 func (e ProjectEdges) TodosOrErr() ([]*Todo, error) {
-	if e.loadedTypes[5] {
+	if e.loadedTypes[6] {
 		return e.Todos, nil
 	}
 	return nil, &NotLoadedError{edge: "todos"}
@@ -155,7 +171,7 @@ func (*Project) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case project.FieldCustomerID:
+		case project.FieldCustomerID, project.FieldAssigneeID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case project.FieldID, project.FieldTenantID, project.FieldWorkflowID, project.FieldStatusID:
 			values[i] = new(pulid.ID)
@@ -224,6 +240,13 @@ func (_m *Project) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.CustomerID = new(pulid.ID)
 				*_m.CustomerID = *value.S.(*pulid.ID)
+			}
+		case project.FieldAssigneeID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field assignee_id", values[i])
+			} else if value.Valid {
+				_m.AssigneeID = new(pulid.ID)
+				*_m.AssigneeID = *value.S.(*pulid.ID)
 			}
 		case project.FieldTitle:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -338,6 +361,11 @@ func (_m *Project) QueryCustomer() *CustomerQuery {
 	return NewProjectClient(_m.config).QueryCustomer(_m)
 }
 
+// QueryAssignee queries the "assignee" edge of the Project entity.
+func (_m *Project) QueryAssignee() *MemberQuery {
+	return NewProjectClient(_m.config).QueryAssignee(_m)
+}
+
 // QueryHistory queries the "history" edge of the Project entity.
 func (_m *Project) QueryHistory() *StatusChangeQuery {
 	return NewProjectClient(_m.config).QueryHistory(_m)
@@ -388,6 +416,11 @@ func (_m *Project) String() string {
 	builder.WriteString(", ")
 	if v := _m.CustomerID; v != nil {
 		builder.WriteString("customer_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.AssigneeID; v != nil {
+		builder.WriteString("assignee_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -86,6 +87,20 @@ func (_c *ProjectCreate) SetCustomerID(v pulid.ID) *ProjectCreate {
 func (_c *ProjectCreate) SetNillableCustomerID(v *pulid.ID) *ProjectCreate {
 	if v != nil {
 		_c.SetCustomerID(*v)
+	}
+	return _c
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (_c *ProjectCreate) SetAssigneeID(v pulid.ID) *ProjectCreate {
+	_c.mutation.SetAssigneeID(v)
+	return _c
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_c *ProjectCreate) SetNillableAssigneeID(v *pulid.ID) *ProjectCreate {
+	if v != nil {
+		_c.SetAssigneeID(*v)
 	}
 	return _c
 }
@@ -274,6 +289,11 @@ func (_c *ProjectCreate) SetStatus(v *Status) *ProjectCreate {
 // SetCustomer sets the "customer" edge to the Customer entity.
 func (_c *ProjectCreate) SetCustomer(v *Customer) *ProjectCreate {
 	return _c.SetCustomerID(v.ID)
+}
+
+// SetAssignee sets the "assignee" edge to the Member entity.
+func (_c *ProjectCreate) SetAssignee(v *Member) *ProjectCreate {
+	return _c.SetAssigneeID(v.ID)
 }
 
 // AddHistoryIDs adds the "history" edge to the StatusChange entity by IDs.
@@ -623,6 +643,23 @@ func (_c *ProjectCreate) createSpec() (*Project, *sqlgraph.CreateSpec) {
 		_node.CustomerID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
+	if nodes := _c.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.AssigneeTable,
+			Columns: []string{project.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AssigneeID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
 	if nodes := _c.mutation.HistoryIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -746,6 +783,24 @@ func (u *ProjectUpsert) UpdateCustomerID() *ProjectUpsert {
 // ClearCustomerID clears the value of the "customer_id" field.
 func (u *ProjectUpsert) ClearCustomerID() *ProjectUpsert {
 	u.SetNull(project.FieldCustomerID)
+	return u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *ProjectUpsert) SetAssigneeID(v pulid.ID) *ProjectUpsert {
+	u.Set(project.FieldAssigneeID, v)
+	return u
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *ProjectUpsert) UpdateAssigneeID() *ProjectUpsert {
+	u.SetExcluded(project.FieldAssigneeID)
+	return u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *ProjectUpsert) ClearAssigneeID() *ProjectUpsert {
+	u.SetNull(project.FieldAssigneeID)
 	return u
 }
 
@@ -1056,6 +1111,27 @@ func (u *ProjectUpsertOne) UpdateCustomerID() *ProjectUpsertOne {
 func (u *ProjectUpsertOne) ClearCustomerID() *ProjectUpsertOne {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearCustomerID()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *ProjectUpsertOne) SetAssigneeID(v pulid.ID) *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *ProjectUpsertOne) UpdateAssigneeID() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *ProjectUpsertOne) ClearAssigneeID() *ProjectUpsertOne {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearAssigneeID()
 	})
 }
 
@@ -1567,6 +1643,27 @@ func (u *ProjectUpsertBulk) UpdateCustomerID() *ProjectUpsertBulk {
 func (u *ProjectUpsertBulk) ClearCustomerID() *ProjectUpsertBulk {
 	return u.Update(func(s *ProjectUpsert) {
 		s.ClearCustomerID()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *ProjectUpsertBulk) SetAssigneeID(v pulid.ID) *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *ProjectUpsertBulk) UpdateAssigneeID() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *ProjectUpsertBulk) ClearAssigneeID() *ProjectUpsertBulk {
+	return u.Update(func(s *ProjectUpsert) {
+		s.ClearAssigneeID()
 	})
 }
 

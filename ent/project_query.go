@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -36,6 +37,7 @@ type ProjectQuery struct {
 	withWorkflow     *WorkflowQuery
 	withStatus       *StatusQuery
 	withCustomer     *CustomerQuery
+	withAssignee     *MemberQuery
 	withHistory      *StatusChangeQuery
 	withTodos        *TodoQuery
 	loadTotal        []func(context.Context, []*Project) error
@@ -159,6 +161,28 @@ func (_q *ProjectQuery) QueryCustomer() *CustomerQuery {
 			sqlgraph.From(project.Table, project.FieldID, selector),
 			sqlgraph.To(customer.Table, customer.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, project.CustomerTable, project.CustomerColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAssignee chains the current query on the "assignee" edge.
+func (_q *ProjectQuery) QueryAssignee() *MemberQuery {
+	query := (&MemberClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(project.Table, project.FieldID, selector),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, project.AssigneeTable, project.AssigneeColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -406,6 +430,7 @@ func (_q *ProjectQuery) Clone() *ProjectQuery {
 		withWorkflow: _q.withWorkflow.Clone(),
 		withStatus:   _q.withStatus.Clone(),
 		withCustomer: _q.withCustomer.Clone(),
+		withAssignee: _q.withAssignee.Clone(),
 		withHistory:  _q.withHistory.Clone(),
 		withTodos:    _q.withTodos.Clone(),
 		// clone intermediate query.
@@ -456,6 +481,17 @@ func (_q *ProjectQuery) WithCustomer(opts ...func(*CustomerQuery)) *ProjectQuery
 		opt(query)
 	}
 	_q.withCustomer = query
+	return _q
+}
+
+// WithAssignee tells the query-builder to eager-load the nodes that are connected to
+// the "assignee" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ProjectQuery) WithAssignee(opts ...func(*MemberQuery)) *ProjectQuery {
+	query := (&MemberClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAssignee = query
 	return _q
 }
 
@@ -565,11 +601,12 @@ func (_q *ProjectQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Proj
 	var (
 		nodes       = []*Project{}
 		_spec       = _q.querySpec()
-		loadedTypes = [6]bool{
+		loadedTypes = [7]bool{
 			_q.withTenant != nil,
 			_q.withWorkflow != nil,
 			_q.withStatus != nil,
 			_q.withCustomer != nil,
+			_q.withAssignee != nil,
 			_q.withHistory != nil,
 			_q.withTodos != nil,
 		}
@@ -616,6 +653,12 @@ func (_q *ProjectQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Proj
 	if query := _q.withCustomer; query != nil {
 		if err := _q.loadCustomer(ctx, query, nodes, nil,
 			func(n *Project, e *Customer) { n.Edges.Customer = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAssignee; query != nil {
+		if err := _q.loadAssignee(ctx, query, nodes, nil,
+			func(n *Project, e *Member) { n.Edges.Assignee = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -774,6 +817,38 @@ func (_q *ProjectQuery) loadCustomer(ctx context.Context, query *CustomerQuery, 
 	}
 	return nil
 }
+func (_q *ProjectQuery) loadAssignee(ctx context.Context, query *MemberQuery, nodes []*Project, init func(*Project), assign func(*Project, *Member)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Project)
+	for i := range nodes {
+		if nodes[i].AssigneeID == nil {
+			continue
+		}
+		fk := *nodes[i].AssigneeID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(member.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "assignee_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *ProjectQuery) loadHistory(ctx context.Context, query *StatusChangeQuery, nodes []*Project, init func(*Project), assign func(*Project, *StatusChange)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[pulid.ID]*Project)
@@ -874,6 +949,9 @@ func (_q *ProjectQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withCustomer != nil {
 			_spec.Node.AddColumnOnce(project.FieldCustomerID)
+		}
+		if _q.withAssignee != nil {
+			_spec.Node.AddColumnOnce(project.FieldAssigneeID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/customer"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -71,6 +72,26 @@ func (_u *ProjectUpdate) SetNillableCustomerID(v *pulid.ID) *ProjectUpdate {
 // ClearCustomerID clears the value of the "customer_id" field.
 func (_u *ProjectUpdate) ClearCustomerID() *ProjectUpdate {
 	_u.mutation.ClearCustomerID()
+	return _u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (_u *ProjectUpdate) SetAssigneeID(v pulid.ID) *ProjectUpdate {
+	_u.mutation.SetAssigneeID(v)
+	return _u
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_u *ProjectUpdate) SetNillableAssigneeID(v *pulid.ID) *ProjectUpdate {
+	if v != nil {
+		_u.SetAssigneeID(*v)
+	}
+	return _u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (_u *ProjectUpdate) ClearAssigneeID() *ProjectUpdate {
+	_u.mutation.ClearAssigneeID()
 	return _u
 }
 
@@ -314,6 +335,11 @@ func (_u *ProjectUpdate) SetCustomer(v *Customer) *ProjectUpdate {
 	return _u.SetCustomerID(v.ID)
 }
 
+// SetAssignee sets the "assignee" edge to the Member entity.
+func (_u *ProjectUpdate) SetAssignee(v *Member) *ProjectUpdate {
+	return _u.SetAssigneeID(v.ID)
+}
+
 // AddHistoryIDs adds the "history" edge to the StatusChange entity by IDs.
 func (_u *ProjectUpdate) AddHistoryIDs(ids ...pulid.ID) *ProjectUpdate {
 	_u.mutation.AddHistoryIDs(ids...)
@@ -358,6 +384,12 @@ func (_u *ProjectUpdate) ClearStatus() *ProjectUpdate {
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (_u *ProjectUpdate) ClearCustomer() *ProjectUpdate {
 	_u.mutation.ClearCustomer()
+	return _u
+}
+
+// ClearAssignee clears the "assignee" edge to the Member entity.
+func (_u *ProjectUpdate) ClearAssignee() *ProjectUpdate {
+	_u.mutation.ClearAssignee()
 	return _u
 }
 
@@ -649,6 +681,35 @@ func (_u *ProjectUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.AssigneeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.AssigneeTable,
+			Columns: []string{project.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.AssigneeTable,
+			Columns: []string{project.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	if _u.mutation.HistoryCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.O2M,
@@ -798,6 +859,26 @@ func (_u *ProjectUpdateOne) SetNillableCustomerID(v *pulid.ID) *ProjectUpdateOne
 // ClearCustomerID clears the value of the "customer_id" field.
 func (_u *ProjectUpdateOne) ClearCustomerID() *ProjectUpdateOne {
 	_u.mutation.ClearCustomerID()
+	return _u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (_u *ProjectUpdateOne) SetAssigneeID(v pulid.ID) *ProjectUpdateOne {
+	_u.mutation.SetAssigneeID(v)
+	return _u
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_u *ProjectUpdateOne) SetNillableAssigneeID(v *pulid.ID) *ProjectUpdateOne {
+	if v != nil {
+		_u.SetAssigneeID(*v)
+	}
+	return _u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (_u *ProjectUpdateOne) ClearAssigneeID() *ProjectUpdateOne {
+	_u.mutation.ClearAssigneeID()
 	return _u
 }
 
@@ -1041,6 +1122,11 @@ func (_u *ProjectUpdateOne) SetCustomer(v *Customer) *ProjectUpdateOne {
 	return _u.SetCustomerID(v.ID)
 }
 
+// SetAssignee sets the "assignee" edge to the Member entity.
+func (_u *ProjectUpdateOne) SetAssignee(v *Member) *ProjectUpdateOne {
+	return _u.SetAssigneeID(v.ID)
+}
+
 // AddHistoryIDs adds the "history" edge to the StatusChange entity by IDs.
 func (_u *ProjectUpdateOne) AddHistoryIDs(ids ...pulid.ID) *ProjectUpdateOne {
 	_u.mutation.AddHistoryIDs(ids...)
@@ -1085,6 +1171,12 @@ func (_u *ProjectUpdateOne) ClearStatus() *ProjectUpdateOne {
 // ClearCustomer clears the "customer" edge to the Customer entity.
 func (_u *ProjectUpdateOne) ClearCustomer() *ProjectUpdateOne {
 	_u.mutation.ClearCustomer()
+	return _u
+}
+
+// ClearAssignee clears the "assignee" edge to the Member entity.
+func (_u *ProjectUpdateOne) ClearAssignee() *ProjectUpdateOne {
+	_u.mutation.ClearAssignee()
 	return _u
 }
 
@@ -1399,6 +1491,35 @@ func (_u *ProjectUpdateOne) sqlSave(ctx context.Context) (_node *Project, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(customer.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AssigneeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.AssigneeTable,
+			Columns: []string{project.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   project.AssigneeTable,
+			Columns: []string{project.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

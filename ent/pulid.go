@@ -14,10 +14,12 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
+	"github.com/lanes-dev/lanes/ent/progressupdate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/serversecret"
@@ -44,10 +46,12 @@ var prefixToType = map[string]string{
 	"fil_": file.Table,
 	"inv_": invitation.Table,
 	"mem_": member.Table,
+	"not_": note.Table,
 	"ntr_": notificationread.Table,
 	"pay_": payment.Table,
 	"pol_": policyrule.Table,
 	"pss_": portalsession.Table,
+	"prg_": progressupdate.Table,
 	"prj_": project.Table,
 	"sec_": serversecret.Table,
 	"sts_": status.Table,

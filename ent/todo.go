@@ -10,6 +10,7 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"github.com/lanes-dev/lanes/ent/automation"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -42,6 +43,10 @@ type Todo struct {
 	Done bool `json:"done,omitempty"`
 	// DoneAt holds the value of the "done_at" field.
 	DoneAt *time.Time `json:"done_at,omitempty"`
+	// The member who is to do it.
+	AssigneeID *pulid.ID `json:"assignee_id,omitempty"`
+	// DueAt holds the value of the "due_at" field.
+	DueAt *time.Time `json:"due_at,omitempty"`
 	// CHECKLIST: the team's to-dos; FEEDBACK: pinned by the customer in the portal.
 	Kind todo.Kind `json:"kind,omitempty"`
 	// PageURL holds the value of the "page_url" field.
@@ -70,11 +75,13 @@ type TodoEdges struct {
 	Status *Status `json:"status,omitempty"`
 	// Automation holds the value of the automation edge.
 	Automation *Automation `json:"automation,omitempty"`
+	// Assignee holds the value of the assignee edge.
+	Assignee *Member `json:"assignee,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 }
 
 // TenantOrErr returns the Tenant value or an error if the edge
@@ -121,12 +128,23 @@ func (e TodoEdges) AutomationOrErr() (*Automation, error) {
 	return nil, &NotLoadedError{edge: "automation"}
 }
 
+// AssigneeOrErr returns the Assignee value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e TodoEdges) AssigneeOrErr() (*Member, error) {
+	if e.Assignee != nil {
+		return e.Assignee, nil
+	} else if e.loadedTypes[4] {
+		return nil, &NotFoundError{label: member.Label}
+	}
+	return nil, &NotLoadedError{edge: "assignee"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Todo) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case todo.FieldAutomationID:
+		case todo.FieldAutomationID, todo.FieldAssigneeID:
 			values[i] = &sql.NullScanner{S: new(pulid.ID)}
 		case todo.FieldID, todo.FieldTenantID, todo.FieldProjectID, todo.FieldStatusID:
 			values[i] = new(pulid.ID)
@@ -136,7 +154,7 @@ func (*Todo) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case todo.FieldTitle, todo.FieldKind, todo.FieldPageURL, todo.FieldSelector, todo.FieldAuthor:
 			values[i] = new(sql.NullString)
-		case todo.FieldCreatedAt, todo.FieldUpdatedAt, todo.FieldDoneAt:
+		case todo.FieldCreatedAt, todo.FieldUpdatedAt, todo.FieldDoneAt, todo.FieldDueAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -221,6 +239,20 @@ func (_m *Todo) assignValues(columns []string, values []any) error {
 				_m.DoneAt = new(time.Time)
 				*_m.DoneAt = value.Time
 			}
+		case todo.FieldAssigneeID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field assignee_id", values[i])
+			} else if value.Valid {
+				_m.AssigneeID = new(pulid.ID)
+				*_m.AssigneeID = *value.S.(*pulid.ID)
+			}
+		case todo.FieldDueAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field due_at", values[i])
+			} else if value.Valid {
+				_m.DueAt = new(time.Time)
+				*_m.DueAt = value.Time
+			}
 		case todo.FieldKind:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field kind", values[i])
@@ -294,6 +326,11 @@ func (_m *Todo) QueryAutomation() *AutomationQuery {
 	return NewTodoClient(_m.config).QueryAutomation(_m)
 }
 
+// QueryAssignee queries the "assignee" edge of the Todo entity.
+func (_m *Todo) QueryAssignee() *MemberQuery {
+	return NewTodoClient(_m.config).QueryAssignee(_m)
+}
+
 // Update returns a builder for updating this Todo.
 // Note that you need to call Todo.Unwrap() before calling this method if this Todo
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -348,6 +385,16 @@ func (_m *Todo) String() string {
 	builder.WriteString(", ")
 	if v := _m.DoneAt; v != nil {
 		builder.WriteString("done_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.AssigneeID; v != nil {
+		builder.WriteString("assignee_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.DueAt; v != nil {
+		builder.WriteString("due_at=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")

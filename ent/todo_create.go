@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/automation"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/status"
@@ -136,6 +137,34 @@ func (_c *TodoCreate) SetNillableDoneAt(v *time.Time) *TodoCreate {
 	return _c
 }
 
+// SetAssigneeID sets the "assignee_id" field.
+func (_c *TodoCreate) SetAssigneeID(v pulid.ID) *TodoCreate {
+	_c.mutation.SetAssigneeID(v)
+	return _c
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_c *TodoCreate) SetNillableAssigneeID(v *pulid.ID) *TodoCreate {
+	if v != nil {
+		_c.SetAssigneeID(*v)
+	}
+	return _c
+}
+
+// SetDueAt sets the "due_at" field.
+func (_c *TodoCreate) SetDueAt(v time.Time) *TodoCreate {
+	_c.mutation.SetDueAt(v)
+	return _c
+}
+
+// SetNillableDueAt sets the "due_at" field if the given value is not nil.
+func (_c *TodoCreate) SetNillableDueAt(v *time.Time) *TodoCreate {
+	if v != nil {
+		_c.SetDueAt(*v)
+	}
+	return _c
+}
+
 // SetKind sets the "kind" field.
 func (_c *TodoCreate) SetKind(v todo.Kind) *TodoCreate {
 	_c.mutation.SetKind(v)
@@ -252,6 +281,11 @@ func (_c *TodoCreate) SetStatus(v *Status) *TodoCreate {
 // SetAutomation sets the "automation" edge to the Automation entity.
 func (_c *TodoCreate) SetAutomation(v *Automation) *TodoCreate {
 	return _c.SetAutomationID(v.ID)
+}
+
+// SetAssignee sets the "assignee" edge to the Member entity.
+func (_c *TodoCreate) SetAssignee(v *Member) *TodoCreate {
+	return _c.SetAssigneeID(v.ID)
 }
 
 // Mutation returns the TodoMutation object of the builder.
@@ -450,6 +484,10 @@ func (_c *TodoCreate) createSpec() (*Todo, *sqlgraph.CreateSpec) {
 		_spec.SetField(todo.FieldDoneAt, field.TypeTime, value)
 		_node.DoneAt = &value
 	}
+	if value, ok := _c.mutation.DueAt(); ok {
+		_spec.SetField(todo.FieldDueAt, field.TypeTime, value)
+		_node.DueAt = &value
+	}
 	if value, ok := _c.mutation.Kind(); ok {
 		_spec.SetField(todo.FieldKind, field.TypeEnum, value)
 		_node.Kind = value
@@ -540,6 +578,23 @@ func (_c *TodoCreate) createSpec() (*Todo, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.AutomationID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AssigneeTable,
+			Columns: []string{todo.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.AssigneeID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -663,6 +718,42 @@ func (u *TodoUpsert) UpdateDoneAt() *TodoUpsert {
 // ClearDoneAt clears the value of the "done_at" field.
 func (u *TodoUpsert) ClearDoneAt() *TodoUpsert {
 	u.SetNull(todo.FieldDoneAt)
+	return u
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *TodoUpsert) SetAssigneeID(v pulid.ID) *TodoUpsert {
+	u.Set(todo.FieldAssigneeID, v)
+	return u
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *TodoUpsert) UpdateAssigneeID() *TodoUpsert {
+	u.SetExcluded(todo.FieldAssigneeID)
+	return u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *TodoUpsert) ClearAssigneeID() *TodoUpsert {
+	u.SetNull(todo.FieldAssigneeID)
+	return u
+}
+
+// SetDueAt sets the "due_at" field.
+func (u *TodoUpsert) SetDueAt(v time.Time) *TodoUpsert {
+	u.Set(todo.FieldDueAt, v)
+	return u
+}
+
+// UpdateDueAt sets the "due_at" field to the value that was provided on create.
+func (u *TodoUpsert) UpdateDueAt() *TodoUpsert {
+	u.SetExcluded(todo.FieldDueAt)
+	return u
+}
+
+// ClearDueAt clears the value of the "due_at" field.
+func (u *TodoUpsert) ClearDueAt() *TodoUpsert {
+	u.SetNull(todo.FieldDueAt)
 	return u
 }
 
@@ -828,6 +919,48 @@ func (u *TodoUpsertOne) UpdateDoneAt() *TodoUpsertOne {
 func (u *TodoUpsertOne) ClearDoneAt() *TodoUpsertOne {
 	return u.Update(func(s *TodoUpsert) {
 		s.ClearDoneAt()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *TodoUpsertOne) SetAssigneeID(v pulid.ID) *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *TodoUpsertOne) UpdateAssigneeID() *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *TodoUpsertOne) ClearAssigneeID() *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.ClearAssigneeID()
+	})
+}
+
+// SetDueAt sets the "due_at" field.
+func (u *TodoUpsertOne) SetDueAt(v time.Time) *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.SetDueAt(v)
+	})
+}
+
+// UpdateDueAt sets the "due_at" field to the value that was provided on create.
+func (u *TodoUpsertOne) UpdateDueAt() *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.UpdateDueAt()
+	})
+}
+
+// ClearDueAt clears the value of the "due_at" field.
+func (u *TodoUpsertOne) ClearDueAt() *TodoUpsertOne {
+	return u.Update(func(s *TodoUpsert) {
+		s.ClearDueAt()
 	})
 }
 
@@ -1160,6 +1293,48 @@ func (u *TodoUpsertBulk) UpdateDoneAt() *TodoUpsertBulk {
 func (u *TodoUpsertBulk) ClearDoneAt() *TodoUpsertBulk {
 	return u.Update(func(s *TodoUpsert) {
 		s.ClearDoneAt()
+	})
+}
+
+// SetAssigneeID sets the "assignee_id" field.
+func (u *TodoUpsertBulk) SetAssigneeID(v pulid.ID) *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.SetAssigneeID(v)
+	})
+}
+
+// UpdateAssigneeID sets the "assignee_id" field to the value that was provided on create.
+func (u *TodoUpsertBulk) UpdateAssigneeID() *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.UpdateAssigneeID()
+	})
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (u *TodoUpsertBulk) ClearAssigneeID() *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.ClearAssigneeID()
+	})
+}
+
+// SetDueAt sets the "due_at" field.
+func (u *TodoUpsertBulk) SetDueAt(v time.Time) *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.SetDueAt(v)
+	})
+}
+
+// UpdateDueAt sets the "due_at" field to the value that was provided on create.
+func (u *TodoUpsertBulk) UpdateDueAt() *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.UpdateDueAt()
+	})
+}
+
+// ClearDueAt clears the value of the "due_at" field.
+func (u *TodoUpsertBulk) ClearDueAt() *TodoUpsertBulk {
+	return u.Update(func(s *TodoUpsert) {
+		s.ClearDueAt()
 	})
 }
 

@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/automation"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -33,6 +34,7 @@ type TodoQuery struct {
 	withProject    *ProjectQuery
 	withStatus     *StatusQuery
 	withAutomation *AutomationQuery
+	withAssignee   *MemberQuery
 	loadTotal      []func(context.Context, []*Todo) error
 	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -152,6 +154,28 @@ func (_q *TodoQuery) QueryAutomation() *AutomationQuery {
 			sqlgraph.From(todo.Table, todo.FieldID, selector),
 			sqlgraph.To(automation.Table, automation.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, todo.AutomationTable, todo.AutomationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryAssignee chains the current query on the "assignee" edge.
+func (_q *TodoQuery) QueryAssignee() *MemberQuery {
+	query := (&MemberClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(todo.Table, todo.FieldID, selector),
+			sqlgraph.To(member.Table, member.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, todo.AssigneeTable, todo.AssigneeColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -355,6 +379,7 @@ func (_q *TodoQuery) Clone() *TodoQuery {
 		withProject:    _q.withProject.Clone(),
 		withStatus:     _q.withStatus.Clone(),
 		withAutomation: _q.withAutomation.Clone(),
+		withAssignee:   _q.withAssignee.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -403,6 +428,17 @@ func (_q *TodoQuery) WithAutomation(opts ...func(*AutomationQuery)) *TodoQuery {
 		opt(query)
 	}
 	_q.withAutomation = query
+	return _q
+}
+
+// WithAssignee tells the query-builder to eager-load the nodes that are connected to
+// the "assignee" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *TodoQuery) WithAssignee(opts ...func(*MemberQuery)) *TodoQuery {
+	query := (&MemberClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withAssignee = query
 	return _q
 }
 
@@ -490,11 +526,12 @@ func (_q *TodoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Todo, e
 	var (
 		nodes       = []*Todo{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withTenant != nil,
 			_q.withProject != nil,
 			_q.withStatus != nil,
 			_q.withAutomation != nil,
+			_q.withAssignee != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -539,6 +576,12 @@ func (_q *TodoQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Todo, e
 	if query := _q.withAutomation; query != nil {
 		if err := _q.loadAutomation(ctx, query, nodes, nil,
 			func(n *Todo, e *Automation) { n.Edges.Automation = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withAssignee; query != nil {
+		if err := _q.loadAssignee(ctx, query, nodes, nil,
+			func(n *Todo, e *Member) { n.Edges.Assignee = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -669,6 +712,38 @@ func (_q *TodoQuery) loadAutomation(ctx context.Context, query *AutomationQuery,
 	}
 	return nil
 }
+func (_q *TodoQuery) loadAssignee(ctx context.Context, query *MemberQuery, nodes []*Todo, init func(*Todo), assign func(*Todo, *Member)) error {
+	ids := make([]pulid.ID, 0, len(nodes))
+	nodeids := make(map[pulid.ID][]*Todo)
+	for i := range nodes {
+		if nodes[i].AssigneeID == nil {
+			continue
+		}
+		fk := *nodes[i].AssigneeID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(member.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "assignee_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *TodoQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -709,6 +784,9 @@ func (_q *TodoQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withAutomation != nil {
 			_spec.Node.AddColumnOnce(todo.FieldAutomationID)
+		}
+		if _q.withAssignee != nil {
+			_spec.Node.AddColumnOnce(todo.FieldAssigneeID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

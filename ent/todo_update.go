@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/lanes-dev/lanes/ent/automation"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
 	"github.com/lanes-dev/lanes/ent/todo"
@@ -105,9 +106,54 @@ func (_u *TodoUpdate) ClearDoneAt() *TodoUpdate {
 	return _u
 }
 
+// SetAssigneeID sets the "assignee_id" field.
+func (_u *TodoUpdate) SetAssigneeID(v pulid.ID) *TodoUpdate {
+	_u.mutation.SetAssigneeID(v)
+	return _u
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_u *TodoUpdate) SetNillableAssigneeID(v *pulid.ID) *TodoUpdate {
+	if v != nil {
+		_u.SetAssigneeID(*v)
+	}
+	return _u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (_u *TodoUpdate) ClearAssigneeID() *TodoUpdate {
+	_u.mutation.ClearAssigneeID()
+	return _u
+}
+
+// SetDueAt sets the "due_at" field.
+func (_u *TodoUpdate) SetDueAt(v time.Time) *TodoUpdate {
+	_u.mutation.SetDueAt(v)
+	return _u
+}
+
+// SetNillableDueAt sets the "due_at" field if the given value is not nil.
+func (_u *TodoUpdate) SetNillableDueAt(v *time.Time) *TodoUpdate {
+	if v != nil {
+		_u.SetDueAt(*v)
+	}
+	return _u
+}
+
+// ClearDueAt clears the value of the "due_at" field.
+func (_u *TodoUpdate) ClearDueAt() *TodoUpdate {
+	_u.mutation.ClearDueAt()
+	return _u
+}
+
 // SetAutomation sets the "automation" edge to the Automation entity.
 func (_u *TodoUpdate) SetAutomation(v *Automation) *TodoUpdate {
 	return _u.SetAutomationID(v.ID)
+}
+
+// SetAssignee sets the "assignee" edge to the Member entity.
+func (_u *TodoUpdate) SetAssignee(v *Member) *TodoUpdate {
+	return _u.SetAssigneeID(v.ID)
 }
 
 // Mutation returns the TodoMutation object of the builder.
@@ -118,6 +164,12 @@ func (_u *TodoUpdate) Mutation() *TodoMutation {
 // ClearAutomation clears the "automation" edge to the Automation entity.
 func (_u *TodoUpdate) ClearAutomation() *TodoUpdate {
 	_u.mutation.ClearAutomation()
+	return _u
+}
+
+// ClearAssignee clears the "assignee" edge to the Member entity.
+func (_u *TodoUpdate) ClearAssignee() *TodoUpdate {
+	_u.mutation.ClearAssignee()
 	return _u
 }
 
@@ -215,6 +267,12 @@ func (_u *TodoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.DoneAtCleared() {
 		_spec.ClearField(todo.FieldDoneAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.DueAt(); ok {
+		_spec.SetField(todo.FieldDueAt, field.TypeTime, value)
+	}
+	if _u.mutation.DueAtCleared() {
+		_spec.ClearField(todo.FieldDueAt, field.TypeTime)
+	}
 	if _u.mutation.PageURLCleared() {
 		_spec.ClearField(todo.FieldPageURL, field.TypeString)
 	}
@@ -252,6 +310,35 @@ func (_u *TodoUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(automation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AssigneeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AssigneeTable,
+			Columns: []string{todo.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AssigneeTable,
+			Columns: []string{todo.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {
@@ -355,9 +442,54 @@ func (_u *TodoUpdateOne) ClearDoneAt() *TodoUpdateOne {
 	return _u
 }
 
+// SetAssigneeID sets the "assignee_id" field.
+func (_u *TodoUpdateOne) SetAssigneeID(v pulid.ID) *TodoUpdateOne {
+	_u.mutation.SetAssigneeID(v)
+	return _u
+}
+
+// SetNillableAssigneeID sets the "assignee_id" field if the given value is not nil.
+func (_u *TodoUpdateOne) SetNillableAssigneeID(v *pulid.ID) *TodoUpdateOne {
+	if v != nil {
+		_u.SetAssigneeID(*v)
+	}
+	return _u
+}
+
+// ClearAssigneeID clears the value of the "assignee_id" field.
+func (_u *TodoUpdateOne) ClearAssigneeID() *TodoUpdateOne {
+	_u.mutation.ClearAssigneeID()
+	return _u
+}
+
+// SetDueAt sets the "due_at" field.
+func (_u *TodoUpdateOne) SetDueAt(v time.Time) *TodoUpdateOne {
+	_u.mutation.SetDueAt(v)
+	return _u
+}
+
+// SetNillableDueAt sets the "due_at" field if the given value is not nil.
+func (_u *TodoUpdateOne) SetNillableDueAt(v *time.Time) *TodoUpdateOne {
+	if v != nil {
+		_u.SetDueAt(*v)
+	}
+	return _u
+}
+
+// ClearDueAt clears the value of the "due_at" field.
+func (_u *TodoUpdateOne) ClearDueAt() *TodoUpdateOne {
+	_u.mutation.ClearDueAt()
+	return _u
+}
+
 // SetAutomation sets the "automation" edge to the Automation entity.
 func (_u *TodoUpdateOne) SetAutomation(v *Automation) *TodoUpdateOne {
 	return _u.SetAutomationID(v.ID)
+}
+
+// SetAssignee sets the "assignee" edge to the Member entity.
+func (_u *TodoUpdateOne) SetAssignee(v *Member) *TodoUpdateOne {
+	return _u.SetAssigneeID(v.ID)
 }
 
 // Mutation returns the TodoMutation object of the builder.
@@ -368,6 +500,12 @@ func (_u *TodoUpdateOne) Mutation() *TodoMutation {
 // ClearAutomation clears the "automation" edge to the Automation entity.
 func (_u *TodoUpdateOne) ClearAutomation() *TodoUpdateOne {
 	_u.mutation.ClearAutomation()
+	return _u
+}
+
+// ClearAssignee clears the "assignee" edge to the Member entity.
+func (_u *TodoUpdateOne) ClearAssignee() *TodoUpdateOne {
+	_u.mutation.ClearAssignee()
 	return _u
 }
 
@@ -495,6 +633,12 @@ func (_u *TodoUpdateOne) sqlSave(ctx context.Context) (_node *Todo, err error) {
 	if _u.mutation.DoneAtCleared() {
 		_spec.ClearField(todo.FieldDoneAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.DueAt(); ok {
+		_spec.SetField(todo.FieldDueAt, field.TypeTime, value)
+	}
+	if _u.mutation.DueAtCleared() {
+		_spec.ClearField(todo.FieldDueAt, field.TypeTime)
+	}
 	if _u.mutation.PageURLCleared() {
 		_spec.ClearField(todo.FieldPageURL, field.TypeString)
 	}
@@ -532,6 +676,35 @@ func (_u *TodoUpdateOne) sqlSave(ctx context.Context) (_node *Todo, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(automation.FieldID, field.TypeString),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.AssigneeCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AssigneeTable,
+			Columns: []string{todo.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.AssigneeIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   todo.AssigneeTable,
+			Columns: []string{todo.AssigneeColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(member.FieldID, field.TypeString),
 			},
 		}
 		for _, k := range nodes {

@@ -30,6 +30,8 @@ type Tx struct {
 	Invitation *InvitationClient
 	// Member is the client for interacting with the Member builders.
 	Member *MemberClient
+	// Note is the client for interacting with the Note builders.
+	Note *NoteClient
 	// NotificationRead is the client for interacting with the NotificationRead builders.
 	NotificationRead *NotificationReadClient
 	// Payment is the client for interacting with the Payment builders.
@@ -38,6 +40,8 @@ type Tx struct {
 	PolicyRule *PolicyRuleClient
 	// PortalSession is the client for interacting with the PortalSession builders.
 	PortalSession *PortalSessionClient
+	// ProgressUpdate is the client for interacting with the ProgressUpdate builders.
+	ProgressUpdate *ProgressUpdateClient
 	// Project is the client for interacting with the Project builders.
 	Project *ProjectClient
 	// ServerSecret is the client for interacting with the ServerSecret builders.
@@ -203,10 +207,12 @@ func (tx *Tx) init() {
 	tx.File = NewFileClient(tx.config)
 	tx.Invitation = NewInvitationClient(tx.config)
 	tx.Member = NewMemberClient(tx.config)
+	tx.Note = NewNoteClient(tx.config)
 	tx.NotificationRead = NewNotificationReadClient(tx.config)
 	tx.Payment = NewPaymentClient(tx.config)
 	tx.PolicyRule = NewPolicyRuleClient(tx.config)
 	tx.PortalSession = NewPortalSessionClient(tx.config)
+	tx.ProgressUpdate = NewProgressUpdateClient(tx.config)
 	tx.Project = NewProjectClient(tx.config)
 	tx.ServerSecret = NewServerSecretClient(tx.config)
 	tx.Status = NewStatusClient(tx.config)

@@ -14,9 +14,9 @@ import (
 // board loads a whole board in one domain call. The page arguments of the
 // nested columns.projects field are read from the query here, so every
 // column is loaded at once instead of one query per column.
-func (r *Resolver) board(ctx context.Context, workflowKey string, archived bool) (*workflow.Board, error) {
+func (r *Resolver) board(ctx context.Context, workflowKey string, archived bool, assignee *pulid.ID) (*workflow.Board, error) {
 	opts := boardOptions(ctx, "columns", "projects")
-	opts.Archived = archived
+	opts.Archived, opts.Assignee = archived, assignee
 	b, err := r.Engine.Board(ctx, workflowKey, opts)
 	if err != nil {
 		return nil, err
@@ -81,9 +81,9 @@ func (r *Resolver) columnProjects(ctx context.Context, col *workflow.BoardColumn
 }
 
 // boardColumn loads one column, for paging it on its own.
-func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey string, archived bool) (*workflow.BoardColumn, error) {
+func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey string, archived bool, assignee *pulid.ID) (*workflow.BoardColumn, error) {
 	opts := boardOptions(ctx, "projects")
-	opts.Archived = archived
+	opts.Archived, opts.Assignee = archived, assignee
 	col, b, err := r.Engine.BoardColumn(ctx, workflowKey, statusKey, opts)
 	if err != nil {
 		return nil, err

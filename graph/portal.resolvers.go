@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/graph/generated"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/tenant/auth"
@@ -85,3 +86,8 @@ func (r *statusResolver) PortalFeatures(ctx context.Context, obj *ent.Status) ([
 func (r *statusResolver) TemplatePortalFeatures(ctx context.Context, obj *ent.Status) ([]policies.Feature, error) {
 	return r.CustomerPortal.TemplateFeatures(ctx, obj)
 }
+
+// PortalProject returns generated.PortalProjectResolver implementation.
+func (r *Resolver) PortalProject() generated.PortalProjectResolver { return &portalProjectResolver{r} }
+
+type portalProjectResolver struct{ *Resolver }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/graph/model"
+	"github.com/lanes-dev/lanes/sdk/portal"
 	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant/role"
 )
@@ -62,6 +64,53 @@ func (r *mutationResolver) UpdateMemberRole(ctx context.Context, memberID pulid.
 // RemoveMember is the resolver for the removeMember field.
 func (r *mutationResolver) RemoveMember(ctx context.Context, memberID pulid.ID) (pulid.ID, error) {
 	return r.Tenancy.RemoveMember(ctx, memberID)
+}
+
+// UpdateProject is the resolver for the updateProject field.
+func (r *mutationResolver) UpdateProject(ctx context.Context, input model.UpdateProjectInput) (*ent.Project, error) {
+	in := workflow.UpdateProjectInput{ID: input.ID, Title: input.Title, Customer: input.Customer, ExpectedVersion: input.ExpectedVersion}
+	in.AssigneeID, in.SetAssignee = input.AssigneeID.ValueOK()
+	return r.Engine.UpdateProject(ctx, in)
+}
+
+// AddNote is the resolver for the addNote field.
+func (r *mutationResolver) AddNote(ctx context.Context, input model.AddNoteInput) (*ent.Note, error) {
+	return r.Engine.AddNote(ctx, input.ProjectID, input.Body, input.Shared)
+}
+
+// UpdateNote is the resolver for the updateNote field.
+func (r *mutationResolver) UpdateNote(ctx context.Context, input model.UpdateNoteInput) (*ent.Note, error) {
+	return r.Engine.UpdateNote(ctx, input.ID, input.Body, input.Shared)
+}
+
+// CreateTodo is the resolver for the createTodo field.
+func (r *mutationResolver) CreateTodo(ctx context.Context, input workflow.CreateTodoInput) (*ent.Todo, error) {
+	return r.Engine.CreateTodo(ctx, input)
+}
+
+// ReopenTodo is the resolver for the reopenTodo field.
+func (r *mutationResolver) ReopenTodo(ctx context.Context, id pulid.ID) (*ent.Todo, error) {
+	return r.Engine.ReopenTodo(ctx, id)
+}
+
+// ReopenProject is the resolver for the reopenProject field.
+func (r *mutationResolver) ReopenProject(ctx context.Context, id pulid.ID, note *string) (*ent.Project, error) {
+	return r.Engine.ReopenProject(ctx, id, note)
+}
+
+// Notes is the resolver for the notes field.
+func (r *portalProjectResolver) Notes(ctx context.Context, obj *portal.Project) ([]*ent.Note, error) {
+	return r.Engine.SharedNotes(ctx, obj.ID)
+}
+
+// Notes is the resolver for the notes field.
+func (r *projectResolver) Notes(ctx context.Context, obj *ent.Project) ([]*ent.Note, error) {
+	return r.Engine.Notes(ctx, obj)
+}
+
+// ProgressHistory is the resolver for the progressHistory field.
+func (r *projectResolver) ProgressHistory(ctx context.Context, obj *ent.Project) ([]*workflow.Progress, error) {
+	return r.Engine.ProgressHistory(ctx, obj)
 }
 
 // TransitionPreview is the resolver for the transitionPreview field.

@@ -108,13 +108,13 @@ func (r *projectResolver) OpenTodoCount(ctx context.Context, obj *ent.Project) (
 }
 
 // Board is the resolver for the board field.
-func (r *queryResolver) Board(ctx context.Context, workflow string, archived *bool) (*workflow.Board, error) {
-	return r.board(ctx, workflow, archived != nil && *archived)
+func (r *queryResolver) Board(ctx context.Context, workflow string, archived *bool, assignee *pulid.ID) (*workflow.Board, error) {
+	return r.board(ctx, workflow, archived != nil && *archived, assignee)
 }
 
 // BoardColumn is the resolver for the boardColumn field.
-func (r *queryResolver) BoardColumn(ctx context.Context, workflow string, status string, archived *bool) (*workflow.BoardColumn, error) {
-	return r.boardColumn(ctx, workflow, status, archived != nil && *archived)
+func (r *queryResolver) BoardColumn(ctx context.Context, workflow string, status string, archived *bool, assignee *pulid.ID) (*workflow.BoardColumn, error) {
+	return r.boardColumn(ctx, workflow, status, archived != nil && *archived, assignee)
 }
 
 // BoardColumn returns generated.BoardColumnResolver implementation.

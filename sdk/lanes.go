@@ -188,8 +188,13 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	}
 	timeService := timetrack.NewService(db.Client, authz, db.Dialect == dialect.Postgres)
 	memberHooks := tenancy.MemberHooks{
-		Changed:  func(id pulid.ID) { authn.ForgetMember(string(id)) },
-		Removing: timeService.StopMemberTimer,
+		Changed: func(id pulid.ID) { authn.ForgetMember(string(id)) },
+		Removing: func(ctx context.Context, c *ent.Client, id pulid.ID) error {
+			if err := timeService.StopMemberTimer(ctx, c, id); err != nil {
+				return err
+			}
+			return engine.MemberRemoved(ctx, c, id)
+		},
 	}
 	if db.Dialect == dialect.Postgres {
 		memberHooks.Notify = func(ctx context.Context, c *ent.Client, id pulid.ID) error {

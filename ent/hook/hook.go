@@ -105,6 +105,18 @@ func (f MemberFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.MemberMutation", m)
 }
 
+// The NoteFunc type is an adapter to allow the use of ordinary
+// function as Note mutator.
+type NoteFunc func(context.Context, *ent.NoteMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f NoteFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.NoteMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.NoteMutation", m)
+}
+
 // The NotificationReadFunc type is an adapter to allow the use of ordinary
 // function as NotificationRead mutator.
 type NotificationReadFunc func(context.Context, *ent.NotificationReadMutation) (ent.Value, error)
@@ -151,6 +163,18 @@ func (f PortalSessionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PortalSessionMutation", m)
+}
+
+// The ProgressUpdateFunc type is an adapter to allow the use of ordinary
+// function as ProgressUpdate mutator.
+type ProgressUpdateFunc func(context.Context, *ent.ProgressUpdateMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ProgressUpdateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ProgressUpdateMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ProgressUpdateMutation", m)
 }
 
 // The ProjectFunc type is an adapter to allow the use of ordinary

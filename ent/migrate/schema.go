@@ -328,6 +328,55 @@ var (
 			},
 		},
 	}
+	// NotesColumns holds the columns for the "notes" table.
+	NotesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "body", Type: field.TypeString, Size: 40000},
+		{Name: "shared", Type: field.TypeBool, Default: false},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+		{Name: "author_id", Type: field.TypeString, Size: 40},
+	}
+	// NotesTable holds the schema information for the "notes" table.
+	NotesTable = &schema.Table{
+		Name:       "notes",
+		Columns:    NotesColumns,
+		PrimaryKey: []*schema.Column{NotesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "notes_tenants_tenant",
+				Columns:    []*schema.Column{NotesColumns[5]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notes_projects_project",
+				Columns:    []*schema.Column{NotesColumns[6]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "notes_members_author",
+				Columns:    []*schema.Column{NotesColumns[7]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "note_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[5]},
+			},
+			{
+				Name:    "note_tenant_id_project_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{NotesColumns[5], NotesColumns[6], NotesColumns[1]},
+			},
+		},
+	}
 	// NotificationReadsColumns holds the columns for the "notification_reads" table.
 	NotificationReadsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -509,6 +558,48 @@ var (
 			},
 		},
 	}
+	// ProgressUpdatesColumns holds the columns for the "progress_updates" table.
+	ProgressUpdatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString, Size: 40},
+		{Name: "key", Type: field.TypeString, Size: 63},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 40000},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "tenant_id", Type: field.TypeString, Size: 40},
+		{Name: "project_id", Type: field.TypeString, Size: 40},
+	}
+	// ProgressUpdatesTable holds the schema information for the "progress_updates" table.
+	ProgressUpdatesTable = &schema.Table{
+		Name:       "progress_updates",
+		Columns:    ProgressUpdatesColumns,
+		PrimaryKey: []*schema.Column{ProgressUpdatesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "progress_updates_tenants_tenant",
+				Columns:    []*schema.Column{ProgressUpdatesColumns[5]},
+				RefColumns: []*schema.Column{TenantsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "progress_updates_projects_project",
+				Columns:    []*schema.Column{ProgressUpdatesColumns[6]},
+				RefColumns: []*schema.Column{ProjectsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "progressupdate_tenant_id",
+				Unique:  false,
+				Columns: []*schema.Column{ProgressUpdatesColumns[5]},
+			},
+			{
+				Name:    "progressupdate_tenant_id_project_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{ProgressUpdatesColumns[5], ProgressUpdatesColumns[6], ProgressUpdatesColumns[4]},
+			},
+		},
+	}
 	// ProjectsColumns holds the columns for the "projects" table.
 	ProjectsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeString, Size: 40},
@@ -529,6 +620,7 @@ var (
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "status_id", Type: field.TypeString, Size: 40},
 		{Name: "customer_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 40},
 		{Name: "workflow_id", Type: field.TypeString, Size: 40},
 	}
 	// ProjectsTable holds the schema information for the "projects" table.
@@ -556,8 +648,14 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "projects_workflows_projects",
+				Symbol:     "projects_members_assignee",
 				Columns:    []*schema.Column{ProjectsColumns[18]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "projects_workflows_projects",
+				Columns:    []*schema.Column{ProjectsColumns[19]},
 				RefColumns: []*schema.Column{WorkflowsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -571,7 +669,7 @@ var (
 			{
 				Name:    "project_tenant_id_workflow_id_status_id_archived_rank_id",
 				Unique:  false,
-				Columns: []*schema.Column{ProjectsColumns[15], ProjectsColumns[18], ProjectsColumns[16], ProjectsColumns[6], ProjectsColumns[4], ProjectsColumns[0]},
+				Columns: []*schema.Column{ProjectsColumns[15], ProjectsColumns[19], ProjectsColumns[16], ProjectsColumns[6], ProjectsColumns[4], ProjectsColumns[0]},
 			},
 			{
 				Name:    "project_tenant_id_customer_id",
@@ -847,6 +945,7 @@ var (
 		{Name: "blocking", Type: field.TypeBool, Default: false},
 		{Name: "done", Type: field.TypeBool, Default: false},
 		{Name: "done_at", Type: field.TypeTime, Nullable: true},
+		{Name: "due_at", Type: field.TypeTime, Nullable: true},
 		{Name: "kind", Type: field.TypeEnum, Enums: []string{"CHECKLIST", "FEEDBACK"}, Default: "CHECKLIST"},
 		{Name: "page_url", Type: field.TypeString, Nullable: true, Size: 8000},
 		{Name: "selector", Type: field.TypeString, Nullable: true, Size: 4000},
@@ -857,6 +956,7 @@ var (
 		{Name: "tenant_id", Type: field.TypeString, Size: 40},
 		{Name: "status_id", Type: field.TypeString, Size: 40},
 		{Name: "automation_id", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "assignee_id", Type: field.TypeString, Nullable: true, Size: 40},
 	}
 	// TodosTable holds the schema information for the "todos" table.
 	TodosTable = &schema.Table{
@@ -866,26 +966,32 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "todos_projects_todos",
-				Columns:    []*schema.Column{TodosColumns[13]},
+				Columns:    []*schema.Column{TodosColumns[14]},
 				RefColumns: []*schema.Column{ProjectsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "todos_tenants_tenant",
-				Columns:    []*schema.Column{TodosColumns[14]},
+				Columns:    []*schema.Column{TodosColumns[15]},
 				RefColumns: []*schema.Column{TenantsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "todos_statuses_status",
-				Columns:    []*schema.Column{TodosColumns[15]},
+				Columns:    []*schema.Column{TodosColumns[16]},
 				RefColumns: []*schema.Column{StatusesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "todos_automations_automation",
-				Columns:    []*schema.Column{TodosColumns[16]},
+				Columns:    []*schema.Column{TodosColumns[17]},
 				RefColumns: []*schema.Column{AutomationsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "todos_members_assignee",
+				Columns:    []*schema.Column{TodosColumns[18]},
+				RefColumns: []*schema.Column{MembersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
 		},
@@ -893,12 +999,12 @@ var (
 			{
 				Name:    "todo_tenant_id",
 				Unique:  false,
-				Columns: []*schema.Column{TodosColumns[14]},
+				Columns: []*schema.Column{TodosColumns[15]},
 			},
 			{
 				Name:    "todo_tenant_id_project_id_done",
 				Unique:  false,
-				Columns: []*schema.Column{TodosColumns[14], TodosColumns[13], TodosColumns[5]},
+				Columns: []*schema.Column{TodosColumns[15], TodosColumns[14], TodosColumns[5]},
 			},
 		},
 	}
@@ -1129,10 +1235,12 @@ var (
 		FilesTable,
 		InvitationsTable,
 		MembersTable,
+		NotesTable,
 		NotificationReadsTable,
 		PaymentsTable,
 		PolicyRulesTable,
 		PortalSessionsTable,
+		ProgressUpdatesTable,
 		ProjectsTable,
 		ServerSecretsTable,
 		StatusesTable,
@@ -1164,6 +1272,9 @@ func init() {
 	InvitationsTable.ForeignKeys[1].RefTable = ProjectsTable
 	InvitationsTable.ForeignKeys[2].RefTable = CustomersTable
 	MembersTable.ForeignKeys[0].RefTable = TenantsTable
+	NotesTable.ForeignKeys[0].RefTable = TenantsTable
+	NotesTable.ForeignKeys[1].RefTable = ProjectsTable
+	NotesTable.ForeignKeys[2].RefTable = MembersTable
 	NotificationReadsTable.ForeignKeys[0].RefTable = TenantsTable
 	NotificationReadsTable.ForeignKeys[1].RefTable = EventsTable
 	PaymentsTable.ForeignKeys[0].RefTable = TenantsTable
@@ -1172,10 +1283,13 @@ func init() {
 	PortalSessionsTable.ForeignKeys[0].RefTable = TenantsTable
 	PortalSessionsTable.ForeignKeys[1].RefTable = CustomersTable
 	PortalSessionsTable.ForeignKeys[2].RefTable = InvitationsTable
+	ProgressUpdatesTable.ForeignKeys[0].RefTable = TenantsTable
+	ProgressUpdatesTable.ForeignKeys[1].RefTable = ProjectsTable
 	ProjectsTable.ForeignKeys[0].RefTable = TenantsTable
 	ProjectsTable.ForeignKeys[1].RefTable = StatusesTable
 	ProjectsTable.ForeignKeys[2].RefTable = CustomersTable
-	ProjectsTable.ForeignKeys[3].RefTable = WorkflowsTable
+	ProjectsTable.ForeignKeys[3].RefTable = MembersTable
+	ProjectsTable.ForeignKeys[4].RefTable = WorkflowsTable
 	StatusesTable.ForeignKeys[0].RefTable = TenantsTable
 	StatusesTable.ForeignKeys[1].RefTable = WorkflowsTable
 	StatusesTable.Annotation = &entsql.Annotation{
@@ -1195,6 +1309,7 @@ func init() {
 	TodosTable.ForeignKeys[1].RefTable = TenantsTable
 	TodosTable.ForeignKeys[2].RefTable = StatusesTable
 	TodosTable.ForeignKeys[3].RefTable = AutomationsTable
+	TodosTable.ForeignKeys[4].RefTable = MembersTable
 	WebhooksTable.ForeignKeys[0].RefTable = TenantsTable
 	WebhookDeliveriesTable.ForeignKeys[0].RefTable = WebhooksTable
 	WebhookDeliveriesTable.ForeignKeys[1].RefTable = TenantsTable

@@ -30,6 +30,9 @@ type Invitation func(*sql.Selector)
 // Member is the predicate function for member builders.
 type Member func(*sql.Selector)
 
+// Note is the predicate function for note builders.
+type Note func(*sql.Selector)
+
 // NotificationRead is the predicate function for notificationread builders.
 type NotificationRead func(*sql.Selector)
 
@@ -41,6 +44,9 @@ type PolicyRule func(*sql.Selector)
 
 // PortalSession is the predicate function for portalsession builders.
 type PortalSession func(*sql.Selector)
+
+// ProgressUpdate is the predicate function for progressupdate builders.
+type ProgressUpdate func(*sql.Selector)
 
 // Project is the predicate function for project builders.
 type Project func(*sql.Selector)

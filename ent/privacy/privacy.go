@@ -303,6 +303,30 @@ func (f MemberMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.MemberMutation", m)
 }
 
+// The NoteQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type NoteQueryRuleFunc func(context.Context, *ent.NoteQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f NoteQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.NoteQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.NoteQuery", q)
+}
+
+// The NoteMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type NoteMutationRuleFunc func(context.Context, *ent.NoteMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f NoteMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.NoteMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.NoteMutation", m)
+}
+
 // The NotificationReadQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type NotificationReadQueryRuleFunc func(context.Context, *ent.NotificationReadQuery) error
@@ -397,6 +421,30 @@ func (f PortalSessionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.PortalSessionMutation", m)
+}
+
+// The ProgressUpdateQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type ProgressUpdateQueryRuleFunc func(context.Context, *ent.ProgressUpdateQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f ProgressUpdateQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ProgressUpdateQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.ProgressUpdateQuery", q)
+}
+
+// The ProgressUpdateMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type ProgressUpdateMutationRuleFunc func(context.Context, *ent.ProgressUpdateMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f ProgressUpdateMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.ProgressUpdateMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ProgressUpdateMutation", m)
 }
 
 // The ProjectQueryRuleFunc type is an adapter to allow the use of ordinary
@@ -762,6 +810,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 		return q.Filter(), nil
 	case *ent.MemberQuery:
 		return q.Filter(), nil
+	case *ent.NoteQuery:
+		return q.Filter(), nil
 	case *ent.NotificationReadQuery:
 		return q.Filter(), nil
 	case *ent.PaymentQuery:
@@ -769,6 +819,8 @@ func queryFilter(q ent.Query) (Filter, error) {
 	case *ent.PolicyRuleQuery:
 		return q.Filter(), nil
 	case *ent.PortalSessionQuery:
+		return q.Filter(), nil
+	case *ent.ProgressUpdateQuery:
 		return q.Filter(), nil
 	case *ent.ProjectQuery:
 		return q.Filter(), nil
@@ -819,6 +871,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 		return m.Filter(), nil
 	case *ent.MemberMutation:
 		return m.Filter(), nil
+	case *ent.NoteMutation:
+		return m.Filter(), nil
 	case *ent.NotificationReadMutation:
 		return m.Filter(), nil
 	case *ent.PaymentMutation:
@@ -826,6 +880,8 @@ func mutationFilter(m ent.Mutation) (Filter, error) {
 	case *ent.PolicyRuleMutation:
 		return m.Filter(), nil
 	case *ent.PortalSessionMutation:
+		return m.Filter(), nil
+	case *ent.ProgressUpdateMutation:
 		return m.Filter(), nil
 	case *ent.ProjectMutation:
 		return m.Filter(), nil

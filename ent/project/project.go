@@ -31,6 +31,8 @@ const (
 	FieldStatusID = "status_id"
 	// FieldCustomerID holds the string denoting the customer_id field in the database.
 	FieldCustomerID = "customer_id"
+	// FieldAssigneeID holds the string denoting the assignee_id field in the database.
+	FieldAssigneeID = "assignee_id"
 	// FieldTitle holds the string denoting the title field in the database.
 	FieldTitle = "title"
 	// FieldRank holds the string denoting the rank field in the database.
@@ -63,6 +65,8 @@ const (
 	EdgeStatus = "status"
 	// EdgeCustomer holds the string denoting the customer edge name in mutations.
 	EdgeCustomer = "customer"
+	// EdgeAssignee holds the string denoting the assignee edge name in mutations.
+	EdgeAssignee = "assignee"
 	// EdgeHistory holds the string denoting the history edge name in mutations.
 	EdgeHistory = "history"
 	// EdgeTodos holds the string denoting the todos edge name in mutations.
@@ -97,6 +101,13 @@ const (
 	CustomerInverseTable = "customers"
 	// CustomerColumn is the table column denoting the customer relation/edge.
 	CustomerColumn = "customer_id"
+	// AssigneeTable is the table that holds the assignee relation/edge.
+	AssigneeTable = "projects"
+	// AssigneeInverseTable is the table name for the Member entity.
+	// It exists in this package in order to avoid circular dependency with the "member" package.
+	AssigneeInverseTable = "members"
+	// AssigneeColumn is the table column denoting the assignee relation/edge.
+	AssigneeColumn = "assignee_id"
 	// HistoryTable is the table that holds the history relation/edge.
 	HistoryTable = "status_changes"
 	// HistoryInverseTable is the table name for the StatusChange entity.
@@ -122,6 +133,7 @@ var Columns = []string{
 	FieldWorkflowID,
 	FieldStatusID,
 	FieldCustomerID,
+	FieldAssigneeID,
 	FieldTitle,
 	FieldRank,
 	FieldVersion,
@@ -251,6 +263,11 @@ func ByCustomerID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCustomerID, opts...).ToFunc()
 }
 
+// ByAssigneeID orders the results by the assignee_id field.
+func ByAssigneeID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAssigneeID, opts...).ToFunc()
+}
+
 // ByTitle orders the results by the title field.
 func ByTitle(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldTitle, opts...).ToFunc()
@@ -339,6 +356,13 @@ func ByCustomerField(field string, opts ...sql.OrderTermOption) OrderOption {
 	}
 }
 
+// ByAssigneeField orders the results by assignee field.
+func ByAssigneeField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAssigneeStep(), sql.OrderByField(field, opts...))
+	}
+}
+
 // ByHistoryCount orders the results by history count.
 func ByHistoryCount(opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -392,6 +416,13 @@ func newCustomerStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(CustomerInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, CustomerTable, CustomerColumn),
+	)
+}
+func newAssigneeStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AssigneeInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AssigneeTable, AssigneeColumn),
 	)
 }
 func newHistoryStep() *sqlgraph.Step {

@@ -86,6 +86,11 @@ func CustomerID(v pulid.ID) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldCustomerID, v))
 }
 
+// AssigneeID applies equality check predicate on the "assignee_id" field. It's identical to AssigneeIDEQ.
+func AssigneeID(v pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldAssigneeID, v))
+}
+
 // Title applies equality check predicate on the "title" field. It's identical to TitleEQ.
 func Title(v string) predicate.Project {
 	return predicate.Project(sql.FieldEQ(FieldTitle, v))
@@ -509,6 +514,86 @@ func CustomerIDEqualFold(v pulid.ID) predicate.Project {
 func CustomerIDContainsFold(v pulid.ID) predicate.Project {
 	vc := string(v)
 	return predicate.Project(sql.FieldContainsFold(FieldCustomerID, vc))
+}
+
+// AssigneeIDEQ applies the EQ predicate on the "assignee_id" field.
+func AssigneeIDEQ(v pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldEQ(FieldAssigneeID, v))
+}
+
+// AssigneeIDNEQ applies the NEQ predicate on the "assignee_id" field.
+func AssigneeIDNEQ(v pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldNEQ(FieldAssigneeID, v))
+}
+
+// AssigneeIDIn applies the In predicate on the "assignee_id" field.
+func AssigneeIDIn(vs ...pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldIn(FieldAssigneeID, vs...))
+}
+
+// AssigneeIDNotIn applies the NotIn predicate on the "assignee_id" field.
+func AssigneeIDNotIn(vs ...pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldNotIn(FieldAssigneeID, vs...))
+}
+
+// AssigneeIDGT applies the GT predicate on the "assignee_id" field.
+func AssigneeIDGT(v pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldGT(FieldAssigneeID, v))
+}
+
+// AssigneeIDGTE applies the GTE predicate on the "assignee_id" field.
+func AssigneeIDGTE(v pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldGTE(FieldAssigneeID, v))
+}
+
+// AssigneeIDLT applies the LT predicate on the "assignee_id" field.
+func AssigneeIDLT(v pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldLT(FieldAssigneeID, v))
+}
+
+// AssigneeIDLTE applies the LTE predicate on the "assignee_id" field.
+func AssigneeIDLTE(v pulid.ID) predicate.Project {
+	return predicate.Project(sql.FieldLTE(FieldAssigneeID, v))
+}
+
+// AssigneeIDContains applies the Contains predicate on the "assignee_id" field.
+func AssigneeIDContains(v pulid.ID) predicate.Project {
+	vc := string(v)
+	return predicate.Project(sql.FieldContains(FieldAssigneeID, vc))
+}
+
+// AssigneeIDHasPrefix applies the HasPrefix predicate on the "assignee_id" field.
+func AssigneeIDHasPrefix(v pulid.ID) predicate.Project {
+	vc := string(v)
+	return predicate.Project(sql.FieldHasPrefix(FieldAssigneeID, vc))
+}
+
+// AssigneeIDHasSuffix applies the HasSuffix predicate on the "assignee_id" field.
+func AssigneeIDHasSuffix(v pulid.ID) predicate.Project {
+	vc := string(v)
+	return predicate.Project(sql.FieldHasSuffix(FieldAssigneeID, vc))
+}
+
+// AssigneeIDIsNil applies the IsNil predicate on the "assignee_id" field.
+func AssigneeIDIsNil() predicate.Project {
+	return predicate.Project(sql.FieldIsNull(FieldAssigneeID))
+}
+
+// AssigneeIDNotNil applies the NotNil predicate on the "assignee_id" field.
+func AssigneeIDNotNil() predicate.Project {
+	return predicate.Project(sql.FieldNotNull(FieldAssigneeID))
+}
+
+// AssigneeIDEqualFold applies the EqualFold predicate on the "assignee_id" field.
+func AssigneeIDEqualFold(v pulid.ID) predicate.Project {
+	vc := string(v)
+	return predicate.Project(sql.FieldEqualFold(FieldAssigneeID, vc))
+}
+
+// AssigneeIDContainsFold applies the ContainsFold predicate on the "assignee_id" field.
+func AssigneeIDContainsFold(v pulid.ID) predicate.Project {
+	vc := string(v)
+	return predicate.Project(sql.FieldContainsFold(FieldAssigneeID, vc))
 }
 
 // TitleEQ applies the EQ predicate on the "title" field.
@@ -1255,6 +1340,29 @@ func HasCustomer() predicate.Project {
 func HasCustomerWith(preds ...predicate.Customer) predicate.Project {
 	return predicate.Project(func(s *sql.Selector) {
 		step := newCustomerStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAssignee applies the HasEdge predicate on the "assignee" edge.
+func HasAssignee() predicate.Project {
+	return predicate.Project(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AssigneeTable, AssigneeColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAssigneeWith applies the HasEdge predicate on the "assignee" edge with a given conditions (other predicates).
+func HasAssigneeWith(preds ...predicate.Member) predicate.Project {
+	return predicate.Project(func(s *sql.Selector) {
+		step := newAssigneeStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

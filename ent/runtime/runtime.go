@@ -14,10 +14,12 @@ import (
 	"github.com/lanes-dev/lanes/ent/file"
 	"github.com/lanes-dev/lanes/ent/invitation"
 	"github.com/lanes-dev/lanes/ent/member"
+	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/notificationread"
 	"github.com/lanes-dev/lanes/ent/payment"
 	"github.com/lanes-dev/lanes/ent/policyrule"
 	"github.com/lanes-dev/lanes/ent/portalsession"
+	"github.com/lanes-dev/lanes/ent/progressupdate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -664,6 +666,80 @@ func init() {
 			return nil
 		}
 	}()
+	noteMixin := schema.Note{}.Mixin()
+	note.Policy = privacy.NewPolicies(noteMixin[1], schema.Note{})
+	note.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := note.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	noteMixinHooks1 := noteMixin[1].Hooks()
+
+	note.Hooks[1] = noteMixinHooks1[0]
+	noteMixinInters1 := noteMixin[1].Interceptors()
+	note.Interceptors[0] = noteMixinInters1[0]
+	note.Interceptors[1] = noteMixinInters1[1]
+	noteMixinFields0 := noteMixin[0].Fields()
+	_ = noteMixinFields0
+	noteMixinFields2 := noteMixin[2].Fields()
+	_ = noteMixinFields2
+	noteFields := schema.Note{}.Fields()
+	_ = noteFields
+	// noteDescCreatedAt is the schema descriptor for created_at field.
+	noteDescCreatedAt := noteMixinFields2[0].Descriptor()
+	// note.DefaultCreatedAt holds the default value on creation for the created_at field.
+	note.DefaultCreatedAt = noteDescCreatedAt.Default.(func() time.Time)
+	// noteDescUpdatedAt is the schema descriptor for updated_at field.
+	noteDescUpdatedAt := noteMixinFields2[1].Descriptor()
+	// note.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	note.DefaultUpdatedAt = noteDescUpdatedAt.Default.(func() time.Time)
+	// note.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	note.UpdateDefaultUpdatedAt = noteDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// noteDescBody is the schema descriptor for body field.
+	noteDescBody := noteFields[2].Descriptor()
+	// note.BodyValidator is a validator for the "body" field. It is called by the builders before save.
+	note.BodyValidator = func() func(string) error {
+		validators := noteDescBody.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(body string) error {
+			for _, fn := range fns {
+				if err := fn(body); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// noteDescShared is the schema descriptor for shared field.
+	noteDescShared := noteFields[3].Descriptor()
+	// note.DefaultShared holds the default value on creation for the shared field.
+	note.DefaultShared = noteDescShared.Default.(bool)
+	// noteDescID is the schema descriptor for id field.
+	noteDescID := noteMixinFields0[0].Descriptor()
+	// note.DefaultID holds the default value on creation for the id field.
+	note.DefaultID = noteDescID.Default.(func() pulid.ID)
+	// note.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	note.IDValidator = func() func(string) error {
+		validators := noteDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	notificationreadMixin := schema.NotificationRead{}.Mixin()
 	notificationread.Policy = privacy.NewPolicies(notificationreadMixin[1], schema.NotificationRead{})
 	notificationread.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -980,6 +1056,72 @@ func init() {
 			return nil
 		}
 	}()
+	progressupdateMixin := schema.ProgressUpdate{}.Mixin()
+	progressupdate.Policy = privacy.NewPolicies(progressupdateMixin[1], schema.ProgressUpdate{})
+	progressupdate.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := progressupdate.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	progressupdateMixinHooks1 := progressupdateMixin[1].Hooks()
+
+	progressupdate.Hooks[1] = progressupdateMixinHooks1[0]
+	progressupdateMixinInters1 := progressupdateMixin[1].Interceptors()
+	progressupdate.Interceptors[0] = progressupdateMixinInters1[0]
+	progressupdate.Interceptors[1] = progressupdateMixinInters1[1]
+	progressupdateMixinFields0 := progressupdateMixin[0].Fields()
+	_ = progressupdateMixinFields0
+	progressupdateFields := schema.ProgressUpdate{}.Fields()
+	_ = progressupdateFields
+	// progressupdateDescKey is the schema descriptor for key field.
+	progressupdateDescKey := progressupdateFields[1].Descriptor()
+	// progressupdate.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	progressupdate.KeyValidator = func() func(string) error {
+		validators := progressupdateDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// progressupdateDescNote is the schema descriptor for note field.
+	progressupdateDescNote := progressupdateFields[2].Descriptor()
+	// progressupdate.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	progressupdate.NoteValidator = progressupdateDescNote.Validators[0].(func(string) error)
+	// progressupdateDescAt is the schema descriptor for at field.
+	progressupdateDescAt := progressupdateFields[4].Descriptor()
+	// progressupdate.DefaultAt holds the default value on creation for the at field.
+	progressupdate.DefaultAt = progressupdateDescAt.Default.(func() time.Time)
+	// progressupdateDescID is the schema descriptor for id field.
+	progressupdateDescID := progressupdateMixinFields0[0].Descriptor()
+	// progressupdate.DefaultID holds the default value on creation for the id field.
+	progressupdate.DefaultID = progressupdateDescID.Default.(func() pulid.ID)
+	// progressupdate.IDValidator is a validator for the "id" field. It is called by the builders before save.
+	progressupdate.IDValidator = func() func(string) error {
+		validators := progressupdateDescID.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(id string) error {
+			for _, fn := range fns {
+				if err := fn(id); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	projectMixin := schema.Project{}.Mixin()
 	project.Policy = privacy.NewPolicies(projectMixin[1], schema.Project{})
 	project.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1013,7 +1155,7 @@ func init() {
 	// project.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	project.UpdateDefaultUpdatedAt = projectDescUpdatedAt.UpdateDefault.(func() time.Time)
 	// projectDescTitle is the schema descriptor for title field.
-	projectDescTitle := projectFields[3].Descriptor()
+	projectDescTitle := projectFields[4].Descriptor()
 	// project.TitleValidator is a validator for the "title" field. It is called by the builders before save.
 	project.TitleValidator = func() func(string) error {
 		validators := projectDescTitle.Validators
@@ -1031,7 +1173,7 @@ func init() {
 		}
 	}()
 	// projectDescRank is the schema descriptor for rank field.
-	projectDescRank := projectFields[4].Descriptor()
+	projectDescRank := projectFields[5].Descriptor()
 	// project.RankValidator is a validator for the "rank" field. It is called by the builders before save.
 	project.RankValidator = func() func(string) error {
 		validators := projectDescRank.Validators
@@ -1049,33 +1191,33 @@ func init() {
 		}
 	}()
 	// projectDescVersion is the schema descriptor for version field.
-	projectDescVersion := projectFields[5].Descriptor()
+	projectDescVersion := projectFields[6].Descriptor()
 	// project.DefaultVersion holds the default value on creation for the version field.
 	project.DefaultVersion = projectDescVersion.Default.(int)
 	// project.VersionValidator is a validator for the "version" field. It is called by the builders before save.
 	project.VersionValidator = projectDescVersion.Validators[0].(func(int) error)
 	// projectDescArchived is the schema descriptor for archived field.
-	projectDescArchived := projectFields[6].Descriptor()
+	projectDescArchived := projectFields[7].Descriptor()
 	// project.DefaultArchived holds the default value on creation for the archived field.
 	project.DefaultArchived = projectDescArchived.Default.(bool)
 	// projectDescArchiveNote is the schema descriptor for archive_note field.
-	projectDescArchiveNote := projectFields[7].Descriptor()
+	projectDescArchiveNote := projectFields[8].Descriptor()
 	// project.ArchiveNoteValidator is a validator for the "archive_note" field. It is called by the builders before save.
 	project.ArchiveNoteValidator = projectDescArchiveNote.Validators[0].(func(string) error)
 	// projectDescProgressKey is the schema descriptor for progress_key field.
-	projectDescProgressKey := projectFields[8].Descriptor()
+	projectDescProgressKey := projectFields[9].Descriptor()
 	// project.ProgressKeyValidator is a validator for the "progress_key" field. It is called by the builders before save.
 	project.ProgressKeyValidator = projectDescProgressKey.Validators[0].(func(string) error)
 	// projectDescProgressNote is the schema descriptor for progress_note field.
-	projectDescProgressNote := projectFields[9].Descriptor()
+	projectDescProgressNote := projectFields[10].Descriptor()
 	// project.ProgressNoteValidator is a validator for the "progress_note" field. It is called by the builders before save.
 	project.ProgressNoteValidator = projectDescProgressNote.Validators[0].(func(string) error)
 	// projectDescFinalDealAmount is the schema descriptor for final_deal_amount field.
-	projectDescFinalDealAmount := projectFields[11].Descriptor()
+	projectDescFinalDealAmount := projectFields[12].Descriptor()
 	// project.FinalDealAmountValidator is a validator for the "final_deal_amount" field. It is called by the builders before save.
 	project.FinalDealAmountValidator = projectDescFinalDealAmount.Validators[0].(func(int64) error)
 	// projectDescFinalDealCurrency is the schema descriptor for final_deal_currency field.
-	projectDescFinalDealCurrency := projectFields[12].Descriptor()
+	projectDescFinalDealCurrency := projectFields[13].Descriptor()
 	// project.FinalDealCurrencyValidator is a validator for the "final_deal_currency" field. It is called by the builders before save.
 	project.FinalDealCurrencyValidator = projectDescFinalDealCurrency.Validators[0].(func(string) error)
 	// projectDescID is the schema descriptor for id field.
@@ -1627,11 +1769,11 @@ func init() {
 	// todo.DefaultDone holds the default value on creation for the done field.
 	todo.DefaultDone = todoDescDone.Default.(bool)
 	// todoDescPageURL is the schema descriptor for page_url field.
-	todoDescPageURL := todoFields[8].Descriptor()
+	todoDescPageURL := todoFields[10].Descriptor()
 	// todo.PageURLValidator is a validator for the "page_url" field. It is called by the builders before save.
 	todo.PageURLValidator = todoDescPageURL.Validators[0].(func(string) error)
 	// todoDescSelector is the schema descriptor for selector field.
-	todoDescSelector := todoFields[9].Descriptor()
+	todoDescSelector := todoFields[11].Descriptor()
 	// todo.SelectorValidator is a validator for the "selector" field. It is called by the builders before save.
 	todo.SelectorValidator = todoDescSelector.Validators[0].(func(string) error)
 	// todoDescID is the schema descriptor for id field.

@@ -28,6 +28,8 @@ func (Project) Fields() []ent.Field {
 		field.String("workflow_id").GoType(pulid.ID("")).Immutable().Annotations(entgql.Skip()),
 		field.String("status_id").GoType(pulid.ID("")).Annotations(entgql.Skip()),
 		field.String("customer_id").GoType(pulid.ID("")).Optional().Nillable().Annotations(entgql.Skip()),
+		field.String("assignee_id").GoType(pulid.ID("")).Optional().Nillable().Annotations(entgql.Skip()).
+			Comment("The member responsible for the project."),
 		field.String("title").
 			NotEmpty().
 			MaxLen(textBytes(200)).
@@ -93,6 +95,9 @@ func (Project) Edges() []ent.Edge {
 			Required(),
 		edge.To("customer", Customer.Type).
 			Field("customer_id").
+			Unique(),
+		edge.To("assignee", Member.Type).
+			Field("assignee_id").
 			Unique(),
 		edge.To("history", StatusChange.Type).
 			Annotations(entgql.Skip()),

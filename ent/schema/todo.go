@@ -37,6 +37,9 @@ func (Todo) Fields() []ent.Field {
 		field.Bool("blocking").Default(false).Immutable(),
 		field.Bool("done").Default(false),
 		field.Time("done_at").Optional().Nillable(),
+		field.String("assignee_id").GoType(pulid.ID("")).Optional().Nillable().Annotations(entgql.Skip()).
+			Comment("The member who is to do it."),
+		field.Time("due_at").Optional().Nillable(),
 		field.Enum("kind").
 			Values("CHECKLIST", "FEEDBACK").
 			Default("CHECKLIST").
@@ -57,6 +60,7 @@ func (Todo) Edges() []ent.Edge {
 		edge.From("project", Project.Type).Ref("todos").Field("project_id").Unique().Required().Immutable(),
 		edge.To("status", Status.Type).Field("status_id").Unique().Required().Immutable(),
 		edge.To("automation", Automation.Type).Field("automation_id").Unique().Annotations(entgql.Skip()),
+		edge.To("assignee", Member.Type).Field("assignee_id").Unique(),
 	}
 }
 

@@ -39,6 +39,10 @@ const (
 	FieldDone = "done"
 	// FieldDoneAt holds the string denoting the done_at field in the database.
 	FieldDoneAt = "done_at"
+	// FieldAssigneeID holds the string denoting the assignee_id field in the database.
+	FieldAssigneeID = "assignee_id"
+	// FieldDueAt holds the string denoting the due_at field in the database.
+	FieldDueAt = "due_at"
 	// FieldKind holds the string denoting the kind field in the database.
 	FieldKind = "kind"
 	// FieldPageURL holds the string denoting the page_url field in the database.
@@ -59,6 +63,8 @@ const (
 	EdgeStatus = "status"
 	// EdgeAutomation holds the string denoting the automation edge name in mutations.
 	EdgeAutomation = "automation"
+	// EdgeAssignee holds the string denoting the assignee edge name in mutations.
+	EdgeAssignee = "assignee"
 	// Table holds the table name of the todo in the database.
 	Table = "todos"
 	// TenantTable is the table that holds the tenant relation/edge.
@@ -89,6 +95,13 @@ const (
 	AutomationInverseTable = "automations"
 	// AutomationColumn is the table column denoting the automation relation/edge.
 	AutomationColumn = "automation_id"
+	// AssigneeTable is the table that holds the assignee relation/edge.
+	AssigneeTable = "todos"
+	// AssigneeInverseTable is the table name for the Member entity.
+	// It exists in this package in order to avoid circular dependency with the "member" package.
+	AssigneeInverseTable = "members"
+	// AssigneeColumn is the table column denoting the assignee relation/edge.
+	AssigneeColumn = "assignee_id"
 )
 
 // Columns holds all SQL columns for todo fields.
@@ -104,6 +117,8 @@ var Columns = []string{
 	FieldBlocking,
 	FieldDone,
 	FieldDoneAt,
+	FieldAssigneeID,
+	FieldDueAt,
 	FieldKind,
 	FieldPageURL,
 	FieldSelector,
@@ -237,6 +252,16 @@ func ByDoneAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldDoneAt, opts...).ToFunc()
 }
 
+// ByAssigneeID orders the results by the assignee_id field.
+func ByAssigneeID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAssigneeID, opts...).ToFunc()
+}
+
+// ByDueAt orders the results by the due_at field.
+func ByDueAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDueAt, opts...).ToFunc()
+}
+
 // ByKind orders the results by the kind field.
 func ByKind(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldKind, opts...).ToFunc()
@@ -294,6 +319,13 @@ func ByAutomationField(field string, opts ...sql.OrderTermOption) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newAutomationStep(), sql.OrderByField(field, opts...))
 	}
 }
+
+// ByAssigneeField orders the results by assignee field.
+func ByAssigneeField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newAssigneeStep(), sql.OrderByField(field, opts...))
+	}
+}
 func newTenantStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -320,6 +352,13 @@ func newAutomationStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(AutomationInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, AutomationTable, AutomationColumn),
+	)
+}
+func newAssigneeStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(AssigneeInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, AssigneeTable, AssigneeColumn),
 	)
 }
 

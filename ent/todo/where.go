@@ -106,6 +106,16 @@ func DoneAt(v time.Time) predicate.Todo {
 	return predicate.Todo(sql.FieldEQ(FieldDoneAt, v))
 }
 
+// AssigneeID applies equality check predicate on the "assignee_id" field. It's identical to AssigneeIDEQ.
+func AssigneeID(v pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldAssigneeID, v))
+}
+
+// DueAt applies equality check predicate on the "due_at" field. It's identical to DueAtEQ.
+func DueAt(v time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldDueAt, v))
+}
+
 // PageURL applies equality check predicate on the "page_url" field. It's identical to PageURLEQ.
 func PageURL(v string) predicate.Todo {
 	return predicate.Todo(sql.FieldEQ(FieldPageURL, v))
@@ -636,6 +646,136 @@ func DoneAtNotNil() predicate.Todo {
 	return predicate.Todo(sql.FieldNotNull(FieldDoneAt))
 }
 
+// AssigneeIDEQ applies the EQ predicate on the "assignee_id" field.
+func AssigneeIDEQ(v pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldAssigneeID, v))
+}
+
+// AssigneeIDNEQ applies the NEQ predicate on the "assignee_id" field.
+func AssigneeIDNEQ(v pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldAssigneeID, v))
+}
+
+// AssigneeIDIn applies the In predicate on the "assignee_id" field.
+func AssigneeIDIn(vs ...pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldAssigneeID, vs...))
+}
+
+// AssigneeIDNotIn applies the NotIn predicate on the "assignee_id" field.
+func AssigneeIDNotIn(vs ...pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldAssigneeID, vs...))
+}
+
+// AssigneeIDGT applies the GT predicate on the "assignee_id" field.
+func AssigneeIDGT(v pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldGT(FieldAssigneeID, v))
+}
+
+// AssigneeIDGTE applies the GTE predicate on the "assignee_id" field.
+func AssigneeIDGTE(v pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldGTE(FieldAssigneeID, v))
+}
+
+// AssigneeIDLT applies the LT predicate on the "assignee_id" field.
+func AssigneeIDLT(v pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldLT(FieldAssigneeID, v))
+}
+
+// AssigneeIDLTE applies the LTE predicate on the "assignee_id" field.
+func AssigneeIDLTE(v pulid.ID) predicate.Todo {
+	return predicate.Todo(sql.FieldLTE(FieldAssigneeID, v))
+}
+
+// AssigneeIDContains applies the Contains predicate on the "assignee_id" field.
+func AssigneeIDContains(v pulid.ID) predicate.Todo {
+	vc := string(v)
+	return predicate.Todo(sql.FieldContains(FieldAssigneeID, vc))
+}
+
+// AssigneeIDHasPrefix applies the HasPrefix predicate on the "assignee_id" field.
+func AssigneeIDHasPrefix(v pulid.ID) predicate.Todo {
+	vc := string(v)
+	return predicate.Todo(sql.FieldHasPrefix(FieldAssigneeID, vc))
+}
+
+// AssigneeIDHasSuffix applies the HasSuffix predicate on the "assignee_id" field.
+func AssigneeIDHasSuffix(v pulid.ID) predicate.Todo {
+	vc := string(v)
+	return predicate.Todo(sql.FieldHasSuffix(FieldAssigneeID, vc))
+}
+
+// AssigneeIDIsNil applies the IsNil predicate on the "assignee_id" field.
+func AssigneeIDIsNil() predicate.Todo {
+	return predicate.Todo(sql.FieldIsNull(FieldAssigneeID))
+}
+
+// AssigneeIDNotNil applies the NotNil predicate on the "assignee_id" field.
+func AssigneeIDNotNil() predicate.Todo {
+	return predicate.Todo(sql.FieldNotNull(FieldAssigneeID))
+}
+
+// AssigneeIDEqualFold applies the EqualFold predicate on the "assignee_id" field.
+func AssigneeIDEqualFold(v pulid.ID) predicate.Todo {
+	vc := string(v)
+	return predicate.Todo(sql.FieldEqualFold(FieldAssigneeID, vc))
+}
+
+// AssigneeIDContainsFold applies the ContainsFold predicate on the "assignee_id" field.
+func AssigneeIDContainsFold(v pulid.ID) predicate.Todo {
+	vc := string(v)
+	return predicate.Todo(sql.FieldContainsFold(FieldAssigneeID, vc))
+}
+
+// DueAtEQ applies the EQ predicate on the "due_at" field.
+func DueAtEQ(v time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldEQ(FieldDueAt, v))
+}
+
+// DueAtNEQ applies the NEQ predicate on the "due_at" field.
+func DueAtNEQ(v time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldNEQ(FieldDueAt, v))
+}
+
+// DueAtIn applies the In predicate on the "due_at" field.
+func DueAtIn(vs ...time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldIn(FieldDueAt, vs...))
+}
+
+// DueAtNotIn applies the NotIn predicate on the "due_at" field.
+func DueAtNotIn(vs ...time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldNotIn(FieldDueAt, vs...))
+}
+
+// DueAtGT applies the GT predicate on the "due_at" field.
+func DueAtGT(v time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldGT(FieldDueAt, v))
+}
+
+// DueAtGTE applies the GTE predicate on the "due_at" field.
+func DueAtGTE(v time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldGTE(FieldDueAt, v))
+}
+
+// DueAtLT applies the LT predicate on the "due_at" field.
+func DueAtLT(v time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldLT(FieldDueAt, v))
+}
+
+// DueAtLTE applies the LTE predicate on the "due_at" field.
+func DueAtLTE(v time.Time) predicate.Todo {
+	return predicate.Todo(sql.FieldLTE(FieldDueAt, v))
+}
+
+// DueAtIsNil applies the IsNil predicate on the "due_at" field.
+func DueAtIsNil() predicate.Todo {
+	return predicate.Todo(sql.FieldIsNull(FieldDueAt))
+}
+
+// DueAtNotNil applies the NotNil predicate on the "due_at" field.
+func DueAtNotNil() predicate.Todo {
+	return predicate.Todo(sql.FieldNotNull(FieldDueAt))
+}
+
 // KindEQ applies the EQ predicate on the "kind" field.
 func KindEQ(v Kind) predicate.Todo {
 	return predicate.Todo(sql.FieldEQ(FieldKind, v))
@@ -1065,6 +1205,29 @@ func HasAutomation() predicate.Todo {
 func HasAutomationWith(preds ...predicate.Automation) predicate.Todo {
 	return predicate.Todo(func(s *sql.Selector) {
 		step := newAutomationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasAssignee applies the HasEdge predicate on the "assignee" edge.
+func HasAssignee() predicate.Todo {
+	return predicate.Todo(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, AssigneeTable, AssigneeColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasAssigneeWith applies the HasEdge predicate on the "assignee" edge with a given conditions (other predicates).
+func HasAssigneeWith(preds ...predicate.Member) predicate.Todo {
+	return predicate.Todo(func(s *sql.Selector) {
+		step := newAssigneeStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

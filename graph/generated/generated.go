@@ -57,6 +57,7 @@ type ResolverRoot interface {
 	File() FileResolver
 	Mutation() MutationResolver
 	Payment() PaymentResolver
+	PortalProject() PortalProjectResolver
 	Project() ProjectResolver
 	Query() QueryResolver
 	Status() StatusResolver
@@ -190,6 +191,7 @@ type ComplexityRoot struct {
 		AcceptInvitation          func(childComplexity int, token string) int
 		AcceptLead                func(childComplexity int, id pulid.ID) int
 		AddMember                 func(childComplexity int, input tenancy.AddMemberInput) int
+		AddNote                   func(childComplexity int, input model.AddNoteInput) int
 		AddTimeEntry              func(childComplexity int, input timetrack.AddTimeEntryInput) int
 		AdvanceProject            func(childComplexity int, id pulid.ID, expectedVersion *int) int
 		CompleteProject           func(childComplexity int, input deals.CompleteProjectInput) int
@@ -199,6 +201,7 @@ type ComplexityRoot struct {
 		CreateProject             func(childComplexity int, input workflow.CreateProjectInput) int
 		CreateStatus              func(childComplexity int, input workflow.CreateStatusInput) int
 		CreateTenant              func(childComplexity int, input tenancy.CreateTenantInput) int
+		CreateTodo                func(childComplexity int, input workflow.CreateTodoInput) int
 		CreateWebhook             func(childComplexity int, input webhook.CreateInput) int
 		DeclineLead               func(childComplexity int, id pulid.ID, reason project.ArchiveReason, note *string) int
 		DeleteAutomation          func(childComplexity int, id pulid.ID) int
@@ -213,6 +216,8 @@ type ComplexityRoot struct {
 		RecordRevenueSharePayment func(childComplexity int, input deals.RecordRevenueShareInput) int
 		RedeliverEvent            func(childComplexity int, webhookID pulid.ID, eventID pulid.ID) int
 		RemoveMember              func(childComplexity int, memberID pulid.ID) int
+		ReopenProject             func(childComplexity int, id pulid.ID, note *string) int
+		ReopenTodo                func(childComplexity int, id pulid.ID) int
 		ReorderStatuses           func(childComplexity int, workflow string, keys []string) int
 		ReviewCustomer            func(childComplexity int, input deals.ReviewCustomerInput) int
 		RotateWebhookSecret       func(childComplexity int, id pulid.ID) int
@@ -229,6 +234,8 @@ type ComplexityRoot struct {
 		UpdateAutomation          func(childComplexity int, input workflow.UpdateAutomationInput) int
 		UpdateMemberRole          func(childComplexity int, memberID pulid.ID, role role.Role) int
 		UpdateMyData              func(childComplexity int, input portal.MyDataInput) int
+		UpdateNote                func(childComplexity int, input model.UpdateNoteInput) int
+		UpdateProject             func(childComplexity int, input model.UpdateProjectInput) int
 		UpdateStatus              func(childComplexity int, input model.UpdateStatusInput) int
 		UpdateTenant              func(childComplexity int, input tenancy.UpdateTenantInput) int
 		UpdateTimeEntry           func(childComplexity int, input timetrack.UpdateTimeEntryInput) int
@@ -242,6 +249,15 @@ type ComplexityRoot struct {
 		Promoters  func(childComplexity int) int
 		Responses  func(childComplexity int) int
 		Score      func(childComplexity int) int
+	}
+
+	Note struct {
+		Author    func(childComplexity int) int
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Shared    func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	Notification struct {
@@ -293,6 +309,7 @@ type ComplexityRoot struct {
 		Feedback func(childComplexity int) int
 		Files    func(childComplexity int) int
 		ID       func(childComplexity int) int
+		Notes    func(childComplexity int) int
 		Status   func(childComplexity int) int
 		Title    func(childComplexity int) int
 		Wishes   func(childComplexity int) int
@@ -314,6 +331,7 @@ type ComplexityRoot struct {
 	Project struct {
 		ArchiveReason   func(childComplexity int) int
 		Archived        func(childComplexity int) int
+		Assignee        func(childComplexity int) int
 		CompletedAt     func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Customer        func(childComplexity int) int
@@ -321,10 +339,12 @@ type ComplexityRoot struct {
 		FinalDealValue  func(childComplexity int) int
 		History         func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Notes           func(childComplexity int) int
 		OpenTodoCount   func(childComplexity int) int
 		Payments        func(childComplexity int) int
 		PortalFeatures  func(childComplexity int) int
 		Progress        func(childComplexity int) int
+		ProgressHistory func(childComplexity int) int
 		Review          func(childComplexity int) int
 		Status          func(childComplexity int) int
 		Steps           func(childComplexity int) int
@@ -352,8 +372,8 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Board             func(childComplexity int, workflow string, archived *bool) int
-		BoardColumn       func(childComplexity int, workflow string, status string, archived *bool) int
+		Board             func(childComplexity int, workflow string, archived *bool, assignee *pulid.ID) int
+		BoardColumn       func(childComplexity int, workflow string, status string, archived *bool, assignee *pulid.ID) int
 		Events            func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) int
 		Members           func(childComplexity int) int
 		Node              func(childComplexity int, id pulid.ID) int
@@ -368,6 +388,13 @@ type ComplexityRoot struct {
 		Webhooks          func(childComplexity int) int
 		Workflow          func(childComplexity int, key string) int
 		Workflows         func(childComplexity int) int
+	}
+
+	SharedNote struct {
+		Body      func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
 	}
 
 	Status struct {
@@ -472,10 +499,12 @@ type ComplexityRoot struct {
 	}
 
 	Todo struct {
+		Assignee  func(childComplexity int) int
 		Blocking  func(childComplexity int) int
 		CreatedAt func(childComplexity int) int
 		Done      func(childComplexity int) int
 		DoneAt    func(childComplexity int) int
+		DueAt     func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		PageURL   func(childComplexity int) int
@@ -611,6 +640,12 @@ type MutationResolver interface {
 	DeleteAutomation(ctx context.Context, id pulid.ID) (pulid.ID, error)
 	UpdateMemberRole(ctx context.Context, memberID pulid.ID, role role.Role) (*ent.Member, error)
 	RemoveMember(ctx context.Context, memberID pulid.ID) (pulid.ID, error)
+	UpdateProject(ctx context.Context, input model.UpdateProjectInput) (*ent.Project, error)
+	AddNote(ctx context.Context, input model.AddNoteInput) (*ent.Note, error)
+	UpdateNote(ctx context.Context, input model.UpdateNoteInput) (*ent.Note, error)
+	CreateTodo(ctx context.Context, input workflow.CreateTodoInput) (*ent.Todo, error)
+	ReopenTodo(ctx context.Context, id pulid.ID) (*ent.Todo, error)
+	ReopenProject(ctx context.Context, id pulid.ID, note *string) (*ent.Project, error)
 	StartTimer(ctx context.Context, projectID pulid.ID, note *string) (*ent.TimeEntry, error)
 	StopTimer(ctx context.Context) (*ent.TimeEntry, error)
 	AddTimeEntry(ctx context.Context, input timetrack.AddTimeEntryInput) (*ent.TimeEntry, error)
@@ -632,6 +667,9 @@ type MutationResolver interface {
 type PaymentResolver interface {
 	Amount(ctx context.Context, obj *ent.Payment) (*deals.Money, error)
 }
+type PortalProjectResolver interface {
+	Notes(ctx context.Context, obj *portal.Project) ([]*ent.Note, error)
+}
 type ProjectResolver interface {
 	Payments(ctx context.Context, obj *ent.Project) ([]*ent.Payment, error)
 	FinalDealValue(ctx context.Context, obj *ent.Project) (*deals.Money, error)
@@ -640,6 +678,8 @@ type ProjectResolver interface {
 	PortalFeatures(ctx context.Context, obj *ent.Project) ([]policies.Feature, error)
 	Files(ctx context.Context, obj *ent.Project) ([]*ent.File, error)
 	Wishes(ctx context.Context, obj *ent.Project) (*portal.Wishes, error)
+	Notes(ctx context.Context, obj *ent.Project) ([]*ent.Note, error)
+	ProgressHistory(ctx context.Context, obj *ent.Project) ([]*workflow.Progress, error)
 	TrackedSeconds(ctx context.Context, obj *ent.Project) (int, error)
 	TrackedByStatus(ctx context.Context, obj *ent.Project) ([]*timetrack.StatusSeconds, error)
 	Progress(ctx context.Context, obj *ent.Project) (*workflow.Progress, error)
@@ -664,8 +704,8 @@ type QueryResolver interface {
 	TransitionPreview(ctx context.Context, projectID pulid.ID, to string) (*workflow.Preview, error)
 	TimeReport(ctx context.Context, input timetrack.ReportInput) (*timetrack.Report, error)
 	RunningTimer(ctx context.Context) (*ent.TimeEntry, error)
-	Board(ctx context.Context, workflow string, archived *bool) (*workflow.Board, error)
-	BoardColumn(ctx context.Context, workflow string, status string, archived *bool) (*workflow.BoardColumn, error)
+	Board(ctx context.Context, workflow string, archived *bool, assignee *pulid.ID) (*workflow.Board, error)
+	BoardColumn(ctx context.Context, workflow string, status string, archived *bool, assignee *pulid.ID) (*workflow.BoardColumn, error)
 }
 type StatusResolver interface {
 	ProjectCount(ctx context.Context, obj *ent.Status) (int, error)
@@ -1182,6 +1222,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddMember(childComplexity, args["input"].(tenancy.AddMemberInput)), true
+	case "Mutation.addNote":
+		if e.ComplexityRoot.Mutation.AddNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddNote(childComplexity, args["input"].(model.AddNoteInput)), true
 	case "Mutation.addTimeEntry":
 		if e.ComplexityRoot.Mutation.AddTimeEntry == nil {
 			break
@@ -1281,6 +1332,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTenant(childComplexity, args["input"].(tenancy.CreateTenantInput)), true
+	case "Mutation.createTodo":
+		if e.ComplexityRoot.Mutation.CreateTodo == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTodo_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTodo(childComplexity, args["input"].(workflow.CreateTodoInput)), true
 	case "Mutation.createWebhook":
 		if e.ComplexityRoot.Mutation.CreateWebhook == nil {
 			break
@@ -1435,6 +1497,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveMember(childComplexity, args["memberId"].(pulid.ID)), true
+	case "Mutation.reopenProject":
+		if e.ComplexityRoot.Mutation.ReopenProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenProject(childComplexity, args["id"].(pulid.ID), args["note"].(*string)), true
+	case "Mutation.reopenTodo":
+		if e.ComplexityRoot.Mutation.ReopenTodo == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reopenTodo_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReopenTodo(childComplexity, args["id"].(pulid.ID)), true
 	case "Mutation.reorderStatuses":
 		if e.ComplexityRoot.Mutation.ReorderStatuses == nil {
 			break
@@ -1606,6 +1690,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateMyData(childComplexity, args["input"].(portal.MyDataInput)), true
+	case "Mutation.updateNote":
+		if e.ComplexityRoot.Mutation.UpdateNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateNote(childComplexity, args["input"].(model.UpdateNoteInput)), true
+	case "Mutation.updateProject":
+		if e.ComplexityRoot.Mutation.UpdateProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(model.UpdateProjectInput)), true
 	case "Mutation.updateStatus":
 		if e.ComplexityRoot.Mutation.UpdateStatus == nil {
 			break
@@ -1692,6 +1798,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NPS.Score(childComplexity), true
+
+	case "Note.author":
+		if e.ComplexityRoot.Note.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.Author(childComplexity), true
+	case "Note.body":
+		if e.ComplexityRoot.Note.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.Body(childComplexity), true
+	case "Note.createdAt":
+		if e.ComplexityRoot.Note.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.CreatedAt(childComplexity), true
+	case "Note.id":
+		if e.ComplexityRoot.Note.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.ID(childComplexity), true
+	case "Note.shared":
+		if e.ComplexityRoot.Note.Shared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.Shared(childComplexity), true
+	case "Note.updatedAt":
+		if e.ComplexityRoot.Note.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Note.UpdatedAt(childComplexity), true
 
 	case "Notification.event":
 		if e.ComplexityRoot.Notification.Event == nil {
@@ -1879,6 +2022,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PortalProject.ID(childComplexity), true
+	case "PortalProject.notes":
+		if e.ComplexityRoot.PortalProject.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PortalProject.Notes(childComplexity), true
 	case "PortalProject.status":
 		if e.ComplexityRoot.PortalProject.Status == nil {
 			break
@@ -1954,6 +2103,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Archived(childComplexity), true
+	case "Project.assignee":
+		if e.ComplexityRoot.Project.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Assignee(childComplexity), true
 	case "Project.completedAt":
 		if e.ComplexityRoot.Project.CompletedAt == nil {
 			break
@@ -1996,6 +2151,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.ID(childComplexity), true
+	case "Project.notes":
+		if e.ComplexityRoot.Project.Notes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Notes(childComplexity), true
 	case "Project.openTodoCount":
 		if e.ComplexityRoot.Project.OpenTodoCount == nil {
 			break
@@ -2020,6 +2181,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Progress(childComplexity), true
+	case "Project.progressHistory":
+		if e.ComplexityRoot.Project.ProgressHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ProgressHistory(childComplexity), true
 	case "Project.review":
 		if e.ComplexityRoot.Project.Review == nil {
 			break
@@ -2141,7 +2308,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Board(childComplexity, args["workflow"].(string), args["archived"].(*bool)), true
+		return e.ComplexityRoot.Query.Board(childComplexity, args["workflow"].(string), args["archived"].(*bool), args["assignee"].(*pulid.ID)), true
 	case "Query.boardColumn":
 		if e.ComplexityRoot.Query.BoardColumn == nil {
 			break
@@ -2152,7 +2319,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.BoardColumn(childComplexity, args["workflow"].(string), args["status"].(string), args["archived"].(*bool)), true
+		return e.ComplexityRoot.Query.BoardColumn(childComplexity, args["workflow"].(string), args["status"].(string), args["archived"].(*bool), args["assignee"].(*pulid.ID)), true
 	case "Query.events":
 		if e.ComplexityRoot.Query.Events == nil {
 			break
@@ -2278,6 +2445,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Workflows(childComplexity), true
+
+	case "SharedNote.body":
+		if e.ComplexityRoot.SharedNote.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedNote.Body(childComplexity), true
+	case "SharedNote.createdAt":
+		if e.ComplexityRoot.SharedNote.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedNote.CreatedAt(childComplexity), true
+	case "SharedNote.id":
+		if e.ComplexityRoot.SharedNote.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedNote.ID(childComplexity), true
+	case "SharedNote.updatedAt":
+		if e.ComplexityRoot.SharedNote.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedNote.UpdatedAt(childComplexity), true
 
 	case "Status.category":
 		if e.ComplexityRoot.Status.Category == nil {
@@ -2720,6 +2912,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TimeReportRow.Status(childComplexity), true
 
+	case "Todo.assignee":
+		if e.ComplexityRoot.Todo.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Todo.Assignee(childComplexity), true
 	case "Todo.blocking":
 		if e.ComplexityRoot.Todo.Blocking == nil {
 			break
@@ -2744,6 +2942,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Todo.DoneAt(childComplexity), true
+	case "Todo.dueAt":
+		if e.ComplexityRoot.Todo.DueAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Todo.DueAt(childComplexity), true
 	case "Todo.id":
 		if e.ComplexityRoot.Todo.ID == nil {
 			break
@@ -3140,6 +3344,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalMap := graphql.BuildUnmarshalerMap(
 		ec.unmarshalInputAddMemberInput,
+		ec.unmarshalInputAddNoteInput,
 		ec.unmarshalInputAddTimeEntryInput,
 		ec.unmarshalInputCompleteProjectInput,
 		ec.unmarshalInputCreateAutomationInput,
@@ -3147,6 +3352,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputCreateProjectInput,
 		ec.unmarshalInputCreateStatusInput,
 		ec.unmarshalInputCreateTenantInput,
+		ec.unmarshalInputCreateTodoInput,
 		ec.unmarshalInputCreateWebhookInput,
 		ec.unmarshalInputCustomerInput,
 		ec.unmarshalInputCustomerWhereInput,
@@ -3166,6 +3372,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		ec.unmarshalInputTimeReportInput,
 		ec.unmarshalInputTodoTemplateInput,
 		ec.unmarshalInputUpdateAutomationInput,
+		ec.unmarshalInputUpdateNoteInput,
+		ec.unmarshalInputUpdateProjectInput,
 		ec.unmarshalInputUpdateStatusInput,
 		ec.unmarshalInputUpdateTenantInput,
 		ec.unmarshalInputUpdateTimeEntryInput,
@@ -3743,6 +3951,17 @@ interface Node @goModel(model: "github.com/lanes-dev/lanes/ent.Noder") {
   """
   id: ID!
 }
+type Note implements Node {
+  id: ID!
+  createdAt: Time!
+  updatedAt: Time!
+  body: String!
+  """
+  Shared with the customer: shown in the portal.
+  """
+  shared: Boolean!
+  author: Member!
+}
 """
 Possible directions in which to order a list of items when provided an ` + "`" + `orderBy` + "`" + ` argument.
 """
@@ -3824,6 +4043,7 @@ type Project implements Node {
   workflow: Workflow!
   status: Status!
   customer: Customer
+  assignee: Member
 }
 """
 A connection to a list of items.
@@ -3976,6 +4196,11 @@ input ProjectWhereInput {
   """
   hasCustomer: Boolean
   hasCustomerWith: [CustomerWhereInput!]
+  """
+  assignee edge predicates
+  """
+  hasAssignee: Boolean
+  hasAssigneeWith: [MemberWhereInput!]
 }
 type Query {
   """
@@ -4132,6 +4357,7 @@ type Todo implements Node {
   blocking: Boolean!
   done: Boolean!
   doneAt: Time
+  dueAt: Time
   """
   CHECKLIST: the team's to-dos; FEEDBACK: pinned by the customer in the portal.
   """
@@ -4142,6 +4368,7 @@ type Todo implements Node {
   y: Float
   project: Project!
   status: Status!
+  assignee: Member
 }
 """
 TodoKind is enum for the field kind
@@ -4603,6 +4830,57 @@ input UpdateAutomationInput {
   todos: [TodoTemplateInput!]
 }
 
+input UpdateProjectInput {
+  id: ID!
+  title: String
+  "The member responsible; null removes the assignee."
+  assigneeId: ID @goField(omittable: true)
+  "Another customer (by id), else the project's customer's data (an empty string clears company, email or phone)."
+  customer: CustomerInput
+  expectedVersion: Int
+}
+
+input AddNoteInput {
+  projectId: ID!
+  body: String!
+  "Shared notes appear in the customer's portal; default false (internal)."
+  shared: Boolean
+}
+
+input UpdateNoteInput {
+  id: ID!
+  body: String
+  shared: Boolean
+}
+
+input CreateTodoInput {
+  projectId: ID!
+  title: String!
+  assigneeId: ID
+  dueAt: Time
+  blocking: Boolean
+}
+
+"A note the team shared with the customer, as the portal shows it."
+type SharedNote {
+  id: ID!
+  body: String!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+extend type Project {
+  "The team's notes, oldest first (internal and shared)."
+  notes: [Note!]!
+  "Every progress update, oldest first (the trail, not only the latest)."
+  progressHistory: [Progress!]!
+}
+
+extend type PortalProject {
+  "The notes the team shared with the customer, oldest first."
+  notes: [SharedNote!]!
+}
+
 extend type Status {
   "Project fields that must be set before a project may enter (customer, customer.company, customer.email, customer.phone); a move without them is REQUIRED_FIELDS."
   requiredFields: [String!]!
@@ -4655,6 +4933,16 @@ extend type Mutation {
   updateMemberRole(memberId: ID!, role: MemberRole!): Member!
   "Removes a member: their token stops working, their time entries and history stay attributed; returns the id."
   removeMember(memberId: ID!): ID!
+
+  # the detail view (MEMBER and up) --------------------------------------------
+  updateProject(input: UpdateProjectInput!): Project!
+  addNote(input: AddNoteInput!): Note!
+  "Edits a note: its author only."
+  updateNote(input: UpdateNoteInput!): Note!
+  createTodo(input: CreateTodoInput!): Todo!
+  reopenTodo(id: ID!): Todo!
+  "Reopens an archived project (ADMIN, OWNER); recorded in its history."
+  reopenProject(id: ID!, note: String): Project!
 }
 `, BuiltIn: false},
 	{Name: "../schema/time.graphqls", Input: `# Time tracking per status, with reports (issue 5).
@@ -4878,9 +5166,9 @@ input CreateAutomationInput {
 
 extend type Query {
   "The kanban board: one column per enabled status, in order. archived: show the archived projects (declined leads) instead."
-  board(workflow: String!, archived: Boolean = false): Board!
+  board(workflow: String!, archived: Boolean = false, "Only the projects assigned to this member." assignee: ID): Board!
   "One column of the board, for paging it on its own ('load more')."
-  boardColumn(workflow: String!, status: String!, archived: Boolean = false): BoardColumn!
+  boardColumn(workflow: String!, status: String!, archived: Boolean = false, "Only the projects assigned to this member." assignee: ID): BoardColumn!
 }
 
 extend type Mutation {
@@ -5154,6 +5442,24 @@ func (ec *executionContext) childFields_NPS(ctx context.Context, field graphql.C
 	return nil, fmt.Errorf("no field named %q was found under type NPS", field.Name)
 }
 
+func (ec *executionContext) childFields_Note(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Note_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Note_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Note_updatedAt(ctx, field)
+	case "body":
+		return ec.fieldContext_Note_body(ctx, field)
+	case "shared":
+		return ec.fieldContext_Note_shared(ctx, field)
+	case "author":
+		return ec.fieldContext_Note_author(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Note", field.Name)
+}
+
 func (ec *executionContext) childFields_Notification(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5258,6 +5564,8 @@ func (ec *executionContext) childFields_PortalProject(ctx context.Context, field
 		return ec.fieldContext_PortalProject_files(ctx, field)
 	case "feedback":
 		return ec.fieldContext_PortalProject_feedback(ctx, field)
+	case "notes":
+		return ec.fieldContext_PortalProject_notes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PortalProject", field.Name)
 }
@@ -5312,6 +5620,8 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_status(ctx, field)
 	case "customer":
 		return ec.fieldContext_Project_customer(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Project_assignee(ctx, field)
 	case "payments":
 		return ec.fieldContext_Project_payments(ctx, field)
 	case "finalDealValue":
@@ -5326,6 +5636,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_files(ctx, field)
 	case "wishes":
 		return ec.fieldContext_Project_wishes(ctx, field)
+	case "notes":
+		return ec.fieldContext_Project_notes(ctx, field)
+	case "progressHistory":
+		return ec.fieldContext_Project_progressHistory(ctx, field)
 	case "trackedSeconds":
 		return ec.fieldContext_Project_trackedSeconds(ctx, field)
 	case "trackedByStatus":
@@ -5366,6 +5680,20 @@ func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field g
 		return ec.fieldContext_ProjectEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SharedNote(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SharedNote_id(ctx, field)
+	case "body":
+		return ec.fieldContext_SharedNote_body(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SharedNote_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SharedNote_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharedNote", field.Name)
 }
 
 func (ec *executionContext) childFields_Status(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5578,6 +5906,8 @@ func (ec *executionContext) childFields_Todo(ctx context.Context, field graphql.
 		return ec.fieldContext_Todo_done(ctx, field)
 	case "doneAt":
 		return ec.fieldContext_Todo_doneAt(ctx, field)
+	case "dueAt":
+		return ec.fieldContext_Todo_dueAt(ctx, field)
 	case "kind":
 		return ec.fieldContext_Todo_kind(ctx, field)
 	case "pageURL":
@@ -5592,6 +5922,8 @@ func (ec *executionContext) childFields_Todo(ctx context.Context, field graphql.
 		return ec.fieldContext_Todo_project(ctx, field)
 	case "status":
 		return ec.fieldContext_Todo_status(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Todo_assignee(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Todo", field.Name)
 }
@@ -5938,6 +6270,20 @@ func (ec *executionContext) field_Mutation_addMember_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddNoteInput, error) {
+			return ec.unmarshalNAddNoteInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐAddNoteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addTimeEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6064,6 +6410,20 @@ func (ec *executionContext) field_Mutation_createTenant_args(ctx context.Context
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (tenancy.CreateTenantInput, error) {
 			return ec.unmarshalNCreateTenantInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtenancyᚐCreateTenantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createTodo_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (workflow.CreateTodoInput, error) {
+			return ec.unmarshalNCreateTodoInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCreateTodoInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -6321,6 +6681,42 @@ func (ec *executionContext) field_Mutation_removeMember_args(ctx context.Context
 		return nil, err
 	}
 	args["memberId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reopenProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "note",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["note"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reopenTodo_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6646,6 +7042,34 @@ func (ec *executionContext) field_Mutation_updateMyData_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateNoteInput, error) {
+			return ec.unmarshalNUpdateNoteInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateNoteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateProjectInput, error) {
+			return ec.unmarshalNUpdateProjectInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateStatus_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6765,6 +7189,14 @@ func (ec *executionContext) field_Query_boardColumn_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["archived"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "assignee",
+		func(ctx context.Context, v any) (*pulid.ID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assignee"] = arg3
 	return args, nil
 }
 
@@ -6787,6 +7219,14 @@ func (ec *executionContext) field_Query_board_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["archived"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "assignee",
+		func(ctx context.Context, v any) (*pulid.ID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assignee"] = arg2
 	return args, nil
 }
 
@@ -10144,6 +10584,270 @@ func (ec *executionContext) fieldContext_Mutation_removeMember(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_updateProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProject(ctx, fc.Args["input"].(model.UpdateProjectInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddNote(ctx, fc.Args["input"].(model.AddNoteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Note) graphql.Marshaler {
+			return ec.marshalNNote2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Note(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateNote(ctx, fc.Args["input"].(model.UpdateNoteInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Note) graphql.Marshaler {
+			return ec.marshalNNote2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNote(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Note(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createTodo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTodo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTodo(ctx, fc.Args["input"].(workflow.CreateTodoInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Todo) graphql.Marshaler {
+			return ec.marshalNTodo2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTodo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTodo(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Todo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTodo_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenTodo(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenTodo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenTodo(ctx, fc.Args["id"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Todo) graphql.Marshaler {
+			return ec.marshalNTodo2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐTodo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenTodo(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Todo(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenTodo_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reopenProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reopenProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReopenProject(ctx, fc.Args["id"].(pulid.ID), fc.Args["note"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reopenProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reopenProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_startTimer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10993,6 +11697,153 @@ func (ec *executionContext) _NPS_detractors(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_NPS_detractors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("NPS", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _Note_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Note_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _Note_body(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _Note_shared(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_shared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_shared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Note", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _Note_author(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Note_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Author(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalNMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Note_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Note",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Notification_id(ctx context.Context, field graphql.CollectedField, obj *notifications.Notification) (ret graphql.Marshaler) {
@@ -11853,6 +12704,38 @@ func (ec *executionContext) fieldContext_PortalProject_feedback(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _PortalProject_notes(ctx context.Context, field graphql.CollectedField, obj *portal.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PortalProject_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PortalProject().Notes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Note) graphql.Marshaler {
+			return ec.marshalNSharedNote2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PortalProject_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PortalProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedNote(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PortalSession_token(ctx context.Context, field graphql.CollectedField, obj *auth.Session) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12303,6 +13186,38 @@ func (ec *executionContext) fieldContext_Project_customer(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Project_assignee(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignee(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Project_payments(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12513,6 +13428,70 @@ func (ec *executionContext) fieldContext_Project_wishes(_ context.Context, field
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Wishes(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_notes(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_notes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().Notes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Note) graphql.Marshaler {
+			return ec.marshalNNote2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNoteᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Note(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_progressHistory(ctx context.Context, field graphql.CollectedField, obj *ent.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_progressHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().ProgressHistory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*workflow.Progress) graphql.Marshaler {
+			return ec.marshalNProgress2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐProgressᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_progressHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Progress(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13452,7 +14431,7 @@ func (ec *executionContext) _Query_board(ctx context.Context, field graphql.Coll
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Board(ctx, fc.Args["workflow"].(string), fc.Args["archived"].(*bool))
+			return ec.Resolvers.Query().Board(ctx, fc.Args["workflow"].(string), fc.Args["archived"].(*bool), fc.Args["assignee"].(*pulid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *workflow.Board) graphql.Marshaler {
@@ -13496,7 +14475,7 @@ func (ec *executionContext) _Query_boardColumn(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().BoardColumn(ctx, fc.Args["workflow"].(string), fc.Args["status"].(string), fc.Args["archived"].(*bool))
+			return ec.Resolvers.Query().BoardColumn(ctx, fc.Args["workflow"].(string), fc.Args["status"].(string), fc.Args["archived"].(*bool), fc.Args["assignee"].(*pulid.ID))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *workflow.BoardColumn) graphql.Marshaler {
@@ -13604,6 +14583,98 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SharedNote_id(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedNote_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v pulid.ID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedNote_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedNote", field, false, false, errors.New("field of type ID does not have child fields"))
+}
+
+func (ec *executionContext) _SharedNote_body(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedNote_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedNote_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedNote", field, false, false, errors.New("field of type String does not have child fields"))
+}
+
+func (ec *executionContext) _SharedNote_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedNote_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedNote_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedNote", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
+func (ec *executionContext) _SharedNote_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Note) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedNote_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedNote_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedNote", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
 func (ec *executionContext) _Status_id(ctx context.Context, field graphql.CollectedField, obj *ent.Status) (ret graphql.Marshaler) {
@@ -15565,6 +16636,29 @@ func (ec *executionContext) fieldContext_Todo_doneAt(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Todo", field, false, false, errors.New("field of type Time does not have child fields"))
 }
 
+func (ec *executionContext) _Todo_dueAt(ctx context.Context, field graphql.CollectedField, obj *ent.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Todo_dueAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Todo_dueAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Todo", field, false, false, errors.New("field of type Time does not have child fields"))
+}
+
 func (ec *executionContext) _Todo_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Todo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15739,6 +16833,38 @@ func (ec *executionContext) fieldContext_Todo_status(_ context.Context, field gr
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Status(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Todo_assignee(ctx context.Context, field graphql.CollectedField, obj *ent.Todo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Todo_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assignee(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Member) graphql.Marshaler {
+			return ec.marshalOMember2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMember(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Todo_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Todo",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Member(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18168,6 +19294,50 @@ func (ec *executionContext) unmarshalInputAddMemberInput(ctx context.Context, ob
 	return it, nil
 }
 
+func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj any) (model.AddNoteInput, error) {
+	var it model.AddNoteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "body", "shared"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "shared":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shared"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shared = data
+		}
+	}
+	return it, nil
+}
+
 func (ec *executionContext) unmarshalInputAddTimeEntryInput(ctx context.Context, obj any) (timetrack.AddTimeEntryInput, error) {
 	var it timetrack.AddTimeEntryInput
 	if obj == nil {
@@ -18534,6 +19704,64 @@ func (ec *executionContext) unmarshalInputCreateTenantInput(ctx context.Context,
 				return it, err
 			}
 			it.Templates = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputCreateTodoInput(ctx context.Context, obj any) (workflow.CreateTodoInput, error) {
+	var it workflow.CreateTodoInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projectId", "title", "assigneeId", "dueAt", "blocking"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		case "dueAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAt = data
+		case "blocking":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("blocking"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Blocking = data
 		}
 	}
 	return it, nil
@@ -20259,7 +21487,7 @@ func (ec *executionContext) unmarshalInputProjectWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "archived", "archivedNEQ", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "archiveReason", "archiveReasonNEQ", "archiveReasonIn", "archiveReasonNotIn", "archiveReasonIsNil", "archiveReasonNotNil", "hasCustomer", "hasCustomerWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "version", "versionNEQ", "versionIn", "versionNotIn", "versionGT", "versionGTE", "versionLT", "versionLTE", "archived", "archivedNEQ", "completedAt", "completedAtNEQ", "completedAtIn", "completedAtNotIn", "completedAtGT", "completedAtGTE", "completedAtLT", "completedAtLTE", "completedAtIsNil", "completedAtNotNil", "archiveReason", "archiveReasonNEQ", "archiveReasonIn", "archiveReasonNotIn", "archiveReasonIsNil", "archiveReasonNotNil", "hasCustomer", "hasCustomerWith", "hasAssignee", "hasAssigneeWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -20742,6 +21970,20 @@ func (ec *executionContext) unmarshalInputProjectWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasCustomerWith = data
+		case "hasAssignee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAssignee"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAssignee = data
+		case "hasAssigneeWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasAssigneeWith"))
+			data, err := ec.unmarshalOMemberWhereInput2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐMemberWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasAssigneeWith = data
 		}
 	}
 	return it, nil
@@ -21020,6 +22262,108 @@ func (ec *executionContext) unmarshalInputUpdateAutomationInput(ctx context.Cont
 				return it, err
 			}
 			it.Todos = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateNoteInput(ctx context.Context, obj any) (model.UpdateNoteInput, error) {
+	var it model.UpdateNoteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "body", "shared"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "shared":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shared"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Shared = data
+		}
+	}
+	return it, nil
+}
+
+func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context, obj any) (model.UpdateProjectInput, error) {
+	var it model.UpdateProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "title", "assigneeId", "customer", "expectedVersion"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = graphql.OmittableOf(data)
+		case "customer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer"))
+			data, err := ec.unmarshalOCustomerInput2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCustomerInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Customer = data
+		case "expectedVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expectedVersion"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpectedVersion = data
 		}
 	}
 	return it, nil
@@ -21347,6 +22691,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Payment(ctx, sel, obj)
+	case *ent.Note:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Note(ctx, sel, obj)
 	case *ent.Member:
 		if obj == nil {
 			return graphql.Null
@@ -22622,6 +23971,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "updateProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTodo":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTodo(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenTodo":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenTodo(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reopenProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reopenProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "startTimer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_startTimer(ctx, field)
@@ -22801,6 +24192,104 @@ func (ec *executionContext) _NPS(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	if len(deferLabelToView) > 0 {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var noteImplementors = []string{"Note", "Node"}
+
+func (ec *executionContext) _Note(ctx context.Context, sel ast.SelectionSet, obj *ent.Note) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, noteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Note")
+		case "id":
+			out.Values[i] = ec._Note_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Note_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Note_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._Note_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shared":
+			out.Values[i] = ec._Note_shared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "author":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Note_author(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23212,38 +24701,76 @@ func (ec *executionContext) _PortalProject(ctx context.Context, sel ast.Selectio
 		case "id":
 			out.Values[i] = ec._PortalProject_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "title":
 			out.Values[i] = ec._PortalProject_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "status":
 			out.Values[i] = ec._PortalProject_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "features":
 			out.Values[i] = ec._PortalProject_features(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "wishes":
 			out.Values[i] = ec._PortalProject_wishes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "files":
 			out.Values[i] = ec._PortalProject_files(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "feedback":
 			out.Values[i] = ec._PortalProject_feedback(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "notes":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._PortalProject_notes(ctx, field, obj)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23439,6 +24966,11 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "assignee":
+			out.Values[i] = ec._Project_assignee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "payments":
 			out.Values[i] = ec._Project_payments(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -23472,6 +25004,16 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 		case "wishes":
 			out.Values[i] = ec._Project_wishes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "notes":
+			out.Values[i] = ec._Project_notes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "progressHistory":
+			out.Values[i] = ec._Project_progressHistory(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "trackedSeconds":
@@ -24017,6 +25559,61 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	if len(deferLabelToView) > 0 {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var sharedNoteImplementors = []string{"SharedNote"}
+
+func (ec *executionContext) _SharedNote(ctx context.Context, sel ast.SelectionSet, obj *ent.Note) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedNoteImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SharedNote")
+		case "id":
+			out.Values[i] = ec._SharedNote_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "body":
+			out.Values[i] = ec._SharedNote_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._SharedNote_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SharedNote_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25202,6 +26799,11 @@ func (ec *executionContext) _Todo(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "dueAt":
+			out.Values[i] = ec._Todo_dueAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "kind":
 			out.Values[i] = ec._Todo_kind(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -25276,6 +26878,44 @@ func (ec *executionContext) _Todo(ctx context.Context, sel ast.SelectionSet, obj
 				}()
 				res = ec._Todo_status(ctx, field, obj)
 				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			if field.IsDeferred() {
+				deferredFieldSet.AddField(field)
+				fieldIndex := len(deferredFieldSet.Values) - 1
+				deferredFieldSet.Concurrently(fieldIndex, func(ctx context.Context) graphql.Marshaler {
+					return innerFunc(ctx, deferredFieldSet)
+				})
+
+				for _, deferrable := range field.Deferrables {
+					view, ok := deferLabelToView[deferrable.Label]
+					if !ok {
+						view = deferredFieldSet.NewView()
+						deferLabelToView[deferrable.Label] = view
+					}
+					view.AddIndices(fieldIndex)
+				}
+
+				// don't run the out.Concurrently() call below
+				out.Values[i] = graphql.Null
+				continue
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+		case "assignee":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Todo_assignee(ctx, field, obj)
+				if res == graphql.RequiredNull {
 					atomic.AddUint32(&fs.Invalids, 1)
 				}
 				return res
@@ -26647,6 +28287,11 @@ func (ec *executionContext) unmarshalNAddMemberInput2githubᚗcomᚋlanesᚑdev�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAddNoteInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐAddNoteInput(ctx context.Context, v any) (model.AddNoteInput, error) {
+	res, err := ec.unmarshalInputAddNoteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNAddTimeEntryInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtimetrackᚐAddTimeEntryInput(ctx context.Context, v any) (timetrack.AddTimeEntryInput, error) {
 	res, err := ec.unmarshalInputAddTimeEntryInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26797,6 +28442,11 @@ func (ec *executionContext) unmarshalNCreateStatusInput2githubᚗcomᚋlanesᚑd
 
 func (ec *executionContext) unmarshalNCreateTenantInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋtenancyᚐCreateTenantInput(ctx context.Context, v any) (tenancy.CreateTenantInput, error) {
 	res, err := ec.unmarshalInputCreateTenantInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateTodoInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCreateTodoInput(ctx context.Context, v any) (workflow.CreateTodoInput, error) {
+	res, err := ec.unmarshalInputCreateTodoInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -27184,6 +28834,32 @@ func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋlanesᚑdevᚋlanes�
 	return ret
 }
 
+func (ec *executionContext) marshalNNote2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Note) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNote2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNNote2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNote(ctx context.Context, sel ast.SelectionSet, v *ent.Note) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Note(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNotification2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋnotificationsᚐNotification(ctx context.Context, sel ast.SelectionSet, v *notifications.Notification) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -27381,6 +29057,32 @@ func (ec *executionContext) marshalNPortalSession2ᚖgithubᚗcomᚋlanesᚑdev�
 	return ec._PortalSession(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProgress2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐProgressᚄ(ctx context.Context, sel ast.SelectionSet, v []*workflow.Progress) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProgress2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐProgress(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProgress2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐProgress(ctx context.Context, sel ast.SelectionSet, v *workflow.Progress) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._Progress(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐProject(ctx context.Context, sel ast.SelectionSet, v *ent.Project) graphql.Marshaler {
 	if v == nil {
 		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
@@ -27440,6 +29142,32 @@ func (ec *executionContext) unmarshalNReviewCustomerInput2githubᚗcomᚋlanes�
 func (ec *executionContext) unmarshalNSetStatusRulesInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐSetStatusRulesInput(ctx context.Context, v any) (workflow.SetStatusRulesInput, error) {
 	res, err := ec.unmarshalInputSetStatusRulesInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSharedNote2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNoteᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Note) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSharedNote2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNote(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSharedNote2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐNote(ctx context.Context, sel ast.SelectionSet, v *ent.Note) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._SharedNote(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStatus2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Status) graphql.Marshaler {
@@ -27851,6 +29579,16 @@ func (ec *executionContext) marshalNTransitionRefusal2ᚕgithubᚗcomᚋlanesᚑ
 
 func (ec *executionContext) unmarshalNUpdateAutomationInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐUpdateAutomationInput(ctx context.Context, v any) (workflow.UpdateAutomationInput, error) {
 	res, err := ec.unmarshalInputUpdateAutomationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateNoteInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateNoteInput(ctx context.Context, v any) (model.UpdateNoteInput, error) {
+	res, err := ec.unmarshalInputUpdateNoteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateProjectInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋgraphᚋmodelᚐUpdateProjectInput(ctx context.Context, v any) (model.UpdateProjectInput, error) {
+	res, err := ec.unmarshalInputUpdateProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

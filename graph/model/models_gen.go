@@ -4,9 +4,34 @@ package model
 
 import (
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 )
 
+type AddNoteInput struct {
+	ProjectID pulid.ID `json:"projectId"`
+	Body      string   `json:"body"`
+	// Shared notes appear in the customer's portal; default false (internal).
+	Shared *bool `json:"shared,omitempty"`
+}
+
 type Subscription struct {
+}
+
+type UpdateNoteInput struct {
+	ID     pulid.ID `json:"id"`
+	Body   *string  `json:"body,omitempty"`
+	Shared *bool    `json:"shared,omitempty"`
+}
+
+type UpdateProjectInput struct {
+	ID    pulid.ID `json:"id"`
+	Title *string  `json:"title,omitempty"`
+	// The member responsible; null removes the assignee.
+	AssigneeID graphql.Omittable[*pulid.ID] `json:"assigneeId,omitempty"`
+	// Another customer (by id), else the project's customer's data (an empty string clears company, email or phone).
+	Customer        *workflow.CustomerInput `json:"customer,omitempty"`
+	ExpectedVersion *int                    `json:"expectedVersion,omitempty"`
 }
 
 type UpdateStatusInput struct {

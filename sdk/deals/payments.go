@@ -14,6 +14,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/events"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -31,6 +32,9 @@ func (s *Service) CreatePaymentLink(ctx context.Context, in CreatePaymentLinkInp
 	c := s.cfg.Client
 	_, p, err := s.begin(ctx, c, in.ProjectID)
 	if err != nil {
+		return nil, err
+	}
+	if err := workflow.Frozen(p); err != nil {
 		return nil, err
 	}
 	amount, err := validMoney("amount", in.Amount)
@@ -124,6 +128,9 @@ func (s *Service) RecordRevenueSharePayment(ctx context.Context, in RecordRevenu
 	err := entx.WithTx(ctx, s.cfg.Client, func(ctx context.Context, c *ent.Client) error {
 		_, p, err := s.begin(ctx, c, in.ProjectID)
 		if err != nil {
+			return err
+		}
+		if err := workflow.Frozen(p); err != nil {
 			return err
 		}
 		amount, err := validMoney("amount", in.Amount)

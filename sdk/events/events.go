@@ -32,6 +32,15 @@ const (
 	// WebhookDisabled: Lanes disabled an endpoint that failed for days
 	// (data: webhook {id, url}, reason).
 	WebhookDisabled Type = "webhook.disabled"
+	// ProjectReopened: an admin reopened an archived project (data:
+	// project, previous {status}, note); its events flow again.
+	ProjectReopened Type = "project.reopened"
+	// TodoReopened: a done to-do is open again (data: project, todo).
+	TodoReopened Type = "todo.reopened"
+	// NoteAdded and NoteUpdated: a note of the team on a project (data:
+	// project, note {id, body, shared, author}).
+	NoteAdded   Type = "note.added"
+	NoteUpdated Type = "note.updated"
 )
 
 // Types are all event types, in the contract's order.
@@ -41,6 +50,7 @@ var Types = []Type{
 	PortalWishesSubmitted, PortalFileUploaded, PortalFeedbackPinned,
 	PaymentPaid, SurveyAnswered,
 	WebhookDisabled,
+	ProjectReopened, TodoReopened, NoteAdded, NoteUpdated,
 }
 
 // Known reports whether t is one of Types.
@@ -68,7 +78,13 @@ func ProjectData(p *ent.Project, workflowKey, statusKey string) map[string]any {
 	}
 }
 
-// TodoData is a to-do as events carry it: {id, title, blocking, done}.
+// TodoData is a to-do as events carry it: {id, title, blocking, done,
+// assignee, dueAt}.
 func TodoData(t *ent.Todo) map[string]any {
-	return map[string]any{"id": t.ID, "title": t.Title, "blocking": t.Blocking, "done": t.Done}
+	return map[string]any{"id": t.ID, "title": t.Title, "blocking": t.Blocking, "done": t.Done, "assignee": t.AssigneeID, "dueAt": t.DueAt}
+}
+
+// NoteData is a note as events carry it: {id, body, shared, author}.
+func NoteData(n *ent.Note) map[string]any {
+	return map[string]any{"id": n.ID, "body": n.Body, "shared": n.Shared, "author": n.AuthorID}
 }

@@ -14,17 +14,29 @@ import (
 )
 
 // archivedBefore is the seed's promise, once: the event's project was
-// archived by an earlier event, so the event notifies and delivers
-// nothing ("you will not see any more notifications for that specific
+// archived by an earlier event (and not reopened since), so the event
+// notifies and delivers nothing ("you will not see any more notifications for that specific
 // project"). The project.archived event itself still goes out.
 func archivedBefore(s *entsql.Selector) *entsql.Predicate {
 	archived := entsql.Table(event.Table).As("archived")
+	reopened := entsql.Table(event.Table).As("reopened")
 	return entsql.Exists(
 		entsql.Select(archived.C(event.FieldID)).From(archived).Where(entsql.And(
 			entsql.ColumnsEQ(archived.C(event.FieldTenantID), s.C(event.FieldTenantID)),
 			entsql.ColumnsEQ(archived.C(event.FieldProjectID), s.C(event.FieldProjectID)),
 			entsql.EQ(archived.C(event.FieldType), string(ProjectArchived)),
 			entsql.ColumnsLT(archived.C(event.FieldSeq), s.C(event.FieldSeq)),
+			// ... and not reopened since (the project.reopened event
+			// itself goes out).
+			entsql.Not(entsql.Exists(
+				entsql.Select(reopened.C(event.FieldID)).From(reopened).Where(entsql.And(
+					entsql.ColumnsEQ(reopened.C(event.FieldTenantID), archived.C(event.FieldTenantID)),
+					entsql.ColumnsEQ(reopened.C(event.FieldProjectID), archived.C(event.FieldProjectID)),
+					entsql.EQ(reopened.C(event.FieldType), string(ProjectReopened)),
+					entsql.ColumnsGT(reopened.C(event.FieldSeq), archived.C(event.FieldSeq)),
+					entsql.ColumnsLTE(reopened.C(event.FieldSeq), s.C(event.FieldSeq)),
+				)),
+			)),
 		)),
 	)
 }

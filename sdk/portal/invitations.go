@@ -12,6 +12,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/origin"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
 	"github.com/lanes-dev/lanes/tenant/auth"
 )
@@ -48,6 +49,9 @@ func (s *Service) InviteCustomer(ctx context.Context, in InviteCustomerInput) (*
 			return fmt.Errorf("load project %s: %w", in.ProjectID, err)
 		}
 		if err := s.cfg.Authz.Require(a, policies.InviteCustomers); err != nil {
+			return err
+		}
+		if err := workflow.Frozen(p); err != nil {
 			return err
 		}
 		email, err := validate.Email("email", in.Email)

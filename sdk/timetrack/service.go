@@ -18,6 +18,7 @@ import (
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
 	"github.com/lanes-dev/lanes/sdk/internal/validate"
+	"github.com/lanes-dev/lanes/sdk/workflow"
 	"github.com/lanes-dev/lanes/tenant"
 )
 
@@ -88,6 +89,9 @@ func (s *Service) startTimer(ctx context.Context, projectID pulid.ID, note *stri
 		}
 		if a.MemberID == "" {
 			return ErrMembersOnly
+		}
+		if err := workflow.Frozen(p); err != nil {
+			return err
 		}
 		n, err := normalizeNote(note)
 		if err != nil {
@@ -223,6 +227,9 @@ func (s *Service) AddTimeEntry(ctx context.Context, in AddTimeEntryInput) (*ent.
 		}
 		memberID, err := s.entryOwner(ctx, c, a, in.MemberID)
 		if err != nil {
+			return err
+		}
+		if err := workflow.Frozen(p); err != nil {
 			return err
 		}
 		start, end := in.StartedAt.UTC(), in.EndedAt.UTC()

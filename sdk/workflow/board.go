@@ -56,6 +56,9 @@ type BoardOptions struct {
 	// Archived shows the archived projects (e.g. declined leads) instead
 	// of the active ones.
 	Archived bool
+	// Assignee keeps the cards (and counts) of the projects assigned to
+	// that member.
+	Assignee *pulid.ID
 }
 
 // Board is a kanban board: one column per enabled status, in order.
@@ -76,6 +79,7 @@ type BoardColumn struct {
 	// from which cursor, how many.
 	workflowKey string
 	archived    bool
+	assignee    *pulid.ID
 	first       int
 	after       *ent.Cursor
 }
@@ -97,7 +101,7 @@ func (col *BoardColumn) Serves(first *int, after *ent.Cursor) bool {
 // ColumnPage loads another page of a board's column (the same board:
 // workflow, archived or not) with the options' page and card fields.
 func (s *Service) ColumnPage(ctx context.Context, col *BoardColumn, opts BoardOptions) (*BoardColumn, *Board, error) {
-	opts.Archived = col.archived
+	opts.Archived, opts.Assignee = col.archived, col.assignee
 	return s.BoardColumn(ctx, col.workflowKey, col.Status.Key, opts)
 }
 
@@ -165,7 +169,7 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		counts, err = s.columnCounts(gctx, f.w.ID, ids, opts.Archived)
+		counts, err = s.columnCounts(gctx, f.w.ID, ids, opts.Archived, opts.Assignee)
 		return err
 	})
 	g.Go(func() (err error) {
@@ -174,7 +178,7 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 		if !opts.SkipCustomers {
 			q.WithCustomer()
 		}
-		modifiers := []func(*sql.Selector){firstOfEachColumn(a.TenantID, f.w.ID, ids, opts.Archived, after, first+1)}
+		modifiers := []func(*sql.Selector){firstOfEachColumn(a.TenantID, f.w.ID, ids, opts.Archived, opts.Assignee, after, first+1)}
 		if opts.OpenTodos {
 			modifiers = append(modifiers, withOpenTodoCount)
 		}
@@ -199,6 +203,7 @@ func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, op
 			Projects:    connection(byStatus[st.ID], first, counts[st.ID], after != nil),
 			workflowKey: f.w.Key,
 			archived:    opts.Archived,
+			assignee:    opts.Assignee,
 			first:       first,
 			after:       opts.After,
 		}
@@ -234,13 +239,17 @@ func rankCursor(c *ent.Cursor) (*ent.Cursor, error) {
 
 // columnCounts counts the active (or archived) projects per status, in one
 // query.
-func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusIDs []pulid.ID, archived bool) (map[pulid.ID]int, error) {
+func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusIDs []pulid.ID, archived bool, assignee *pulid.ID) (map[pulid.ID]int, error) {
 	var rows []struct {
 		StatusID pulid.ID `json:"status_id"`
 		Count    int      `json:"count"`
 	}
-	err := s.client.Project.Query().
-		Where(project.WorkflowID(workflowID), archivedIs(archived), project.StatusIDIn(statusIDs...)).
+	q := s.client.Project.Query().
+		Where(project.WorkflowID(workflowID), archivedIs(archived), project.StatusIDIn(statusIDs...))
+	if assignee != nil {
+		q.Where(project.AssigneeID(*assignee))
+	}
+	err := q.
 		GroupBy(project.FieldStatusID).
 		Aggregate(ent.Count()).
 		Scan(ctx, &rows)
@@ -260,11 +269,11 @@ func (s *Service) columnCounts(ctx context.Context, workflowID pulid.ID, statusI
 // (tenant_id, workflow_id, status_id, archived, rank, id) per column, each
 // with a LIMIT. The cost follows the page size and the number of columns,
 // not the number of projects.
-func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, archived bool, after *ent.Cursor, n int) func(*sql.Selector) {
+func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, archived bool, assignee *pulid.ID, after *ent.Cursor, n int) func(*sql.Selector) {
 	return func(s *sql.Selector) {
 		var union *sql.Selector
 		for i, statusID := range statusIDs {
-			member := columnPage(tenantID, workflowID, statusID, archived, after, n, fmt.Sprintf("c%d", i))
+			member := columnPage(tenantID, workflowID, statusID, archived, assignee, after, n, fmt.Sprintf("c%d", i))
 			if union == nil {
 				union = member
 			} else {
@@ -276,13 +285,16 @@ func firstOfEachColumn(tenantID, workflowID pulid.ID, statusIDs []pulid.ID, arch
 }
 
 // columnPage selects every column of one column's page of cards.
-func columnPage(tenantID, workflowID, statusID pulid.ID, archived bool, after *ent.Cursor, n int, alias string) *sql.Selector {
+func columnPage(tenantID, workflowID, statusID pulid.ID, archived bool, assignee *pulid.ID, after *ent.Cursor, n int, alias string) *sql.Selector {
 	t := sql.Table(project.Table)
 	where := []*sql.Predicate{
 		sql.EQ(t.C(tenant.TenantColumn), tenantID),
 		sql.EQ(t.C(project.FieldWorkflowID), workflowID),
 		sql.EQ(t.C(project.FieldStatusID), statusID),
 		boolIs(t.C(project.FieldArchived), archived),
+	}
+	if assignee != nil {
+		where = append(where, sql.EQ(t.C(project.FieldAssigneeID), *assignee))
 	}
 	if after != nil {
 		r := after.Value.(string)

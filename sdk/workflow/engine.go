@@ -41,6 +41,8 @@ type change struct {
 	// overrodeChecklist: an admin moved the project on past open blocking
 	// to-dos.
 	overrodeChecklist bool
+	// unarchive: an admin reopens an archived project.
+	unarchive bool
 }
 
 // lockProject reads a project for a change: on PostgreSQL the row stays
@@ -176,6 +178,10 @@ func (s *Service) apply(ctx context.Context, c *ent.Client, a tenant.Actor, f *f
 	if ch.archiveReason != nil {
 		upd.SetArchived(true).SetArchiveReason(*ch.archiveReason).SetNillableArchiveNote(ch.note)
 		updated.Archived, updated.ArchiveReason, updated.ArchiveNote = true, ch.archiveReason, ch.note
+	}
+	if ch.unarchive {
+		upd.SetArchived(false).ClearArchiveReason().ClearArchiveNote()
+		updated.Archived, updated.ArchiveReason, updated.ArchiveNote = false, nil, nil
 	}
 	n, err := upd.Save(ctx)
 	if err != nil {

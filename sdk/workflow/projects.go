@@ -487,7 +487,7 @@ func (s *Service) SecureProject(ctx context.Context, id pulid.ID) (*ent.Project,
 func (s *Service) SetProgress(ctx context.Context, id pulid.ID, key string, note *string) (*ent.Project, error) {
 	var updated *ent.Project
 	err := entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
-		_, p, f, err := s.beginChange(ctx, c, id)
+		a, p, f, err := s.beginChange(ctx, c, id)
 		if err != nil {
 			return err
 		}
@@ -495,8 +495,11 @@ func (s *Service) SetProgress(ctx context.Context, id pulid.ID, key string, note
 		if err != nil {
 			return err
 		}
+		if err := Frozen(p); err != nil {
+			return err
+		}
 		prog := f.w.Progress
-		if p.Archived || prog == nil || f.byID[p.StatusID].Key != prog.Status {
+		if prog == nil || f.byID[p.StatusID].Key != prog.Status {
 			return ErrProgressNotAllowed
 		}
 		if !slices.ContainsFunc(prog.Options, func(o schematype.ProgressOption) bool { return o.Key == key }) {
@@ -515,18 +518,33 @@ func (s *Service) SetProgress(ctx context.Context, id pulid.ID, key string, note
 		if updated, err = upd.Save(ctx); err != nil {
 			return err
 		}
+		if err := c.ProgressUpdate.Create().
+			SetProjectID(p.ID).
+			SetKey(key).
+			SetNillableNote(note).
+			SetActor(a.Label()).
+			SetAt(*updated.ProgressUpdatedAt).
+			Exec(ctx); err != nil {
+			return fmt.Errorf("keep progress of %s: %w", p.ID, err)
+		}
 		previous := map[string]any{"progress": nullableString(p.ProgressKey), "progressNote": nullableString(p.ProgressNote)}
 		project := events.ProjectData(updated, f.w.Key, f.byID[updated.StatusID].Key)
 		project["progress"], project["progressNote"] = key, nullableString(note)
-		_, err = s.events.Record(ctx, events.Event{Type: events.ProjectUpdated, Project: p.ID, Data: map[string]any{
-			"project": project, "previous": previous,
-		}})
-		return err
+		return s.recordUpdated(ctx, p, project, previous)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return updated.Unwrap(), nil
+}
+
+// recordUpdated records project.updated: the project as it is now, with
+// the fields that changed, and their previous values.
+func (s *Service) recordUpdated(ctx context.Context, p *ent.Project, project, previous map[string]any) error {
+	_, err := s.events.Record(ctx, events.Event{Type: events.ProjectUpdated, Project: p.ID, Data: map[string]any{
+		"project": project, "previous": previous,
+	}})
+	return err
 }
 
 // nullableString is a JSON value: the string, or null.

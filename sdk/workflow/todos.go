@@ -227,6 +227,13 @@ func (s *Service) Automations(ctx context.Context, w *ent.Workflow) ([]*ent.Auto
 // CompleteTodo marks a to-do done (again: no change, no event); the first
 // completion records todo.completed.
 func (s *Service) CompleteTodo(ctx context.Context, id pulid.ID) (*ent.Todo, error) {
+	return s.setTodoDone(ctx, id, true)
+}
+
+// setTodoDone completes or reopens a to-do; only a change of the row
+// records an event (todo.completed, todo.reopened). A to-do of an
+// archived project stays as it is.
+func (s *Service) setTodoDone(ctx context.Context, id pulid.ID, done bool) (*ent.Todo, error) {
 	a, err := tenant.RequireTenant(ctx)
 	if err != nil {
 		return nil, err
@@ -243,26 +250,40 @@ func (s *Service) CompleteTodo(ctx context.Context, id pulid.ID) (*ent.Todo, err
 		if err := s.authz.Require(a, policies.WriteProjects); err != nil {
 			return err
 		}
-		out = t
-		if t.Done {
-			return nil
-		}
-		// Only the completion that changes the row records the event.
-		now := time.Now()
-		n, err := c.Todo.Update().Where(todo.ID(id), todo.Done(false)).SetDone(true).SetDoneAt(now).Save(ctx)
-		if err != nil || n == 0 {
-			return err
-		}
-		t.Done, t.DoneAt = true, &now
 		p, err := c.Project.Get(ctx, t.ProjectID)
 		if err != nil {
 			return fmt.Errorf("load project of to-do %s: %w", id, err)
 		}
+		if err := Frozen(p); err != nil {
+			return err
+		}
+		out = t
+		if t.Done == done {
+			return nil
+		}
+		upd := c.Todo.Update().Where(todo.ID(id), todo.Done(!done)).SetDone(done)
+		var doneAt *time.Time
+		if done {
+			now := time.Now()
+			doneAt = &now
+			upd.SetDoneAt(now)
+		} else {
+			upd.ClearDoneAt()
+		}
+		n, err := upd.Save(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		t.Done, t.DoneAt = done, doneAt
 		f, err := s.flowByID(ctx, c, p.WorkflowID)
 		if err != nil {
 			return err
 		}
-		return s.recordTodo(ctx, events.TodoCompleted, f, p, f.byID[p.StatusID], t)
+		typ := events.TodoCompleted
+		if !done {
+			typ = events.TodoReopened
+		}
+		return s.recordTodo(ctx, typ, f, p, f.byID[p.StatusID], t)
 	})
 	if err != nil {
 		return nil, err
