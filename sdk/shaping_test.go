@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -444,5 +445,74 @@ func TestDeleteStatusRacingMoves(t *testing.T) {
 				require.Len(t, readBoard(t, a.member, "website", 10).column(key), landed)
 			}
 		}
+	})
+}
+
+// Categories serve the board's summary and the time report.
+func TestCategoriesInSummaryAndReport(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		a := newTeam(t, s, "alpha")
+		var out createdStatus
+		createStatus(a.admin, t, map[string]any{"key": "on_hold", "name": "On hold", "category": "WAITING", "after": "creation"}).Decode(t, &out)
+		start := time.Now().Add(-3 * time.Hour).UTC().Truncate(time.Second)
+		entries := map[string]int{"lead": 30, "interest": 15, "preparation": 60, "on_hold": 45, "feedback": 20}
+		for key, minutes := range entries {
+			p := create(t, a.member, "website", key, map[string]any{"status": key})
+			backdate(t, s, db, p.ID, start.Add(-time.Hour))
+			require.Empty(t, addEntry(t, a.member, map[string]any{"projectId": p.ID, "startedAt": rfc(start), "endedAt": rfc(start.Add(time.Duration(minutes) * time.Minute))}).Errors)
+		}
+
+		var board struct {
+			Board struct {
+				Summary []struct {
+					Category string
+					Count    int
+				}
+			}
+		}
+		a.member.Do(t, `{ board(workflow: "website") { summary { category count } } }`, nil).Decode(t, &board)
+		summary := map[string]int{}
+		var order []string
+		for _, c := range board.Board.Summary {
+			summary[c.Category] = c.Count
+			order = append(order, c.Category)
+		}
+		require.Equal(t, []string{"LEAD", "OPEN", "IN_PROGRESS", "WAITING", "DONE"}, order)
+		require.Equal(t, map[string]int{"LEAD": 2, "OPEN": 1, "IN_PROGRESS": 0, "WAITING": 2, "DONE": 0}, summary)
+
+		var rep struct {
+			TimeReport struct {
+				TotalSeconds int
+				Rows         []struct {
+					Category string
+					Status   *struct{ Key string }
+					Seconds  int
+				}
+			}
+		}
+		byCategoryReport := func(groups ...string) *lanestest.Response {
+			return a.member.Do(t, `query($input: TimeReportInput!) { timeReport(input: $input) { totalSeconds rows { category status { key } seconds } } }`,
+				map[string]any{"input": map[string]any{"groupBy": groups}})
+		}
+		byCategoryReport("CATEGORY").Decode(t, &rep)
+		byCategory := map[string]int{}
+		for _, r := range rep.TimeReport.Rows {
+			require.Nil(t, r.Status)
+			byCategory[r.Category] = r.Seconds
+		}
+		require.Equal(t, map[string]int{"LEAD": 45 * 60, "OPEN": 60 * 60, "WAITING": 65 * 60}, byCategory)
+		require.Equal(t, 170*60, rep.TimeReport.TotalSeconds)
+
+		byCategoryReport("CATEGORY", "STATUS").Decode(t, &rep)
+		require.Len(t, rep.TimeReport.Rows, 5)
+		for _, r := range rep.TimeReport.Rows {
+			require.Equal(t, entries[r.Status.Key]*60, r.Seconds)
+		}
+
+		status, csv := exportTime(t, s, a.member, "groupBy=category")
+		require.Equal(t, 200, status)
+		require.Contains(t, csv, "category,seconds,hours")
+		require.Contains(t, csv, "WAITING,3900,1.08")
 	})
 }

@@ -90,6 +90,7 @@ type ComplexityRoot struct {
 
 	Board struct {
 		Columns  func(childComplexity int) int
+		Summary  func(childComplexity int) int
 		Workflow func(childComplexity int) int
 	}
 
@@ -106,6 +107,11 @@ type ComplexityRoot struct {
 		OccurredAt func(childComplexity int) int
 		Project    func(childComplexity int) int
 		Type       func(childComplexity int) int
+	}
+
+	CategoryCount struct {
+		Category func(childComplexity int) int
+		Count    func(childComplexity int) int
 	}
 
 	Customer struct {
@@ -491,11 +497,12 @@ type ComplexityRoot struct {
 	}
 
 	TimeReportRow struct {
-		Day     func(childComplexity int) int
-		Member  func(childComplexity int) int
-		Project func(childComplexity int) int
-		Seconds func(childComplexity int) int
-		Status  func(childComplexity int) int
+		Category func(childComplexity int) int
+		Day      func(childComplexity int) int
+		Member   func(childComplexity int) int
+		Project  func(childComplexity int) int
+		Seconds  func(childComplexity int) int
+		Status   func(childComplexity int) int
 	}
 
 	Todo struct {
@@ -817,6 +824,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Board.Columns(childComplexity), true
+	case "Board.summary":
+		if e.ComplexityRoot.Board.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Board.Summary(childComplexity), true
 	case "Board.workflow":
 		if e.ComplexityRoot.Board.Workflow == nil {
 			break
@@ -884,6 +897,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.BoardEvent.Type(childComplexity), true
+
+	case "CategoryCount.category":
+		if e.ComplexityRoot.CategoryCount.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCount.Category(childComplexity), true
+	case "CategoryCount.count":
+		if e.ComplexityRoot.CategoryCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryCount.Count(childComplexity), true
 
 	case "Customer.company":
 		if e.ComplexityRoot.Customer.Company == nil {
@@ -2881,6 +2907,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TimeReport.TotalSeconds(childComplexity), true
 
+	case "TimeReportRow.category":
+		if e.ComplexityRoot.TimeReportRow.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TimeReportRow.Category(childComplexity), true
 	case "TimeReportRow.day":
 		if e.ComplexityRoot.TimeReportRow.Day == nil {
 			break
@@ -4881,6 +4913,17 @@ extend type PortalProject {
   notes: [SharedNote!]!
 }
 
+"How many of a board's projects are in statuses of a category."
+type CategoryCount {
+  category: StatusCategory!
+  count: Int!
+}
+
+extend type Board {
+  "The board's projects by the category of their status (the columns' totals), in the order of a project's life."
+  summary: [CategoryCount!]!
+}
+
 extend type Status {
   "Project fields that must be set before a project may enter (customer, customer.company, customer.email, customer.phone); a move without them is REQUIRED_FIELDS."
   requiredFields: [String!]!
@@ -4952,6 +4995,8 @@ enum TimeGroup {
   PROJECT
   MEMBER
   DAY
+  "The category of the status the time was spent in."
+  CATEGORY
 }
 
 "Tracked time in one status."
@@ -4980,6 +5025,8 @@ type TimeReport {
 }
 
 type TimeReportRow {
+  "With CATEGORY: the category of the status the time was spent in."
+  category: StatusCategory
   status: Status
   project: Project
   member: Member
@@ -5234,6 +5281,8 @@ func (ec *executionContext) childFields_Board(ctx context.Context, field graphql
 		return ec.fieldContext_Board_workflow(ctx, field)
 	case "columns":
 		return ec.fieldContext_Board_columns(ctx, field)
+	case "summary":
+		return ec.fieldContext_Board_summary(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Board", field.Name)
 }
@@ -5266,6 +5315,16 @@ func (ec *executionContext) childFields_BoardEvent(ctx context.Context, field gr
 		return ec.fieldContext_BoardEvent_project(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type BoardEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_CategoryCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_CategoryCount_category(ctx, field)
+	case "count":
+		return ec.fieldContext_CategoryCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CategoryCount", field.Name)
 }
 
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5876,6 +5935,8 @@ func (ec *executionContext) childFields_TimeReport(ctx context.Context, field gr
 
 func (ec *executionContext) childFields_TimeReportRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "category":
+		return ec.fieldContext_TimeReportRow_category(ctx, field)
 	case "status":
 		return ec.fieldContext_TimeReportRow_status(ctx, field)
 	case "project":
@@ -7846,6 +7907,38 @@ func (ec *executionContext) fieldContext_Board_columns(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Board_summary(ctx context.Context, field graphql.CollectedField, obj *workflow.Board) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Board_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []workflow.CategoryCount) graphql.Marshaler {
+			return ec.marshalNCategoryCount2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCategoryCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Board_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Board",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CategoryCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BoardColumn_status(ctx context.Context, field graphql.CollectedField, obj *workflow.BoardColumn) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8090,6 +8183,52 @@ func (ec *executionContext) fieldContext_BoardEvent_project(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CategoryCount_category(ctx context.Context, field graphql.CollectedField, obj *workflow.CategoryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCount_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v status.Category) graphql.Marshaler {
+			return ec.marshalNStatusCategory2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCount_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCount", field, false, false, errors.New("field of type StatusCategory does not have child fields"))
+}
+
+func (ec *executionContext) _CategoryCount_count(ctx context.Context, field graphql.CollectedField, obj *workflow.CategoryCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryCount", field, false, false, errors.New("field of type Int does not have child fields"))
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *ent.Customer) (ret graphql.Marshaler) {
@@ -16333,6 +16472,29 @@ func (ec *executionContext) fieldContext_TimeReport_cycleTimes(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _TimeReportRow_category(ctx context.Context, field graphql.CollectedField, obj *timetrack.ReportRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TimeReportRow_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *status.Category) graphql.Marshaler {
+			return ec.marshalOStatusCategory2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TimeReportRow_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TimeReportRow", field, false, false, errors.New("field of type StatusCategory does not have child fields"))
+}
+
 func (ec *executionContext) _TimeReportRow_status(ctx context.Context, field graphql.CollectedField, obj *timetrack.ReportRow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22942,6 +23104,11 @@ func (ec *executionContext) _Board(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "summary":
+			out.Values[i] = ec._Board_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23055,6 +23222,51 @@ func (ec *executionContext) _BoardEvent(ctx context.Context, sel ast.SelectionSe
 		case "project":
 			out.Values[i] = ec._BoardEvent_project(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	if len(deferLabelToView) > 0 {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var categoryCountImplementors = []string{"CategoryCount"}
+
+func (ec *executionContext) _CategoryCount(ctx context.Context, sel ast.SelectionSet, obj *workflow.CategoryCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, categoryCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CategoryCount")
+		case "category":
+			out.Values[i] = ec._CategoryCount_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CategoryCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -26704,6 +26916,11 @@ func (ec *executionContext) _TimeReportRow(ctx context.Context, sel ast.Selectio
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("TimeReportRow")
+		case "category":
+			out.Values[i] = ec._TimeReportRow_category(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "status":
 			out.Values[i] = ec._TimeReportRow_status(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -28413,6 +28630,26 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		}
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCategoryCount2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCategoryCount(ctx context.Context, sel ast.SelectionSet, v workflow.CategoryCount) graphql.Marshaler {
+	return ec._CategoryCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCategoryCount2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCategoryCountᚄ(ctx context.Context, sel ast.SelectionSet, v []workflow.CategoryCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCategoryCount2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐCategoryCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNCompleteProjectInput2githubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋdealsᚐCompleteProjectInput(ctx context.Context, v any) (deals.CompleteProjectInput, error) {
@@ -30394,6 +30631,22 @@ func (ec *executionContext) marshalOStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanes
 		return graphql.Null
 	}
 	return ec._Status(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOStatusCategory2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx context.Context, v any) (*status.Category, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(status.Category)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStatusCategory2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋstatusᚐCategory(ctx context.Context, sel ast.SelectionSet, v *status.Category) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -17,6 +17,8 @@ func WriteCSV(r *Report, groupBy []Group, w io.Writer) error {
 		switch g {
 		case GroupDay:
 			header = append(header, "day")
+		case GroupCategory:
+			header = append(header, "category")
 		case GroupStatus:
 			header = append(header, "status", "status_name")
 		case GroupProject:
@@ -35,6 +37,12 @@ func WriteCSV(r *Report, groupBy []Group, w io.Writer) error {
 			switch g {
 			case GroupDay:
 				rec = append(rec, textCell(deref(row.Day)))
+			case GroupCategory:
+				if row.Category != nil {
+					rec = append(rec, string(*row.Category))
+				} else {
+					rec = append(rec, "")
+				}
 			case GroupStatus:
 				if row.Status != nil {
 					rec = append(rec, textCell(row.Status.Key), textCell(row.Status.Name))

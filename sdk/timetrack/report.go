@@ -33,12 +33,15 @@ const (
 	GroupProject Group = "PROJECT"
 	GroupMember  Group = "MEMBER"
 	GroupDay     Group = "DAY"
+	// GroupCategory: the category of the status the time was spent in
+	// (LEAD, OPEN, IN_PROGRESS, WAITING, DONE, CANCELLED).
+	GroupCategory Group = "CATEGORY"
 )
 
 // Valid reports whether g is a dimension.
 func (g Group) Valid() bool {
 	switch g {
-	case GroupStatus, GroupProject, GroupMember, GroupDay:
+	case GroupStatus, GroupProject, GroupMember, GroupDay, GroupCategory:
 		return true
 	}
 	return false
@@ -91,11 +94,12 @@ type Report struct {
 
 // ReportRow is one group; only the asked dimensions are set.
 type ReportRow struct {
-	Status  *ent.Status
-	Project *ent.Project
-	Member  *ent.Member
-	Day     *string
-	Seconds int
+	Category *status.Category
+	Status   *ent.Status
+	Project  *ent.Project
+	Member   *ent.Member
+	Day      *string
+	Seconds  int
 }
 
 // CycleTime summarises how long projects stayed in a status.
@@ -157,12 +161,15 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.grouped(ctx, r.From, r.To, loc, groups, filter, in.MaxRows)
+	rows, err := s.grouped(ctx, r.From, r.To, loc, sqlGroups(groups), filter, in.MaxRows)
 	if err != nil {
 		return nil, err
 	}
 	if r.Rows, err = s.hydrate(ctx, rows); err != nil {
 		return nil, err
+	}
+	if slices.Contains(groups, GroupCategory) {
+		r.Rows = byCategory(r.Rows, slices.Contains(groups, GroupStatus))
 	}
 	for _, row := range r.Rows {
 		r.TotalSeconds += row.Seconds
@@ -191,6 +198,52 @@ func (s *Service) period(in ReportInput, loc *time.Location) (from, to time.Time
 		return from, to, errcode.Invalid("to", fmt.Sprintf("a report by DAY spans at most %d days", maxDayRows))
 	}
 	return from, to, nil
+}
+
+// sqlGroups are the dimensions the database groups by: CATEGORY is
+// grouped by status, then folded (byCategory).
+func sqlGroups(groups []Group) []Group {
+	i := slices.Index(groups, GroupCategory)
+	if i < 0 {
+		return groups
+	}
+	out := slices.Delete(slices.Clone(groups), i, i+1)
+	if !slices.Contains(out, GroupStatus) {
+		out = append(out, GroupStatus)
+	}
+	return out
+}
+
+// byCategory folds rows grouped by status into rows by the statuses'
+// categories (keeping the statuses when the report is by STATUS too).
+func byCategory(rows []*ReportRow, keepStatus bool) []*ReportRow {
+	type key struct {
+		category status.Category
+		status   *ent.Status
+		project  *ent.Project
+		member   *ent.Member
+		day      string
+	}
+	folded := map[key]*ReportRow{}
+	var out []*ReportRow
+	for _, row := range rows {
+		if row.Status == nil {
+			continue
+		}
+		k := key{category: row.Status.Category, project: row.Project, member: row.Member, day: deref(row.Day)}
+		if keepStatus {
+			k.status = row.Status
+		}
+		if f, ok := folded[k]; ok {
+			f.Seconds += row.Seconds
+			continue
+		}
+		category := row.Status.Category
+		f := &ReportRow{Category: &category, Status: k.status, Project: row.Project, Member: row.Member, Day: row.Day, Seconds: row.Seconds}
+		folded[k] = f
+		out = append(out, f)
+	}
+	return out
 }
 
 func checkGroups(gs []Group) ([]Group, error) {

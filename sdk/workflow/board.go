@@ -12,6 +12,7 @@ import (
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
+	"github.com/lanes-dev/lanes/ent/status"
 	"github.com/lanes-dev/lanes/ent/todo"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/events"
@@ -67,6 +68,36 @@ type Board struct {
 	Columns  []*BoardColumn
 	// OpenTodos counts the open to-dos per loaded card, when asked.
 	OpenTodos map[pulid.ID]int
+}
+
+// CategoryCount is how many of a board's projects are in statuses of a
+// category.
+type CategoryCount struct {
+	Category status.Category
+	Count    int
+}
+
+// categories are the status categories in the order of a project's life.
+var categories = []status.Category{
+	status.CategoryLEAD, status.CategoryOPEN, status.CategoryIN_PROGRESS,
+	status.CategoryWAITING, status.CategoryDONE, status.CategoryCANCELLED,
+}
+
+// Summary counts the board's projects by the category of their status
+// (the columns' totals), in the order of a project's life; categories
+// without a column are left out.
+func (b *Board) Summary() []CategoryCount {
+	counts := map[status.Category]int{}
+	for _, col := range b.Columns {
+		counts[col.Status.Category] += col.TotalCount
+	}
+	out := []CategoryCount{}
+	for _, c := range categories {
+		if n, ok := counts[c]; ok {
+			out = append(out, CategoryCount{Category: c, Count: n})
+		}
+	}
+	return out
 }
 
 // BoardColumn is one status of the board with a page of its cards in rank

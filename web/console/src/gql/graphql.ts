@@ -145,6 +145,8 @@ export type StepState =
   | 'UPCOMING';
 
 export type TimeGroup =
+  /** The category of the status the time was spent in. */
+  | 'CATEGORY'
   | 'DAY'
   | 'MEMBER'
   | 'PROJECT'
