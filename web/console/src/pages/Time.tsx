@@ -19,7 +19,18 @@ const groups: [TimeGroup, string][] = [
   ['MEMBER', 'Member'],
   ['PROJECT', 'Project'],
   ['DAY', 'Day'],
+  ['CATEGORY', 'Category'],
 ];
+
+/** A status category in words. */
+const categoryNames: Record<string, string> = {
+  LEAD: 'Lead',
+  OPEN: 'Open',
+  IN_PROGRESS: 'In progress',
+  WAITING: 'Waiting',
+  DONE: 'Done',
+  CANCELLED: 'Cancelled',
+};
 
 /** A date input's value (YYYY-MM-DD) for a day some days from today. */
 function day(offset: number): string {
@@ -38,6 +49,8 @@ function label(row: Row, by: TimeGroup): string {
       return row.project?.title ?? '—';
     case 'DAY':
       return row.day ?? '—';
+    case 'CATEGORY':
+      return row.category ? (categoryNames[row.category] ?? row.category) : '—';
   }
 }
 
@@ -56,7 +69,7 @@ export default function TimePage() {
   const [{ data: flows }] = useQuery({ query: ConsoleWorkflowsDocument });
   const [{ data, error, fetching }] = useQuery({
     query: ConsoleTimeReportDocument,
-    variables: { input, byStatus: by === 'STATUS', byProject: by === 'PROJECT', byMember: by === 'MEMBER', byDay: by === 'DAY' },
+    variables: { input, byStatus: by === 'STATUS', byProject: by === 'PROJECT', byMember: by === 'MEMBER', byDay: by === 'DAY', byCategory: by === 'CATEGORY' },
     context: timeTypes,
   });
   const cycleInput = useMemo(() => ({ ...input, groupBy: ['STATUS' as TimeGroup] }), [input]);
