@@ -140,3 +140,28 @@ func TestNotificationsStopForArchivedProjects(t *testing.T) {
 		require.Equal(t, lead.ID, feed.Items[1].Event.Project.ID)
 	})
 }
+
+// A reopened project speaks again: its events after reopenProject notify
+// (the archive silenced only what came between).
+func TestNotificationsResumeForReopenedProjects(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		acme := newTeam(t, s, "acme")
+		lead := create(t, acme.member, "leads", "Roofing")
+		customer := customerFor(t, s, acme, lead.ID, "bea@example.com")
+		mustOp(t, acme.member, "DeclineLead", map[string]any{"id": lead.ID, "reason": "OTHER"})
+		ctx, err := s.Lanes.AsPlatform(context.Background(), "acme")
+		require.NoError(t, err)
+		tx, err := s.Lanes.Client().Tx(ctx)
+		require.NoError(t, err)
+		_, err = s.Lanes.Events.Record(ent.NewTxContext(ctx, tx), events.Event{Type: events.PaymentPaid, Project: pulid.ID(lead.ID), Data: map[string]any{"payment": map[string]any{"id": "pay_late"}}})
+		require.NoError(t, err)
+		require.NoError(t, tx.Commit())
+
+		mustOp(t, acme.admin, "ReopenProject", map[string]any{"id": lead.ID})
+		require.Empty(t, upload(t, customer, lead.ID, "logo.png", pngBytes, "image/png").Errors)
+		feed := notificationsOf(t, acme.owner, false)
+		require.Equal(t, []string{"portal.file_uploaded", "project.created"}, feed.types(),
+			"the late payment while archived stays silent; the upload after reopening notifies")
+	})
+}
