@@ -89,6 +89,14 @@ func TestSetStatusRules(t *testing.T) {
 		require.Empty(t, move(t, a.admin, p.ID, "audit").Errors)
 		require.Empty(t, move(t, a.member, p.ID, "creation").Errors, "leaving is not entering")
 		require.Empty(t, move(t, a.platform, p.ID, "audit").Errors)
+
+		// "Assign" means something: an assignee before creation starts.
+		setRules(t, a.admin, "creation", map[string]any{"requiredFields": []string{"assignee"}}).Decode(t, &out)
+		q := create(t, a.member, "website", "Unassigned", map[string]any{"status": "assign"})
+		e = requireCode(t, move(t, a.member, q.ID, "creation"), "REQUIRED_FIELDS")
+		require.Equal(t, []any{"assignee"}, e.Extensions["fields"])
+		mustOp(t, a.member, "UpdateProject", map[string]any{"input": map[string]any{"id": q.ID, "assigneeId": memberIDs(t, a.member)["alpha-member"]}})
+		require.Empty(t, move(t, a.member, q.ID, "creation").Errors)
 	})
 }
 

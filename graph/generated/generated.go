@@ -4925,7 +4925,7 @@ extend type Board {
 }
 
 extend type Status {
-  "Project fields that must be set before a project may enter (customer, customer.company, customer.email, customer.phone); a move without them is REQUIRED_FIELDS."
+  "Project fields that must be set before a project may enter (assignee, customer, customer.company, customer.email, customer.phone); a move without them is REQUIRED_FIELDS."
   requiredFields: [String!]!
   "Member roles that may move a project into this status; empty: every role that may move (the platform always may)."
   enterRoles: [MemberRole!]!

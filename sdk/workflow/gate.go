@@ -27,6 +27,7 @@ var (
 // requiredFieldChecks are the project fields a status may require before
 // a project enters it (setStatusRules), each with its test.
 var requiredFieldChecks = map[string]func(p *ent.Project, cu *ent.Customer) bool{
+	"assignee":         func(p *ent.Project, _ *ent.Customer) bool { return p.AssigneeID != nil },
 	"customer":         func(_ *ent.Project, cu *ent.Customer) bool { return cu != nil },
 	"customer.company": func(_ *ent.Project, cu *ent.Customer) bool { return cu != nil && set(cu.Company) },
 	"customer.email":   func(_ *ent.Project, cu *ent.Customer) bool { return cu != nil && set(cu.Email) },
@@ -147,7 +148,7 @@ func (s *Service) missingFields(ctx context.Context, c *ent.Client, p *ent.Proje
 		return nil, nil
 	}
 	var cu *ent.Customer
-	if p.CustomerID != nil {
+	if p.CustomerID != nil && slices.ContainsFunc(to.RequiredFields, func(f string) bool { return strings.HasPrefix(f, "customer") }) {
 		var err error
 		if cu, err = c.Customer.Get(ctx, *p.CustomerID); err != nil {
 			return nil, fmt.Errorf("customer of %s: %w", p.ID, err)
