@@ -83,6 +83,9 @@ func TestNotes(t *testing.T) {
 		require.Equal(t, shared.ID, notes[1].ID)
 		require.Equal(t, []string{"The first draft is ready"}, portalNotes(t, customer), "the customer reads the shared ones of its projects only")
 		requireCode(t, sdktest.Op(t, customer, "ProjectNotes", map[string]any{"id": p.ID}), "FORBIDDEN")
+		for _, id := range []string{internal.ID, shared.ID} {
+			requireCode(t, customer.Do(t, `query($id: ID!) { node(id: $id) { ... on Note { id body } } }`, map[string]any{"id": id}), "FORBIDDEN")
+		}
 
 		// Only its author edits a note; sharing it shows it in the portal.
 		update := func(c lanestest.Client, in map[string]any) *lanestest.Response {
