@@ -192,3 +192,29 @@ func TestBoardMoreArchivedAndStrict(t *testing.T) {
 		p.accessible("the archived view")
 	})
 }
+
+// The board says how many projects are in each category of status, and
+// shows one member's projects when filtered by assignee.
+func TestBoardSummaryAndAssigneeFilter(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		w := newWorld(t, db)
+		bakery := w.project(t, "website", "Bakery", "lead")
+		cafe := w.project(t, "website", "Cafe", "interest")
+		roofing := w.project(t, "website", "Roofing", "preparation")
+		require.Empty(t, sdktest.Op(t, w.s.PlatformIn(w.tenant), "UpdateProject", map[string]any{"input": map[string]any{"id": roofing, "assigneeId": w.memberIDs(t)["bob"]}}).Errors)
+		p := newBrowser(t).tab()
+		p.signIn(w, "alice")
+		p.run(visible(`p.board-summary`))
+		summary := p.text(`p.board-summary`)
+		require.Contains(t, summary, "Lead 2")
+		require.Contains(t, summary, "Open 1")
+		p.accessible("the board with its summary and filter")
+
+		p.pick("Assignee", "bob")
+		p.run(chromedp.WaitNotPresent(chromedp.CSS(card(bakery))), visible(card(roofing)))
+		require.Zero(t, eval[int](p, fmt.Sprintf(`document.querySelectorAll('li[data-project=%q]').length`, cafe)))
+		p.screenshot("filtered-board")
+		p.pick("Assignee", "")
+		p.run(visible(card(bakery)), visible(card(cafe)))
+	})
+}

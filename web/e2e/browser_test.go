@@ -310,3 +310,40 @@ func card(id string) string { return fmt.Sprintf(`li.card-item[data-project=%q] 
 func inColumn(status, id string) string {
 	return fmt.Sprintf(`section.column[data-status=%q] li.card-item[data-project=%q]`, status, id)
 }
+
+// byXPath is the JavaScript expression of the first element an XPath
+// expression finds (null if none).
+func byXPath(xpath string) string {
+	return fmt.Sprintf(`document.evaluate(%q, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue`, xpath)
+}
+
+// pick chooses, by its value or its text, an option of the select a label
+// with that text holds, as a user does (the change event React listens to).
+func (p *tab) pick(label, option string) {
+	p.t.Helper()
+	select_ := byXPath(fmt.Sprintf(`//label[contains(., %q)]//select`, label))
+	require.True(p.t, eval[bool](p, fmt.Sprintf(`(() => { const s = %s; const o = s && [...s.options].find(o => o.value === %q || o.text === %q); if (!o) return false; s.value = o.value; s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, select_, option, option)),
+		"no option %q in the select labelled %q", option, label)
+}
+
+// fill replaces the text of the field an XPath expression finds, as
+// typing does for React (the native setter, then an input event).
+func (p *tab) fill(xpath, text string) {
+	p.t.Helper()
+	require.True(p.t, eval[bool](p, fmt.Sprintf(`(() => { const e = %s; if (!e) return false; Object.getOwnPropertyDescriptor(Object.getPrototypeOf(e), 'value').set.call(e, %q); e.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, byXPath(xpath), text)),
+		"no field %s", xpath)
+}
+
+// memberIDs are the tenant's members' IDs by their platform ID.
+func (w *world) memberIDs(t *testing.T) map[string]string {
+	t.Helper()
+	var out struct {
+		Members []struct{ ID, ExternalID string }
+	}
+	w.s.PlatformIn(w.tenant).Do(t, `{ members { id externalId } }`, nil).Decode(t, &out)
+	ids := map[string]string{}
+	for _, m := range out.Members {
+		ids[m.ExternalID] = m.ID
+	}
+	return ids
+}

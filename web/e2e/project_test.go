@@ -136,3 +136,84 @@ func TestTimerAndInvitation(t *testing.T) {
 		p.screenshot("invitation")
 	})
 }
+
+// A team works in the detail view: edits the title, the customer's data
+// and the assignee; adds an internal and a shared note and edits its own;
+// adds a to-do for a colleague, completes and reopens it. The customer
+// reads the shared note, not the internal one, in the portal. An archived
+// lead is reopened by an admin (a member cannot).
+func TestProjectDetailTeamwork(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		w := newWorld(t, db)
+		bakery := w.project(t, "website", "Bakery", "lead")
+		link := w.invite(t, bakery, "bea@example.com")
+		b := newBrowser(t)
+		p := b.tab()
+		p.signIn(w, "bob")
+		p.open(w, bakery)
+
+		p.run(chromedp.Click(button("Edit the details")), visible(`input[type="tel"]`))
+		p.fill(`//label[contains(., "Title")]//input`, "Bakery Schmidt")
+		p.pick("Assignee", "alice")
+		p.fill(`//label[contains(., "Customer name")]//input`, "Bea Schmidt")
+		p.fill(`//label[contains(., "Company")]//input`, "Schmidt Bakery")
+		p.fill(`//label[contains(., "E-mail")]//input`, "bea@example.com")
+		p.fill(`//label[contains(., "Phone")]//input`, "+49 30 7654321")
+		p.run(chromedp.Click(button("Save the details")), chromedp.WaitVisible(chromedp.Search(`//h1[normalize-space()="Bakery Schmidt"]`)),
+			chromedp.WaitVisible(chromedp.Search(`//span[contains(@class, "chip") and normalize-space()="Assigned to alice"]`)))
+		var detail struct {
+			Node struct {
+				Title    string
+				Assignee struct{ Name string }
+				Customer struct{ Name, Company, Email, Phone string }
+			}
+		}
+		w.s.PlatformIn(w.tenant).Do(t, `query($id: ID!) { node(id: $id) { ... on Project { title assignee { name } customer { name company email phone } } } }`, map[string]any{"id": bakery}).Decode(t, &detail)
+		require.Equal(t, "Bakery Schmidt", detail.Node.Title)
+		require.Equal(t, "alice", detail.Node.Assignee.Name)
+		require.Equal(t, struct{ Name, Company, Email, Phone string }{"Bea Schmidt", "Schmidt Bakery", "bea@example.com", "+49 30 7654321"}, detail.Node.Customer)
+
+		// Notes: an internal one (then edited by its author) and a shared one.
+		note := func(text string) string { return fmt.Sprintf(`//ul[@class="notes"]/li[contains(., %q)]`, text) }
+		p.fill(`//label[normalize-space()="Add a note"]/following-sibling::textarea`, "Call back on Monday")
+		p.run(chromedp.Click(button("Add the note")), chromedp.WaitVisible(chromedp.Search(note("Call back on Monday")+`//span[normalize-space()="internal"]`)))
+		p.fill(`//label[normalize-space()="Add a note"]/following-sibling::textarea`, "Your first draft is ready")
+		p.run(chromedp.Click(labelled("Share with the customer", "input")), chromedp.Click(button("Add the note")),
+			chromedp.WaitVisible(chromedp.Search(note("Your first draft is ready")+`//span[normalize-space()="shared with the customer"]`)))
+		p.run(chromedp.Click(chromedp.Search(note("Call back on Monday")+`//button[normalize-space()="Edit the note"]`)), visible(`ul.notes textarea`))
+		p.fill(`//ul[@class="notes"]//textarea`, "Call back on Tuesday")
+		p.run(chromedp.Click(button("Save the note")), chromedp.WaitVisible(chromedp.Search(note("Call back on Tuesday"))))
+
+		// A to-do for alice, due on a day: done, then reopened.
+		todo := `//ul[@class="todos"]/li[contains(., "Send the offer")]`
+		p.fill(`//form[contains(@class, "new-todo")]//label[contains(., "To-do")]/input`, "Send the offer")
+		p.pick("For", "alice")
+		p.fill(`//form[contains(@class, "new-todo")]//input[@type="date"]`, "2030-05-17")
+		p.run(chromedp.Click(button("Add the to-do")), chromedp.WaitVisible(chromedp.Search(todo+`[contains(., "alice") and contains(., "due")]`)))
+		p.screenshot("teamwork")
+		p.accessible("the detail view with notes and to-dos")
+		p.run(chromedp.Click(chromedp.Search(todo+`//input[@type="checkbox"]`)), chromedp.WaitVisible(chromedp.Search(todo+`[contains(@class, "done")]`)))
+		p.run(chromedp.Click(chromedp.Search(todo+`//button[normalize-space()="Reopen Send the offer"]`)),
+			chromedp.WaitVisible(chromedp.Search(todo+`[not(contains(@class, "done"))]`)))
+
+		customer := b.tab()
+		customer.run(chromedp.Navigate(link), chromedp.WaitVisible(chromedp.Search(`//h1[contains(., "Hello")]`)))
+		customer.run(chromedp.Click(chromedp.Search(`//a[normalize-space()="Bakery Schmidt"]`)), chromedp.WaitVisible(chromedp.Search(`//h2[normalize-space()="Messages from the team"]`)))
+		require.Contains(t, customer.text(`ul.notes`), "Your first draft is ready")
+		require.NotContains(t, customer.text(`ul.notes`), "Call back")
+		customer.accessible("the portal with a message from the team")
+
+		// An archived lead: a member sees no way back, an admin reopens it.
+		lead := w.project(t, "leads", "Cafe menu", "new")
+		require.Empty(t, sdktest.Op(t, w.s.PlatformIn(w.tenant), "DeclineLead", map[string]any{"id": lead, "reason": "AT_CAPACITY"}).Errors)
+		p.open(w, lead)
+		p.run(chromedp.WaitVisible(chromedp.Search(`//p[contains(@class, "banner") and contains(., "Archived")]`)))
+		require.Zero(t, eval[int](p, `document.querySelectorAll('form.reopen').length`), "a member does not reopen")
+		owner := b.tab()
+		owner.signIn(w, "alice")
+		owner.open(w, lead)
+		owner.fill(`//form[contains(@class, "reopen")]//input`, "They called back")
+		owner.run(chromedp.Click(button("Reopen Cafe menu")), chromedp.WaitNotPresent(chromedp.Search(`//p[contains(@class, "banner") and contains(., "Archived")]`)))
+		require.NotEqual(t, "declined", w.statusOf(t, lead))
+	})
+}

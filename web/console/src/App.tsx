@@ -94,7 +94,7 @@ function MemberConsole({ viewer }: { viewer: Viewer }) {
         <Switch>
           <Route path="/board/:workflow/archived">{(p) => <BoardPage workflow={p.workflow} archived role={viewer.role ?? null} />}</Route>
           <Route path="/board/:workflow">{(p) => <BoardPage workflow={p.workflow} archived={false} role={viewer.role ?? null} />}</Route>
-          <Route path="/projects/:id">{(p) => <ProjectPage id={p.id} role={viewer.role ?? null} />}</Route>
+          <Route path="/projects/:id">{(p) => <ProjectPage id={p.id} role={viewer.role ?? null} viewerId={viewer.member?.id ?? null} />}</Route>
           {admin && <Route path="/settings/:workflow">{(p) => <SettingsPage workflow={p.workflow} />}</Route>}
           <Route path="/time">
             <Suspense fallback={<p role="status">Loading…</p>}>

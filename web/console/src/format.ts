@@ -1,5 +1,7 @@
 // How the console writes numbers, times and money.
 
+import type { StatusCategory } from './gql/graphql';
+
 export function duration(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
   const m = Math.floor(seconds / 60);
@@ -42,4 +44,23 @@ export const progressSteps: [string, string][] = [
 
 export function progressName(p: { key: string; name: string }): string {
   return progressSteps.find(([k]) => k === p.key)?.[1] ?? p.name;
+}
+
+/** A status category in words, in the order of a project's life. */
+export const categoryNames: Record<StatusCategory, string> = {
+  LEAD: 'Lead',
+  OPEN: 'Open',
+  IN_PROGRESS: 'In progress',
+  WAITING: 'Waiting',
+  DONE: 'Done',
+  CANCELLED: 'Cancelled',
+};
+
+/** A date input's value (YYYY-MM-DD) as a time: noon there, so that it shows as that day in any nearby time zone. */
+export function dayToTime(day: string): string {
+  return new Date(`${day}T12:00:00`).toISOString();
+}
+
+export function dayOf(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
 }

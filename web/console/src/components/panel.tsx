@@ -1,6 +1,6 @@
 import { useId, useState, type ReactNode } from 'react';
 import { useMutation, type AnyVariables, type TypedDocumentNode } from 'urql';
-import { inWords, refusalOf } from '../errors';
+import { inWords, refusalOf, type Refusal } from '../errors';
 import { bytes } from '../format';
 
 /** A titled section of a page. */
@@ -34,16 +34,22 @@ export function Said({ problem, done }: { problem: string | null; done?: string 
 /**
  * A mutation run from a page: its refusal, in words, to show beside it
  * (say puts a word of the page's own there, e.g. a missing field).
+ * typenames: what the mutation changes when its answer does not name it
+ * (a deleted thing's ID, a count), so that urql reads those queries again;
+ * words: the page's own words for some refusals (null: the usual ones).
  */
-export function useAction<D, V extends AnyVariables>(doc: TypedDocumentNode<D, V>) {
+export function useAction<D, V extends AnyVariables>(
+  doc: TypedDocumentNode<D, V>,
+  options: { typenames?: string[]; words?: (r: Refusal) => string | null } = {},
+) {
   const [state, execute] = useMutation(doc);
   const [problem, setProblem] = useState<string | null>(null);
   async function run(vars: V): Promise<D | null> {
     setProblem(null);
-    const r = await execute(vars);
+    const r = await execute(vars, options.typenames ? { additionalTypenames: options.typenames } : undefined);
     const refusal = refusalOf(r.error);
     if (refusal) {
-      setProblem(inWords(refusal));
+      setProblem(options.words?.(refusal) ?? inWords(refusal));
       return null;
     }
     return r.data ?? null;

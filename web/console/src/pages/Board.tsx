@@ -18,21 +18,21 @@ import {
 import { SortableContext, arrayMove, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
 import {
-  BoardDocument,
   BoardEventsDocument,
-  ConsoleArchivedBoardDocument,
+  ConsoleAssigneesDocument,
   ConsoleBoardColumnDocument,
+  ConsoleBoardDocument,
   ConsoleOpenTodosDocument,
   ConsoleWorkflowsDocument,
   MoveProjectDocument,
-  type BoardQuery,
+  type ConsoleBoardQuery,
   type MemberRole,
 } from '../gql/graphql';
 import { inWords, refusalOf, type Refusal } from '../errors';
 import { useConnection } from '../connection';
-import { progressName } from '../format';
+import { categoryNames, progressName } from '../format';
 
-type Edge = NonNullable<NonNullable<BoardQuery['board']['columns'][number]['projects']['edges']>[number]>;
+type Edge = NonNullable<NonNullable<ConsoleBoardQuery['board']['columns'][number]['projects']['edges']>[number]>;
 type Card = NonNullable<Edge['node']>;
 
 /** The cards of a page of a column (ent's connections may hold nulls). */
@@ -55,7 +55,7 @@ const pageSize = 20;
 
 const columnPrefix = 'column:';
 
-function columnsOf(board: BoardQuery['board']): Column[] {
+function columnsOf(board: ConsoleBoardQuery['board']): Column[] {
   return board.columns.map((c) => ({
     key: c.status.key,
     name: c.status.name,
@@ -79,9 +79,12 @@ type Notice = { cardId: string; text: string; conflict?: boolean };
 export function BoardPage({ workflow, archived, role }: { workflow: string; archived: boolean; role: MemberRole | null }) {
   const canMove = !archived && role !== 'VIEWER' && role !== null;
   const [{ data: flows }] = useQuery({ query: ConsoleWorkflowsDocument });
+  const [{ data: team }] = useQuery({ query: ConsoleAssigneesDocument });
+  // '': every card; else one member's.
+  const [assignee, setAssignee] = useState('');
   const [{ data, error, fetching }, reexecute] = useQuery({
-    query: archived ? ConsoleArchivedBoardDocument : BoardDocument,
-    variables: { workflow, first: pageSize },
+    query: ConsoleBoardDocument,
+    variables: { workflow, archived, assignee: assignee || undefined, first: pageSize },
   });
   const [columns, setColumns] = useState<Column[]>([]);
   const [notice, setNotice] = useState<Notice | null>(null);
@@ -290,7 +293,11 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
 
   async function loadMore(col: Column) {
     const r = await client
-      .query(ConsoleBoardColumnDocument, { workflow, status: col.key, archived, first: pageSize, after: col.endCursor }, { requestPolicy: 'network-only' })
+      .query(
+        ConsoleBoardColumnDocument,
+        { workflow, status: col.key, archived, assignee: assignee || undefined, first: pageSize, after: col.endCursor },
+        { requestPolicy: 'network-only' },
+      )
       .toPromise();
     const page = r.data?.boardColumn;
     if (!page) return;
@@ -348,6 +355,20 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
           </Link>
         </nav>
       </div>
+      <div className="board-tools">
+        {data && !archived && <Summary summary={data.board.summary} />}
+        <label className="assignee-filter">
+          Assignee{' '}
+          <select value={assignee} onChange={(e) => setAssignee(e.target.value)}>
+            <option value="">Everyone</option>
+            {team?.members.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
       {refusal && !data && <p role="alert" className="refusal">{refusal.message}</p>}
       {fetching && !data && <p role="status">Loading the board…</p>}
       <DndContext
@@ -385,6 +406,17 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
       </p>
       {columns.length === 0 && data && <p>This workflow has no enabled status.</p>}
     </section>
+  );
+}
+
+/** The board's projects per category of their status, in the order of a project's life. */
+function Summary({ summary }: { summary: ConsoleBoardQuery['board']['summary'] }) {
+  if (summary.length === 0) return null;
+  return (
+    <p className="board-summary">
+      <span className="sr-only">Projects by category: </span>
+      {summary.map((c) => `${categoryNames[c.category]} ${c.count}`).join(' · ')}
+    </p>
   );
 }
 

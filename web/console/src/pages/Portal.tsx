@@ -225,6 +225,7 @@ function PortalProjectPage({ project: p, customer }: { project: PortalProject; c
         Stage: <strong>{p.status.name}</strong>
       </p>
       <div className="portal-grid">
+        {p.notes.length > 0 && <TeamMessages project={p} />}
         {has('WISHES') && <WishesPanel project={p} />}
         {has('FILE_MANAGER') && <FilesPanel project={p} />}
         {has('FEEDBACK') && <FeedbackPanel project={p} />}
@@ -232,6 +233,22 @@ function PortalProjectPage({ project: p, customer }: { project: PortalProject; c
       </div>
       {others.length > 0 && <p className="muted">Your partner also shares here at this stage: {others.map((f) => featureNames[f]).join(', ')}.</p>}
     </article>
+  );
+}
+
+/** The notes the team shared with the customer, oldest first. */
+function TeamMessages({ project: p }: { project: PortalProject }) {
+  return (
+    <Panel title="Messages from the team">
+      <ul className="notes">
+        {p.notes.map((n) => (
+          <li key={n.id}>
+            <p className="note-meta muted">{when(n.createdAt)}</p>
+            <p className="note-body">{n.body}</p>
+          </li>
+        ))}
+      </ul>
+    </Panel>
   );
 }
 

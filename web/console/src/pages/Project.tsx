@@ -1,46 +1,60 @@
-import { useMemo, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useQuery } from 'urql';
 import { Link } from 'wouter';
 import {
   ConsoleAcceptLeadDocument,
+  ConsoleAddNoteDocument,
   ConsoleAdvanceProjectDocument,
+  ConsoleAssigneesDocument,
   ConsoleCompleteProjectDocument,
   ConsoleCompleteTodoDocument,
   ConsoleCreatePaymentLinkDocument,
+  ConsoleCreateTodoDocument,
   ConsoleDeclineLeadDocument,
   ConsoleInviteCustomerDocument,
   ConsoleMembersDocument,
   ConsoleProjectDocument,
   ConsoleRecordRevenueShareDocument,
+  ConsoleReopenProjectDocument,
+  ConsoleReopenTodoDocument,
   ConsoleReviewCustomerDocument,
   ConsoleSecureProjectDocument,
   ConsoleSetProgressDocument,
   ConsoleStartTimerDocument,
   ConsoleStopTimerDocument,
+  ConsoleUpdateNoteDocument,
+  ConsoleUpdateProjectDocument,
   MoveProjectDocument,
+  type ConsoleAssigneesQuery,
   type ConsoleProjectQuery,
   type DeclineReason,
   type MemberRole,
 } from '../gql/graphql';
 import { inWords, refusalOf } from '../errors';
 import { FileList, Panel, Said, useAction } from '../components/panel';
-import { duration, minorUnits, money, progressName, progressSteps, when } from '../format';
+import { dayOf, dayToTime, duration, minorUnits, money, progressName, progressSteps, when } from '../format';
 
 type Data = ConsoleProjectQuery;
 type Project = Extract<NonNullable<Data['node']>, { steps: unknown }>;
+type Members = ConsoleAssigneesQuery['members'];
 
 // The detail view: the workflow bar with its next-status button, the
-// to-dos, the history and time per status, the lead actions, the
-// customer and what the customer sent, and the timer.
+// to-dos, the notes, the history and time per status, the lead actions
+// and progress trail, the project's details (title, assignee, customer)
+// and what the customer sent, and the timer.
 // urql's document cache reads a query again after a mutation that returns
 // a type the query's result holds; a project without payments yet holds
 // none, so the types its actions return are named here.
-const projectTypes = { additionalTypenames: ['Project', 'Payment', 'Todo', 'TimeEntry', 'CustomerReview', 'Survey', 'File', 'Wishes'] };
+const projectTypes = { additionalTypenames: ['Project', 'Payment', 'Todo', 'TimeEntry', 'CustomerReview', 'Survey', 'File', 'Wishes', 'Note'] };
 
-export function ProjectPage({ id, role }: { id: string; role: MemberRole | null }) {
+/** viewerId: the signed-in member's ID (null for the platform): the author of their notes. */
+export function ProjectPage({ id, role, viewerId }: { id: string; role: MemberRole | null; viewerId: string | null }) {
   const [{ data, error, fetching }] = useQuery({ query: ConsoleProjectDocument, variables: { id }, context: projectTypes });
+  const [{ data: team }] = useQuery({ query: ConsoleAssigneesDocument });
+  const members = team?.members ?? [];
   const p = data?.node && 'steps' in data.node ? (data.node as Project) : null;
   const canAct = role !== null && role !== 'VIEWER' && !!p && !p.archived;
+  const admin = role === 'ADMIN' || role === 'OWNER';
   if (!p) {
     if (fetching) return <p role="status">Loading the project…</p>;
     const refusal = refusalOf(error);
@@ -58,21 +72,21 @@ export function ProjectPage({ id, role }: { id: string; role: MemberRole | null 
           {p.status.name}
         </span>
         {p.progress && <span className="chip">{progressName(p.progress)}</span>}
+        <span className="chip assignee">{p.assignee ? `Assigned to ${p.assignee.name}` : 'Unassigned'}</span>
       </header>
-      {p.archived && (
-        <p className="banner" role="status">
-          Archived{p.archiveReason ? `: ${declineReasons[p.archiveReason]}` : ''}. It no longer notifies anyone.
-        </p>
-      )}
+      {p.archived && <Archived project={p} canReopen={admin} />}
       <WorkflowBar project={p} canAct={canAct && !isLead} />
       <div className="project-grid">
         <div className="project-main">
           {isLead && <LeadActions project={p} canAct={canAct} />}
-          <Todos project={p} canAct={canAct} />
+          {isLead && <ProgressTrail project={p} />}
+          <Todos project={p} canAct={canAct} members={members} />
+          <Notes project={p} canAct={canAct} viewerId={viewerId} />
           <History project={p} />
         </div>
         <aside className="project-side">
           <Timer project={p} running={data?.runningTimer ?? null} canAct={role !== null && role !== 'VIEWER'} />
+          <Details project={p} canAct={canAct} members={members} />
           <CustomerPanel project={p} canAct={canAct} />
           <CustomerWork project={p} />
           <Panel title="Time in each status">
@@ -153,19 +167,47 @@ function WorkflowBar({ project: p, canAct }: { project: Project; canAct: boolean
   );
 }
 
-function Todos({ project: p, canAct }: { project: Project; canAct: boolean }) {
+/** A select of the members, with "Unassigned" (value ''). */
+function AssigneeSelect({ members, value, onChange, label }: { members: Members; value: string; onChange: (id: string) => void; label: string }) {
+  return (
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">Unassigned</option>
+        {members.map((m) => (
+          <option key={m.id} value={m.id}>
+            {m.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Todos({ project: p, canAct, members }: { project: Project; canAct: boolean; members: Members }) {
   const complete = useAction(ConsoleCompleteTodoDocument);
+  const reopen = useAction(ConsoleReopenTodoDocument);
   const checklist = p.todos.filter((t) => t.kind === 'CHECKLIST');
   const here = checklist.filter((t) => t.status.key === p.status.key);
   const elsewhere = checklist.filter((t) => t.status.key !== p.status.key);
   const blocking = here.filter((t) => t.blocking && !t.done).length;
   const row = (t: Project['todos'][number]) => (
-    <li key={t.id} className={t.done ? 'done' : ''}>
+    <li key={t.id} className={t.done ? 'done' : ''} data-todo={t.id}>
       <label>
         <input type="checkbox" checked={t.done} disabled={!canAct || t.done || complete.pending} onChange={() => void complete.run({ id: t.id })} />
         {t.title}
       </label>
       {t.blocking && <span className="tag">blocking</span>}
+      {t.assignee && <span className="muted"> · {t.assignee.name}</span>}
+      {t.dueAt && <span className="muted"> · due {dayOf(t.dueAt)}</span>}
+      {canAct && t.done && (
+        <>
+          {' '}
+          <button type="button" className="link" disabled={reopen.pending} onClick={() => void reopen.run({ id: t.id })}>
+            Reopen<span className="sr-only"> {t.title}</span>
+          </button>
+        </>
+      )}
     </li>
   );
   return (
@@ -183,7 +225,278 @@ function Todos({ project: p, canAct }: { project: Project; canAct: boolean }) {
           <ul className="todos">{elsewhere.map(row)}</ul>
         </>
       )}
-      <Said problem={complete.problem} />
+      <Said problem={complete.problem ?? reopen.problem} />
+      {canAct && <NewTodo project={p} members={members} />}
+    </Panel>
+  );
+}
+
+function NewTodo({ project: p, members }: { project: Project; members: Members }) {
+  const create = useAction(ConsoleCreateTodoDocument);
+  const [title, setTitle] = useState('');
+  const [assignee, setAssignee] = useState('');
+  const [due, setDue] = useState('');
+  const [blocking, setBlocking] = useState(false);
+  return (
+    <form
+      className="inline-form new-todo"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const input = { projectId: p.id, title: title.trim(), assigneeId: assignee || null, dueAt: due ? dayToTime(due) : null, blocking };
+        if (await create.run({ input })) {
+          setTitle('');
+          setDue('');
+          setBlocking(false);
+        }
+      }}
+    >
+      <h3 className="sr-only">Add a to-do</h3>
+      <label>
+        To-do <input value={title} onChange={(e) => setTitle(e.target.value)} required />
+      </label>
+      <AssigneeSelect label="For" members={members} value={assignee} onChange={setAssignee} />
+      <label>
+        Due <input type="date" value={due} onChange={(e) => setDue(e.target.value)} />
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={blocking} onChange={(e) => setBlocking(e.target.checked)} /> blocking
+      </label>
+      <button type="submit" disabled={create.pending}>
+        Add the to-do
+      </button>
+      <Said problem={create.problem} />
+    </form>
+  );
+}
+
+type Note = Project['notes'][number];
+
+/** The team's notes: internal ones, and the ones shared with the customer's portal. */
+function Notes({ project: p, canAct, viewerId }: { project: Project; canAct: boolean; viewerId: string | null }) {
+  const add = useAction(ConsoleAddNoteDocument);
+  const [body, setBody] = useState('');
+  const [shared, setShared] = useState(false);
+  const bodyId = useId();
+  return (
+    <Panel title="Notes">
+      {p.notes.length === 0 ? (
+        <p className="muted">No notes yet.</p>
+      ) : (
+        <ul className="notes">
+          {p.notes.map((n) => (
+            <NoteItem key={n.id} note={n} mine={canAct && n.author.id === viewerId} />
+          ))}
+        </ul>
+      )}
+      {canAct && viewerId && (
+        <form
+          className="stacked"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (await add.run({ input: { projectId: p.id, body: body.trim(), shared } })) {
+              setBody('');
+              setShared(false);
+            }
+          }}
+        >
+          <label htmlFor={bodyId}>Add a note</label>
+          <textarea id={bodyId} value={body} onChange={(e) => setBody(e.target.value)} rows={3} required />
+          <div className="actions">
+            <label className="check">
+              <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Share with the customer
+            </label>
+            <button type="submit" disabled={add.pending}>
+              Add the note
+            </button>
+          </div>
+          <Said problem={add.problem} />
+        </form>
+      )}
+    </Panel>
+  );
+}
+
+function NoteItem({ note: n, mine }: { note: Note; mine: boolean }) {
+  const update = useAction(ConsoleUpdateNoteDocument);
+  const [editing, setEditing] = useState(false);
+  const [body, setBody] = useState(n.body);
+  const [shared, setShared] = useState(n.shared);
+  const bodyId = useId();
+  return (
+    <li data-note={n.id}>
+      <p className="note-meta">
+        <strong>{n.author.name}</strong> <span className="muted">{when(n.createdAt)}</span>{' '}
+        <span className={`tag${n.shared ? '' : ' neutral'}`}>{n.shared ? 'shared with the customer' : 'internal'}</span>
+      </p>
+      {!editing && <p className="note-body">{n.body}</p>}
+      {mine && !editing && (
+        <button
+          type="button"
+          className="link"
+          onClick={() => {
+            setBody(n.body);
+            setShared(n.shared);
+            setEditing(true);
+          }}
+        >
+          Edit<span className="sr-only"> the note</span>
+        </button>
+      )}
+      {editing && (
+        <form
+          className="stacked"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            if (await update.run({ input: { id: n.id, body: body.trim(), shared } })) setEditing(false);
+          }}
+        >
+          <label htmlFor={bodyId} className="sr-only">
+            The note
+          </label>
+          <textarea id={bodyId} value={body} onChange={(e) => setBody(e.target.value)} rows={3} required />
+          <div className="actions">
+            <label className="check">
+              <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Share with the customer
+            </label>
+            <button type="submit" disabled={update.pending}>
+              Save the note
+            </button>
+            <button type="button" className="secondary" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+      <Said problem={update.problem} />
+    </li>
+  );
+}
+
+/** The title, the assignee and the customer's data, edited together. */
+function Details({ project: p, canAct, members }: { project: Project; canAct: boolean; members: Members }) {
+  const update = useAction(ConsoleUpdateProjectDocument);
+  const [editing, setEditing] = useState(false);
+  const [form, setForm] = useState({ title: '', assignee: '', name: '', company: '', email: '', phone: '' });
+  const [done, setDone] = useState<string | null>(null);
+  const field = (k: keyof typeof form) => ({ value: form[k], onChange: (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value }) });
+  function open() {
+    const c = p.customer;
+    setForm({ title: p.title, assignee: p.assignee?.id ?? '', name: c?.name ?? '', company: c?.company ?? '', email: c?.email ?? '', phone: c?.phone ?? '' });
+    setDone(null);
+    setEditing(true);
+  }
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    const name = form.name.trim();
+    // Without a customer and without a name, there is no customer to write.
+    const customer = name || p.customer ? { name, company: form.company.trim(), email: form.email.trim(), phone: form.phone.trim() } : null;
+    const r = await update.run({
+      input: { id: p.id, title: form.title.trim(), assigneeId: form.assignee || null, expectedVersion: p.version, ...(customer ? { customer } : {}) },
+    });
+    if (r) {
+      setEditing(false);
+      setDone('The details are saved.');
+    }
+  }
+  return (
+    <Panel title="Details">
+      <dl className="pairs">
+        <div>
+          <dt>Assignee</dt>
+          <dd>{p.assignee?.name ?? 'Unassigned'}</dd>
+        </div>
+      </dl>
+      {canAct && !editing && (
+        <div className="actions">
+          <button type="button" className="secondary" onClick={open}>
+            Edit the details
+          </button>
+        </div>
+      )}
+      {editing && (
+        <form className="stacked" onSubmit={save}>
+          <label>
+            Title
+            <input {...field('title')} required />
+          </label>
+          <AssigneeSelect label="Assignee" members={members} value={form.assignee} onChange={(assignee) => setForm({ ...form, assignee })} />
+          <fieldset className="choices">
+            <legend>Customer</legend>
+            <label>
+              Customer name
+              <input {...field('name')} required={!!p.customer} />
+            </label>
+            <label>
+              Company
+              <input {...field('company')} />
+            </label>
+            <label>
+              E-mail
+              <input type="email" {...field('email')} />
+            </label>
+            <label>
+              Phone
+              <input type="tel" {...field('phone')} />
+            </label>
+          </fieldset>
+          <div className="actions">
+            <button type="submit" disabled={update.pending}>
+              Save the details
+            </button>
+            <button type="button" className="secondary" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      )}
+      <Said problem={update.problem} done={done} />
+    </Panel>
+  );
+}
+
+/** An archived project's banner; an admin may reopen it, with a note for the history. */
+function Archived({ project: p, canReopen }: { project: Project; canReopen: boolean }) {
+  const reopen = useAction(ConsoleReopenProjectDocument);
+  const [note, setNote] = useState('');
+  return (
+    <>
+      <p className="banner" role="status">
+        Archived{p.archiveReason ? `: ${declineReasons[p.archiveReason]}` : ''}. It no longer notifies anyone.
+      </p>
+      {canReopen && (
+        <form
+          className="inline-form reopen"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void reopen.run({ id: p.id, note: note.trim() || null });
+          }}
+        >
+          <label>
+            Note (optional) <input value={note} onChange={(e) => setNote(e.target.value)} />
+          </label>
+          <button type="submit" disabled={reopen.pending}>
+            Reopen<span className="sr-only"> {p.title}</span>
+          </button>
+        </form>
+      )}
+      <Said problem={reopen.problem} />
+    </>
+  );
+}
+
+/** Every progress update of a lead, oldest first. */
+function ProgressTrail({ project: p }: { project: Project }) {
+  if (p.progressHistory.length === 0) return null;
+  return (
+    <Panel title="Progress">
+      <ol className="progress-trail">
+        {p.progressHistory.map((x, i) => (
+          <li key={`${x.key}-${i}`}>
+            <strong>{progressName(x)}</strong> <span className="muted">{when(x.updatedAt)}</span>
+            {x.note ? ` — ${x.note}` : ''}
+          </li>
+        ))}
+      </ol>
     </Panel>
   );
 }

@@ -2,8 +2,17 @@ import { useId, useState } from 'react';
 import { useQuery } from 'urql';
 import { Link } from 'wouter';
 import {
+  ConsoleCreateStatusDocument,
+  ConsoleDeleteAutomationDocument,
+  ConsoleDeleteStatusDocument,
+  ConsoleMigrateStatusDocument,
+  ConsoleRemoveMemberDocument,
+  ConsoleReorderStatusesDocument,
+  ConsoleSetDefaultStatusDocument,
+  ConsoleSetStatusRulesDocument,
   ConsoleSettingsDocument,
   ConsoleTeamDocument,
+  ConsoleUpdateMemberRoleDocument,
   ConsoleWebhooksDocument,
   ConsoleWorkflowsDocument,
   CreateAutomationDocument,
@@ -17,10 +26,12 @@ import {
   WebhookDeliveriesDocument,
   type AutomationTrigger,
   type ConsoleSettingsQuery,
+  type MemberRole,
   type PortalFeature,
+  type StatusCategory,
 } from '../gql/graphql';
 import { Panel, Said, useAction } from '../components/panel';
-import { when } from '../format';
+import { categoryNames, when } from '../format';
 
 type Flow = NonNullable<ConsoleSettingsQuery['workflow']>;
 type Status = Flow['statuses'][number];
@@ -63,44 +74,94 @@ export function SettingsPage({ workflow }: { workflow: string }) {
   );
 }
 
+// Statuses change what many queries hold; deleting one answers its key
+// only, migrating a count: urql is told which queries to read again.
+const statusChanges = { typenames: ['Status', 'Workflow', 'Project'] };
+
 function Statuses({ flow }: { flow: Flow }) {
+  const reorder = useAction(ConsoleReorderStatusesDocument, statusChanges);
+  const setDefault = useAction(ConsoleSetDefaultStatusDocument);
+  const keys = flow.statuses.map((s) => s.key);
+  // Every status of the workflow, in its new order (the mutation wants them all).
+  function move(index: number, by: -1 | 1) {
+    const next = [...keys];
+    [next[index], next[index + by]] = [next[index + by], next[index]];
+    void reorder.run({ workflow: flow.key, keys: next });
+  }
   return (
     <Panel title={`Statuses of ${flow.name}`}>
       <p className="muted">
         A mandatory status cannot be disabled; a status can be disabled once no project is in it (archived ones included). Disabled statuses leave the board but
-        stay in the history.
+        stay in the history. A status the agency added may be deleted while it has never held a project.
       </p>
+      <div className="inline-form">
+        <label>
+          Default for new projects{' '}
+          <select
+            value={flow.defaultStatus?.key ?? ''}
+            disabled={setDefault.pending}
+            onChange={(e) => e.target.value && void setDefault.run({ workflow: flow.key, status: e.target.value })}
+          >
+            {!flow.defaultStatus && <option value="">None</option>}
+            {flow.statuses
+              .filter((s) => s.enabled)
+              .map((s) => (
+                <option key={s.key} value={s.key}>
+                  {s.name}
+                </option>
+              ))}
+          </select>
+        </label>
+        <span className="muted default-status">
+          {flow.defaultStatus ? `New projects start in ${flow.statuses.find((s) => s.key === flow.defaultStatus?.key)?.name ?? flow.defaultStatus.key}.` : ''}
+        </span>
+      </div>
+      <Said problem={setDefault.problem} />
       <table className="report statuses">
         <thead>
           <tr>
             <th scope="col">Enabled</th>
             <th scope="col">Name</th>
             <th scope="col">Colour</th>
+            <th scope="col">Category</th>
             <th scope="col">WIP limit</th>
             <th scope="col">Projects</th>
             <th scope="col">
-              <span className="sr-only">Save</span>
+              <span className="sr-only">Actions</span>
             </th>
           </tr>
         </thead>
         <tbody>
-          {flow.statuses.map((s) => (
-            <StatusRow key={s.id} flow={flow} status={s} />
+          {flow.statuses.map((s, i) => (
+            <StatusRow
+              key={s.id}
+              flow={flow}
+              status={s}
+              onUp={i > 0 ? () => move(i, -1) : undefined}
+              onDown={i < keys.length - 1 ? () => move(i, 1) : undefined}
+              moving={reorder.pending}
+            />
           ))}
         </tbody>
       </table>
+      <Said problem={reorder.problem} />
+      <NewStatus flow={flow} />
     </Panel>
   );
 }
 
-function StatusRow({ flow, status: s }: { flow: Flow; status: Status }) {
+const columnCount = 7;
+
+function StatusRow({ flow, status: s, onUp, onDown, moving }: { flow: Flow; status: Status; onUp?: () => void; onDown?: () => void; moving: boolean }) {
   const enable = useAction(SetStatusEnabledDocument);
   const update = useAction(UpdateStatusDocument);
+  const remove = useAction(ConsoleDeleteStatusDocument, statusChanges);
   const [name, setName] = useState(s.name);
   const [color, setColor] = useState(s.color);
   const [wip, setWip] = useState(s.wipLimit ? String(s.wipLimit) : '');
   const [saved, setSaved] = useState<string | null>(null);
   const ids = { name: useId(), color: useId(), wip: useId() };
+  const problem = enable.problem ?? update.problem ?? remove.problem;
   return (
     <>
       <tr data-status={s.key}>
@@ -115,6 +176,7 @@ function StatusRow({ flow, status: s }: { flow: Flow; status: Status }) {
             <span className="sr-only">{s.name} enabled</span>
           </label>
           {s.mandatory && <span className="tag neutral">mandatory</span>}
+          {s.custom && <span className="tag neutral">added</span>}
         </td>
         <td>
           <label htmlFor={ids.name} className="sr-only">
@@ -128,6 +190,7 @@ function StatusRow({ flow, status: s }: { flow: Flow; status: Status }) {
           </label>
           <input id={ids.color} type="color" value={color} onChange={(e) => setColor(e.target.value)} />
         </td>
+        <td className="category">{categoryNames[s.category]}</td>
         <td>
           <label htmlFor={ids.wip} className="sr-only">
             WIP limit of {s.name} (empty: none)
@@ -136,30 +199,220 @@ function StatusRow({ flow, status: s }: { flow: Flow; status: Status }) {
         </td>
         <td>{s.projectCount}</td>
         <td>
-          <button
-            type="button"
-            onClick={async () => {
-              setSaved(null);
-              const limit = wip.trim() === '' ? 0 : Number(wip);
-              if (!Number.isInteger(limit) || limit < 0) {
-                update.say('The WIP limit is a whole number (empty or 0: no limit).');
-                return;
-              }
-              if (await update.run({ input: { workflow: flow.key, status: s.key, name: name.trim(), color, wipLimit: limit } })) setSaved('Saved.');
-            }}
-          >
-            Save<span className="sr-only"> {s.name}</span>
-          </button>
+          <div className="row-actions">
+            <button
+              type="button"
+              onClick={async () => {
+                setSaved(null);
+                const limit = wip.trim() === '' ? 0 : Number(wip);
+                if (!Number.isInteger(limit) || limit < 0) {
+                  update.say('The WIP limit is a whole number (empty or 0: no limit).');
+                  return;
+                }
+                if (await update.run({ input: { workflow: flow.key, status: s.key, name: name.trim(), color, wipLimit: limit } })) setSaved('Saved.');
+              }}
+            >
+              Save<span className="sr-only"> {s.name}</span>
+            </button>
+            <button type="button" className="secondary" disabled={!onUp || moving} onClick={onUp}>
+              Move<span className="sr-only"> {s.name}</span> up
+            </button>
+            <button type="button" className="secondary" disabled={!onDown || moving} onClick={onDown}>
+              Move<span className="sr-only"> {s.name}</span> down
+            </button>
+            {s.custom && (
+              <button type="button" className="danger" disabled={remove.pending} onClick={() => void remove.run({ workflow: flow.key, status: s.key })}>
+                Delete<span className="sr-only"> {s.name}</span>
+              </button>
+            )}
+          </div>
         </td>
       </tr>
-      {(enable.problem || update.problem || saved) && (
+      {(problem || saved) && (
         <tr>
-          <td colSpan={6}>
-            <Said problem={enable.problem ?? update.problem} done={saved} />
+          <td colSpan={columnCount}>
+            <Said problem={problem} done={saved} />
           </td>
         </tr>
       )}
+      <tr className="status-more" data-status-more={s.key}>
+        <td colSpan={columnCount}>
+          <StatusRules flow={flow} status={s} />
+          <MigrateStatus flow={flow} status={s} />
+        </td>
+      </tr>
     </>
+  );
+}
+
+/** The project fields a status may require (the engine's names). */
+const requirable: [string, string][] = [
+  ['customer', 'a customer'],
+  ['customer.company', 'the customer’s company'],
+  ['customer.email', 'the customer’s e-mail'],
+  ['customer.phone', 'the customer’s phone'],
+  ['assignee', 'an assignee'],
+];
+
+const roles: MemberRole[] = ['OWNER', 'ADMIN', 'MEMBER', 'VIEWER'];
+
+/** A status's rules in a sentence, for its summary. */
+function rulesInWords(s: Status): string {
+  const needs = s.requiredFields.map((f) => requirable.find(([k]) => k === f)?.[1] ?? f);
+  const who = s.enterRoles.length ? `only ${s.enterRoles.map((r) => r.toLowerCase()).join(', ')} may move projects in` : 'every role that moves may move projects in';
+  return `${needs.length ? `needs ${needs.join(', ')}` : 'needs nothing'}; ${who}`;
+}
+
+function StatusRules({ flow, status: s }: { flow: Flow; status: Status }) {
+  const save = useAction(ConsoleSetStatusRulesDocument);
+  const [fields, setFields] = useState<string[]>(s.requiredFields);
+  const [enter, setEnter] = useState<MemberRole[]>(s.enterRoles);
+  const [done, setDone] = useState<string | null>(null);
+  const toggle = <T,>(list: T[], x: T, on: boolean) => (on ? [...list, x] : list.filter((y) => y !== x));
+  return (
+    <details className="rules">
+      <summary>
+        Rules of {s.name}: <span className="muted">{rulesInWords(s)}</span>
+      </summary>
+      <form
+        className="stacked"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          setDone(null);
+          if (await save.run({ input: { workflow: flow.key, status: s.key, requiredFields: fields, enterRoles: enter } })) setDone('The rules are saved.');
+        }}
+      >
+        <fieldset className="choices">
+          <legend>Before a project enters {s.name}, it needs</legend>
+          {requirable.map(([k, words]) => (
+            <label key={k} className="check">
+              <input type="checkbox" checked={fields.includes(k)} onChange={(e) => setFields(toggle(fields, k, e.target.checked))} /> {words}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset className="choices">
+          <legend>Roles that may move projects into {s.name} (none ticked: every role that may move)</legend>
+          {roles.map((r) => (
+            <label key={r} className="check">
+              <input type="checkbox" checked={enter.includes(r)} onChange={(e) => setEnter(toggle(enter, r, e.target.checked))} /> {r.toLowerCase()}
+            </label>
+          ))}
+        </fieldset>
+        <div className="actions">
+          <button type="submit" disabled={save.pending}>
+            Save the rules<span className="sr-only"> of {s.name}</span>
+          </button>
+        </div>
+        <Said problem={save.problem} done={done} />
+      </form>
+    </details>
+  );
+}
+
+/** Moves every project of a status to another, e.g. before disabling it (offered while it has projects). */
+function MigrateStatus({ flow, status: s }: { flow: Flow; status: Status }) {
+  const migrate = useAction(ConsoleMigrateStatusDocument, statusChanges);
+  const others = flow.statuses.filter((x) => x.enabled && x.key !== s.key);
+  const [to, setTo] = useState(others[0]?.key ?? '');
+  const [done, setDone] = useState<string | null>(null);
+  // Once emptied, the status keeps saying how many moved.
+  if (others.length === 0 || (s.projectCount === 0 && !done)) return null;
+  if (s.projectCount === 0) return <Said problem={null} done={done} />;
+  return (
+    <form
+      className="inline-form migrate"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setDone(null);
+        const r = await migrate.run({ workflow: flow.key, from: s.key, to });
+        if (r) setDone(`${r.migrateStatus} project(s) moved to ${others.find((x) => x.key === to)?.name ?? to}.`);
+      }}
+    >
+      <label>
+        Move all projects of {s.name} to{' '}
+        <select value={to} onChange={(e) => setTo(e.target.value)}>
+          {others.map((x) => (
+            <option key={x.key} value={x.key}>
+              {x.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="submit" className="secondary" disabled={migrate.pending}>
+        Move the projects<span className="sr-only"> of {s.name}</span>
+      </button>
+      <Said problem={migrate.problem} done={done} />
+    </form>
+  );
+}
+
+const categories = Object.keys(categoryNames) as StatusCategory[];
+
+function NewStatus({ flow }: { flow: Flow }) {
+  const create = useAction(ConsoleCreateStatusDocument, statusChanges);
+  const [key, setKey] = useState('');
+  const [name, setName] = useState('');
+  const [color, setColor] = useState('#8250df');
+  const [category, setCategory] = useState<StatusCategory>('IN_PROGRESS');
+  // '' follows the last status, whichever it is by then.
+  const [after, setAfter] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const last = flow.statuses[flow.statuses.length - 1]?.key ?? '';
+  return (
+    <form
+      className="stacked new-status"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setDone(null);
+        const input = { workflow: flow.key, key: key.trim(), name: name.trim(), color, category, after: after || last || null };
+        if (await create.run({ input })) {
+          setDone(`${input.name} is added.`);
+          setKey('');
+          setName('');
+          setAfter('');
+        }
+      }}
+    >
+      <h3>Add a status</h3>
+      <div className="inline-form">
+        <label>
+          Key (lower case)
+          <input value={key} onChange={(e) => setKey(e.target.value)} required placeholder="audit" />
+        </label>
+        <label>
+          Name
+          <input value={name} onChange={(e) => setName(e.target.value)} required />
+        </label>
+        <label>
+          Colour
+          <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
+        </label>
+        <label>
+          Category
+          <select value={category} onChange={(e) => setCategory(e.target.value as StatusCategory)}>
+            {categories.map((c) => (
+              <option key={c} value={c}>
+                {categoryNames[c]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          After
+          <select value={after || last} onChange={(e) => setAfter(e.target.value)}>
+            {flow.statuses.map((s) => (
+              <option key={s.key} value={s.key}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" disabled={create.pending}>
+          Add the status
+        </button>
+      </div>
+      <Said problem={create.problem} done={done} />
+    </form>
   );
 }
 
@@ -241,6 +494,7 @@ const triggerWords: Record<AutomationTrigger, string> = {
 
 function Automations({ flow }: { flow: Flow }) {
   const create = useAction(CreateAutomationDocument);
+  const remove = useAction(ConsoleDeleteAutomationDocument, { typenames: ['Automation'] });
   const enabled = flow.statuses.filter((s) => s.enabled);
   const [status, setStatus] = useState(enabled[0]?.key ?? '');
   const [on, setOn] = useState<AutomationTrigger>('ENTER');
@@ -255,7 +509,10 @@ function Automations({ flow }: { flow: Flow }) {
           {flow.automations.map((a) => (
             <li key={a.id}>
               {triggerWords[a.trigger]} <strong>{a.status.name}</strong>:{' '}
-              {a.todos.map((t) => `“${t.title}”${t.blocking ? ' (blocking)' : ''}`).join(', ')}
+              {a.todos.map((t) => `“${t.title}”${t.blocking ? ' (blocking)' : ''}`).join(', ')}{' '}
+              <button type="button" className="link danger-link" disabled={remove.pending} onClick={() => void remove.run({ id: a.id })}>
+                Delete<span className="sr-only"> the automation: {triggerWords[a.trigger].toLowerCase()} {a.status.name}</span>
+              </button>
             </li>
           ))}
         </ul>
@@ -320,36 +577,84 @@ function Automations({ flow }: { flow: Flow }) {
           </button>
         </div>
       </form>
-      <Said problem={create.problem} done={done} />
+      <Said problem={remove.problem ?? create.problem} done={done} />
     </Panel>
   );
 }
 
+// Who may change whom is the server's: an ADMIN touching an OWNER, or
+// the last OWNER, is refused and said here in words.
+const teamWords = {
+  typenames: ['Member'],
+  words: (r: { code: string }) => (r.code === 'FORBIDDEN' ? 'Only an OWNER may make or unmake an OWNER.' : null),
+};
+
 function Team() {
   const [{ data }] = useQuery({ query: ConsoleTeamDocument });
+  const setRole = useAction(ConsoleUpdateMemberRoleDocument, teamWords);
+  const remove = useAction(ConsoleRemoveMemberDocument, teamWords);
+  const [done, setDone] = useState<string | null>(null);
   return (
     <Panel title="Team">
-      <p className="muted">The embedding platform adds members and gives them their roles.</p>
-      <table className="report">
+      <p className="muted">
+        The embedding platform adds members. A removed member can no longer sign in; their time and history stay theirs, and adding them again brings them back.
+      </p>
+      <table className="report team">
         <thead>
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Role</th>
             <th scope="col">E-mail</th>
             <th scope="col">Platform ID</th>
+            <th scope="col">
+              <span className="sr-only">Remove</span>
+            </th>
           </tr>
         </thead>
         <tbody>
           {data?.members.map((m) => (
-            <tr key={m.id}>
+            <tr key={m.id} data-member={m.externalId}>
               <td>{m.name}</td>
-              <td>{m.role.toLowerCase()}</td>
+              <td>
+                <label>
+                  <span className="sr-only">Role of {m.name}</span>
+                  <select
+                    value={m.role}
+                    disabled={setRole.pending}
+                    onChange={async (e) => {
+                      setDone(null);
+                      const r = await setRole.run({ memberId: m.id, role: e.target.value as MemberRole });
+                      if (r) setDone(`${m.name} is now ${r.updateMemberRole.role.toLowerCase()}.`);
+                    }}
+                  >
+                    {roles.map((r) => (
+                      <option key={r} value={r}>
+                        {r.toLowerCase()}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+              </td>
               <td>{m.email ?? ''}</td>
               <td>{m.externalId}</td>
+              <td>
+                <button
+                  type="button"
+                  className="secondary"
+                  disabled={remove.pending}
+                  onClick={async () => {
+                    setDone(null);
+                    if (await remove.run({ memberId: m.id })) setDone(`${m.name} is removed.`);
+                  }}
+                >
+                  Remove<span className="sr-only"> {m.name}</span>
+                </button>
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
+      <Said problem={setRole.problem ?? remove.problem} done={done} />
     </Panel>
   );
 }

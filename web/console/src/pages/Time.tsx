@@ -5,7 +5,7 @@ import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip }
 import { ConsoleCycleTimesDocument, ConsoleRunningTimerDocument, ConsoleStopTimerDocument, ConsoleTimeReportDocument, ConsoleWorkflowsDocument, type ConsoleTimeReportQuery, type TimeGroup } from '../gql/graphql';
 import { Panel, Said, useAction } from '../components/panel';
 import { inWords, refusalOf } from '../errors';
-import { duration, when } from '../format';
+import { categoryNames, duration, when } from '../format';
 import { serverURL } from '../base';
 import { getToken } from '../session';
 
@@ -21,16 +21,6 @@ const groups: [TimeGroup, string][] = [
   ['DAY', 'Day'],
   ['CATEGORY', 'Category'],
 ];
-
-/** A status category in words. */
-const categoryNames: Record<string, string> = {
-  LEAD: 'Lead',
-  OPEN: 'Open',
-  IN_PROGRESS: 'In progress',
-  WAITING: 'Waiting',
-  DONE: 'Done',
-  CANCELLED: 'Cancelled',
-};
 
 /** A date input's value (YYYY-MM-DD) for a day some days from today. */
 function day(offset: number): string {
