@@ -1,4 +1,4 @@
-import { useId, useMemo, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { Link } from 'wouter';
 import {
@@ -300,19 +300,37 @@ function Notes({ project: p, canAct, viewerId }: { project: Project; canAct: boo
           }}
         >
           <label htmlFor={bodyId}>Add a note</label>
-          <textarea id={bodyId} value={body} onChange={(e) => setBody(e.target.value)} rows={3} required />
-          <div className="actions">
-            <label className="check">
-              <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Share with the customer
-            </label>
+          <NoteFields id={bodyId} body={body} setBody={setBody} shared={shared} setShared={setShared}>
             <button type="submit" disabled={add.pending}>
               Add the note
             </button>
-          </div>
+          </NoteFields>
           <Said problem={add.problem} />
         </form>
       )}
     </Panel>
+  );
+}
+
+/** A note's text and whether the customer sees it, with the form's buttons. */
+function NoteFields(props: {
+  id: string;
+  body: string;
+  setBody: (body: string) => void;
+  shared: boolean;
+  setShared: (shared: boolean) => void;
+  children: ReactNode;
+}) {
+  return (
+    <>
+      <textarea id={props.id} value={props.body} onChange={(e) => props.setBody(e.target.value)} rows={3} required />
+      <div className="actions">
+        <label className="check">
+          <input type="checkbox" checked={props.shared} onChange={(e) => props.setShared(e.target.checked)} /> Share with the customer
+        </label>
+        {props.children}
+      </div>
+    </>
   );
 }
 
@@ -353,18 +371,14 @@ function NoteItem({ note: n, mine }: { note: Note; mine: boolean }) {
           <label htmlFor={bodyId} className="sr-only">
             The note
           </label>
-          <textarea id={bodyId} value={body} onChange={(e) => setBody(e.target.value)} rows={3} required />
-          <div className="actions">
-            <label className="check">
-              <input type="checkbox" checked={shared} onChange={(e) => setShared(e.target.checked)} /> Share with the customer
-            </label>
+          <NoteFields id={bodyId} body={body} setBody={setBody} shared={shared} setShared={setShared}>
             <button type="submit" disabled={update.pending}>
               Save the note
             </button>
             <button type="button" className="secondary" onClick={() => setEditing(false)}>
               Cancel
             </button>
-          </div>
+          </NoteFields>
         </form>
       )}
       <Said problem={update.problem} />
