@@ -118,6 +118,11 @@ func (r *queryResolver) TransitionPreview(ctx context.Context, projectID pulid.I
 	return r.Engine.TransitionPreview(ctx, projectID, to)
 }
 
+// TransitionPreviews is the resolver for the transitionPreviews field.
+func (r *queryResolver) TransitionPreviews(ctx context.Context, projectID pulid.ID) ([]*workflow.StatusPreview, error) {
+	return r.Engine.TransitionPreviews(ctx, projectID)
+}
+
 // DefaultStatus is the resolver for the defaultStatus field.
 func (r *workflowResolver) DefaultStatus(ctx context.Context, obj *ent.Workflow) (*ent.Status, error) {
 	return r.Engine.DefaultStatus(ctx, obj)

@@ -239,3 +239,49 @@ func TestTransitionPreviewAgreesWithMove(t *testing.T) {
 		requireCode(t, sdktest.Op(t, a.member, "TransitionPreview", map[string]any{"projectId": declined.ID, "to": "x\x00"}), "VALIDATION")
 	})
 }
+
+// transitionPreviews gives every other enabled column's verdict at once,
+// each the same as transitionPreview's.
+func TestTransitionPreviewsMatchOneByOne(t *testing.T) {
+	lanestest.ForEachDatabase(t, func(t *testing.T, db lanestest.Database) {
+		s := sdktest.Start(t, db.URL)
+		a := newTeam(t, s, "alpha")
+		b := newTeam(t, s, "beta")
+		require.Empty(t, setEnabled(t, a.admin, "website", "approval", false).Errors)
+		mustOp(t, a.admin, "UpdateStatus", map[string]any{"input": map[string]any{"workflow": "website", "status": "interest", "wipLimit": 1}})
+		create(t, a.member, "website", "Fills interest", map[string]any{"status": "interest"})
+		blockingOn(t, a.admin, "audit")
+		setRules(t, a.admin, "publish", map[string]any{"requiredFields": []string{"customer.phone"}}).Decode(t, &struct{}{})
+		p := create(t, a.member, "website", "Dragged", map[string]any{"status": "audit"})
+
+		var all struct {
+			TransitionPreviews []struct {
+				Status  struct{ Key string }
+				Allowed bool
+				Reasons []struct{ Code string }
+			}
+		}
+		a.member.Do(t, `query($id: ID!) { transitionPreviews(projectId: $id) { status { key } allowed reasons { code } } }`, map[string]any{"id": p.ID}).Decode(t, &all)
+		require.Len(t, all.TransitionPreviews, 11, "every enabled status but the project's own")
+		verdicts := map[string][]string{}
+		for _, v := range all.TransitionPreviews {
+			codes := []string{}
+			for _, r := range v.Reasons {
+				codes = append(codes, r.Code)
+			}
+			require.Equal(t, len(codes) == 0, v.Allowed)
+			verdicts[v.Status.Key] = codes
+			var one previewOut
+			sdktest.Op(t, a.member, "TransitionPreview", map[string]any{"projectId": p.ID, "to": v.Status.Key}).Decode(t, &one)
+			require.Equal(t, one.codes(), codes, v.Status.Key)
+		}
+		require.Equal(t, []string{"WIP_LIMIT"}, verdicts["interest"], "back, into a full column")
+		require.Equal(t, []string{}, verdicts["creation"], "back is not held by the checklist")
+		require.Equal(t, []string{"CHECKLIST_INCOMPLETE", "REQUIRED_FIELDS"}, verdicts["publish"])
+		require.NotContains(t, verdicts, "approval", "disabled: no column")
+
+		requireCode(t, b.member.Do(t, `query($id: ID!) { transitionPreviews(projectId: $id) { allowed } }`, map[string]any{"id": p.ID}), "NOT_FOUND")
+		customer := customerFor(t, s, a, p.ID, "c@example.com")
+		requireCode(t, customer.Do(t, `query($id: ID!) { transitionPreviews(projectId: $id) { allowed } }`, map[string]any{"id": p.ID}), "FORBIDDEN")
+	})
+}

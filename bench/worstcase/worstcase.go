@@ -127,6 +127,8 @@ var roots = map[string]Role{
 	"notifications": Viewer,
 	// Any member may ask (a VIEWER learns it would be FORBIDDEN).
 	"transitionPreview": Viewer,
+	// Every column's verdict for a dragged card.
+	"transitionPreviews": Viewer,
 }
 
 // skippedRoots are root fields without documents, and why.
@@ -325,7 +327,8 @@ var argValues = map[string]func(g *generator, k knobs) string{
 	"Query.boardColumn": func(g *generator, _ knobs) string {
 		return fmt.Sprintf("workflow: %q, status: %q", g.args.Workflow, g.args.Status)
 	},
-	"Query.node": func(g *generator, _ knobs) string { return fmt.Sprintf("id: %q", g.args.ProjectIDs[0]) },
+	"Query.node":               func(g *generator, _ knobs) string { return fmt.Sprintf("id: %q", g.args.ProjectIDs[0]) },
+	"Query.transitionPreviews": func(g *generator, _ knobs) string { return fmt.Sprintf("projectId: %q", g.args.ProjectIDs[0]) },
 	"Query.transitionPreview": func(g *generator, _ knobs) string {
 		return fmt.Sprintf("projectId: %q, to: %q", g.args.ProjectIDs[0], g.args.Status)
 	},

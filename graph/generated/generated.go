@@ -378,22 +378,23 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Board             func(childComplexity int, workflow string, archived *bool, assignee *pulid.ID) int
-		BoardColumn       func(childComplexity int, workflow string, status string, archived *bool, assignee *pulid.ID) int
-		Events            func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) int
-		Members           func(childComplexity int) int
-		Node              func(childComplexity int, id pulid.ID) int
-		Nodes             func(childComplexity int, ids []pulid.ID) int
-		Notifications     func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], unreadOnly *bool) int
-		Portal            func(childComplexity int) int
-		Projects          func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
-		RunningTimer      func(childComplexity int) int
-		TimeReport        func(childComplexity int, input timetrack.ReportInput) int
-		TransitionPreview func(childComplexity int, projectID pulid.ID, to string) int
-		Viewer            func(childComplexity int) int
-		Webhooks          func(childComplexity int) int
-		Workflow          func(childComplexity int, key string) int
-		Workflows         func(childComplexity int) int
+		Board              func(childComplexity int, workflow string, archived *bool, assignee *pulid.ID) int
+		BoardColumn        func(childComplexity int, workflow string, status string, archived *bool, assignee *pulid.ID) int
+		Events             func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], types []string, projectID *pulid.ID) int
+		Members            func(childComplexity int) int
+		Node               func(childComplexity int, id pulid.ID) int
+		Nodes              func(childComplexity int, ids []pulid.ID) int
+		Notifications      func(childComplexity int, first *int, after *entgql.Cursor[pulid.ID], unreadOnly *bool) int
+		Portal             func(childComplexity int) int
+		Projects           func(childComplexity int, after *entgql.Cursor[pulid.ID], first *int, before *entgql.Cursor[pulid.ID], last *int, orderBy []*ent.ProjectOrder, where *ent.ProjectWhereInput) int
+		RunningTimer       func(childComplexity int) int
+		TimeReport         func(childComplexity int, input timetrack.ReportInput) int
+		TransitionPreview  func(childComplexity int, projectID pulid.ID, to string) int
+		TransitionPreviews func(childComplexity int, projectID pulid.ID) int
+		Viewer             func(childComplexity int) int
+		Webhooks           func(childComplexity int) int
+		Workflow           func(childComplexity int, key string) int
+		Workflows          func(childComplexity int) int
 	}
 
 	SharedNote struct {
@@ -439,6 +440,12 @@ type ComplexityRoot struct {
 
 	StatusDuration struct {
 		Seconds func(childComplexity int) int
+		Status  func(childComplexity int) int
+	}
+
+	StatusPreview struct {
+		Allowed func(childComplexity int) int
+		Reasons func(childComplexity int) int
 		Status  func(childComplexity int) int
 	}
 
@@ -709,6 +716,7 @@ type QueryResolver interface {
 	Workflow(ctx context.Context, key string) (*ent.Workflow, error)
 	Portal(ctx context.Context) (*portal.View, error)
 	TransitionPreview(ctx context.Context, projectID pulid.ID, to string) (*workflow.Preview, error)
+	TransitionPreviews(ctx context.Context, projectID pulid.ID) ([]*workflow.StatusPreview, error)
 	TimeReport(ctx context.Context, input timetrack.ReportInput) (*timetrack.Report, error)
 	RunningTimer(ctx context.Context) (*ent.TimeEntry, error)
 	Board(ctx context.Context, workflow string, archived *bool, assignee *pulid.ID) (*workflow.Board, error)
@@ -2442,6 +2450,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TransitionPreview(childComplexity, args["projectId"].(pulid.ID), args["to"].(string)), true
+	case "Query.transitionPreviews":
+		if e.ComplexityRoot.Query.TransitionPreviews == nil {
+			break
+		}
+
+		args, err := ec.field_Query_transitionPreviews_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TransitionPreviews(childComplexity, args["projectId"].(pulid.ID)), true
 	case "Query.viewer":
 		if e.ComplexityRoot.Query.Viewer == nil {
 			break
@@ -2679,6 +2698,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StatusDuration.Status(childComplexity), true
+
+	case "StatusPreview.allowed":
+		if e.ComplexityRoot.StatusPreview.Allowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPreview.Allowed(childComplexity), true
+	case "StatusPreview.reasons":
+		if e.ComplexityRoot.StatusPreview.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPreview.Reasons(childComplexity), true
+	case "StatusPreview.status":
+		if e.ComplexityRoot.StatusPreview.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StatusPreview.Status(childComplexity), true
 
 	case "Step.state":
 		if e.ComplexityRoot.Step.State == nil {
@@ -4947,9 +4985,18 @@ type TransitionRefusal {
   details: Map
 }
 
+"Whether a move of a project into one status would pass (transitionPreviews)."
+type StatusPreview {
+  status: Status!
+  allowed: Boolean!
+  reasons: [TransitionRefusal!]!
+}
+
 extend type Query {
   "Whether a move would pass, and every reason it would not; writes nothing."
   transitionPreview(projectId: ID!, to: String!): TransitionPreview!
+  "transitionPreview for every other enabled status of the project's workflow at once (a board greys out the columns a dragged card may not enter)."
+  transitionPreviews(projectId: ID!): [StatusPreview!]!
 }
 
 extend type Workflow {
@@ -5831,6 +5878,18 @@ func (ec *executionContext) childFields_StatusDuration(ctx context.Context, fiel
 		return ec.fieldContext_StatusDuration_seconds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StatusDuration", field.Name)
+}
+
+func (ec *executionContext) childFields_StatusPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_StatusPreview_status(ctx, field)
+	case "allowed":
+		return ec.fieldContext_StatusPreview_allowed(ctx, field)
+	case "reasons":
+		return ec.fieldContext_StatusPreview_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StatusPreview", field.Name)
 }
 
 func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7474,6 +7533,20 @@ func (ec *executionContext) field_Query_transitionPreview_args(ctx context.Conte
 		return nil, err
 	}
 	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_transitionPreviews_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "projectId",
+		func(ctx context.Context, v any) (pulid.ID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋlanesᚑdevᚋlanesᚋentᚋschemaᚋpulidᚐID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["projectId"] = arg0
 	return args, nil
 }
 
@@ -14484,6 +14557,50 @@ func (ec *executionContext) fieldContext_Query_transitionPreview(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_transitionPreviews(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_transitionPreviews(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TransitionPreviews(ctx, fc.Args["projectId"].(pulid.ID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*workflow.StatusPreview) graphql.Marshaler {
+			return ec.marshalNStatusPreview2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐStatusPreviewᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_transitionPreviews(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StatusPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_transitionPreviews_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_timeReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15549,6 +15666,93 @@ func (ec *executionContext) _StatusDuration_seconds(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_StatusDuration_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StatusDuration", field, false, false, errors.New("field of type Int does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPreview_status(ctx context.Context, field graphql.CollectedField, obj *workflow.StatusPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPreview_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Status) graphql.Marshaler {
+			return ec.marshalNStatus2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋentᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPreview_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Status(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StatusPreview_allowed(ctx context.Context, field graphql.CollectedField, obj *workflow.StatusPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPreview_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Allowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPreview_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StatusPreview", field, false, false, errors.New("field of type Boolean does not have child fields"))
+}
+
+func (ec *executionContext) _StatusPreview_reasons(ctx context.Context, field graphql.CollectedField, obj *workflow.StatusPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StatusPreview_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []workflow.Refusal) graphql.Marshaler {
+			return ec.marshalNTransitionRefusal2ᚕgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐRefusalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StatusPreview_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StatusPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransitionRefusal(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Step_state(ctx context.Context, field graphql.CollectedField, obj *workflow.Step) (ret graphql.Marshaler) {
@@ -25670,6 +25874,28 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			}
 
 			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
+		case "transitionPreviews":
+			field := field
+
+			innerFunc := func(ctx context.Context, fs *graphql.FieldSet) (res graphql.Marshaler) {
+				defer func() {
+					if r := recover(); r != nil {
+						ec.Error(ctx, ec.Recover(ctx, r))
+					}
+				}()
+				res = ec._Query_transitionPreviews(ctx, field)
+				if res == graphql.Null {
+					atomic.AddUint32(&fs.Invalids, 1)
+				}
+				return res
+			}
+
+			rrm := func(ctx context.Context) graphql.Marshaler {
+				return ec.OperationContext.RootResolverMiddleware(ctx,
+					func(ctx context.Context) graphql.Marshaler { return innerFunc(ctx, out) })
+			}
+
+			out.Concurrently(i, func(ctx context.Context) graphql.Marshaler { return rrm(innerCtx) })
 		case "timeReport":
 			field := field
 
@@ -26310,6 +26536,56 @@ func (ec *executionContext) _StatusDuration(ctx context.Context, sel ast.Selecti
 			}
 		case "seconds":
 			out.Values[i] = ec._StatusDuration_seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	atomic.AddInt32(&ec.Deferred, int32(min(len(deferLabelToView), math.MaxInt32)))
+
+	if len(deferLabelToView) > 0 {
+		ec.ProcessDeferredGroup(graphql.DeferredGroup{
+			Defers:   deferLabelToView,
+			Path:     graphql.GetPath(ctx),
+			FieldSet: deferredFieldSet,
+			Context:  ctx,
+		})
+	}
+
+	return out
+}
+
+var statusPreviewImplementors = []string{"StatusPreview"}
+
+func (ec *executionContext) _StatusPreview(ctx context.Context, sel ast.SelectionSet, obj *workflow.StatusPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, statusPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferredFieldSet := graphql.NewFieldSet(nil)
+	deferLabelToView := make(map[string]*graphql.FieldSetView)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StatusPreview")
+		case "status":
+			out.Values[i] = ec._StatusPreview_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allowed":
+			out.Values[i] = ec._StatusPreview_allowed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._StatusPreview_reasons(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29493,6 +29769,32 @@ func (ec *executionContext) marshalNStatusDuration2ᚖgithubᚗcomᚋlanesᚑdev
 		return graphql.Null
 	}
 	return ec._StatusDuration(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStatusPreview2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐStatusPreviewᚄ(ctx context.Context, sel ast.SelectionSet, v []*workflow.StatusPreview) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStatusPreview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐStatusPreview(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStatusPreview2ᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐStatusPreview(ctx context.Context, sel ast.SelectionSet, v *workflow.StatusPreview) graphql.Marshaler {
+	if v == nil {
+		if !graphql.HasFieldError(ctx, graphql.GetFieldContext(ctx)) {
+			graphql.AddErrorf(ctx, "the requested element is null which the schema does not allow")
+		}
+		return graphql.Null
+	}
+	return ec._StatusPreview(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNStep2ᚕᚖgithubᚗcomᚋlanesᚑdevᚋlanesᚋsdkᚋworkflowᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []*workflow.Step) graphql.Marshaler {

@@ -251,20 +251,66 @@ func (s *Service) TransitionPreview(ctx context.Context, projectID pulid.ID, toK
 	if err := validate.Key("to", toKey); err != nil {
 		return nil, err
 	}
-	preview := func(reasons ...error) (*Preview, error) {
-		out := &Preview{Allowed: len(reasons) == 0, Reasons: []Refusal{}}
-		for _, r := range reasons {
-			var coded *errcode.Error
-			if !errors.As(r, &coded) {
-				return nil, r
-			}
-			out.Reasons = append(out.Reasons, Refusal{Code: string(coded.Code), Message: coded.Message, Details: coded.Details})
-		}
-		return out, nil
+	j, err := s.judge(ctx, a, projectID)
+	if errors.Is(err, ErrProjectNotFound) {
+		return previewOf(err)
 	}
+	if err != nil {
+		return nil, err
+	}
+	to, err := j.f.status(toKey)
+	if err != nil {
+		return previewOf(append(j.base, err)...)
+	}
+	return j.preview(ctx, s, to)
+}
+
+// StatusPreview is whether a move of a project into one status would pass.
+type StatusPreview struct {
+	Status  *ent.Status
+	Allowed bool
+	Reasons []Refusal
+}
+
+// TransitionPreviews judges a move of the project into every other enabled
+// status of its workflow at once (the board greys out the columns a
+// dragged card may not enter): each verdict is TransitionPreview's.
+func (s *Service) TransitionPreviews(ctx context.Context, projectID pulid.ID) ([]*StatusPreview, error) {
+	a, err := tenant.RequireStaff(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.judge(ctx, a, projectID)
+	if err != nil {
+		return nil, err
+	}
+	out := []*StatusPreview{}
+	for _, to := range j.f.enabled() {
+		if to.ID == j.p.StatusID {
+			continue
+		}
+		p, err := j.preview(ctx, s, to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &StatusPreview{Status: to, Allowed: p.Allowed, Reasons: p.Reasons})
+	}
+	return out, nil
+}
+
+// judgement is a project read for previews (not locked), with its
+// workflow and the reasons that hold whatever the target: the role.
+type judgement struct {
+	a    tenant.Actor
+	p    *ent.Project
+	f    *flow
+	base []error
+}
+
+func (s *Service) judge(ctx context.Context, a tenant.Actor, projectID pulid.ID) (*judgement, error) {
 	p, err := s.client.Project.Query().Where(project.ID(projectID)).Modify(openBlockingTodos).Only(ctx)
 	if ent.IsNotFound(err) {
-		return preview(ErrProjectNotFound.With("id", projectID))
+		return nil, ErrProjectNotFound.With("id", projectID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load project %s: %w", projectID, err)
@@ -273,22 +319,37 @@ func (s *Service) TransitionPreview(ctx context.Context, projectID pulid.ID, toK
 	if err != nil {
 		return nil, err
 	}
-	var reasons []error
+	j := &judgement{a: a, p: p, f: f}
 	if err := s.authz.Require(a, policies.WriteProjects); err != nil {
-		reasons = append(reasons, err)
+		j.base = append(j.base, err)
 	}
-	to, err := f.status(toKey)
-	if err != nil {
-		return preview(append(reasons, err)...)
-	}
-	from := f.byID[p.StatusID]
+	return j, nil
+}
+
+// preview judges the move into one status.
+func (j *judgement) preview(ctx context.Context, s *Service, to *ent.Status) (*Preview, error) {
+	from := j.f.byID[j.p.StatusID]
 	if to.ID == from.ID {
-		return preview(reasons...) // already there: the move does nothing
+		return previewOf(j.base...) // already there: the move does nothing
 	}
-	_, transition := f.moveAction(from, to, ActionMove)
-	more, err := s.admit(ctx, s.client, &entry{actor: a, p: p, from: from, to: to, transition: transition}, true)
+	_, transition := j.f.moveAction(from, to, ActionMove)
+	more, err := s.admit(ctx, s.client, &entry{actor: j.a, p: j.p, from: from, to: to, transition: transition}, true)
 	if err != nil {
 		return nil, err
 	}
-	return preview(append(reasons, more...)...)
+	return previewOf(append(slices.Clone(j.base), more...)...)
+}
+
+// previewOf is the preview of a move refused for the reasons (none:
+// allowed).
+func previewOf(reasons ...error) (*Preview, error) {
+	out := &Preview{Allowed: len(reasons) == 0, Reasons: []Refusal{}}
+	for _, r := range reasons {
+		var coded *errcode.Error
+		if !errors.As(r, &coded) {
+			return nil, r
+		}
+		out.Reasons = append(out.Reasons, Refusal{Code: string(coded.Code), Message: coded.Message, Details: coded.Details})
+	}
+	return out, nil
 }
