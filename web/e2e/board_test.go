@@ -66,6 +66,14 @@ func TestBoardRefusalsAndMoveToList(t *testing.T) {
 		p := newBrowser(t).tab()
 		p.signIn(w, "bob")
 
+		// While the card is held, the full column is greyed out, saying why.
+		drop := p.hold(card(bakery))
+		p.run(visible(`section.column.blocked[data-status="interest"] .blocked-reason`))
+		require.Equal(t, "Not here: The column is full: its WIP limit is 1.", p.text(`section.column[data-status="interest"] .blocked-reason`))
+		require.Zero(t, eval[int](p, `document.querySelectorAll('section.column.blocked:not([data-status="interest"])').length`), "only the full column")
+		drop()
+		p.run(chromedp.WaitNotPresent(chromedp.CSS(`section.column.blocked`)))
+
 		p.drag(card(bakery), `section.column[data-status="interest"] ol.cards`, inColumn("interest", bakery))
 		p.run(visible(fmt.Sprintf(`section.column[data-status="lead"] li[data-project=%q] .refusal`, bakery)))
 		text := p.text(fmt.Sprintf(`li[data-project=%q] .refusal`, bakery))

@@ -225,6 +225,23 @@ func (p *tab) drag(from, to, arrived string) {
 	p.run(moves...)
 }
 
+// hold picks up the element matching from with the mouse and holds it
+// (past dnd-kit's activation distance); the returned func drops it back
+// where it was picked up.
+func (p *tab) hold(from string) (drop func()) {
+	p.t.Helper()
+	a := p.center(from)
+	p.run(
+		chromedp.MouseEvent(chromedp.MousePressed, a.X, a.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+		chromedp.MouseEvent(chromedp.MouseMoved, a.X+10, a.Y+10, chromedp.ButtonLeft),
+	)
+	return func() {
+		p.run(chromedp.MouseEvent(chromedp.MouseMoved, a.X, a.Y, chromedp.ButtonLeft),
+			chromedp.MouseEvent(chromedp.MouseReleased, a.X, a.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)),
+			chromedp.WaitNotPresent(chromedp.CSS(`.card-body.dragging`)))
+	}
+}
+
 // world is a server with a tenant whose members sign in to the console.
 type world struct {
 	s      *sdktest.Server

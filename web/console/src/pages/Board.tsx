@@ -22,6 +22,7 @@ import {
   ConsoleAssigneesDocument,
   ConsoleBoardColumnDocument,
   ConsoleBoardDocument,
+  ConsoleMovesDocument,
   ConsoleOpenTodosDocument,
   ConsoleWorkflowsDocument,
   MoveProjectDocument,
@@ -218,6 +219,21 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
     snapshot.current = columns;
     setNotice(null);
     setActive(columns.flatMap((c) => c.cards).find((c) => c.id === e.active.id) ?? null);
+    void greyOut(String(e.active.id));
+  }
+
+  // The columns the dragged card may not enter, with why (the server's
+  // verdicts, asked once per drag; the drop is judged again anyway).
+  const [blocked, setBlocked] = useState<Record<string, string>>({});
+  async function greyOut(projectId: string) {
+    const r = await client.query(ConsoleMovesDocument, { projectId }, { requestPolicy: 'network-only' }).toPromise();
+    if (!dragging.current || !r.data) return;
+    const why: Record<string, string> = {};
+    for (const v of r.data.transitionPreviews) {
+      const first = v.reasons[0];
+      if (!v.allowed && first) why[v.status.key] = inWords({ code: first.code, message: first.message, details: (first.details ?? {}) as Record<string, unknown> });
+    }
+    setBlocked(why);
   }
 
   // Across columns the card follows the pointer at once; within one,
@@ -242,6 +258,7 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
   function finishDrag() {
     dragging.current = false;
     setActive(null);
+    setBlocked({});
     if (stale.current) {
       stale.current = false;
       reexecute({ requestPolicy: 'network-only' });
@@ -393,6 +410,7 @@ export function BoardPage({ workflow, archived, role }: { workflow: string; arch
               statuses={statuses}
               canMove={canMove}
               notice={notice?.cardId && col.cards.some((c) => c.id === notice.cardId) ? notice : null}
+              blocked={blocked[col.key]}
               onMoveTo={moveToStable}
               onLoadMore={loadMoreStable}
               onReload={reload}
@@ -441,16 +459,18 @@ const BoardColumn = memo(function BoardColumn(props: {
   statuses: Status[];
   canMove: boolean;
   notice: Notice | null;
+  /** While a card is dragged: why it may not enter this column. */
+  blocked?: string;
   onMoveTo: (card: Card, key: string) => void;
   onLoadMore: (col: Column) => void;
   onReload: () => void;
 }) {
-  const { column, statuses, canMove, notice } = props;
+  const { column, statuses, canMove, notice, blocked } = props;
   const { setNodeRef, isOver } = useDroppable({ id: columnPrefix + column.key, disabled: !canMove });
   const full = column.wipLimit != null && column.total >= column.wipLimit;
   const headingId = `column-${column.key}`;
   return (
-    <section className={`column${isOver ? ' over' : ''}`} aria-labelledby={headingId} data-status={column.key}>
+    <section className={`column${isOver ? ' over' : ''}${blocked ? ' blocked' : ''}`} aria-labelledby={headingId} data-status={column.key}>
       <header className="column-head" style={{ borderTopColor: column.color }}>
         <h2 id={headingId}>{column.name}</h2>
         <span className="count" aria-label={`${column.total} projects`}>
@@ -462,6 +482,7 @@ const BoardColumn = memo(function BoardColumn(props: {
           </span>
         )}
       </header>
+      {blocked && <p className="blocked-reason">Not here: {blocked}</p>}
       <SortableContext items={column.cards.map((c) => c.id)} strategy={verticalListSortingStrategy}>
         <ol ref={setNodeRef} className="cards">
           {column.cards.map((card) => (
