@@ -178,6 +178,8 @@ func TestUpdateProjectAndAssignees(t *testing.T) {
 			map[string]any{"a": ids["alpha-member"]}).Decode(t, &board)
 		require.Equal(t, 1, board.Board.Columns[0].TotalCount)
 		require.Equal(t, p.ID, board.Board.Columns[0].Projects.Edges[0].Node.ID)
+		requireCode(t, a.member.Do(t, `query($a: ID) { board(workflow: "website", assignee: $a) { columns { totalCount } } }`,
+			map[string]any{"a": bIDs["beta-member"]}), "NOT_FOUND")
 
 		// Omitted fields stay; null removes the assignee.
 		upd(a.member, map[string]any{"title": "Bakery site"}).Decode(t, &out)

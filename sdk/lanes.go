@@ -105,19 +105,19 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 		templates[t.Key] = t
 	}
 	// Statuses older than their category column get their template's.
-	categorized, err := db.HasColumn(ctx, "statuses", "category")
-	if err != nil {
-		return nil, err
+	categories := store.Backfill{
+		Due: func(ctx context.Context) (bool, error) {
+			has, err := db.HasColumn(ctx, "statuses", "category")
+			return !has, err
+		},
+		Run: func(ctx context.Context) error {
+			return workflow.BackfillCategories(ctx, db.SQL, db.Dialect, templates)
+		},
 	}
-	if err := db.Migrate(ctx, func(ctx context.Context) error {
+	if err := db.MigrateWith(ctx, []store.Backfill{categories}, func(ctx context.Context) error {
 		return webhook.MigrateQueue(ctx, db.SQL, db.Dialect)
 	}); err != nil {
 		return nil, err
-	}
-	if !categorized {
-		if err := workflow.BackfillCategories(ctx, db.SQL, db.Dialect, templates); err != nil {
-			return nil, err
-		}
 	}
 	authz, err := roles(cfg)
 	if err != nil {

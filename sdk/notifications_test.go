@@ -163,5 +163,16 @@ func TestNotificationsResumeForReopenedProjects(t *testing.T) {
 		feed := notificationsOf(t, acme.owner, false)
 		require.Equal(t, []string{"portal.file_uploaded", "project.created"}, feed.types(),
 			"the late payment while archived stays silent; the upload after reopening notifies")
+
+		// What the reopening itself records delivers too.
+		logged, err := s.Lanes.Events.After(ctx, 0, 100)
+		require.NoError(t, err)
+		var silenced []string
+		for _, e := range logged {
+			if e.Silenced {
+				silenced = append(silenced, string(e.Type))
+			}
+		}
+		require.Equal(t, []string{"payment.paid"}, silenced)
 	})
 }

@@ -90,6 +90,12 @@ func TestSetStatusRules(t *testing.T) {
 		require.Empty(t, move(t, a.member, p.ID, "creation").Errors, "leaving is not entering")
 		require.Empty(t, move(t, a.platform, p.ID, "audit").Errors)
 
+		// A new project has no assignee yet: that rule holds from its
+		// first move on, so it cannot lock createProject out.
+		setRules(t, a.admin, "lead", map[string]any{"requiredFields": []string{"assignee"}}).Decode(t, &out)
+		require.Equal(t, "lead", create(t, a.member, "website", "Starts unassigned").Status.Key)
+		setRules(t, a.admin, "lead", map[string]any{"requiredFields": []string{}}).Decode(t, &out)
+
 		// "Assign" means something: an assignee before creation starts.
 		setRules(t, a.admin, "creation", map[string]any{"requiredFields": []string{"assignee"}}).Decode(t, &out)
 		q := create(t, a.member, "website", "Unassigned", map[string]any{"status": "assign"})

@@ -298,6 +298,7 @@ func TestDeleteStatus(t *testing.T) {
 		requireCode(t, del(a.member, "review"), "FORBIDDEN")
 		requireCode(t, del(a.viewer, "review"), "FORBIDDEN")
 		requireCode(t, del(a.admin, "limbo"), "NOT_FOUND")
+		requireCode(t, del(a.member, "limbo"), "NOT_FOUND") // the object named, then the role
 		requireCode(t, sdktest.Op(t, a.admin, "DeleteStatus", map[string]any{"workflow": "nope", "status": "review"}), "NOT_FOUND")
 
 		// Its automations and feature overrides go with it.

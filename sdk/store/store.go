@@ -172,10 +172,23 @@ func redact(raw string) string {
 	return u.String()
 }
 
+// Backfill is a data migration that goes with a schema change: Due, asked
+// before the schema changes, says whether it must run; Run runs after.
+type Backfill struct {
+	Due func(ctx context.Context) (bool, error)
+	Run func(ctx context.Context) error
+}
+
 // Migrate brings the schema up to date, then runs more migrations of
 // tables ent does not own (River's). On PostgreSQL an advisory lock
 // serialises replicas that start at the same time.
 func (d *DB) Migrate(ctx context.Context, more ...func(context.Context) error) error {
+	return d.MigrateWith(ctx, nil, more...)
+}
+
+// MigrateWith is Migrate with backfills, inside the same lock: a replica
+// that starts meanwhile neither runs one twice nor skips one.
+func (d *DB) MigrateWith(ctx context.Context, backfills []Backfill, more ...func(context.Context) error) error {
 	if d.Dialect == dialect.Postgres {
 		conn, err := d.SQL.Conn(ctx)
 		if err != nil {
@@ -190,8 +203,23 @@ func (d *DB) Migrate(ctx context.Context, more ...func(context.Context) error) e
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockKey)
 		}()
 	}
+	var due []Backfill
+	for _, b := range backfills {
+		ok, err := b.Due(ctx)
+		if err != nil {
+			return fmt.Errorf("store: backfill: %w", err)
+		}
+		if ok {
+			due = append(due, b)
+		}
+	}
 	if err := d.schema.Create(ctx, d.migrateOptions()...); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	for _, b := range due {
+		if err := b.Run(ctx); err != nil {
+			return fmt.Errorf("store: backfill: %w", err)
+		}
 	}
 	for _, m := range more {
 		if err := m(ctx); err != nil {

@@ -38,7 +38,13 @@ func (s *Service) beginMemberChange(ctx context.Context, c *ent.Client, id pulid
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.Member.Query().Where(member.ID(id), member.RemovedAtIsNil()).Only(ctx)
+	q := c.Member.Query().Where(member.ID(id), member.RemovedAtIsNil())
+	if s.hooks.Notify != nil { // PostgreSQL
+		// First the member's row, as starting a timer and assigning do:
+		// they wait for the change, and see it.
+		q.ForUpdate()
+	}
+	m, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		return nil, ErrMemberNotFound.With("id", id)
 	}

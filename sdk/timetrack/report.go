@@ -161,15 +161,24 @@ func (s *Service) Report(ctx context.Context, in ReportInput) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.grouped(ctx, r.From, r.To, loc, sqlGroups(groups), filter, in.MaxRows)
+	byCat := slices.Contains(groups, GroupCategory)
+	maxRows := in.MaxRows
+	if byCat && maxRows > 0 {
+		// Grouped by status first: the limit holds for the folded rows.
+		maxRows *= statusesPerCategory
+	}
+	rows, err := s.grouped(ctx, r.From, r.To, loc, sqlGroups(groups), filter, maxRows)
 	if err != nil {
 		return nil, err
 	}
 	if r.Rows, err = s.hydrate(ctx, rows); err != nil {
 		return nil, err
 	}
-	if slices.Contains(groups, GroupCategory) {
+	if byCat {
 		r.Rows = byCategory(r.Rows, slices.Contains(groups, GroupStatus))
+		if in.MaxRows > 0 && len(r.Rows) > in.MaxRows {
+			return nil, tooManyRows(in.MaxRows)
+		}
 	}
 	for _, row := range r.Rows {
 		r.TotalSeconds += row.Seconds
@@ -198,6 +207,16 @@ func (s *Service) period(in ReportInput, loc *time.Location) (from, to time.Time
 		return from, to, errcode.Invalid("to", fmt.Sprintf("a report by DAY spans at most %d days", maxDayRows))
 	}
 	return from, to, nil
+}
+
+// statusesPerCategory bounds how many statuses fold into one category's
+// row (a workflow has at most 50 statuses).
+const statusesPerCategory = 50
+
+func tooManyRows(limit int) error {
+	return errcode.Invalid("groupBy", fmt.Sprintf(
+		"the report has more than %d rows; group by fewer dimensions, shorten the period or restrict it to a workflow or project", limit)).
+		With("limit", limit)
 }
 
 // sqlGroups are the dimensions the database groups by: CATEGORY is
@@ -344,9 +363,7 @@ func (s *Service) grouped(ctx context.Context, from, to time.Time, loc *time.Loc
 		return nil, fmt.Errorf("time report: %w", err)
 	}
 	if maxRows > 0 && len(rows) > maxRows {
-		return nil, errcode.Invalid("groupBy", fmt.Sprintf(
-			"the report has more than %d rows; group by fewer dimensions, shorten the period or restrict it to a workflow or project", maxRows)).
-			With("limit", maxRows)
+		return nil, tooManyRows(maxRows)
 	}
 	return rows, nil
 }

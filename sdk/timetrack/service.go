@@ -28,6 +28,7 @@ var (
 	ErrEntryNotFound   = errcode.New(errcode.NotFound, "time entry not found")
 	ErrProjectNotFound = errcode.New(errcode.NotFound, "project not found")
 	ErrMembersOnly     = errcode.New(errcode.Forbidden, "timers belong to members; the platform logs time for a member with memberId")
+	ErrMemberRemoved   = errcode.New(errcode.Unauthenticated, "the member was removed from the tenant")
 )
 
 // Limits of manual entries.
@@ -100,7 +101,11 @@ func (s *Service) startTimer(ctx context.Context, projectID pulid.ID, note *stri
 		if s.postgres {
 			// Starts of one member take turns (the index would refuse
 			// the loser of a race anyway; this spares it the retry).
-			if _, err := c.Member.Query().Where(member.ID(a.MemberID)).ForUpdate().Only(ctx); err != nil {
+			_, err := c.Member.Query().Where(member.ID(a.MemberID), member.RemovedAtIsNil()).ForUpdate().Only(ctx)
+			if ent.IsNotFound(err) {
+				return ErrMemberRemoved
+			}
+			if err != nil {
 				return fmt.Errorf("lock member: %w", err)
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/predicate"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/schema/pulid"
@@ -175,6 +176,17 @@ func (s *Service) BoardColumn(ctx context.Context, workflowKey, statusKey string
 }
 
 func (s *Service) board(ctx context.Context, f *flow, statuses []*ent.Status, opts BoardOptions) (*Board, error) {
+	if opts.Assignee != nil {
+		// A member of the tenant (removed ones too: their old cards);
+		// another tenant's is NOT_FOUND, not an empty board.
+		ok, err := s.client.Member.Query().Where(member.ID(*opts.Assignee)).Exist(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("find member %s: %w", *opts.Assignee, err)
+		}
+		if !ok {
+			return nil, ErrMemberNotFound.With("field", "assignee").With("id", *opts.Assignee)
+		}
+	}
 	first, err := pageSize(opts.First)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lanes-dev/lanes/ent"
+	"github.com/lanes-dev/lanes/ent/customer"
 	"github.com/lanes-dev/lanes/ent/member"
 	"github.com/lanes-dev/lanes/ent/note"
 	"github.com/lanes-dev/lanes/ent/progressupdate"
@@ -45,16 +46,22 @@ func Frozen(p *ent.Project) error {
 
 // activeMember checks that an assignee is an active member of the
 // caller's tenant.
-func activeMember(ctx context.Context, c *ent.Client, field string, id *pulid.ID) error {
+func (s *Service) activeMember(ctx context.Context, c *ent.Client, field string, id *pulid.ID) error {
 	if id == nil {
 		return nil
 	}
-	ok, err := c.Member.Query().Where(member.ID(*id), member.RemovedAtIsNil()).Exist(ctx)
+	q := c.Member.Query().Where(member.ID(*id), member.RemovedAtIsNil())
+	if s.postgres {
+		// A removal of the member waits for this assignment (and then
+		// unassigns it), or this waits for the removal and refuses.
+		q.ForShare()
+	}
+	_, err := q.Only(ctx)
+	if ent.IsNotFound(err) {
+		return ErrMemberNotFound.With("field", field).With("id", *id)
+	}
 	if err != nil {
 		return fmt.Errorf("find member %s: %w", *id, err)
-	}
-	if !ok {
-		return ErrMemberNotFound.With("field", field).With("id", *id)
 	}
 	return nil
 }
@@ -103,14 +110,18 @@ func (s *Service) ReopenProject(ctx context.Context, id pulid.ID, note *string) 
 		if err != nil {
 			return err
 		}
-		if out, err = s.apply(ctx, c, a, f, p, change{from: from, to: to, action: ActionReopen, rank: r, note: note, unarchive: true}); err != nil {
-			return err
-		}
-		data := map[string]any{"project": events.ProjectData(out, f.w.Key, to.Key), "previous": map[string]any{"status": from.Key}}
+		// project.reopened comes first: what the reopening itself records
+		// (the move, its automations' to-dos) notifies and delivers again.
+		reopened := *p
+		reopened.StatusID, reopened.Version, reopened.Archived = to.ID, p.Version+1, false
+		data := map[string]any{"project": events.ProjectData(&reopened, f.w.Key, to.Key), "previous": map[string]any{"status": from.Key}}
 		if note != nil {
 			data["note"] = *note
 		}
-		_, err = s.events.Record(ctx, events.Event{Type: events.ProjectReopened, Project: p.ID, Data: data})
+		if _, err := s.events.Record(ctx, events.Event{Type: events.ProjectReopened, Project: p.ID, Data: data}); err != nil {
+			return err
+		}
+		out, err = s.apply(ctx, c, a, f, p, change{from: from, to: to, action: ActionReopen, rank: r, note: note, unarchive: true})
 		return err
 	})
 	if err != nil {
@@ -137,6 +148,21 @@ type UpdateProjectInput struct {
 func (s *Service) UpdateProject(ctx context.Context, in UpdateProjectInput) (*ent.Project, error) {
 	var out *ent.Project
 	err := entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		// The objects the arguments name, then the role.
+		if in.SetAssignee {
+			if err := s.activeMember(ctx, c, "assigneeId", in.AssigneeID); err != nil {
+				return err
+			}
+		}
+		if in.Customer != nil && in.Customer.ID != nil {
+			ok, err := c.Customer.Query().Where(customer.ID(*in.Customer.ID)).Exist(ctx)
+			if err != nil {
+				return fmt.Errorf("find customer %s: %w", *in.Customer.ID, err)
+			}
+			if !ok {
+				return ErrCustomerNotFound.With("id", *in.Customer.ID)
+			}
+		}
 		_, p, f, err := s.beginChange(ctx, c, in.ID)
 		if err != nil {
 			return err
@@ -155,9 +181,6 @@ func (s *Service) UpdateProject(ctx context.Context, in UpdateProjectInput) (*en
 			previous["title"] = p.Title
 		}
 		if in.SetAssignee {
-			if err := activeMember(ctx, c, "assigneeId", in.AssigneeID); err != nil {
-				return err
-			}
 			upd.SetNillableAssigneeID(in.AssigneeID)
 			if in.AssigneeID == nil {
 				upd.ClearAssigneeID()
@@ -379,6 +402,9 @@ type CreateTodoInput struct {
 func (s *Service) CreateTodo(ctx context.Context, in CreateTodoInput) (*ent.Todo, error) {
 	var out *ent.Todo
 	err := entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
+		if err := s.activeMember(ctx, c, "assigneeId", in.AssigneeID); err != nil {
+			return err
+		}
 		a, p, f, err := s.beginChange(ctx, c, in.ProjectID)
 		if err != nil {
 			return err
@@ -388,9 +414,6 @@ func (s *Service) CreateTodo(ctx context.Context, in CreateTodoInput) (*ent.Todo
 		}
 		title, err := validate.Required("title", in.Title, validate.MaxTodoTitle)
 		if err != nil {
-			return err
-		}
-		if err := activeMember(ctx, c, "assigneeId", in.AssigneeID); err != nil {
 			return err
 		}
 		if out, err = c.Todo.Create().

@@ -77,7 +77,7 @@ func (s *Service) beginChange(ctx context.Context, c *ent.Client, id pulid.ID) (
 	if err != nil {
 		return a, nil, nil, err
 	}
-	f, err := s.flowByID(ctx, c, p.WorkflowID)
+	f, err := s.flowOf(ctx, c, p)
 	if err != nil {
 		return a, nil, nil, err
 	}
@@ -85,6 +85,27 @@ func (s *Service) beginChange(ctx context.Context, c *ent.Client, id pulid.ID) (
 		return a, nil, nil, err
 	}
 	return a, p, f, nil
+}
+
+// flowOf returns a project's workflow from the cached configuration,
+// reloaded once when it lacks the project's status (one another replica
+// added a moment ago, before its notice arrived).
+func (s *Service) flowOf(ctx context.Context, c *ent.Client, p *ent.Project) (*flow, error) {
+	f, err := s.flowByID(ctx, c, p.WorkflowID)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := f.byID[p.StatusID]; ok {
+		return f, nil
+	}
+	s.cache.drop(p.TenantID)
+	if f, err = s.flowByID(ctx, c, p.WorkflowID); err != nil {
+		return nil, err
+	}
+	if _, ok := f.byID[p.StatusID]; !ok {
+		return nil, fmt.Errorf("project %s is in status %s, not of its workflow %s", p.ID, p.StatusID, f.w.Key)
+	}
+	return f, nil
 }
 
 func checkVersion(p *ent.Project, expected *int) error {
@@ -234,6 +255,9 @@ func (s *Service) record(ctx context.Context, c *ent.Client, a tenant.Actor, f *
 	}
 	if err := s.recordChange(ctx, f, p, ch); err != nil {
 		return err
+	}
+	if p.Archived && ch.archiveReason == nil {
+		return nil // frozen (moved by migrateStatus): no to-dos on it
 	}
 	return s.runAutomations(ctx, c, f, p, ch.from, ch.to)
 }

@@ -105,7 +105,7 @@ func (s *Service) admit(ctx context.Context, c *ent.Client, e *entry, all bool) 
 			}
 		}
 	}
-	missing, err := s.missingFields(ctx, c, e.p, e.to)
+	missing, err := s.missingFields(ctx, c, e.p, e.to, e.from == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,9 @@ func mayEnter(a tenant.Actor, to *ent.Status) bool {
 
 // missingFields lists the fields the status requires that the project
 // lacks (its customer read only when the status requires any).
-func (s *Service) missingFields(ctx context.Context, c *ent.Client, p *ent.Project, to *ent.Status) ([]string, error) {
+// A new project has no assignee yet (createProject takes none): that rule
+// holds from its first move on.
+func (s *Service) missingFields(ctx context.Context, c *ent.Client, p *ent.Project, to *ent.Status, isNew bool) ([]string, error) {
 	if len(to.RequiredFields) == 0 {
 		return nil, nil
 	}
@@ -156,6 +158,9 @@ func (s *Service) missingFields(ctx context.Context, c *ent.Client, p *ent.Proje
 	}
 	var missing []string
 	for _, field := range to.RequiredFields {
+		if isNew && field == "assignee" {
+			continue
+		}
 		if check, ok := requiredFieldChecks[field]; ok && !check(p, cu) {
 			missing = append(missing, field)
 		}
@@ -177,7 +182,7 @@ type SetStatusRulesInput struct {
 // that may move projects into it.
 func (s *Service) SetStatusRules(ctx context.Context, in SetStatusRulesInput) (*ent.Status, error) {
 	var out *ent.Status
-	err := s.shapeTx(ctx, in.Workflow, func(ctx context.Context, c *ent.Client, f *flow) error {
+	err := s.shapeTx(ctx, in.Workflow, []string{in.Status}, func(ctx context.Context, c *ent.Client, f *flow) error {
 		st, err := f.status(in.Status)
 		if err != nil {
 			return err
@@ -248,14 +253,14 @@ func (s *Service) TransitionPreview(ctx context.Context, projectID pulid.ID, toK
 	if err != nil {
 		return nil, err
 	}
-	if err := validate.Key("to", toKey); err != nil {
-		return nil, err
-	}
 	j, err := s.judge(ctx, a, projectID)
 	if errors.Is(err, ErrProjectNotFound) {
 		return previewOf(err)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := validate.Key("to", toKey); err != nil {
 		return nil, err
 	}
 	to, err := j.f.status(toKey)
@@ -315,7 +320,7 @@ func (s *Service) judge(ctx context.Context, a tenant.Actor, projectID pulid.ID)
 	if err != nil {
 		return nil, fmt.Errorf("load project %s: %w", projectID, err)
 	}
-	f, err := s.flowByID(ctx, s.client, p.WorkflowID)
+	f, err := s.flowOf(ctx, s.client, p)
 	if err != nil {
 		return nil, err
 	}

@@ -188,21 +188,6 @@ type MoveProjectInput struct {
 	OverrideChecklist *bool
 }
 
-// checklistOverride checks a move's request to override the checklist:
-// for admins, with a reason.
-func (s *Service) checklistOverride(a tenant.Actor, override *bool, reason *string) (bool, error) {
-	if override == nil || !*override {
-		return false, nil
-	}
-	if err := s.authz.Require(a, policies.Configure); err != nil {
-		return false, errcode.New(errcode.Forbidden, "only admins may override the checklist")
-	}
-	if reason == nil {
-		return false, errcode.Invalid("reason", "overriding the checklist needs a reason")
-	}
-	return true, nil
-}
-
 // MoveProject moves a project to a status (a kanban drop) and/or to a
 // position in the column. See the contract for the rules; in short: FREE
 // workflows allow any enabled status, STRICT ones their declared
@@ -227,13 +212,18 @@ func (s *Service) MoveProject(ctx context.Context, in MoveProjectInput) (*ent.Pr
 		if err != nil {
 			return err
 		}
+		override := in.OverrideChecklist != nil && *in.OverrideChecklist
+		if override {
+			if err := s.authz.Require(a, policies.Configure); err != nil {
+				return errcode.New(errcode.Forbidden, "only admins may override the checklist")
+			}
+		}
 		reason, note, err := changeText(in.Reason, in.Note)
 		if err != nil {
 			return err
 		}
-		override, err := s.checklistOverride(a, in.OverrideChecklist, reason)
-		if err != nil {
-			return err
+		if override && reason == nil {
+			return errcode.Invalid("reason", "overriding the checklist needs a reason")
 		}
 		if err := checkVersion(p, in.ExpectedVersion); err != nil {
 			return err

@@ -29,7 +29,9 @@ const MaxStatuses = 50
 // until the transaction ends, so that shaping changes of one workflow
 // apply one after the other (positions, keys and the default stay
 // consistent); SQLite serialises write transactions as a whole.
-func (s *Service) beginShape(ctx context.Context, c *ent.Client, workflowKey string) (*flow, error) {
+// The statuses named in the arguments are looked up before the role too
+// (NOT_FOUND before FORBIDDEN).
+func (s *Service) beginShape(ctx context.Context, c *ent.Client, workflowKey string, statusKeys ...string) (*flow, error) {
 	a, err := tenant.RequireTenant(ctx)
 	if err != nil {
 		return nil, err
@@ -50,6 +52,11 @@ func (s *Service) beginShape(ctx context.Context, c *ent.Client, workflowKey str
 	if err != nil {
 		return nil, err
 	}
+	for _, key := range statusKeys {
+		if _, err := f.status(key); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.authz.Require(a, policies.Configure); err != nil {
 		return nil, err
 	}
@@ -59,9 +66,9 @@ func (s *Service) beginShape(ctx context.Context, c *ent.Client, workflowKey str
 // shapeTx runs a change of a workflow's statuses in a transaction: the
 // workflow loaded and locked by beginShape, the tenant's cached
 // configuration dropped when it commits.
-func (s *Service) shapeTx(ctx context.Context, workflowKey string, change func(ctx context.Context, c *ent.Client, f *flow) error) error {
+func (s *Service) shapeTx(ctx context.Context, workflowKey string, statusKeys []string, change func(ctx context.Context, c *ent.Client, f *flow) error) error {
 	return entx.WithTx(ctx, s.client, func(ctx context.Context, c *ent.Client) error {
-		f, err := s.beginShape(ctx, c, workflowKey)
+		f, err := s.beginShape(ctx, c, workflowKey, statusKeys...)
 		if err != nil {
 			return err
 		}
@@ -88,7 +95,7 @@ type CreateStatusInput struct {
 // place in the "next status" chain (after → new → where after led).
 func (s *Service) CreateStatus(ctx context.Context, in CreateStatusInput) (*ent.Status, error) {
 	var created *ent.Status
-	err := s.shapeTx(ctx, in.Workflow, func(ctx context.Context, c *ent.Client, f *flow) error {
+	err := s.shapeTx(ctx, in.Workflow, nil, func(ctx context.Context, c *ent.Client, f *flow) error {
 		if !keyPattern.MatchString(in.Key) {
 			return errcode.Invalid("key", "key must start with a lower-case letter and hold only a-z, 0-9 and _ (at most 63 characters)")
 		}
@@ -170,7 +177,7 @@ func (s *Service) savePositions(ctx context.Context, c *ent.Client, order []*ent
 // connect keep their order; only the others move.
 func (s *Service) ReorderStatuses(ctx context.Context, workflowKey string, keys []string) (*ent.Workflow, error) {
 	var out *ent.Workflow
-	err := s.shapeTx(ctx, workflowKey, func(ctx context.Context, c *ent.Client, f *flow) error {
+	err := s.shapeTx(ctx, workflowKey, nil, func(ctx context.Context, c *ent.Client, f *flow) error {
 		order, err := f.orderOf(keys)
 		if err != nil {
 			return err
@@ -258,7 +265,7 @@ func (s *Service) DeleteStatus(ctx context.Context, workflowKey, statusKey strin
 	if err != nil {
 		return "", err
 	}
-	err = s.shapeTx(ctx, workflowKey, func(ctx context.Context, c *ent.Client, f *flow) error {
+	err = s.shapeTx(ctx, workflowKey, []string{statusKey}, func(ctx context.Context, c *ent.Client, f *flow) error {
 		st, err := f.status(statusKey)
 		if err != nil {
 			return err
@@ -326,7 +333,7 @@ func (s *Service) DeleteStatus(ctx context.Context, workflowKey, statusKey strin
 // where its transitions begin.
 func (s *Service) SetDefaultStatus(ctx context.Context, workflowKey, statusKey string) (*ent.Workflow, error) {
 	var out *ent.Workflow
-	err := s.shapeTx(ctx, workflowKey, func(ctx context.Context, c *ent.Client, f *flow) error {
+	err := s.shapeTx(ctx, workflowKey, []string{statusKey}, func(ctx context.Context, c *ent.Client, f *flow) error {
 		st, err := f.status(statusKey)
 		if err != nil {
 			return err
@@ -336,7 +343,11 @@ func (s *Service) SetDefaultStatus(ctx context.Context, workflowKey, statusKey s
 				out = f.w
 				return nil
 			}
-			return errcode.Invalid("status", fmt.Sprintf("projects of the STRICT workflow %s start where its transitions begin (%s)", f.w.Key, f.start().Key))
+			start := "its first status"
+			if st := f.start(); st != nil {
+				start = st.Key
+			}
+			return errcode.Invalid("status", fmt.Sprintf("projects of the STRICT workflow %s start where its transitions begin (%s)", f.w.Key, start))
 		}
 		if !st.Enabled {
 			return ErrStatusDisabled.WithMessage("%s is disabled: enable it before new projects start there", st.Key).With("status", st.Key)
@@ -390,7 +401,7 @@ const MaxMigrate = 10_000
 // STRICT workflow be a step its transitions take.
 func (s *Service) MigrateStatus(ctx context.Context, workflowKey, fromKey, toKey string) (int, error) {
 	moved := 0
-	err := s.shapeTx(ctx, workflowKey, func(ctx context.Context, c *ent.Client, f *flow) error {
+	err := s.shapeTx(ctx, workflowKey, []string{fromKey, toKey}, func(ctx context.Context, c *ent.Client, f *flow) error {
 		a, err := tenant.RequireTenant(ctx)
 		if err != nil {
 			return err

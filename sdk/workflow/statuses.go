@@ -9,6 +9,7 @@ import (
 	"github.com/lanes-dev/lanes/ent"
 	"github.com/lanes-dev/lanes/ent/project"
 	"github.com/lanes-dev/lanes/ent/status"
+	entworkflow "github.com/lanes-dev/lanes/ent/workflow"
 	"github.com/lanes-dev/lanes/policies"
 	"github.com/lanes-dev/lanes/sdk/errcode"
 	"github.com/lanes-dev/lanes/sdk/internal/entx"
@@ -51,7 +52,17 @@ func (s *Service) SetStatusEnabled(ctx context.Context, workflowKey, statusKey s
 			if st.Mandatory {
 				return ErrStatusMandatory.With("status", st.Key)
 			}
-			if f.w.DefaultStatus == st.Key {
+			defaultStatus := f.w.DefaultStatus
+			if s.postgres {
+				// As setDefaultStatus does: the two take turns, and this
+				// reads the default the other committed.
+				w, err := c.Workflow.Query().Where(entworkflow.ID(f.w.ID)).ForUpdate().Only(ctx)
+				if err != nil {
+					return fmt.Errorf("lock workflow %s: %w", f.w.Key, err)
+				}
+				defaultStatus = w.DefaultStatus
+			}
+			if defaultStatus == st.Key {
 				return errcode.Invalid("status", fmt.Sprintf("%s is where new projects start: choose another default status first", st.Key)).With("status", st.Key)
 			}
 			if s.postgres {

@@ -235,9 +235,10 @@ func (a *Authenticator) MemberActor(ctx context.Context, tenantRef, externalID s
 	if actor, ok := a.members.get(tenantRef, externalID); ok {
 		return actor, nil
 	}
+	gen := a.members.gen()
 	actor, err := a.lookupMember(ctx, tenantRef, externalID)
 	if err == nil {
-		a.members.put(tenantRef, externalID, actor)
+		a.members.put(tenantRef, externalID, actor, gen)
 	}
 	return actor, err
 }

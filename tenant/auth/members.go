@@ -21,6 +21,10 @@ const memberCacheSize = 10_000
 type memberCache struct {
 	mu      sync.RWMutex
 	members map[memberKey]cachedMember
+	// generation counts forgets: a lookup that read the database before
+	// one may not store what it read after it (the old role, a removed
+	// member).
+	generation uint64
 }
 
 type memberKey struct{ tenantRef, externalID string }
@@ -44,9 +48,19 @@ func (c *memberCache) get(tenantRef, externalID string) (tenant.Actor, bool) {
 	return m.actor, true
 }
 
-func (c *memberCache) put(tenantRef, externalID string, a tenant.Actor) {
+// gen returns the generation a lookup starts in, for put.
+func (c *memberCache) gen() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.generation
+}
+
+func (c *memberCache) put(tenantRef, externalID string, a tenant.Actor, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.generation {
+		return // a member changed while this was read: resolve it next time
+	}
 	if len(c.members) >= memberCacheSize {
 		for k := range c.members {
 			delete(c.members, k)
@@ -60,6 +74,7 @@ func (c *memberCache) put(tenantRef, externalID string, a tenant.Actor) {
 func (c *memberCache) forget(memberID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.generation++
 	for k, m := range c.members {
 		if string(m.actor.MemberID) == memberID {
 			delete(c.members, k)
