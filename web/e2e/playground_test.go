@@ -21,7 +21,11 @@ func TestPlayground(t *testing.T) {
 			c.Demo = &sdk.DemoSignIn{Tenant: "acme", Members: []sdk.DemoMember{{ExternalID: "alice", Name: "Alice", Role: role.Owner}}}
 		})
 		p := newBrowser(t).tab()
-		p.run(chromedp.Navigate(w.s.HTTP.URL+"/playground"), visible(`.graphiql-container`), chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
+		// The editors fill in after the container shows: a click before
+		// the query is there runs nothing (seen under load).
+		p.run(chromedp.Navigate(w.s.HTTP.URL+"/playground"), visible(`.graphiql-container`),
+			chromedp.WaitVisible(chromedp.Search(`//pre[contains(@class, "CodeMirror-line")][contains(., "viewer {")]`)),
+			chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
 			chromedp.WaitVisible(chromedp.Search(`//section[contains(@class, "result-window")]//*[contains(., '"kind": "MEMBER"')]`)))
 		require.Contains(t, p.text(`section.result-window`), `"name": "alice"`)
 		p.screenshot("playground")
