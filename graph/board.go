@@ -21,13 +21,21 @@ func (r *Resolver) board(ctx context.Context, workflowKey string, archived bool,
 	if err != nil {
 		return nil, err
 	}
-	r.rememberOpenTodos(ctx, b.OpenTodos)
-	if selects(ctx, "columns", "projects", "edges", "node", "trackedSeconds") {
-		if err := r.loadTrackedSeconds(ctx, b.Columns...); err != nil {
-			return nil, err
-		}
+	if err := r.rememberCards(ctx, b.OpenTodos, []string{"columns", "projects"}, b.Columns...); err != nil {
+		return nil, err
 	}
 	return b, nil
+}
+
+// rememberCards keeps what a board load read with the cards of its columns
+// (open to-dos; tracked time when the selection at path asks for it), so
+// the cards' fields answer without a query each.
+func (r *Resolver) rememberCards(ctx context.Context, openTodos map[pulid.ID]int, path []string, columns ...*workflow.BoardColumn) error {
+	r.rememberOpenTodos(ctx, openTodos)
+	if !selects(ctx, append(path, "edges", "node", "trackedSeconds")...) {
+		return nil
+	}
+	return r.loadTrackedSeconds(ctx, columns...)
 }
 
 // loadTrackedSeconds sums the time of every card of the columns at once.
@@ -71,11 +79,8 @@ func (r *Resolver) columnProjects(ctx context.Context, col *workflow.BoardColumn
 	if err != nil {
 		return nil, err
 	}
-	r.rememberOpenTodos(ctx, b.OpenTodos)
-	if selects(ctx, "edges", "node", "trackedSeconds") {
-		if err := r.loadTrackedSeconds(ctx, page); err != nil {
-			return nil, err
-		}
+	if err := r.rememberCards(ctx, b.OpenTodos, nil, page); err != nil {
+		return nil, err
 	}
 	return page.Projects, nil
 }
@@ -88,11 +93,8 @@ func (r *Resolver) boardColumn(ctx context.Context, workflowKey, statusKey strin
 	if err != nil {
 		return nil, err
 	}
-	r.rememberOpenTodos(ctx, b.OpenTodos)
-	if selects(ctx, "projects", "edges", "node", "trackedSeconds") {
-		if err := r.loadTrackedSeconds(ctx, col); err != nil {
-			return nil, err
-		}
+	if err := r.rememberCards(ctx, b.OpenTodos, []string{"projects"}, col); err != nil {
+		return nil, err
 	}
 	return col, nil
 }

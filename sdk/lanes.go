@@ -206,7 +206,7 @@ func wire(ctx context.Context, cfg Config, db *store.DB) (*Lanes, error) {
 	}
 	l := &Lanes{
 		limits:        rateLimits,
-		Tenants:       tenancy.NewService(db.Client, authz, engine, memberHooks),
+		Tenants:       tenancy.NewService(db.Client, authz, engine, db.Dialect == dialect.Postgres, memberHooks),
 		Workflows:     engine,
 		Events:        eventLog,
 		Webhooks:      webhooks,

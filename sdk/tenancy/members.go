@@ -39,7 +39,7 @@ func (s *Service) beginMemberChange(ctx context.Context, c *ent.Client, id pulid
 		return nil, err
 	}
 	q := c.Member.Query().Where(member.ID(id), member.RemovedAtIsNil())
-	if s.hooks.Notify != nil { // PostgreSQL
+	if s.postgres {
 		// First the member's row, as starting a timer and assigning do:
 		// they wait for the change, and see it.
 		q.ForUpdate()
@@ -71,7 +71,7 @@ func (s *Service) keepAnOwner(ctx context.Context, c *ent.Client, m *ent.Member)
 		return nil
 	}
 	q := c.Member.Query().Where(member.RoleEQ(role.Owner), member.RemovedAtIsNil())
-	if s.hooks.Notify != nil { // PostgreSQL
+	if s.postgres {
 		q.ForUpdate()
 	}
 	owners, err := q.All(ctx)

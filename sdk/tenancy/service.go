@@ -45,13 +45,16 @@ type Service struct {
 	client    *ent.Client
 	authz     policies.Roles
 	templates TemplateInstaller
-	hooks     MemberHooks
-	now       func() time.Time
+	// postgres: lock rows (SELECT ... FOR UPDATE); SQLite serialises
+	// write transactions as a whole.
+	postgres bool
+	hooks    MemberHooks
+	now      func() time.Time
 }
 
 // NewService returns the tenancy service.
-func NewService(client *ent.Client, authz policies.Roles, templates TemplateInstaller, hooks MemberHooks) *Service {
-	return &Service{client: client, authz: authz, templates: templates, hooks: hooks, now: time.Now}
+func NewService(client *ent.Client, authz policies.Roles, templates TemplateInstaller, postgres bool, hooks MemberHooks) *Service {
+	return &Service{client: client, authz: authz, templates: templates, postgres: postgres, hooks: hooks, now: time.Now}
 }
 
 // CreateTenantInput is the input of CreateTenant (GraphQL CreateTenantInput).

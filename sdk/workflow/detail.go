@@ -359,21 +359,20 @@ func (s *Service) recordNote(ctx context.Context, typ events.Type, f *flow, p *e
 	return err
 }
 
-// Notes lists a project's notes, oldest first: every one for the team,
-// the shared ones for its customer.
+// Notes lists a project's notes for the team, oldest first, internal
+// and shared (the customer reads the shared ones: SharedNotes).
 func (s *Service) Notes(ctx context.Context, p *ent.Project) ([]*ent.Note, error) {
 	ctx, err := tenant.Within(ctx, p.TenantID)
 	if err != nil {
 		return nil, err
 	}
-	a, _ := tenant.FromContext(ctx)
-	q := s.client.Note.Query().Where(note.ProjectID(p.ID))
-	if a.Kind == tenant.KindCustomer {
-		q.Where(note.Shared(true)) // privacy keeps them to these too
-	} else if err := s.canRead(ctx); err != nil {
+	if err := s.canRead(ctx); err != nil {
 		return nil, err
 	}
-	return q.Order(ent.Asc(note.FieldCreatedAt), ent.Asc(note.FieldID)).All(ctx)
+	return s.client.Note.Query().
+		Where(note.ProjectID(p.ID)).
+		Order(ent.Asc(note.FieldCreatedAt), ent.Asc(note.FieldID)).
+		All(ctx)
 }
 
 // SharedNotes lists the notes the team shared with a project's customer,
@@ -458,26 +457,15 @@ func (s *Service) ProgressHistory(ctx context.Context, p *ent.Project) ([]*Progr
 	}
 	out := make([]*Progress, len(updates))
 	for i, u := range updates {
-		out[i] = &Progress{Key: u.Key, Name: f.progressName(u.Key), Note: u.Note, UpdatedAt: u.At}
+		out[i] = &Progress{Key: u.Key, Name: progressName(f.w, u.Key), Note: u.Note, UpdatedAt: u.At}
 	}
 	return out, nil
 }
 
-// progressName is the display name of a progress option.
-func (f *flow) progressName(key string) string {
-	if f.w.Progress != nil {
-		for _, o := range f.w.Progress.Options {
-			if o.Key == key {
-				return o.Name
-			}
-		}
-	}
-	return key
-}
-
-// unassign removes a member (being removed from the tenant) from the
-// projects and open to-dos assigned to them, in the caller's transaction.
-func (s *Service) unassign(ctx context.Context, c *ent.Client, memberID pulid.ID) error {
+// MemberRemoved is what the engine does when a member leaves the tenant,
+// in the caller's transaction: the projects and open to-dos assigned to
+// them are unassigned.
+func (s *Service) MemberRemoved(ctx context.Context, c *ent.Client, memberID pulid.ID) error {
 	if err := c.Project.Update().Where(project.AssigneeID(memberID)).ClearAssigneeID().Exec(ctx); err != nil {
 		return fmt.Errorf("unassign projects of %s: %w", memberID, err)
 	}
@@ -485,10 +473,4 @@ func (s *Service) unassign(ctx context.Context, c *ent.Client, memberID pulid.ID
 		return fmt.Errorf("unassign to-dos of %s: %w", memberID, err)
 	}
 	return nil
-}
-
-// MemberRemoved is what the engine does when a member leaves the tenant:
-// the projects and open to-dos assigned to them are unassigned.
-func (s *Service) MemberRemoved(ctx context.Context, c *ent.Client, memberID pulid.ID) error {
-	return s.unassign(ctx, c, memberID)
 }

@@ -299,17 +299,26 @@ func (s *Service) recordChange(ctx context.Context, f *flow, p *ent.Project, ch 
 // leaving from and entering to (read from the cached configuration): one
 // insert, none when nothing fires.
 func (s *Service) runAutomations(ctx context.Context, c *ent.Client, f *flow, p *ent.Project, from, to *ent.Status) error {
-	var todos []*ent.TodoCreate
+	var fire []*ent.Automation
 	for _, au := range f.automations {
-		fires := au.StatusID == to.ID && au.Trigger == automation.TriggerENTER ||
-			from != nil && au.StatusID == from.ID && au.Trigger == automation.TriggerLEAVE
-		if !fires {
-			continue
+		if au.StatusID == to.ID && au.Trigger == automation.TriggerENTER ||
+			from != nil && au.StatusID == from.ID && au.Trigger == automation.TriggerLEAVE {
+			fire = append(fire, au)
 		}
+	}
+	// A to-do belongs to the status the project is in now: the one it
+	// entered. LEAVE to-dos follow the project there.
+	return s.automationTodos(ctx, c, f, p, to, fire)
+}
+
+// automationTodos creates the to-dos of the automations that fired for a
+// project, in status st, in one insert (none when nothing fired), with
+// their todo.created events.
+func (s *Service) automationTodos(ctx context.Context, c *ent.Client, f *flow, p *ent.Project, st *ent.Status, fired []*ent.Automation) error {
+	var todos []*ent.TodoCreate
+	for _, au := range fired {
 		for _, tt := range au.Todos {
-			// A to-do belongs to the status the project is in now: the
-			// one it entered. LEAVE to-dos follow the project there.
-			todos = append(todos, todoCreate(c, p.ID, to.ID, tt).SetAutomationID(au.ID))
+			todos = append(todos, todoCreate(c, p.ID, st.ID, tt).SetAutomationID(au.ID))
 		}
 	}
 	if len(todos) == 0 {
@@ -320,7 +329,7 @@ func (s *Service) runAutomations(ctx context.Context, c *ent.Client, f *flow, p 
 		return fmt.Errorf("create automation to-dos: %w", err)
 	}
 	for _, t := range created {
-		if err := s.recordTodo(ctx, events.TodoCreated, f, p, to, t); err != nil {
+		if err := s.recordTodo(ctx, events.TodoCreated, f, p, st, t); err != nil {
 			return err
 		}
 	}

@@ -150,16 +150,22 @@ func (s *Service) ProgressOf(ctx context.Context, p *ent.Project) (*Progress, er
 			return nil, fmt.Errorf("load workflow of %s: %w", p.ID, err)
 		}
 	}
-	out := &Progress{Key: *p.ProgressKey, Name: *p.ProgressKey, Note: p.ProgressNote}
+	out := &Progress{Key: *p.ProgressKey, Name: progressName(w, *p.ProgressKey), Note: p.ProgressNote}
 	if p.ProgressUpdatedAt != nil {
 		out.UpdatedAt = *p.ProgressUpdatedAt
 	}
+	return out, nil
+}
+
+// progressName is the display name of a workflow's progress option (its
+// key when the workflow no longer offers it).
+func progressName(w *ent.Workflow, key string) string {
 	if w.Progress != nil {
 		for _, o := range w.Progress.Options {
-			if o.Key == out.Key {
-				out.Name = o.Name
+			if o.Key == key {
+				return o.Name
 			}
 		}
 	}
-	return out, nil
+	return key
 }

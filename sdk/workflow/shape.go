@@ -276,19 +276,11 @@ func (s *Service) DeleteStatus(ctx context.Context, workflowKey, statusKey strin
 		case !st.Custom:
 			return errcode.Invalid("status", fmt.Sprintf("%s comes with the workflow's template: disable it instead of deleting it", st.Key)).With("status", st.Key)
 		case f.w.DefaultStatus == st.Key:
-			return errcode.Invalid("status", fmt.Sprintf("%s is where new projects start: choose another default status first", st.Key)).With("status", st.Key)
+			return errIsDefault(st)
 		}
-		if s.postgres {
-			// Moves into the status share-lock its row until they commit
-			// (enteredStatusEnabled): this waits for them, and a move
-			// that comes later finds no row and is refused.
-			if _, err := c.Status.Query().Where(status.ID(st.ID)).ForUpdate().Only(ctx); err != nil {
-				return fmt.Errorf("lock status %s: %w", st.Key, err)
-			}
-		}
-		in, err := c.Project.Query().Where(project.StatusID(st.ID)).Count(ctx)
+		in, err := s.projectsIn(ctx, c, st)
 		if err != nil {
-			return fmt.Errorf("count projects in %s: %w", st.Key, err)
+			return err
 		}
 		held := in > 0
 		if !held {

@@ -63,18 +63,11 @@ func (s *Service) SetStatusEnabled(ctx context.Context, workflowKey, statusKey s
 				defaultStatus = w.DefaultStatus
 			}
 			if defaultStatus == st.Key {
-				return errcode.Invalid("status", fmt.Sprintf("%s is where new projects start: choose another default status first", st.Key)).With("status", st.Key)
+				return errIsDefault(st)
 			}
-			if s.postgres {
-				// Moves into the status hold a share lock on its row while
-				// they run: this waits for them, and blocks new ones.
-				if _, err := c.Status.Query().Where(status.ID(st.ID)).ForUpdate().Only(ctx); err != nil {
-					return fmt.Errorf("lock status: %w", err)
-				}
-			}
-			n, err := c.Project.Query().Where(project.StatusID(st.ID)).Count(ctx)
+			n, err := s.projectsIn(ctx, c, st)
 			if err != nil {
-				return fmt.Errorf("count projects in %s: %w", st.Key, err)
+				return err
 			}
 			if n > 0 {
 				return ErrStatusInUse.WithMessage("%d projects are in %s; move them first", n, st.Key).With("projectCount", n)
@@ -107,6 +100,29 @@ type UpdateStatusInput struct {
 }
 
 var colorPattern = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$`)
+
+// errIsDefault refuses to take away the status new projects start in.
+func errIsDefault(st *ent.Status) error {
+	return errcode.Invalid("status", fmt.Sprintf("%s is where new projects start: choose another default status first", st.Key)).With("status", st.Key)
+}
+
+// projectsIn counts the projects (archived ones too) in a status that is
+// about to be disabled or deleted. On PostgreSQL it first locks the
+// status's row: moves into it share-lock that row until they commit
+// (enteredStatusEnabled), so this waits for them, and a move that comes
+// later is refused.
+func (s *Service) projectsIn(ctx context.Context, c *ent.Client, st *ent.Status) (int, error) {
+	if s.postgres {
+		if _, err := c.Status.Query().Where(status.ID(st.ID)).ForUpdate().Only(ctx); err != nil {
+			return 0, fmt.Errorf("lock status %s: %w", st.Key, err)
+		}
+	}
+	n, err := c.Project.Query().Where(project.StatusID(st.ID)).Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count projects in %s: %w", st.Key, err)
+	}
+	return n, nil
+}
 
 // validColor checks a status colour and returns it in lower case.
 func validColor(color string) (string, error) {

@@ -181,26 +181,11 @@ func (s *Service) RunActivityAutomations(ctx context.Context, c *ent.Client, p *
 	if err != nil || len(autos) == 0 {
 		return err
 	}
-	var todos []*ent.TodoCreate
-	for _, au := range autos {
-		for _, tt := range au.Todos {
-			todos = append(todos, todoCreate(c, p.ID, p.StatusID, tt).SetAutomationID(au.ID))
-		}
-	}
-	created, err := c.Todo.CreateBulk(todos...).Save(ctx)
-	if err != nil {
-		return fmt.Errorf("create %s to-dos: %w", on, err)
-	}
-	f, err := s.flowByID(ctx, c, p.WorkflowID)
+	f, err := s.flowOf(ctx, c, p)
 	if err != nil {
 		return err
 	}
-	for _, t := range created {
-		if err := s.recordTodo(ctx, events.TodoCreated, f, p, f.byID[p.StatusID], t); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.automationTodos(ctx, c, f, p, f.byID[p.StatusID], autos)
 }
 
 // Automations lists a workflow's automations, oldest first, their
